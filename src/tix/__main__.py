@@ -1,0 +1,3 @@
+from tix.main import run
+
+run()

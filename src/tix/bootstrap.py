@@ -1,0 +1,90 @@
+"""`tix init`: turn a new or existing git repository into a helpdesk. Safe to run again."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from tix import config as configmod
+from tix.errors import TixError
+from tix.gitrepo import GitRepo
+from tix.people import acting_user, git_identity_is_set
+from tix.store import write_atomic
+
+GITATTRIBUTES_LINE = "tickets/**/ticket.md merge=tix"
+GITATTRIBUTES = f"""# tix: ticket files are merged field by field by tix's merge driver (docs/FORMAT.md).
+{GITATTRIBUTES_LINE}
+"""
+GITIGNORE_LINE = ".*.tmp"
+GITIGNORE = f"""# tix: temporary files of interrupted atomic writes
+{GITIGNORE_LINE}
+"""
+
+
+@dataclass
+class InitResult:
+    root: Path
+    created_repo: bool
+    written: list[str] = field(default_factory=list)
+    commit: str | None = None
+
+
+def default_templates_dir() -> Path:
+    """The reply templates a new helpdesk is seeded with (the repo's top-level templates/)."""
+    packaged = Path(str(resources.files("tix"))) / "default_templates"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "templates"  # an editable checkout
+
+
+def init_helpdesk(
+    directory: Path, name: str | None = None, email: str | None = None,
+    timezone: str | None = None, actor_override: str | None = None,
+) -> InitResult:  # fmt: skip
+    directory.mkdir(parents=True, exist_ok=True)
+    root = directory.resolve()
+    git = GitRepo(root)
+    result = InitResult(root, created_repo=not (root / ".git").exists())
+    if result.created_repo:
+        git.init()
+    actor = acting_user(git, actor_override)  # before writing anything: the init is committed
+
+    config_path = root / configmod.CONFIG_FILE
+    if config_path.exists():
+        configmod.Config.load(root)  # an existing config must be valid; say so now
+        if name or email or timezone:
+            raise TixError(f"{config_path} exists already; change it with `tix config set`")
+    else:
+        raw = {"helpdesk": {k: v for k, v in (("name", name), ("email", email), ("timezone", timezone)) if v}}
+        write_atomic(config_path, configmod.render(configmod.validate(raw)))
+        result.written.append(configmod.CONFIG_FILE)
+
+    templates = root / "templates"
+    for source in sorted(default_templates_dir().iterdir()):
+        target = templates / source.name
+        if source.is_file() and not target.exists():
+            templates.mkdir(exist_ok=True)
+            shutil.copyfile(source, target)
+            result.written.append(f"templates/{source.name}")
+
+    for filename, line, text in ((".gitattributes", GITATTRIBUTES_LINE, GITATTRIBUTES), (".gitignore", GITIGNORE_LINE, GITIGNORE)):
+        if _ensure_line(root / filename, line, text):
+            result.written.append(filename)
+
+    if result.written:
+        committer = None if git_identity_is_set(git) else actor
+        message = "tix: initialize helpdesk\n\nTix-Action: init\n"
+        result.commit = git.commit(result.written, message, actor, committer)
+    return result
+
+
+def _ensure_line(path: Path, line: str, text: str) -> bool:
+    """Add `text` to the file unless it already holds `line`; True if the file changed."""
+    current = path.read_text(encoding="utf-8") if path.exists() else ""
+    if line in current.splitlines():
+        return False
+    separator = "" if not current or current.endswith("\n") else "\n"
+    write_atomic(path, current + separator + ("\n" if current else "") + text)
+    return True

@@ -1,0 +1,429 @@
+"""The command line: parse, call one use case, print. No logic, git or file handling here."""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+from tix.errors import InvalidValue
+
+app = typer.Typer(
+    name="tix",
+    help="A plain-text helpdesk: tickets are Markdown files in a git repository.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+config_app = typer.Typer(help="Read and change the helpdesk configuration (tix.yaml), like git config.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+
+
+class TextOrJson(str, Enum):
+    text = "text"
+    json = "json"
+
+
+class ListFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class Channel(str, Enum):
+    email = "email"
+    phone = "phone"
+    chat = "chat"
+    form = "form"
+    other = "other"
+
+
+class State:
+    """Global options, and the helpdesk they point at (found on first use)."""
+
+    def __init__(self, directory: Path | None, as_user: str | None) -> None:
+        self.directory = directory
+        self.as_user = as_user
+        self._helpdesk: Any = None
+
+    @property
+    def start(self) -> Path:
+        if self.directory:
+            return self.directory
+        return Path(os.environ["TIX_DIR"]) if os.environ.get("TIX_DIR") else Path.cwd()
+
+    @property
+    def helpdesk(self) -> Any:
+        if self._helpdesk is None:
+            from tix.store import Helpdesk
+
+            self._helpdesk = Helpdesk.discover(self.start)
+        return self._helpdesk
+
+    def desk(self) -> Any:
+        from tix.services import Desk
+
+        return Desk(self.helpdesk, self.as_user)
+
+
+def _state(ctx: typer.Context) -> State:
+    return ctx.ensure_object(State) if ctx.obj is None else ctx.obj  # type: ignore[no-any-return]
+
+
+def _say(text: str) -> None:
+    typer.echo(text)
+
+
+def _report(change: Any) -> None:
+    if change.summary:
+        _say(f"{change.ticket.id}: {change.summary}")
+    else:
+        _say(f"{change.ticket.id}: nothing to change")
+
+
+def _read_text(value: str) -> str:
+    return sys.stdin.read() if value == "-" else value
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    directory: Optional[Path] = typer.Option(
+        None, "-C", help="Run as if tix was started in DIR (also: TIX_DIR).", metavar="DIR"
+    ),
+    as_user: Optional[str] = typer.Option(
+        None, "--as", help="Act as 'Name <email>' instead of git's user (also: TIX_USER).", metavar="WHO"
+    ),
+) -> None:
+    """A plain-text helpdesk: tickets are Markdown files in a git repository.
+
+    Every change is a git commit made as you; `tix log` is the audit trail.
+    """
+    ctx.obj = State(directory, as_user)
+
+
+@app.command()
+def init(
+    ctx: typer.Context,
+    directory: Optional[Path] = typer.Argument(None, metavar="[DIR]", help="Folder of the helpdesk (default: -C DIR or the current one)."),
+    name: Optional[str] = typer.Option(None, help="The helpdesk's display name."),
+    email: Optional[str] = typer.Option(None, help="The helpdesk's mail address."),
+    timezone: Optional[str] = typer.Option(None, help="IANA timezone, e.g. Europe/Warsaw."),
+) -> None:
+    """Create a helpdesk in a new or existing git repository (safe to run again)."""
+    from tix.bootstrap import init_helpdesk
+
+    state = _state(ctx)
+    result = init_helpdesk(directory or state.start, name, email, timezone, state.as_user)
+    if result.written:
+        _say(f"Initialized helpdesk in {result.root} ({', '.join(result.written)})")
+    else:
+        _say(f"{result.root} is already a helpdesk; nothing to do")
+
+
+@app.command()
+def new(
+    ctx: typer.Context,
+    subject: str = typer.Argument(..., metavar="SUBJECT", help="What the ticket is about."),
+    from_: Optional[str] = typer.Option(None, "--from", help="Requester: 'Name <email>' or an address (default: you)."),
+    body: Optional[str] = typer.Option(None, "--body", "-b", help="The request's text."),
+    body_file: Optional[str] = typer.Option(None, "--body-file", "-F", help="Read the text from a file ('-': stdin)."),
+    channel: Channel = typer.Option(Channel.other, help="How the request came in."),
+    priority: Optional[str] = typer.Option(None, "--priority", "-p", help="Priority (default from config)."),
+    category: Optional[str] = typer.Option(None, "--category", "-c", help="Category."),
+    owner: Optional[str] = typer.Option(None, "--owner", "-o", help="Assign to a team member."),
+    queue: Optional[str] = typer.Option(None, "--queue", "-q", help="Queue."),
+    tag: Optional[list[str]] = typer.Option(None, "--tag", "-t", help="Tag (repeatable)."),
+) -> None:
+    """Open a new ticket and print its ID."""
+    from tix.model import Person
+
+    requester = None
+    if from_:
+        requester = Person.parse(from_)
+        if requester is None:
+            raise InvalidValue(f"--from: '{from_}' is not 'Name <email>' or a mail address")
+    text = body or ""
+    if body_file:
+        if body_file == "-":
+            text = sys.stdin.read()
+        else:
+            try:
+                text = Path(body_file).read_text(encoding="utf-8")
+            except OSError as exc:
+                raise InvalidValue(f"--body-file: cannot read {body_file}: {exc.strerror}") from None
+    change = _state(ctx).desk().create(
+        subject, requester, text, channel.value, priority, category, owner, queue, tag or []
+    )
+    _say(change.ticket.id)
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or unambiguous prefix."),
+    format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
+) -> None:
+    """Show a ticket with its whole conversation."""
+    from tix import output
+    from tix.people import display_name
+
+    hd = _state(ctx).helpdesk
+    details = hd.load(hd.resolve(ticket)).details()
+    if format == TextOrJson.json:
+        _say(output.to_json(details))
+    else:
+        _say(output.ticket_text(details, lambda email: display_name(hd.config, email)))
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    status: Optional[list[str]] = typer.Option(None, "--status", "-s", help="Status or group (open/waiting/closed); repeat or comma-separate."),
+    owner: Optional[list[str]] = typer.Option(None, "--owner", "-o", help="Owner (handle or address)."),
+    mine: bool = typer.Option(False, "--mine", "-m", help="Tickets owned by you."),
+    unassigned: bool = typer.Option(False, "--unassigned", "-u", help="Tickets nobody owns."),
+    priority: Optional[list[str]] = typer.Option(None, "--priority", "-p", help="Priority."),
+    category: Optional[list[str]] = typer.Option(None, "--category", "-c", help="Category."),
+    tag: Optional[list[str]] = typer.Option(None, "--tag", "-t", help="Has this tag (all given tags must match)."),
+    queue: Optional[list[str]] = typer.Option(None, "--queue", "-q", help="Queue."),
+    customer: Optional[str] = typer.Option(None, "--customer", help="Requester's address or name contains this."),
+    since: Optional[str] = typer.Option(None, "--since", help="Changed since: 7d, 12h, 30m, 2w or an ISO date."),
+    sort: str = typer.Option("priority,created", "--sort", help="Sort keys, comma-separated; '-key' descends."),
+    all_: bool = typer.Option(False, "--all", "-a", help="Include closed tickets."),
+    format: ListFormat = typer.Option(ListFormat.table, "--format", "-f", help="Output format."),
+    limit: Optional[int] = typer.Option(None, "--limit", "-n", help="Show at most N tickets."),
+) -> None:
+    """List tickets (by default those not closed), filtered and sorted."""
+    from tix import query
+    from tix.people import acting_user, display_name, resolve_agent
+
+    state = _state(ctx)
+    hd = state.helpdesk
+    config = hd.config
+    filters = query.Filters(
+        statuses=query.expand_statuses(config, query.split_values(status)),
+        owners=[resolve_agent(config, o).lower() for o in query.split_values(owner)],
+        unassigned=unassigned,
+        priorities=query.split_values(priority),
+        categories=query.split_values(category),
+        tags=query.split_values(tag),
+        queues=query.split_values(queue),
+        customer=customer,
+        include_closed=all_,
+    )
+    if mine:
+        filters.owners.append(acting_user(hd.git, state.as_user).email.lower())
+    if since:
+        from tix import clock
+
+        filters.since = query.parse_since(since, clock.now(config.timezone))
+    rows = _indexed_rows(hd, filters)
+    rows = query.sort(query.apply(rows, filters), sort, config)[:limit]
+    from tix import output
+
+    if format == ListFormat.json:
+        _say(output.to_json([{k: v for k, v in row.items() if k != "entries"} for row in rows]))
+    elif format == ListFormat.csv:
+        _say(output.csv_text(rows))
+    elif rows:
+        _say(output.table(rows, config.priorities, lambda email: display_name(config, email)))
+    else:
+        typer.echo("no tickets match", err=True)
+
+
+def _indexed_rows(hd: Any, filters: Any) -> list[dict[str, Any]]:
+    from tix.index import Index
+
+    index = Index(hd)
+    try:
+        index.refresh()
+        for broken in index.broken():
+            typer.echo(f"tix: warning: {broken.path}: {broken.error.removeprefix(broken.path + ': ')}", err=True)
+        if filters.statuses:
+            return index.summaries(statuses=filters.statuses)  # type: ignore[no-any-return]
+        return index.summaries(exclude_statuses=None if filters.include_closed else hd.config.closed_statuses)  # type: ignore[no-any-return]
+    finally:
+        index.close()
+
+
+@app.command()
+def reindex(ctx: typer.Context) -> None:
+    """Rebuild the derived ticket index (.git/tix/) from the ticket files."""
+    from tix.index import Index
+
+    index = Index(_state(ctx).helpdesk)
+    try:
+        parsed = index.refresh(full=True)
+        _say(f"indexed {index.count()} tickets ({parsed} files read, {len(index.broken())} broken)")
+    finally:
+        index.close()
+
+
+@app.command()
+def assign(
+    ctx: typer.Context,
+    ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
+    user: str = typer.Argument(..., metavar="USER", help="Team handle or mail address."),
+) -> None:
+    """Make a teammate the owner of a ticket."""
+    _report(_state(ctx).desk().assign(ticket, user))
+
+
+@app.command()
+def take(ctx: typer.Context, ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix.")) -> None:
+    """Make yourself the owner of a ticket."""
+    _report(_state(ctx).desk().take(ticket))
+
+
+@app.command()
+def unassign(ctx: typer.Context, ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix.")) -> None:
+    """Remove a ticket's owner."""
+    _report(_state(ctx).desk().unassign(ticket))
+
+
+@app.command()
+def status(
+    ctx: typer.Context,
+    ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
+    new_status: str = typer.Argument(..., metavar="STATUS", help="A configured status."),
+) -> None:
+    """Set a ticket's status."""
+    _report(_state(ctx).desk().set_status(ticket, new_status))
+
+
+@app.command()
+def close(
+    ctx: typer.Context,
+    ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
+    message: Optional[str] = typer.Option(None, "--message", "-m", help="Reason, kept as an internal note."),
+) -> None:
+    """Close a ticket."""
+    _report(_state(ctx).desk().close(ticket, message or ""))
+
+
+@app.command()
+def reopen(ctx: typer.Context, ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix.")) -> None:
+    """Reopen a closed ticket."""
+    _report(_state(ctx).desk().reopen(ticket))
+
+
+@app.command()
+def priority(
+    ctx: typer.Context,
+    ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
+    level: str = typer.Argument(..., metavar="PRIORITY", help="A configured priority."),
+) -> None:
+    """Set a ticket's priority."""
+    _report(_state(ctx).desk().set_priority(ticket, level))
+
+
+@app.command()
+def category(
+    ctx: typer.Context,
+    ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
+    name: str = typer.Argument(..., metavar="CATEGORY", help="A configured category ('' clears it)."),
+) -> None:
+    """Set a ticket's category."""
+    _report(_state(ctx).desk().set_category(ticket, name))
+
+
+@app.command()
+def queue(
+    ctx: typer.Context,
+    ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
+    name: str = typer.Argument(..., metavar="QUEUE", help="A configured queue ('' clears it)."),
+) -> None:
+    """Move a ticket to a queue."""
+    _report(_state(ctx).desk().set_queue(ticket, name))
+
+
+@app.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+def tag(
+    ctx: typer.Context,
+    ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
+    changes: list[str] = typer.Argument(..., metavar="[+]TAG|-TAG...", help="+tag or tag adds, -tag removes."),
+) -> None:
+    """Add and remove tags: tix tag 4KX2 +vip -spam."""
+    _report(_state(ctx).desk().tag(ticket, changes))
+
+
+@app.command()
+def note(
+    ctx: typer.Context,
+    ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
+    text: str = typer.Argument(..., metavar="TEXT", help="The note ('-' reads it from stdin)."),
+) -> None:
+    """Add an internal note (never sent to the customer)."""
+    _report(_state(ctx).desk().note(ticket, _read_text(text)))
+
+
+@app.command()
+def edit(ctx: typer.Context, ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix.")) -> None:
+    """Edit a ticket file in $EDITOR; the result is validated before it is committed."""
+    _report(_state(ctx).desk().edit(ticket))
+
+
+@app.command()
+def log(
+    ctx: typer.Context,
+    ticket: Optional[str] = typer.Argument(None, metavar="[ID]", help="Ticket ID or prefix (default: the whole helpdesk)."),
+    format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
+    limit: Optional[int] = typer.Option(None, "--limit", "-n", help="At most N changes (default: all for a ticket, 20 otherwise)."),
+) -> None:
+    """The audit trail: who changed what, from what to what, and when."""
+    from tix import history, output
+
+    hd = _state(ctx).helpdesk
+    ticket_id = hd.resolve(ticket) if ticket else None
+    events = history.events(hd, ticket_id, limit or (None if ticket_id else 20))
+    if format == TextOrJson.json:
+        _say(output.to_json([event.as_dict() for event in events]))
+    elif events:
+        _say(output.log_text(events, show_ticket=ticket_id is None, tz=hd.config.timezone))
+    else:
+        typer.echo("no history yet", err=True)
+
+
+@config_app.command("list")
+def config_list(ctx: typer.Context) -> None:
+    """Print every key and value, one KEY=VALUE per line."""
+    for key, value in _state(ctx).helpdesk.config.flat():
+        _say(f"{key}={_config_text(value, ', ')}")
+
+
+@config_app.command("get")
+def config_get(ctx: typer.Context, key: str = typer.Argument(..., metavar="KEY", help="Dotted key, e.g. helpdesk.timezone.")) -> None:
+    """Print one value (a list one item per line)."""
+    _say(_config_text(_state(ctx).helpdesk.config.get(key), "\n"))
+
+
+@config_app.command("set")
+def config_set(
+    ctx: typer.Context,
+    key: str = typer.Argument(..., metavar="KEY", help="Dotted key, e.g. helpdesk.timezone."),
+    value: str = typer.Argument(..., metavar="VALUE", help="New value; lists as 'a, b, c'."),
+) -> None:
+    """Change one value; the whole file is validated, then committed."""
+    from tix.services import set_config
+
+    state = _state(ctx)
+    commit = set_config(state.helpdesk, state.as_user, key, value)
+    _say(f"{key}: unchanged" if commit is None else f"{key}={_config_text(state.helpdesk.config.__class__.load(state.helpdesk.root).get(key), ', ')}")
+
+
+def _config_text(value: Any, separator: str) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return separator.join(str(item) for item in value)
+    if isinstance(value, dict):
+        from tix.yamlio import dump_yaml
+
+        return dump_yaml(value).rstrip("\n")
+    return "" if value is None else str(value)

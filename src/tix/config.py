@@ -1,0 +1,371 @@
+"""The helpdesk's shared configuration, `tix.yaml` at the root of the helpdesk repository.
+
+Every key is declared once in SCHEMA (type, default, documentation). Loading validates
+the file against it with errors that name the key; writing regenerates the file from it,
+with each key's documentation as a comment; docs/CONFIG.md is generated from it too.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from tix.errors import ConfigError
+from tix.model import Person
+
+CONFIG_FILE = "tix.yaml"
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+
+
+@dataclass(frozen=True)
+class Key:
+    path: str  # dotted; '*' stands for any name (a queue, a team member)
+    kind: str  # text | address | timezone | name | names | bool
+    default: Any
+    doc: str
+
+
+SECTION_DOCS = {
+    "helpdesk": "Who the helpdesk is.",
+    "statuses": "Ticket statuses, grouped by what they mean. A status belongs to exactly one group.",
+    "priorities": "Ticket priorities, most urgent first.",
+    "categories": "Categories a ticket can have (empty: any word is accepted).",
+    "queues": "Queues (teams or inboxes), by name: queues.NAME.owner, queues.NAME.members, queues.NAME.email.",
+    "team": "Team members, by handle: team.HANDLE.name, .email, .languages, .away. "
+    "A handle can be used wherever a user is expected (`tix assign 4KX2 anna`).",
+}
+
+SCHEMA: tuple[Key, ...] = (
+    Key("helpdesk.name", "text", "Helpdesk", "Display name of the helpdesk, used in replies."),
+    Key("helpdesk.email", "address", "", "The helpdesk's own mail address, e.g. support@example.com."),
+    Key("helpdesk.timezone", "timezone", "UTC", "IANA timezone for times written into tickets, e.g. Europe/Warsaw."),
+    Key("statuses.open", "names", ["new", "open"], "Statuses of tickets the team has to work on."),
+    Key("statuses.waiting", "names", ["pending", "on-hold"],
+        "Statuses of tickets waiting for someone else: 'pending' waits for the customer, 'on-hold' is postponed."),
+    Key("statuses.closed", "names", ["closed"], "Statuses of finished tickets; `tix list` hides them by default."),
+    Key("statuses.initial", "name", "new", "Status of a newly created ticket."),
+    Key("statuses.reopen", "name", "open", "Status `tix reopen` moves a closed ticket to."),
+    Key("priorities.levels", "names", ["urgent", "high", "normal", "low"], "Priorities, most urgent first."),
+    Key("priorities.default", "name", "normal", "Priority of a new ticket."),
+    Key("categories", "names", ["general", "billing", "technical", "complaint"],
+        "Categories a ticket can have; an empty list accepts any category."),
+    Key("queues.*.owner", "text", None, "Handle or address of the person responsible for the queue."),
+    Key("queues.*.members", "names", [], "Handles of the team members working the queue."),
+    Key("queues.*.email", "address", "", "Address whose mail belongs to this queue, e.g. sales@example.com."),
+    Key("team.*.name", "text", "", "Full name."),
+    Key("team.*.email", "address", "", "Mail address; it identifies the member in ticket files and git."),
+    Key("team.*.languages", "names", [], "Languages the member answers in, e.g. [en, pl]."),
+    Key("team.*.away", "bool", False, "True while the member is away (no new assignments)."),
+)  # fmt: skip
+
+SECTION_ORDER = ("helpdesk", "statuses", "priorities", "categories", "queues", "team")
+
+
+def find_key(path: str) -> tuple[Key, list[str]]:
+    """The schema entry for a dotted key, and the names its '*' parts matched."""
+    parts = path.split(".")
+    for key in SCHEMA:
+        pattern = key.path.split(".")
+        if len(pattern) == len(parts) and all(p == "*" or p == q for p, q in zip(pattern, parts)):
+            return key, [q for p, q in zip(pattern, parts) if p == "*"]
+    raise ConfigError(f"unknown config key '{path}' (see docs/CONFIG.md)")
+
+
+def defaults() -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for key in SCHEMA:
+        if "*" not in key.path:
+            _put(data, key.path.split("."), _copy(key.default))
+        else:
+            _put(data, key.path.split(".")[:1], {})
+    return data
+
+
+def _copy(value: Any) -> Any:
+    return list(value) if isinstance(value, list) else value
+
+
+def _put(data: dict[str, Any], parts: list[str], value: Any) -> None:
+    for part in parts[:-1]:
+        data = data.setdefault(part, {})
+    data[parts[-1]] = value
+
+
+def parse_value(key: Key, path: str, text: str) -> Any:
+    """Turn a command-line string into the key's type ('a, b' or '[a, b]' for lists)."""
+    if key.kind == "bool":
+        lowered = text.strip().lower()
+        if lowered in ("true", "yes", "on", "1"):
+            return True
+        if lowered in ("false", "no", "off", "0"):
+            return False
+        raise ConfigError(f"{path}: expected true or false, got {text!r}")
+    if key.kind == "names":
+        stripped = text.strip()
+        if stripped.startswith("[") and stripped.endswith("]"):
+            stripped = stripped[1:-1]
+        return [item.strip() for item in stripped.split(",") if item.strip()]
+    return text.strip()
+
+
+def _check_value(key: Key, path: str, value: Any) -> Any:
+    if key.kind == "bool":
+        if not isinstance(value, bool):
+            raise ConfigError(f"{path}: expected true or false, got {value!r}")
+        return value
+    if key.kind == "names":
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(item, (str, int)) for item in value):
+            raise ConfigError(f"{path}: expected a list of names, got {value!r}")
+        names = [str(item) for item in value]
+        for name in names:
+            if not _NAME.match(name):
+                raise ConfigError(f"{path}: {name!r} is not a valid name (lower-case letters, digits, '-', '_', '.')")
+        if len(set(names)) != len(names):
+            raise ConfigError(f"{path}: a name is listed twice")
+        return names
+    if value is None:
+        return key.default
+    if isinstance(value, (list, dict)):
+        raise ConfigError(f"{path}: expected a single value, got {value!r}")
+    text = str(value)
+    if key.kind == "name" and not _NAME.match(text):
+        raise ConfigError(f"{path}: {text!r} is not a valid name")
+    if key.kind == "address" and text and Person.parse(text) is None:
+        raise ConfigError(f"{path}: {text!r} is not a mail address")
+    if key.kind == "timezone":
+        from zoneinfo import ZoneInfo
+
+        try:
+            ZoneInfo(text)
+        except (ValueError, LookupError):
+            raise ConfigError(f"{path}: unknown timezone {text!r} (use an IANA name such as Europe/Warsaw)") from None
+    return text
+
+
+def validate(raw: Any, source: str = CONFIG_FILE) -> dict[str, Any]:
+    """Check a loaded config against SCHEMA, fill in defaults, and check cross-key rules."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: the file must be a mapping of sections")
+    data = defaults()
+    for section, value in raw.items():
+        section = str(section)
+        if section in ("queues", "team"):
+            data[section] = _validate_named(section, value)
+        elif section in SECTION_DOCS and isinstance(data.get(section), dict):
+            if not isinstance(value, dict):
+                raise ConfigError(f"{section}: expected a mapping of keys")
+            for leaf, item in value.items():
+                path = f"{section}.{leaf}"
+                data[section][str(leaf)] = _check_value(find_key(path)[0], path, item)
+        else:
+            data[section] = _check_value(find_key(section)[0], section, value)
+    _check_rules(data)
+    return data
+
+
+def _validate_named(section: str, value: Any) -> dict[str, Any]:
+    """Validate `queues` or `team`: a mapping from a name to that thing's fields."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"{section}: expected a mapping of names")
+    result = {}
+    for name, fields in value.items():
+        if not _NAME.match(str(name)):
+            raise ConfigError(f"{section}.{name}: {name!r} is not a valid name")
+        if fields is None:
+            fields = {}
+        if not isinstance(fields, dict):
+            raise ConfigError(f"{section}.{name}: expected a mapping of fields")
+        entry = {key.path.rsplit(".", 1)[1]: _copy(key.default) for key in SCHEMA if key.path.startswith(section + ".*.")}
+        for leaf, item in fields.items():
+            path = f"{section}.{name}.{leaf}"
+            entry[str(leaf)] = _check_value(find_key(path)[0], path, item)
+        result[str(name)] = entry
+    return result
+
+
+def flatten(data: dict[str, Any]) -> list[tuple[str, Any]]:
+    """Every set key as (dotted path, value), in file order."""
+    items: list[tuple[str, Any]] = []
+    for section in SECTION_ORDER:
+        value = data[section]
+        if section in ("queues", "team"):
+            items += [(f"{section}.{name}.{leaf}", v) for name, fields in value.items() for leaf, v in fields.items()]
+        elif isinstance(value, dict):
+            items += [(f"{section}.{leaf}", v) for leaf, v in value.items()]
+        else:
+            items.append((section, value))
+    return items
+
+
+def _check_rules(data: dict[str, Any]) -> None:
+    statuses = data["statuses"]
+    seen: dict[str, str] = {}
+    for group in ("open", "waiting", "closed"):
+        for name in statuses[group]:
+            if name in seen:
+                raise ConfigError(f"statuses.{group}: '{name}' is already in statuses.{seen[name]}")
+            seen[name] = group
+    if not statuses["open"] or not statuses["closed"]:
+        raise ConfigError("statuses: at least one open and one closed status are needed")
+    if statuses["initial"] not in seen:
+        raise ConfigError(f"statuses.initial: '{statuses['initial']}' is not a configured status")
+    if seen.get(statuses["reopen"]) not in ("open", "waiting"):
+        raise ConfigError(f"statuses.reopen: '{statuses['reopen']}' is not an open or waiting status")
+    levels = data["priorities"]["levels"]
+    if not levels:
+        raise ConfigError("priorities.levels: at least one priority is needed")
+    if data["priorities"]["default"] not in levels:
+        raise ConfigError(f"priorities.default: '{data['priorities']['default']}' is not in priorities.levels")
+    for handle, member in data["team"].items():
+        if not member["email"]:
+            raise ConfigError(f"team.{handle}.email: every team member needs a mail address")
+    for queue, fields in data["queues"].items():
+        for member in fields["members"]:
+            if member not in data["team"]:
+                raise ConfigError(f"queues.{queue}.members: '{member}' is not in team")
+
+
+@dataclass
+class Config:
+    data: dict[str, Any]
+
+    @classmethod
+    def load(cls, root: Path) -> Config:
+        from tix.yamlio import YAMLError, load_yaml
+
+        path = root / CONFIG_FILE
+        try:
+            raw = load_yaml(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: missing (run `tix init`)") from None
+        except (YAMLError, UnicodeDecodeError) as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" at line {mark.line + 1}" if mark is not None else ""
+            raise ConfigError(f"{path}: not valid YAML{where}") from None
+        return cls(validate(raw, str(path)))
+
+    def get(self, path: str) -> Any:
+        value: Any = self.data
+        for part in path.split("."):
+            if not isinstance(value, dict) or part not in value:
+                find_key(path)  # unknown keys get the schema's error
+                raise ConfigError(f"config key '{path}' is not set")
+            value = value[part]
+        return value
+
+    def with_value(self, path: str, text: str) -> Config:
+        key, _ = find_key(path)
+        import copy
+
+        data = copy.deepcopy(self.data)
+        _put(data, path.split("."), parse_value(key, path, text))
+        return Config(validate(data))
+
+    def flat(self) -> list[tuple[str, Any]]:
+        return flatten(self.data)
+
+    # --- typed accessors -------------------------------------------------
+
+    @cached_property
+    def timezone(self) -> Any:
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(self.data["helpdesk"]["timezone"])
+
+    @property
+    def statuses(self) -> list[str]:
+        groups = self.data["statuses"]
+        return groups["open"] + groups["waiting"] + groups["closed"]
+
+    def status_group(self, status: str) -> str | None:
+        for group in ("open", "waiting", "closed"):
+            if status in self.data["statuses"][group]:
+                return group
+        return None
+
+    @property
+    def closed_statuses(self) -> list[str]:
+        return list(self.data["statuses"]["closed"])
+
+    @property
+    def priorities(self) -> list[str]:
+        return list(self.data["priorities"]["levels"])
+
+    @property
+    def categories(self) -> list[str]:
+        return list(self.data["categories"])
+
+    @property
+    def queues(self) -> list[str]:
+        return list(self.data["queues"])
+
+    @property
+    def team(self) -> dict[str, dict[str, Any]]:
+        return self.data["team"]
+
+
+def render(data: dict[str, Any]) -> str:
+    """The config file text: every section with its documentation as comments."""
+    from tix.yamlio import dump_yaml
+
+    out = [
+        "# tix helpdesk configuration. Every key is described in docs/CONFIG.md.",
+        "# Change it with `tix config set KEY VALUE` (which rewrites this file) or by hand.",
+    ]
+    for section in SECTION_ORDER:
+        out += ["", f"# {SECTION_DOCS[section]}"]
+        value = data.get(section)
+        fixed = [key for key in SCHEMA if key.path.startswith(section + ".") and "*" not in key.path]
+        if not fixed:
+            out.append(dump_yaml({section: value}, flow_lists=True).rstrip("\n") if value else f"{section}: {'[]' if isinstance(value, list) else '{}'}")
+            continue
+        out.append(f"{section}:")
+        for key in fixed:
+            leaf = key.path.split(".", 1)[1]
+            out.append(f"  # {key.doc}")
+            out += ["  " + line for line in dump_yaml({leaf: value[leaf]}, flow_lists=True).rstrip("\n").split("\n")]
+    return "\n".join(out) + "\n"
+
+
+def docs_markdown() -> str:
+    """docs/CONFIG.md, generated from SCHEMA (a test keeps the file in step)."""
+    lines = [
+        "# Configuration reference",
+        "",
+        "The helpdesk's configuration lives in `tix.yaml` at the root of the helpdesk repository and is shared",
+        "with the team through git. Read and change it like `git config`:",
+        "",
+        "```sh",
+        "tix config list",
+        "tix config get helpdesk.timezone",
+        "tix config set helpdesk.timezone Europe/Warsaw",
+        "tix config set statuses.waiting 'pending, on-hold, waiting-for-supplier'",
+        "tix config set team.anna.email anna@example.com",
+        "```",
+        "",
+        "`config set` validates the whole file before writing it, commits the change, and names the key when",
+        "a value is refused. Lists are given as `a, b, c` (or `[a, b, c]`). `*` in a key stands for a name you",
+        "choose (a queue, a team member's handle). The file may also be edited by hand; tix validates it on",
+        "every load. `config set` rewrites the file with the comments below, so comments of your own are not kept.",
+        "",
+        "Secrets (SMTP passwords) never belong here: they come from the environment or a per-user file.",
+        "",
+        "| key | type | default | meaning |",
+        "| --- | --- | --- | --- |",
+    ]
+    for key in SCHEMA:
+        default = ", ".join(key.default) if isinstance(key.default, list) else key.default
+        default = "" if default in (None, "") else f"`{str(default).lower() if isinstance(default, bool) else default}`"
+        lines.append(f"| `{key.path}` | {key.kind} | {default} | {key.doc} |")
+    lines += ["", "## Sections", ""]
+    lines += [f"- `{name}`: {SECTION_DOCS[name]}" for name in SECTION_ORDER]
+    return "\n".join(lines) + "\n"

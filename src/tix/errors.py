@@ -1,0 +1,60 @@
+"""Domain errors. Each carries the exit code the CLI reports; `main` prints the message as one line."""
+
+from __future__ import annotations
+
+# Exit codes are part of the interface (docs/CLI.md): scripts and cron rely on them.
+EXIT_OK = 0
+EXIT_USER_ERROR = 1
+EXIT_USAGE = 2
+EXIT_TEMPFAIL = 75  # sysexits EX_TEMPFAIL: a lock is held or a remote is unreachable; retry later
+
+
+class TixError(Exception):
+    """An error the user can act on; never shown with a traceback."""
+
+    exit_code = EXIT_USER_ERROR
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotAHelpdesk(TixError):
+    pass
+
+
+class ConfigError(TixError):
+    pass
+
+
+class TicketNotFound(TixError):
+    pass
+
+
+class AmbiguousId(TixError):
+    pass
+
+
+class InvalidValue(TixError):
+    pass
+
+
+class TicketFormatError(TixError):
+    """A ticket file that cannot be parsed; the message names the file."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class NoIdentity(TixError):
+    pass
+
+
+class GitError(TixError):
+    pass
+
+
+class LockHeld(TixError):
+    exit_code = EXIT_TEMPFAIL

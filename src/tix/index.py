@@ -1,0 +1,132 @@
+"""The derived ticket index: a SQLite file in `.git/tix/`, never committed, always disposable.
+
+Rows are keyed by the git blob id of the file content they were parsed from. A refresh
+re-reads only the ticket files that can have changed: those that `git diff` lists between
+the commit the index was built for and HEAD, plus those `git status` reports as changed in
+the working tree (now or at the last refresh). The working tree is what is indexed, so
+hand edits show up before they are committed. `tix reindex` rebuilds it from scratch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from tix.errors import TixError
+from tix.store import TICKET_FILE, TICKETS_DIR, Helpdesk
+
+SCHEMA_VERSION = "1"
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS tickets (
+    path TEXT PRIMARY KEY, blob TEXT NOT NULL, id TEXT NOT NULL, status TEXT, summary TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS tickets_status ON tickets (status);
+CREATE TABLE IF NOT EXISTS broken (path TEXT PRIMARY KEY, blob TEXT NOT NULL, error TEXT NOT NULL);
+"""
+
+
+def blob_id(data: bytes) -> str:
+    """The id git gives this content as a blob."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+@dataclass
+class Broken:
+    path: str
+    error: str
+
+
+class Index:
+    def __init__(self, helpdesk: Helpdesk) -> None:
+        self.hd = helpdesk
+        self.db = sqlite3.connect(helpdesk.state_dir / "index.sqlite", timeout=30, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    # --- keeping it current ------------------------------------------------------
+
+    def refresh(self, full: bool = False) -> int:
+        """Bring the index up to date with the working tree; returns how many files were parsed."""
+        git = self.hd.git
+        head = git.head()
+        built_for = self._meta("commit")
+        if full or self._meta("schema") != SCHEMA_VERSION or self._meta("built") != "yes":
+            candidates = None
+        else:
+            changed = git.changed_paths(built_for or None, head, TICKETS_DIR)
+            candidates = None if changed is None else changed | set(json.loads(self._meta("dirty") or "[]"))
+        dirty = {path for path in git.dirty_paths(TICKETS_DIR) if path.endswith("/" + TICKET_FILE)}
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            if candidates is None:
+                self.db.execute("DELETE FROM tickets")
+                self.db.execute("DELETE FROM broken")
+                paths: Iterable[str] = self.hd.all_ticket_paths()
+            else:
+                paths = {p for p in candidates | dirty if p.endswith("/" + TICKET_FILE)}
+            parsed = sum(self._refresh_path(path) for path in paths)
+            meta = {"schema": SCHEMA_VERSION, "built": "yes", "commit": head or "", "dirty": json.dumps(sorted(dirty))}
+            self.db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return parsed
+
+    def _refresh_path(self, path: str) -> int:
+        from tix import ticketfile
+
+        try:
+            data = (self.hd.root / path).read_bytes()
+        except FileNotFoundError:
+            self.db.execute("DELETE FROM tickets WHERE path = ?", (path,))
+            self.db.execute("DELETE FROM broken WHERE path = ?", (path,))
+            return 0
+        blob = blob_id(data)
+        row = self.db.execute(
+            "SELECT blob FROM tickets WHERE path = ? UNION ALL SELECT blob FROM broken WHERE path = ?", (path, path)
+        ).fetchone()
+        if row and row[0] == blob:
+            return 0
+        self.db.execute("DELETE FROM broken WHERE path = ?", (path,))
+        try:
+            ticket = ticketfile.loads(data.decode("utf-8", errors="replace"), path)
+        except TixError as exc:
+            self.db.execute("DELETE FROM tickets WHERE path = ?", (path,))
+            self.db.execute("INSERT INTO broken VALUES (?, ?, ?)", (path, blob, exc.message))
+            return 1
+        summary = ticket.summary()
+        summary["entries"] = len(ticket.entries)
+        self.db.execute(
+            "INSERT OR REPLACE INTO tickets VALUES (?, ?, ?, ?, ?)",
+            (path, blob, ticket.id, ticket.status, json.dumps(summary, ensure_ascii=False, default=str)),
+        )
+        return 1
+
+    # --- reading -----------------------------------------------------------------
+
+    def summaries(self, statuses: list[str] | None = None, exclude_statuses: list[str] | None = None) -> list[dict[str, Any]]:
+        query, args = "SELECT summary FROM tickets", []
+        if statuses is not None:
+            query += f" WHERE status IN ({','.join('?' * len(statuses))})"
+            args = statuses
+        elif exclude_statuses:
+            query += f" WHERE status NOT IN ({','.join('?' * len(exclude_statuses))})"
+            args = exclude_statuses
+        return [json.loads(row[0]) for row in self.db.execute(query, args)]
+
+    def broken(self) -> list[Broken]:
+        return [Broken(path, error) for path, error in self.db.execute("SELECT path, error FROM broken ORDER BY path")]
+
+    def count(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM tickets").fetchone()[0])

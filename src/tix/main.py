@@ -1,0 +1,36 @@
+"""The single exit point: run the CLI, turn errors into one line on stderr and an exit code."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from tix.errors import TixError
+
+
+def run(argv: list[str] | None = None) -> None:
+    sys.exit(main(argv))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run tix; usage errors are reported by Typer (exit 2), domain errors here (docs/CLI.md)."""
+    from tix.cli import app
+
+    try:
+        app(args=argv, prog_name="tix")
+    except SystemExit as exc:
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    except TixError as exc:
+        if os.environ.get("TIX_DEBUG"):
+            raise
+        print(f"tix: error: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("tix: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # the reader of our output went away (`tix list | head`): not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    return 0

@@ -1,0 +1,128 @@
+"""Pure data: tickets, conversation entries and people. No I/O here."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+ENTRY_KINDS = ("inbound", "reply", "note")
+CHANNELS = ("email", "phone", "chat", "form", "other")
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def one_line(text: str) -> str:
+    """Collapse control characters and line breaks so a value stays on one line."""
+    return " ".join(_CONTROL.sub(" ", text).split())
+
+
+def normalize_text(text: str) -> str:
+    """Canonical conversation text: LF line ends, no leading or trailing empty lines."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    email: str
+
+    @classmethod
+    def parse(cls, text: str) -> Person | None:
+        """'Name <addr>' or a bare address; None when no address can be found."""
+        from email.utils import parseaddr
+
+        name, address = parseaddr(one_line(text))
+        if "@" not in address or " " in address:
+            return None
+        return cls(one_line(name), address)
+
+    def __str__(self) -> str:
+        if not self.name:
+            return self.email
+        name = self.name.replace("\\", "\\\\").replace('"', '\\"')
+        if re.search(r"[()<>\[\]:;@,.\"\\]", self.name):
+            name = f'"{name}"'
+        return f"{name} <{self.email}>"
+
+    def as_dict(self) -> dict[str, str]:
+        return {"name": self.name, "email": self.email}
+
+
+@dataclass
+class Entry:
+    """One item of the conversation: an inbound message, a reply, or an internal note."""
+
+    id: str
+    kind: str
+    author: str
+    time: datetime
+    text: str
+    message_id: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.author = one_line(self.author)
+        self.text = normalize_text(self.text)
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": self.id,
+            "kind": self.kind,
+            "author": self.author,
+            "time": self.time.isoformat(),
+            "message_id": self.message_id,
+        }
+        data.update(self.extra)
+        data["text"] = self.text
+        return data
+
+
+@dataclass
+class Ticket:
+    id: str
+    subject: str
+    requester: Person
+    status: str
+    priority: str
+    created: datetime
+    updated: datetime
+    owner: str | None = None
+    queue: str | None = None
+    category: str | None = None
+    tags: list[str] = field(default_factory=list)
+    channel: str = "email"
+    message_ids: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)  # front-matter keys tix does not know, in file order
+    entries: list[Entry] = field(default_factory=list)
+    preamble: str = ""  # text a person wrote above the first entry
+
+    def __post_init__(self) -> None:
+        self.subject = one_line(self.subject)
+        self.tags = sorted(set(self.tags))
+
+    def summary(self) -> dict[str, Any]:
+        """The stable JSON shape of `list` (and the head of `show`)."""
+        return {
+            "id": self.id,
+            "subject": self.subject,
+            "status": self.status,
+            "owner": self.owner,
+            "priority": self.priority,
+            "category": self.category,
+            "tags": list(self.tags),
+            "queue": self.queue,
+            "channel": self.channel,
+            "requester": self.requester.as_dict(),
+            "created": self.created.isoformat(),
+            "updated": self.updated.isoformat(),
+        }
+
+    def details(self) -> dict[str, Any]:
+        """The stable JSON shape of `show`: the summary plus message ids, custom fields and entries."""
+        data = self.summary()
+        data["message_ids"] = list(self.message_ids)
+        data["fields"] = dict(self.extra)
+        data["entries"] = [entry.as_dict() for entry in self.entries]
+        return data

@@ -1,0 +1,142 @@
+"""Rendering for people (tables, ticket text, the audit trail) and for scripts (JSON, CSV).
+
+Colour only when stdout is a terminal and NO_COLOR is unset; JSON keys are stable.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import sys
+from datetime import datetime, tzinfo
+from typing import Any, Callable
+
+from tix.history import Event
+
+CSV_COLUMNS = (
+    "id", "subject", "status", "owner", "priority", "category", "tags", "queue", "channel",
+    "requester_name", "requester_email", "created", "updated",
+)  # fmt: skip
+_COLOURS = {"red": "31", "yellow": "33", "green": "32", "dim": "2", "bold": "1", "cyan": "36"}
+_PRIORITY_COLOUR = {0: "red", 1: "yellow"}
+
+
+def use_colour() -> bool:
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def paint(text: str, colour: str | None, enabled: bool) -> str:
+    if not enabled or not colour:
+        return text
+    return f"\x1b[{_COLOURS[colour]}m{text}\x1b[0m"
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2, default=str)
+
+
+def short_time(iso: str, tz: tzinfo | None = None) -> str:
+    moment = datetime.fromisoformat(iso)
+    return (moment.astimezone(tz) if tz else moment).strftime("%Y-%m-%d %H:%M")
+
+
+def table(rows: list[dict[str, Any]], priorities: list[str], owner_name: Callable[[str | None], str]) -> str:
+    colour = use_colour()
+    headers = ("ID", "STATUS", "PRIORITY", "OWNER", "UPDATED", "REQUESTER", "SUBJECT")
+    cells = [
+        (
+            row["id"],
+            row["status"],
+            row["priority"],
+            owner_name(row["owner"]) or "-",
+            short_time(row["updated"]),
+            row["requester"]["name"] or row["requester"]["email"],
+            row["subject"],
+        )
+        for row in rows
+    ]
+    widths = [max([len(h)] + [len(c[i]) for c in cells]) for i, h in enumerate(headers[:-1])]
+    widths[5] = min(widths[5], 24)
+    total = shutil.get_terminal_size((200, 24)).columns if sys.stdout.isatty() else 10_000
+    subject_width = max(10, total - sum(widths) - 2 * len(widths))
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths + [0])).rstrip()]
+    for row, cell in zip(rows, cells):
+        parts = [_fit(value, width).ljust(width) for value, width in zip(cell[:-1], widths)]
+        rank = priorities.index(row["priority"]) if row["priority"] in priorities else None
+        parts[0] = paint(parts[0], "bold", colour)
+        parts[2] = paint(parts[2], _PRIORITY_COLOUR.get(rank) if rank is not None else None, colour)
+        lines.append("  ".join(parts + [_fit(cell[-1], subject_width)]))
+    return "\n".join(lines)
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+def csv_text(rows: list[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        flat = dict(row, tags=" ".join(row["tags"]), requester_name=row["requester"]["name"],
+                    requester_email=row["requester"]["email"])  # fmt: skip
+        writer.writerow([flat[column] or "" for column in CSV_COLUMNS])
+    return buffer.getvalue().rstrip("\n")
+
+
+def ticket_text(details: dict[str, Any], owner_name: Callable[[str | None], str]) -> str:
+    colour = use_colour()
+    requester = details["requester"]
+    who = f"{requester['name']} <{requester['email']}>" if requester["name"] else requester["email"]
+    lines = [
+        paint(f"{details['id']}  {details['subject']}", "bold", colour),
+        f"Status:    {details['status']}",
+        f"Priority:  {details['priority']}",
+        f"Owner:     {owner_name(details['owner']) or '-'}",
+        f"Requester: {who}",
+        f"Queue:     {details['queue'] or '-'}",
+        f"Category:  {details['category'] or '-'}",
+        f"Tags:      {', '.join(details['tags']) or '-'}",
+        f"Channel:   {details['channel']}",
+        f"Created:   {details['created']}",
+        f"Updated:   {details['updated']}",
+    ]
+    lines += [f"{key.capitalize() + ':':<10} {value}" for key, value in details["fields"].items()]
+    labels = {"inbound": "Message from", "reply": "Reply by", "note": "Internal note by"}
+    for entry in details["entries"]:
+        label = labels.get(entry["kind"], entry["kind"])
+        heading = f"── {label} {entry['author']} · {short_time(entry['time'])}"
+        lines += ["", paint(heading, "yellow" if entry["kind"] == "note" else "cyan", colour)]
+        if entry["text"]:
+            lines += ["", entry["text"]]
+    return "\n".join(lines)
+
+
+def _value(value: Any) -> str:
+    if value is None or value == "" or value == []:
+        return "(none)"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return str(value)
+
+
+def log_text(events: list[Event], show_ticket: bool, tz: tzinfo | None = None) -> str:
+    colour = use_colour()
+    blocks = []
+    for event in events:
+        who = f"{event.author.name} <{event.author.email}>" if event.author.name else event.author.email
+        head = f"{short_time(event.time, tz)}  {who}  "
+        if show_ticket:
+            head += paint(event.ticket, "bold", colour) + "  "
+        lines = [head + paint(event.action, "cyan", colour) + paint(f"  {event.commit[:10]}", "dim", colour)]
+        lines += [f"    {c.field}: {_value(c.old)} → {_value(c.new)}" for c in event.changes]
+        lines += [f"    + {e['kind']} by {e['author']}" for e in event.entries_added]
+        lines += [f"    ~ {e['kind']} by {e['author']} edited" for e in event.entries_edited]
+        lines += [f"    - {e['kind']} by {e['author']} removed" for e in event.entries_removed]
+        if event.problem:
+            lines.append(f"    ! {event.problem}")
+        blocks.append("\n".join(lines))
+    return "\n".join(blocks)

@@ -1,0 +1,247 @@
+"""The ticket file codec: YAML front-matter plus the conversation as Markdown.
+
+Layout of a file (docs/FORMAT.md has the full description)::
+
+    ---
+    id: 4KX2QF7A
+    subject: Printer on fire
+    ...
+    ---
+
+    <!-- tix:entry {"id": "...", "kind": "inbound", "time": "...", "author": "..."} -->
+    ### Message from Jan Kowalski <jan@example.pl> · 2026-11-22 10:15 +01:00
+
+    The text, as written.
+
+Writing is deterministic (fixed key order, unknown keys kept in their order), and any
+text survives a round trip: body lines that look like an entry header are escaped with
+a backslash (as mboxrd quotes "From " lines), and YAML strings with line breaks are
+written double-quoted on one line.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from typing import Any
+
+from tix.errors import TicketFormatError
+from tix.model import Entry, Person, Ticket, one_line
+from tix.yamlio import YAMLError, dump_yaml, load_yaml
+
+FIELD_ORDER = (
+    "id", "subject", "status", "priority", "owner", "queue", "category", "tags",
+    "channel", "requester", "created", "updated", "message_ids",
+)  # fmt: skip
+ENTRY_HEADER = "<!-- tix:entry "
+ENTRY_HEADER_END = " -->"
+_ESCAPED_HEADER = re.compile(r"^\\*" + re.escape(ENTRY_HEADER))
+_ENTRY_KEYS = ("id", "kind", "time", "author", "message_id")
+_HEADINGS = {"inbound": "Message from", "reply": "Reply by", "note": "Internal note by"}
+
+# --- writing ---------------------------------------------------------------
+
+
+def dumps(ticket: Ticket) -> str:
+    meta: dict[str, Any] = {
+        "id": ticket.id,
+        "subject": ticket.subject,
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "owner": ticket.owner,
+        "queue": ticket.queue,
+        "category": ticket.category,
+        "tags": list(ticket.tags),
+        "channel": ticket.channel,
+        "requester": ticket.requester.as_dict(),
+        "created": ticket.created,
+        "updated": ticket.updated,
+        "message_ids": list(ticket.message_ids),
+    }
+    for key, value in ticket.extra.items():
+        if key not in meta:
+            meta[key] = value
+    parts = ["---\n", dump_yaml(meta), "---\n"]
+    if ticket.preamble:
+        parts += ["\n", _escape(ticket.preamble), "\n"]
+    for entry in ticket.entries:
+        parts += ["\n", entry_header(entry), "\n", _heading(entry), "\n\n"]
+        if entry.text:
+            parts += [_escape(entry.text), "\n"]
+    return "".join(parts)
+
+
+def entry_header(entry: Entry) -> str:
+    meta: dict[str, Any] = {"id": entry.id, "kind": entry.kind, "time": entry.time.isoformat(), "author": entry.author}
+    if entry.message_id:
+        meta["message_id"] = entry.message_id
+    for key, value in entry.extra.items():
+        meta.setdefault(key, value)
+    encoded = json.dumps(meta, ensure_ascii=False, separators=(", ", ": "), default=str)
+    # JSON never has '--' outside strings; inside them '\u002d' means the same and keeps
+    # the HTML comment well-formed (a '-->' in a name would otherwise end it early).
+    encoded = encoded.replace("--", "-\\u002d")
+    for char in ("\u2028", "\u2029", "\x85"):
+        encoded = encoded.replace(char, f"\\u{ord(char):04x}")
+    return f"{ENTRY_HEADER}{encoded}{ENTRY_HEADER_END}"
+
+
+def _heading(entry: Entry) -> str:
+    label = _HEADINGS.get(entry.kind, entry.kind.capitalize() + " by")
+    when = entry.time.isoformat(sep=" ", timespec="minutes")
+    return one_line(f"### {label} {entry.author} · {when}")
+
+
+def _escape(text: str) -> str:
+    return "\n".join("\\" + line if _ESCAPED_HEADER.match(line) else line for line in text.split("\n"))
+
+
+def _unescape(line: str) -> str:
+    return line[1:] if _ESCAPED_HEADER.match(line) and line.startswith("\\") else line
+
+
+# --- reading ---------------------------------------------------------------
+
+
+def loads(text: str, path: str = "<ticket>") -> Ticket:
+    """Parse a ticket file; any problem raises TicketFormatError naming `path`."""
+    meta, body, body_line = _split(text, path)
+    try:
+        ticket = _ticket_from_meta(meta, path)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise TicketFormatError(path, f"bad front-matter: {exc}") from None
+    ticket.preamble, ticket.entries = _parse_body(body, path, body_line)
+    return ticket
+
+
+def _split(text: str, path: str) -> tuple[dict[str, Any], str, int]:
+    import frontmatter
+
+    text = text.lstrip("\ufeff")
+    handler = frontmatter.YAMLHandler()
+    if not handler.detect(text):
+        raise TicketFormatError(path, "no YAML front-matter (the file must start with a '---' line)")
+    try:
+        fm, body = handler.split(text)
+    except ValueError:
+        raise TicketFormatError(path, "the front-matter is not closed by a '---' line") from None
+    try:
+        meta = load_yaml(fm)
+    except YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        line = f" (line {where.line + 2})" if where is not None else ""
+        raise TicketFormatError(path, f"invalid YAML in front-matter{line}") from None
+    if not isinstance(meta, dict):
+        raise TicketFormatError(path, "the front-matter is not a mapping of fields")
+    return meta, body, fm.count("\n") + 3
+
+
+def _require(meta: dict[str, Any], key: str) -> Any:
+    value = meta.get(key)
+    if value is None or value == "":
+        raise ValueError(f"missing field '{key}'")
+    return value
+
+
+def _text_field(meta: dict[str, Any], key: str) -> str | None:
+    value = meta.get(key)
+    if value is None or value == "":
+        return None
+    if isinstance(value, (dict, list)):
+        raise ValueError(f"field '{key}' must be text")
+    return str(value)
+
+
+def _time_field(meta: dict[str, Any], key: str) -> datetime:
+    value = _require(meta, key)
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise ValueError(f"field '{key}' must be a time with a UTC offset")
+    return value
+
+
+def _ticket_from_meta(meta: dict[str, Any], path: str) -> Ticket:
+    requester = meta.get("requester")
+    if isinstance(requester, dict):
+        person = Person(one_line(str(requester.get("name") or "")), str(_require(requester, "email")))
+    elif isinstance(requester, str) and Person.parse(requester):
+        person = Person.parse(requester)  # type: ignore[assignment]
+    else:
+        raise ValueError("field 'requester' needs an email")
+    tags = meta.get("tags") or []
+    message_ids = meta.get("message_ids") or []
+    if not isinstance(tags, list) or not isinstance(message_ids, list):
+        raise ValueError("fields 'tags' and 'message_ids' must be lists")
+    return Ticket(
+        id=str(_require(meta, "id")),
+        subject=str(meta.get("subject") or ""),
+        requester=person,
+        status=str(_require(meta, "status")),
+        priority=str(_require(meta, "priority")),
+        created=_time_field(meta, "created"),
+        updated=_time_field(meta, "updated"),
+        owner=_text_field(meta, "owner"),
+        queue=_text_field(meta, "queue"),
+        category=_text_field(meta, "category"),
+        tags=[str(tag) for tag in tags],
+        channel=_text_field(meta, "channel") or "other",
+        message_ids=[str(mid) for mid in message_ids],
+        extra={key: value for key, value in meta.items() if key not in FIELD_ORDER},
+    )
+
+
+def _parse_body(body: str, path: str, first_line: int) -> tuple[str, list[Entry]]:
+    preamble: list[str] = []
+    entries: list[tuple[dict[str, Any], list[str]]] = []
+    lines: list[str] = preamble
+    expect = "text"  # after a header: "heading", then "blank", then "text"
+    for number, line in enumerate(body.replace("\r\n", "\n").split("\n"), start=first_line):
+        if line.startswith(ENTRY_HEADER):
+            meta = _parse_header(line, path, number)
+            lines = []
+            entries.append((meta, lines))
+            expect = "heading"
+            continue
+        if expect == "heading":
+            expect = "blank"
+            if line.startswith("### "):
+                continue
+        if expect == "blank":
+            expect = "text"
+            if line == "":
+                continue
+        lines.append(_unescape(line))
+    result = []
+    for meta, text_lines in entries:
+        try:
+            result.append(_entry_from_meta(meta, "\n".join(text_lines)))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise TicketFormatError(path, f"bad entry header for entry {meta.get('id', '?')}: {exc}") from None
+    return "\n".join(preamble).strip("\n"), result
+
+
+def _parse_header(line: str, path: str, number: int) -> dict[str, Any]:
+    raw = line.rstrip()
+    if not raw.endswith(ENTRY_HEADER_END):
+        raise TicketFormatError(path, f"line {number}: entry header does not end with '-->'")
+    try:
+        meta = json.loads(raw[len(ENTRY_HEADER) : -len(ENTRY_HEADER_END)])
+    except json.JSONDecodeError:
+        raise TicketFormatError(path, f"line {number}: entry header is not valid JSON") from None
+    if not isinstance(meta, dict):
+        raise TicketFormatError(path, f"line {number}: entry header is not a JSON object")
+    return meta
+
+
+def _entry_from_meta(meta: dict[str, Any], text: str) -> Entry:
+    return Entry(
+        id=str(_require(meta, "id")),
+        kind=str(_require(meta, "kind")),
+        author=str(meta.get("author") or ""),
+        time=_time_field(meta, "time"),
+        text=text,
+        message_id=meta.get("message_id") or None,
+        extra={key: value for key, value in meta.items() if key not in _ENTRY_KEYS},
+    )
