@@ -28,6 +28,10 @@ class Person:
     name: str
     email: str
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", one_line(self.name))
+        object.__setattr__(self, "email", one_line(self.email).replace(" ", ""))
+
     @classmethod
     def parse(cls, text: str) -> Person | None:
         """'Name <addr>' or a bare address; None when no address can be found."""
@@ -36,7 +40,7 @@ class Person:
         name, address = parseaddr(one_line(text))
         if "@" not in address or " " in address:
             return None
-        return cls(one_line(name), address)
+        return cls(name, address)
 
     def __str__(self) -> str:
         if not self.name:

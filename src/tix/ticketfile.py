@@ -156,16 +156,20 @@ def _text_field(meta: dict[str, Any], key: str) -> str | None:
 def _time_field(meta: dict[str, Any], key: str) -> datetime:
     value = _require(meta, key)
     if isinstance(value, str):
-        value = datetime.fromisoformat(value)
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"field '{key}' is not an ISO 8601 time: {value!r}") from None
     if not isinstance(value, datetime) or value.tzinfo is None:
         raise ValueError(f"field '{key}' must be a time with a UTC offset")
     return value
 
 
 def _ticket_from_meta(meta: dict[str, Any], path: str) -> Ticket:
+    ticket_id = str(_require(meta, "id"))
     requester = meta.get("requester")
-    if isinstance(requester, dict):
-        person = Person(one_line(str(requester.get("name") or "")), str(_require(requester, "email")))
+    if isinstance(requester, dict) and requester.get("email"):
+        person = Person(str(requester.get("name") or ""), str(requester["email"]))
     elif isinstance(requester, str) and Person.parse(requester):
         person = Person.parse(requester)  # type: ignore[assignment]
     else:
@@ -175,7 +179,7 @@ def _ticket_from_meta(meta: dict[str, Any], path: str) -> Ticket:
     if not isinstance(tags, list) or not isinstance(message_ids, list):
         raise ValueError("fields 'tags' and 'message_ids' must be lists")
     return Ticket(
-        id=str(_require(meta, "id")),
+        id=ticket_id,
         subject=str(meta.get("subject") or ""),
         requester=person,
         status=str(_require(meta, "status")),

@@ -1,0 +1,117 @@
+"""Fixtures: an isolated git identity and clock, real temporary helpdesks, and the real CLI."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tix.main import main
+
+START = datetime.fromisoformat("2026-11-23T09:00:00+01:00")
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def lines(self) -> list[str]:
+        return self.out.splitlines()
+
+
+class Clock:
+    """The time tix sees (TIX_NOW); tests move it forward instead of sleeping."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.monkeypatch = monkeypatch
+        self.set(START)
+
+    def set(self, moment: datetime) -> None:
+        self.now = moment
+        self.monkeypatch.setenv("TIX_NOW", moment.isoformat())
+
+    def advance(self, **delta: float) -> datetime:
+        self.set(self.now + timedelta(**delta))
+        return self.now
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own HOME and global git config with a known identity."""
+    home = tmp_path_factory.mktemp("home")
+    gitconfig = home / ".gitconfig"
+    gitconfig.write_text(
+        "[user]\n\tname = Anna Nowak\n\temail = anna@example.com\n[init]\n\tdefaultBranch = main\n", encoding="utf-8"
+    )
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(gitconfig))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for name in ("TIX_USER", "TIX_DIR", "EDITOR", "VISUAL", "GIT_DIR", "GIT_WORK_TREE", "TIX_DEBUG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+    return home
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    return Clock(monkeypatch)
+
+
+class Cli:
+    """Runs the real entry point (tix.main.main) in this process, in a given folder."""
+
+    def __init__(self, cwd: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+        self.cwd = cwd
+        self.capsys = capsys
+        self.monkeypatch = monkeypatch
+
+    def __call__(self, *args: str, stdin: str = "", cwd: Path | None = None) -> Result:
+        self.capsys.readouterr()
+        with self.monkeypatch.context() as patch:
+            patch.chdir(cwd or self.cwd)
+            patch.setattr(sys, "stdin", io.StringIO(stdin))
+            code = main(list(args))
+        captured = self.capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    def ok(self, *args: str, stdin: str = "", cwd: Path | None = None) -> Result:
+        result = self(*args, stdin=stdin, cwd=cwd)
+        assert result.code == 0, f"tix {' '.join(args)} failed ({result.code}): {result.err}"
+        return result
+
+    def new(self, subject: str = "Printer on fire", *args: str) -> str:
+        return self.ok("new", subject, "--from", "Jan Kowalski <jan@example.pl>", *args).out.strip()
+
+
+@pytest.fixture
+def helpdesk(tmp_path: Path, clock: Clock) -> Path:
+    root = tmp_path / "desk"
+    assert main(["init", str(root), "--email", "support@example.com", "--timezone", "Europe/Warsaw"]) == 0
+    return root
+
+
+@pytest.fixture
+def tix(helpdesk: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Cli:
+    return Cli(helpdesk, capsys, monkeypatch)
+
+
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, text=True).stdout
+
+
+def run_console_script(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """The installed `tix` command itself, in a separate process."""
+    script = Path(sys.executable).with_name("tix")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "tix"]
+    return subprocess.run(
+        [*command, *args], cwd=cwd, capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=60
+    )
