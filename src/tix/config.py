@@ -369,3 +369,7 @@ def docs_markdown() -> str:
     lines += ["", "## Sections", ""]
     lines += [f"- `{name}`: {SECTION_DOCS[name]}" for name in SECTION_ORDER]
     return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":  # python -m tix.config > docs/CONFIG.md
+    print(docs_markdown(), end="")

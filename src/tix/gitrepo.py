@@ -49,7 +49,7 @@ class GitRepo:
         try:
             return self.git.execute(["git", *args], env=env, strip_newline_in_stdout=strip)  # type: ignore[call-overload,no-any-return]
         except GitCommandError as exc:
-            detail = (exc.stderr or "").strip().replace("stderr: ", "").strip("'\" \n")
+            detail = (exc.stderr or exc.stdout or "").strip().replace("stderr: ", "").replace("stdout: ", "").strip("'\" \n")
             last = detail.splitlines()[-1] if detail else f"exit {exc.status}"
             raise GitError(f"git {args[0]} failed: {last}") from None
 
@@ -128,8 +128,9 @@ class GitRepo:
     def commit(
         self, paths: list[str], message: str, author: Person,
         committer: Person | None = None, when: datetime | None = None,
-    ) -> str:  # fmt: skip
-        """Commit exactly `paths` (new, changed or deleted), leaving anything else staged or dirty alone."""
+    ) -> str | None:  # fmt: skip
+        """Commit exactly `paths` (new, changed or deleted), leaving anything else staged or dirty alone.
+        Returns the new commit, or None when the paths hold no change."""
         env = dict(os.environ)
         env.update(GIT_AUTHOR_NAME=author.name or author.email, GIT_AUTHOR_EMAIL=author.email)
         if when is not None:  # the same clock as the ticket file (TIX_NOW in tests)
@@ -139,6 +140,8 @@ class GitRepo:
         # `--only` (the default with paths) commits these paths from the working tree and
         # nothing else from the index; new files must be known to git first.
         self.run("add", "-A", "--", *paths)
+        if self.head() is not None and not self.run("diff", "--cached", "--name-only", "HEAD", "--", *paths):
+            return None
         self.run("commit", "-q", "--no-verify", "-m", message, "--only", "--", *paths, env=env)
         return self.run("rev-parse", "HEAD")
 

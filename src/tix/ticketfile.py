@@ -116,6 +116,7 @@ def loads(text: str, path: str = "<ticket>") -> Ticket:
 
 
 def _split(text: str, path: str) -> tuple[dict[str, Any], str, int]:
+    """Front-matter and body (python-frontmatter's split), and the file line the body starts on."""
     import frontmatter
 
     text = text.lstrip("\ufeff")
@@ -126,15 +127,16 @@ def _split(text: str, path: str) -> tuple[dict[str, Any], str, int]:
         fm, body = handler.split(text)
     except ValueError:
         raise TicketFormatError(path, "the front-matter is not closed by a '---' line") from None
+    fm_first_line = text[: text.index(fm)].count("\n") + 1 if fm else 1
     try:
         meta = load_yaml(fm)
     except YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
-        line = f" (line {where.line + 2})" if where is not None else ""
+        line = f" (line {where.line + fm_first_line})" if where is not None else ""
         raise TicketFormatError(path, f"invalid YAML in front-matter{line}") from None
     if not isinstance(meta, dict):
         raise TicketFormatError(path, "the front-matter is not a mapping of fields")
-    return meta, body, fm.count("\n") + 3
+    return meta, body, text[: len(text) - len(body)].count("\n") + 1
 
 
 def _require(meta: dict[str, Any], key: str) -> Any:
