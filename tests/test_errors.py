@@ -115,12 +115,16 @@ def test_failed_commit_leaves_the_ticket_file_as_it_was(tix: Cli, helpdesk: Path
     ticket_id = tix.new()
     path = helpdesk / ticket_relpath(ticket_id)
     before = path.read_bytes()
-    lock = helpdesk / ".git" / "index.lock"  # git refuses to commit while another git holds the index
+    head = git(helpdesk, "rev-parse", "HEAD")
+    lock = helpdesk / ".git" / "refs" / "heads" / "main.lock"  # as if another git were moving the branch
     lock.write_text("", encoding="utf-8")
     try:
         result = tix("assign", ticket_id, "bob@example.com")
     finally:
         os.unlink(lock)
-    assert result.code == 1 and result.err.startswith("tix: error: git add failed")
+    assert result.code == 1 and result.err.startswith("tix: error: git update-ref failed: ")
     assert path.read_bytes() == before
+    assert git(helpdesk, "rev-parse", "HEAD") == head
     assert git(helpdesk, "status", "--porcelain") == ""
+    assert tix("assign", ticket_id, "bob@example.com").code == 0  # nothing of the failed attempt lingers
+    assert git(helpdesk, "show", "--stat", "--format=", "HEAD").count("|") == 1

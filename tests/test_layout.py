@@ -34,3 +34,31 @@ def test_help_does_not_import_git_mail_or_template_libraries() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_commits_made_with_plain_git_in_between_are_kept(tix: Cli, helpdesk: Path) -> None:
+    ticket_id = tix.new()
+    (helpdesk / "README.md").write_text("our helpdesk\n", encoding="utf-8")
+    git(helpdesk, "add", "README.md")
+    git(helpdesk, "commit", "-qm", "docs by hand")
+    tix.ok("assign", ticket_id, "bob@example.com")
+    assert git(helpdesk, "log", "--format=%s", "-3").splitlines() == [
+        f"tix: {ticket_id} owner (none) → bob@example.com", "docs by hand", f"tix: {ticket_id} new ticket: Printer on fire"]
+    assert "README.md" in git(helpdesk, "ls-tree", "--name-only", "HEAD")
+    assert git(helpdesk, "status", "--porcelain") == ""
+
+
+def test_a_ticket_folder_added_without_git_is_listed(tix: Cli, helpdesk: Path) -> None:
+    import json
+    import shutil
+
+    ticket_id = tix.new()
+    assert len(json.loads(tix.ok("list", "-f", "json").out)) == 1
+    source = helpdesk / "tickets" / ticket_id[:2] / ticket_id
+    copy = helpdesk / "tickets" / "ZZ" / "ZZZZZZZZ"
+    shutil.copytree(source, copy)
+    ticket_file = copy / "ticket.md"
+    ticket_file.write_text(ticket_file.read_text(encoding="utf-8").replace(ticket_id, "ZZZZZZZZ"), encoding="utf-8")
+    assert sorted(row["id"] for row in json.loads(tix.ok("list", "-f", "json").out)) == sorted([ticket_id, "ZZZZZZZZ"])
+    shutil.rmtree(copy)
+    assert [row["id"] for row in json.loads(tix.ok("list", "-f", "json").out)] == [ticket_id]

@@ -228,7 +228,7 @@ def list_(
     from tix import output
 
     if format == ListFormat.json:
-        _say(output.to_json([{k: v for k, v in row.items() if k != "entries"} for row in rows]))
+        _say(output.json_rows([{k: v for k, v in row.items() if k != "entries"} for row in rows]))
     elif format == ListFormat.csv:
         _say(output.csv_text(rows))
     elif rows:

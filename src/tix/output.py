@@ -38,6 +38,13 @@ def to_json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2, default=str)
 
 
+def json_rows(rows: list[dict[str, Any]]) -> str:
+    """A JSON array with one compact object per line: valid JSON, greppable, and fast to write."""
+    if not rows:
+        return "[]"
+    return "[\n" + ",\n".join(json.dumps(row, ensure_ascii=False, default=str) for row in rows) + "\n]"
+
+
 def short_time(iso: str, tz: tzinfo | None = None) -> str:
     moment = datetime.fromisoformat(iso)
     return (moment.astimezone(tz) if tz else moment).strftime("%Y-%m-%d %H:%M")

@@ -100,13 +100,15 @@ class Helpdesk:
         except (FileNotFoundError, NotADirectoryError):
             return []
 
+    def ticket_names_in_shard(self, shard: str) -> list[str]:
+        folder = self.root / TICKETS_DIR / shard
+        return [name for name in self._names(folder, "") if (folder / name / TICKET_FILE).is_file()]
+
     def all_ticket_paths(self) -> Iterator[str]:
         """Relative paths of every ticket file in the working tree."""
-        base = self.root / TICKETS_DIR
-        for shard in self._names(base, ""):
-            for name in self._names(base / shard, ""):
-                if (base / shard / name / TICKET_FILE).is_file():
-                    yield f"{TICKETS_DIR}/{shard}/{name}/{TICKET_FILE}"
+        for shard in self._names(self.root / TICKETS_DIR, ""):
+            for name in self.ticket_names_in_shard(shard):
+                yield f"{TICKETS_DIR}/{shard}/{name}/{TICKET_FILE}"
 
     def exists(self, ticket_id: str) -> bool:
         return self.path_of(ticket_id).is_file()

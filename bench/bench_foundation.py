@@ -1,0 +1,117 @@
+"""Benchmark for the foundation (issue: tickets as Markdown files in git).
+
+Builds helpdesks of N synthetic tickets (default 200 and 20,000), then times the real `tix`
+command in fresh processes, as a user would run it:
+
+    python bench/bench_foundation.py            # both sizes
+    python bench/bench_foundation.py --sizes 20000 --repeat 7
+
+Targets (20,000 tickets): `tix list --status open --format json` <= 0.5 s warm;
+`tix assign` <= 0.3 s including its commit, not growing with N; `tix --help` <= 0.2 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from tix import ids, ticketfile
+from tix.model import Entry, Person, Ticket
+from tix.store import ticket_relpath
+
+TIX = [str(Path(sys.executable).with_name("tix"))] if Path(sys.executable).with_name("tix").exists() else [sys.executable, "-m", "tix"]
+STATUSES = ["new", "open", "open", "pending", "on-hold", "closed", "closed", "closed"]
+PRIORITIES = ["urgent", "high", "normal", "normal", "low"]
+
+
+def run(args: list[str], cwd: Path, env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(TIX + args, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def median_time(args: list[str], cwd: Path, env: dict[str, str], repeat: int) -> float:
+    return statistics.median(run(args, cwd, env) for _ in range(repeat))
+
+
+def build_helpdesk(root: Path, count: int, env: dict[str, str]) -> list[str]:
+    subprocess.run(TIX + ["init", str(root)], env=env, check=True, stdout=subprocess.DEVNULL)
+    rng = random.Random(count)
+    base = datetime.fromisoformat("2026-01-01T09:00:00+00:00")
+    ticket_ids = []
+    for number in range(count):
+        ticket_id = ids.derived_id(f"bench-{number}")
+        when = base + timedelta(minutes=number)
+        ticket = Ticket(
+            id=ticket_id, subject=f"Synthetic request number {number}",
+            requester=Person(f"Customer {number}", f"customer{number}@example.com"),
+            status=rng.choice(STATUSES), priority=rng.choice(PRIORITIES), created=when, updated=when,
+            owner=rng.choice([None, "anna@example.com", "bob@example.com"]),
+            category=rng.choice([None, "billing", "technical"]), tags=rng.sample(["vip", "hardware", "invoice"], 1),
+            channel="email", message_ids=[f"<bench-{number}@example.com>"],
+        )  # fmt: skip
+        ticket.entries.append(Entry(ids.random_id(), "inbound", str(ticket.requester), when, "Hello,\n\n" + "text " * 60))
+        path = root / ticket_relpath(ticket_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(ticketfile.dumps(ticket), encoding="utf-8")
+        ticket_ids.append(ticket_id)
+    subprocess.run(["git", "add", "tickets"], cwd=root, env=env, check=True)
+    subprocess.run(["git", "commit", "-qm", "bench: synthetic tickets"], cwd=root, env=env, check=True)
+    return ticket_ids
+
+
+def bench(count: int, repeat: int, env: dict[str, str]) -> dict[str, float]:
+    workdir = Path(tempfile.mkdtemp(prefix=f"tix-bench-{count}-"))
+    try:
+        root = workdir / "desk"
+        start = time.perf_counter()
+        ticket_ids = build_helpdesk(root, count, env)
+        setup = time.perf_counter() - start
+        cold = run(["reindex"], root, env)
+        run(["list", "--status", "open", "--format", "json"], root, env)
+        figures = {
+            "setup_s": setup,
+            "reindex_cold_s": cold,
+            "list_open_json_warm_s": median_time(["list", "--status", "open", "--format", "json"], root, env, repeat),
+            "list_default_table_warm_s": median_time(["list"], root, env, repeat),
+        }
+        targets = random.Random(1).sample(ticket_ids, repeat)
+        owners = ["carol@example.com", "dave@example.com"]
+        figures["assign_s"] = statistics.median(
+            run(["assign", ticket_id, owners[n % 2]], root, env) for n, ticket_id in enumerate(targets)
+        )
+        figures["list_after_one_change_s"] = median_time(["list", "--status", "open", "--format", "json"], root, env, 1)
+        figures["show_s"] = median_time(["show", targets[0]], root, env, repeat)
+        figures["log_ticket_s"] = median_time(["log", targets[0]], root, env, repeat)
+        figures["help_s"] = median_time(["--help"], root, env, max(repeat, 11))
+        return figures
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[200, 20_000])
+    parser.add_argument("--repeat", type=int, default=5)
+    options = parser.parse_args()
+    env = dict(os.environ, TIX_USER="Bench <bench@example.com>", GIT_AUTHOR_NAME="Bench",
+               GIT_AUTHOR_EMAIL="bench@example.com", GIT_COMMITTER_NAME="Bench", GIT_COMMITTER_EMAIL="bench@example.com")  # fmt: skip
+    env.pop("TIX_NOW", None)
+    results = {count: bench(count, options.repeat, env) for count in options.sizes}
+    names = list(next(iter(results.values())))
+    print(f"{'figure (median, seconds)':<28}" + "".join(f"{f'{n:,} tickets':>16}" for n in results))
+    for name in names:
+        print(f"{name:<28}" + "".join(f"{results[n][name]:>16.3f}" for n in results))
+
+
+if __name__ == "__main__":
+    main()
