@@ -6,6 +6,7 @@ import shutil
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from tix import config as configmod
 from tix.errors import TixError
@@ -41,8 +42,9 @@ def default_templates_dir() -> Path:
 
 def init_helpdesk(
     directory: Path, name: str | None = None, email: str | None = None,
-    timezone: str | None = None, actor_override: str | None = None,
+    timezone: str | None = None, actor_override: str | None = None, config_file: Path | None = None,
 ) -> InitResult:  # fmt: skip
+    """Create or complete a helpdesk in `directory`; commits what it adds, as the acting user."""
     directory.mkdir(parents=True, exist_ok=True)
     root = directory.resolve()
     git = GitRepo(root)
@@ -54,11 +56,13 @@ def init_helpdesk(
     config_path = root / configmod.CONFIG_FILE
     if config_path.exists():
         configmod.Config.load(root)  # an existing config must be valid; say so now
-        if name or email or timezone:
+        if name or email or timezone or config_file:
             raise TixError(f"{config_path} exists already; change it with `tix config set`")
     else:
-        raw = {"helpdesk": {k: v for k, v in (("name", name), ("email", email), ("timezone", timezone)) if v}}
-        write_atomic(config_path, configmod.render(configmod.validate(raw)))
+        raw = _load_seed(config_file) if config_file else {}
+        overrides = {k: v for k, v in (("name", name), ("email", email), ("timezone", timezone)) if v}
+        raw.setdefault("helpdesk", {}).update(overrides)
+        write_atomic(config_path, configmod.render(configmod.validate(raw, str(config_file or config_path))))
         result.written.append(configmod.CONFIG_FILE)
 
     templates = root / "templates"
@@ -78,6 +82,20 @@ def init_helpdesk(
         message = "tix: initialize helpdesk\n\nTix-Action: init\n"
         result.commit = git.commit(result.written, message, actor, committer)
     return result
+
+
+def _load_seed(path: Path) -> dict[str, Any]:
+    from tix.yamlio import YAMLError, load_yaml
+
+    try:
+        raw = load_yaml(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise TixError(f"--config: cannot read {path}: {exc.strerror}") from None
+    except YAMLError:
+        raise TixError(f"--config: {path} is not valid YAML") from None
+    if not isinstance(raw, dict):
+        raise TixError(f"--config: {path} must be a mapping of sections")
+    return raw
 
 
 def _ensure_line(path: Path, line: str, text: str) -> bool:

@@ -114,12 +114,13 @@ def init(
     name: Optional[str] = typer.Option(None, help="The helpdesk's display name."),
     email: Optional[str] = typer.Option(None, help="The helpdesk's mail address."),
     timezone: Optional[str] = typer.Option(None, help="IANA timezone, e.g. Europe/Warsaw."),
+    config_file: Optional[Path] = typer.Option(None, "--config", help="Start from this config file (validated).", metavar="FILE"),
 ) -> None:
     """Create a helpdesk in a new or existing git repository (safe to run again)."""
     from tix.bootstrap import init_helpdesk
 
     state = _state(ctx)
-    result = init_helpdesk(directory or state.start, name, email, timezone, state.as_user)
+    result = init_helpdesk(directory or state.start, name, email, timezone, state.as_user, config_file)
     if result.written:
         _say(f"Initialized helpdesk in {result.root} ({', '.join(result.written)})")
     else:

@@ -1,5 +1,5 @@
 """The only module that talks to git. Writes go through the `git` command, which is many
-times faster than GitPython's own index code and runs merge drivers (docs/DESIGN.md).
+times faster than GitPython's own index code and runs merge drivers (docs/FORMAT.md, Commits).
 """
 
 from __future__ import annotations

@@ -1,0 +1,51 @@
+"""The README's main command and the documentation stay true."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from tix.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def command_names() -> list[str]:
+    import typer.main
+
+    group = typer.main.get_command(app)
+    names = []
+    for name, command in group.commands.items():  # type: ignore[attr-defined]
+        sub = getattr(command, "commands", None)
+        names += [f"{name} {child}" for child in sub] if sub else [name]
+    return names
+
+
+def test_every_command_is_documented_in_docs_cli_md() -> None:
+    documented = (ROOT / "docs" / "CLI.md").read_text(encoding="utf-8")
+    for name in command_names():
+        head, _, tail = name.partition(" ")
+        assert f"`tix {name}" in documented or (tail and f"`tix {head} " in documented and f"`{tail}" in documented), name
+
+
+def test_readme_has_the_two_setup_commands_and_ci_runs_the_test_one() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = re.findall(r"```sh\n(python3 -m venv[^\n]*)\n```", readme)
+    assert len(commands) == 2
+    assert "examples/tour.sh" in commands[0] and "pytest" in commands[1]
+    assert commands[1] in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_the_guided_tour_runs(tmp_path: Path) -> None:
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    env.pop("TIX_NOW", None)
+    result = subprocess.run(["bash", str(ROOT / "examples" / "tour.sh"), str(tmp_path / "desk")],
+                            capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "Faktura nr 123/2026 — błędna kwota" in result.stdout
+    assert "status: open → closed" in result.stdout
+    log = subprocess.run(["git", "-C", str(tmp_path / "desk"), "log", "--format=%an"], capture_output=True, text=True)
+    assert set(log.stdout.split("\n")) >= {"Anna Nowak", "Bob Builder"}
