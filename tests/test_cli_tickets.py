@@ -56,12 +56,14 @@ def test_state_changes_are_one_commit_each_and_update_the_file(tix: Cli, helpdes
     assert tix.ok("status", ticket_id, "open").out == f"{ticket_id}: status new → open\n"
     assert tix.ok("priority", ticket_id, "urgent").out == f"{ticket_id}: priority normal → urgent\n"
     assert tix.ok("category", ticket_id, "billing").out == f"{ticket_id}: category (none) → billing\n"
+    assert tix.ok("queue", ticket_id, "sales").out == f"{ticket_id}: queue (none) → sales\n"
+    assert tix.ok("queue", ticket_id, "").out == f"{ticket_id}: queue sales → (none)\n"
     assert tix.ok("tag", ticket_id, "+vip", "-nothing", "hot").out == f"{ticket_id}: tags +hot +vip\n"
     assert tix.ok("tag", ticket_id, "-vip").out == f"{ticket_id}: tags -vip\n"
     assert tix.ok("note", ticket_id, "Called him back").out == f"{ticket_id}: note added\n"
     assert tix.ok("take", ticket_id).out == f"{ticket_id}: owner bob@example.com → anna@example.com\n"
     assert tix.ok("unassign", ticket_id).out == f"{ticket_id}: owner anna@example.com → (none)\n"
-    assert int(git(helpdesk, "rev-list", "--count", "HEAD")) == before + 9
+    assert int(git(helpdesk, "rev-list", "--count", "HEAD")) == before + 11
     ticket = load(helpdesk, ticket_id)
     assert (ticket.status, ticket.priority, ticket.category, ticket.owner, ticket.tags) == (
         "open", "urgent", "billing", None, ["hot"])
