@@ -1,0 +1,496 @@
+"""One inbound message, from raw bytes to what a ticket needs.
+
+Built on the standard library's `compat32` parser, which never raises on broken mail and is
+several times faster than `policy.default`, with tix's own decoding on top (docs/MAIL.md):
+
+- headers: unfolded, RFC 2047 words decoded (also inside quoted names, which every mail
+  client accepts), raw 8-bit bytes decoded as UTF-8 or else the best of the configured
+  fallback charsets — never silently dropped, never left as U+FFFD when a charset fits;
+- body: every inline text part of the top-level message (in multipart/alternative the
+  plain one), declared charsets with aliases, undeclared 8-bit text decoded best-effort;
+  HTML-only mail converted to readable text, the HTML kept;
+- attachments (forwarded messages included, as .eml) with names that can go nowhere but
+  into their own folder;
+- robots: auto-replies, bounces, lists and bulk mail, by the union of the header rules the
+  well-known helpdesks use.
+"""
+
+from __future__ import annotations
+
+import email
+import email.message
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.header import decode_header
+from email.policy import Compat32
+from email.utils import getaddresses, parsedate_to_datetime
+from typing import Iterator
+
+from tix.htmltext import html_to_text
+from tix.model import Person, one_line
+
+CHARSET_ALIASES = {
+    "gb2312": "gb18030", "gbk": "gb18030", "ks_c_5601-1987": "cp949", "x-mac-cyrillic": "mac_cyrillic",
+    "unicodebig": "utf-16-be", "unicode": "utf-16-le", "437": "cp437", "windows-874": "cp874",
+    "iso-2022-jp": "iso2022_jp_ext", "x-user-defined": "windows-1252", "unknown-8bit": "",
+    "x-unknown": "", "us-ascii": "", "ascii": "", "ansi_x3.4-1968": "", "utf8": "utf-8",
+}  # fmt: skip  # "" means: no usable charset, decode best-effort
+MAX_NAME_LENGTH = 120
+_ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[qQbB]\?[^?\s]*\?=")
+_REPLY_PREFIX = re.compile(
+    r"^\s*((re|fwd?|aw|wg|sv|vs|vl|odp|ant|antw|tr|rif|ref|r|enc|res|ynt|ha|ats|pd|ответ|отв|пересл|пд|fw)"
+    r"(\s*\[\d+\]|\s*\(\d+\))?\s*[:：]\s*)+",
+    re.IGNORECASE,
+)
+_NO_REPLY = re.compile(r"^(mailer-daemon|postmaster|no[-_.]?reply|do[-_.]?not[-_.]?reply|bounces?)([-+._].*)?@", re.I)
+
+
+@dataclass
+class Attachment:
+    name: str
+    content_type: str
+    data: bytes
+
+
+@dataclass
+class ParsedMail:
+    message_id: str  # as sent, or synthesised from the bytes when missing
+    synthetic_id: bool
+    sha256: str
+    subject: str
+    sender: Person | None
+    reply_to: Person | None
+    to: list[Person]
+    cc: list[Person]
+    date: datetime | None
+    in_reply_to: list[str]
+    references: list[str]
+    text: str
+    html: str | None
+    attachments: list[Attachment] = field(default_factory=list)
+    robot: str | None = None  # auto-reply | bounce | list | bulk
+    loop_instance: str | None = None  # our own loop header's value, if present
+    original_ids: list[str] = field(default_factory=list)  # of the message a bounce reports on
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def requester(self) -> Person | None:
+        """Who the customer is: Reply-To when From is a no-reply address of a web form."""
+        if self.sender and _NO_REPLY.match(self.sender.email) and self.reply_to and self.robot is None:
+            return self.reply_to
+        return self.sender or self.reply_to
+
+
+def strip_reply_prefixes(subject: str) -> str:
+    """'Re: AW: Fwd: Odp: Ответ: x' -> 'x' (for display; threading never relies on it)."""
+    return _REPLY_PREFIX.sub("", subject).strip() or subject.strip()
+
+
+class _RawHeaders(Compat32):
+    """compat32, except that header values come back as sent: 8-bit bytes stay available
+    (as surrogate escapes) for tix to decode, instead of becoming U+FFFD."""
+
+    def header_fetch_parse(self, name: str, value: str) -> str:  # type: ignore[override]
+        return value
+
+
+_POLICY = _RawHeaders()
+
+
+# --- decoding ----------------------------------------------------------------------
+
+
+def decode_bytes(data: bytes, declared: str | None, fallbacks: list[str]) -> tuple[str, str | None]:
+    """Text from bytes: the declared charset when it fits, else UTF-8, else the best fallback.
+
+    Returns the text and a note when the result is a guess or lossy."""
+    charset = _charset(declared)
+    if charset:
+        try:
+            return data.decode(charset), None
+        except (LookupError, UnicodeDecodeError):
+            pass
+    try:
+        text = data.decode("utf-8")
+        return text, None if not declared or charset in ("utf-8", "") else f"declared {declared}, read as UTF-8"
+    except UnicodeDecodeError:
+        pass
+    if _mostly_utf8(data):
+        return data.decode("utf-8", errors="replace"), "a few invalid UTF-8 bytes replaced"
+    best = _best_fallback(data, fallbacks)
+    if best:
+        return data.decode(best), f"charset {'unknown' if not declared else declared!r}, guessed {best}"
+    return data.decode("utf-8", errors="replace"), "undecodable bytes replaced"
+
+
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """UTF-8 with a stray bad byte (a name cut mid-character): legacy 8-bit text almost never
+    forms valid multi-byte sequences, so many of them and few bad bytes means UTF-8."""
+    valid = _UTF8_SEQUENCE.findall(data)
+    high = sum(1 for byte in data if byte > 127)
+    covered = sum(len(seq) for seq in valid)
+    return len(valid) >= 3 and high - covered <= max(1, high // 20)
+
+
+def _charset(name: str | None) -> str:
+    if not name:
+        return ""
+    name = name.strip().strip('"').lower()
+    return CHARSET_ALIASES.get(name, name)
+
+
+def _best_fallback(data: bytes, fallbacks: list[str]) -> str | None:
+    """The fallback charset whose reading looks most like text; the first listed wins ties."""
+    high_bytes = sum(1 for byte in data if byte > 127)
+    best, best_score = None, float("-inf")
+    for candidate in fallbacks:
+        try:
+            text = data.decode(candidate)
+        except (LookupError, UnicodeDecodeError):
+            continue
+        high_chars = sum(1 for ch in text if ord(ch) > 127)
+        if not high_chars:
+            return candidate
+        # weigh by bytes, so a two-byte charset is not outvoted by reading each byte alone
+        score = _plausibility(text) * high_bytes / high_chars
+        if score > best_score:
+            best, best_score = candidate, score
+    return best
+
+
+def _script(ch: str) -> str:
+    try:
+        return unicodedata.name(ch).split()[0]
+    except ValueError:
+        return ""
+
+
+# Accented Latin letters of the languages a European helpdesk meets most; other Latin
+# letters (ď, ĺ, ň, ŕ, ţ, …) are what a misread Cyrillic or Greek codepage produces.
+_COMMON_LATIN = set("ąćęłńóśźżčěřšžýáíéúůöüäßàèìòùçñõãâêîôûëïÿåæøœ")
+_RARE_CYRILLIC = set("ђѓєѕіїјљњћќўџґ")
+
+
+def _letter_points(ch: str) -> float:
+    lower = ch.lower()
+    script = _script(ch)
+    if script == "LATIN":
+        return 2 if lower in _COMMON_LATIN else 0.5
+    if script == "CYRILLIC":
+        return 0.5 if lower in _RARE_CYRILLIC else 2
+    return 2
+
+
+def _plausibility(text: str) -> float:
+    """Points for each non-ASCII character that reads like a letter in running text:
+    lower-case and caseless letters score best; capitals inside lower-case words, letters of
+    another script inside an ASCII word, symbols and control characters cost points."""
+    score = 0.0
+    previous = " "
+    for ch in text:
+        if ord(ch) > 127:
+            category = unicodedata.category(ch)
+            if category in ("Ll", "Lo"):
+                score += _letter_points(ch)
+            elif category == "Lu":
+                score += -1 if previous.isalpha() and previous.islower() else _letter_points(ch) / 2
+            else:
+                score -= 3
+            if ch.isalpha() and previous.isascii() and previous.isalpha() and _script(ch) != "LATIN":
+                score -= 3
+        previous = ch
+    return score
+
+
+def decode_header_value(raw: str | None, fallbacks: list[str]) -> str:
+    """One header's text: 8-bit bytes decoded, RFC 2047 words decoded, unfolded, one line."""
+    if raw is None:
+        return ""
+    raw = str(raw)
+    if any("\udc80" <= ch <= "\udcff" for ch in raw):
+        raw = decode_bytes(raw.encode("ascii", "surrogateescape"), None, fallbacks)[0]
+    raw = re.sub(r"\r?\n[ \t]", " ", raw)
+    if "=?" in raw and _ENCODED_WORD.search(raw):
+        raw = _decode_words(raw, fallbacks)
+    return one_line(raw)
+
+
+def _decode_words(text: str, fallbacks: list[str]) -> str:
+    # decode_header keeps the spaces of plain chunks and joins adjacent encoded words; each
+    # chunk is decoded here so that an unknown charset falls back instead of failing the header
+    try:
+        chunks = decode_header(text)
+    except Exception:  # noqa: BLE001  a malformed encoded word: keep the text as it came
+        return text
+    pieces = []
+    for data, charset in chunks:
+        if isinstance(data, str):
+            data = data.encode("utf-8", "surrogateescape")
+        pieces.append(decode_bytes(data, charset, fallbacks)[0] if charset else data.decode("utf-8", "replace"))
+    return "".join(pieces)
+
+
+def _addresses(message: email.message.Message, name: str, fallbacks: list[str]) -> list[Person]:
+    values = message.get_all(name) or []
+    raw_values = []
+    for value in values:
+        value = str(value)
+        if any("\udc80" <= ch <= "\udcff" for ch in value):
+            value = decode_bytes(value.encode("ascii", "surrogateescape"), None, fallbacks)[0]
+        raw_values.append(re.sub(r"\r?\n[ \t]", " ", value))
+    people = []
+    for display, address in getaddresses(raw_values):
+        address = one_line(address).strip("<>")
+        if not address or "@" not in address:
+            continue
+        people.append(Person(decode_header_value(display, fallbacks), address))
+    return people
+
+
+def _message_ids(value: str | None) -> list[str]:
+    return re.findall(r"<[^<>\s]+>", str(value or ""))
+
+
+# --- structure ---------------------------------------------------------------------
+
+
+def parse(raw: bytes, fallbacks: list[str] | None = None, max_attachment: int | None = None) -> ParsedMail:
+    """Parse one message. Never raises on malformed mail; problems are listed on the result."""
+    fallbacks = fallbacks or ["windows-1252"]
+    message = email.message_from_bytes(raw, policy=_POLICY)
+    fallbacks = _body_charsets(message) + [f for f in fallbacks if f not in _body_charsets(message)]
+    digest = hashlib.sha256(raw).hexdigest()
+    ids = _message_ids(message.get("message-id"))
+    message_id = ids[0] if ids else f"<{digest[:32]}@tix.invalid>"
+    subject = decode_header_value(message.get("subject"), fallbacks)
+    senders = _addresses(message, "from", fallbacks)
+    reply_to = _addresses(message, "reply-to", fallbacks)
+    date = None
+    try:
+        date = parsedate_to_datetime(str(message.get("date"))) if message.get("date") else None
+        if date is not None and date.tzinfo is None:
+            date = None
+    except (TypeError, ValueError, IndexError):
+        date = None
+    parsed = ParsedMail(
+        message_id=message_id, synthetic_id=not ids, sha256=digest, subject=subject,
+        sender=senders[0] if senders else None, reply_to=reply_to[0] if reply_to else None,
+        to=_addresses(message, "to", fallbacks), cc=_addresses(message, "cc", fallbacks), date=date,
+        in_reply_to=_message_ids(message.get("in-reply-to")), references=_message_ids(message.get("references")),
+        text="", html=None,
+    )  # fmt: skip
+    if message.defects:
+        parsed.problems.append("MIME defects: " + ", ".join(sorted({type(d).__name__ for d in message.defects})))
+    texts: list[str] = []
+    htmls: list[str] = []
+    names: set[str] = set()
+    for part, inline in _leaf_parts(message):
+        content_type = part.get_content_type()
+        if inline and content_type in ("text/plain", "text/html"):
+            payload = _payload(part)
+            text, note = decode_bytes(payload, part.get_content_charset(), fallbacks)
+            if note:
+                parsed.problems.append(note)
+            if content_type == "text/plain":
+                texts.append(text)
+            else:
+                htmls.append(text)
+            continue
+        _add_attachment(parsed, part, names, fallbacks, max_attachment)
+    parsed.html = "\n".join(htmls) if htmls else None
+    if texts:
+        parsed.text = "\n\n".join(t.strip("\n") for t in texts)
+    elif htmls:
+        parsed.text = html_to_text(parsed.html or "")
+    parsed.robot = _robot_kind(message, parsed)
+    loop = message.get("x-tix-loop")
+    parsed.loop_instance = one_line(str(loop)) if loop else None
+    if parsed.robot == "bounce":
+        parsed.original_ids = _reported_ids(message)
+    return parsed
+
+
+def _body_charsets(message: email.message.Message) -> list[str]:
+    """Charsets the message declares for its text parts: the best guess for raw 8-bit headers."""
+    found = []
+    for part in message.walk():
+        charset = _charset(part.get_content_charset())
+        if charset and charset not in found and charset not in ("utf-8",):
+            found.append(charset)
+    return found[:3]
+
+
+def _payload(part: email.message.Message) -> bytes:
+    data = part.get_payload(decode=True)
+    if isinstance(data, bytes):
+        return data
+    payload = part.get_payload()
+    if isinstance(payload, list):  # message/delivery-status and friends: blocks of headers
+        return b"\n".join(block.as_bytes() for block in payload if isinstance(block, email.message.Message))
+    return payload.encode("utf-8", "surrogateescape") if isinstance(payload, str) else b""
+
+
+def _leaf_parts(message: email.message.Message) -> Iterator[tuple[email.message.Message, bool]]:
+    """(part, is-inline-body-text) for each leaf of the top-level message; attached messages
+    are leaves (they become .eml attachments, their text never merges into the body)."""
+
+    def walk(part: email.message.Message, in_alternative: bool) -> Iterator[tuple[email.message.Message, bool]]:
+        if part.is_multipart() and part.get_content_maintype() == "multipart":
+            children = [child for child in part.get_payload() if isinstance(child, email.message.Message)]
+            if part.get_content_subtype() == "alternative":
+                plain = [c for c in children if c.get_content_type() == "text/plain" and not _is_attachment(c)]
+                chosen = plain[0] if plain else next((c for c in children if not _is_attachment(c)), None)
+                for child in children:
+                    if child is chosen:
+                        yield from walk(child, True)
+                    elif child.get_content_type() == "text/html" and chosen is not None and chosen.get_content_type() == "text/plain":
+                        continue  # the HTML twin of the plain text: the plain text is the body
+                    elif child.is_multipart():
+                        yield from walk(child, True)
+                    else:
+                        yield child, False
+                return
+            for child in children:
+                yield from walk(child, in_alternative)
+            return
+        yield part, not _is_attachment(part)
+
+    yield from walk(message, False)
+
+
+def _is_attachment(part: email.message.Message) -> bool:
+    if part.get_content_maintype() == "message":
+        return True
+    disposition = str(part.get("content-disposition", "")).split(";")[0].strip().lower()
+    if disposition == "attachment":
+        return True
+    return bool(part.get_param("filename", header="content-disposition") or part.get_param("name"))
+
+
+def _add_attachment(
+    parsed: ParsedMail, part: email.message.Message, names: set[str], fallbacks: list[str], limit: int | None
+) -> None:
+    content_type = part.get_content_type()
+    if content_type in ("message/rfc822", "message/global"):
+        inner = part.get_payload()
+        if isinstance(inner, list) and inner and isinstance(inner[0], email.message.Message):
+            data = inner[0].as_bytes()
+            subject = decode_header_value(inner[0].get("subject"), fallbacks)
+            wanted = (subject or "attached-message") + ".eml"
+        else:
+            data = _payload(part)
+            wanted = "attached-message.eml"
+    elif content_type.startswith("message/"):
+        data = _payload(part)
+        wanted = content_type.split("/", 1)[1] + ".txt"
+    else:
+        data = _payload(part)
+        wanted = _raw_filename(part, fallbacks) or ""
+    name = unique_name(safe_filename(wanted, content_type, len(parsed.attachments) + 1), names)
+    if limit is not None and len(data) > limit:
+        parsed.problems.append(f"attachment {name} ({len(data):,} bytes) is over the limit; kept only in the raw message")
+        name = unique_name(name + ".omitted.txt", names)
+        data = (f"{name}: {len(data):,} bytes, over the attachment limit of {limit:,} bytes.\n"
+                "The complete original is in the raw message (message.eml).\n").encode()  # fmt: skip
+        content_type = "text/plain"
+    parsed.attachments.append(Attachment(name, content_type, data))
+
+
+def _raw_filename(part: email.message.Message, fallbacks: list[str]) -> str | None:
+    """The attachment name as sent: RFC 2231 and 2047 decoded, backslashes kept (they may be path parts)."""
+    for header, param in (("content-disposition", "filename"), ("content-type", "name")):
+        value = part.get_param(param, header=header, unquote=False)
+        if value is None:
+            continue
+        if isinstance(value, tuple):  # RFC 2231
+            charset, _, text = value
+            raw = text.strip('"').encode("latin-1", "surrogateescape") if isinstance(text, str) else b""
+            return decode_bytes(raw, charset or None, fallbacks)[0] if raw else text
+        text = str(value)
+        if len(text) >= 2 and text[0] == text[-1] == '"':
+            text = text[1:-1]
+        return decode_header_value(text, fallbacks)
+    return None
+
+
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"|?*]')
+_EXTENSIONS = {"text/plain": ".txt", "text/html": ".html", "image/png": ".png", "image/jpeg": ".jpg",
+               "image/gif": ".gif", "application/pdf": ".pdf", "message/rfc822": ".eml"}  # fmt: skip
+
+
+def safe_filename(name: str, content_type: str, number: int) -> str:
+    """A name that stays inside the folder it is written to: no path parts (either slash),
+    no leading dots, no control or shell-hostile characters, no reserved names, bounded length."""
+    name = unicodedata.normalize("NFC", name.replace("\\", "/").split("/")[-1])
+    name = _UNSAFE.sub("_", name).strip().lstrip(".").strip()
+    if name.lower() in ("", "con", "prn", "aux", "nul") or set(name) <= {"_", " ", "."}:
+        name = f"part-{number}{_EXTENSIONS.get(content_type, '.bin')}"
+    if len(name) > MAX_NAME_LENGTH:
+        stem, dot, ext = name.rpartition(".")
+        ext = ext if dot and len(ext) <= 10 else ""
+        name = (stem if dot else name)[: MAX_NAME_LENGTH - len(ext) - 1] + ("." + ext if ext else "")
+    return name
+
+
+def unique_name(name: str, taken: set[str]) -> str:
+    candidate, counter = name, 2
+    stem, dot, ext = name.rpartition(".")
+    while candidate.lower() in taken or candidate.lower() in ("message.eml", "message.html"):
+        candidate = f"{stem} ({counter}).{ext}" if dot and stem else f"{name} ({counter})"
+        counter += 1
+    taken.add(candidate.lower())
+    return candidate
+
+
+# --- robots ---------------------------------------------------------------------------
+
+_AUTO_HEADERS = ("x-autoreply", "x-autorespond", "x-autoresponse", "x-autoreply-from", "x-mail-autoreply")
+
+
+def _robot_kind(message: email.message.Message, parsed: ParsedMail) -> str | None:
+    """The union of the rules in research §2.9, case-insensitive; 'Auto-Submitted: no' is human."""
+    header = lambda name: str(message.get(name, "")).strip().lower()  # noqa: E731
+    sender = (parsed.sender.email if parsed.sender else "").lower()
+    if (
+        message.get_content_type() == "multipart/report"
+        or header("x-failed-recipients")
+        or header("return-path") == "<>"
+        or re.match(r"^(mailer-daemon|postmaster)@", sender)
+    ):
+        return "bounce"
+    auto_submitted = header("auto-submitted")
+    if auto_submitted and auto_submitted != "no":
+        return "auto-reply"
+    if any(message.get(name) for name in _AUTO_HEADERS) or header("x-autogenerated") == "reply":
+        return "auto-reply"
+    if header("x-auto-response-suppress"):
+        return "auto-reply"
+    precedence = header("precedence")
+    if precedence in ("auto_reply", "auto-reply"):
+        return "auto-reply"
+    if message.get("list-id") or message.get("list-unsubscribe") or precedence == "list":
+        return "list"
+    if precedence in ("bulk", "junk") or message.get("x-loop"):
+        return "bulk"
+    return None
+
+
+def _reported_ids(message: email.message.Message) -> list[str]:
+    """Message-IDs of the original a bounce reports on (from its message/rfc822 or headers part)."""
+    found: list[str] = []
+    for part in message.walk():
+        content_type = part.get_content_type()
+        if content_type in ("message/rfc822", "message/global"):
+            inner = part.get_payload()
+            if isinstance(inner, list) and inner:
+                found += _message_ids(inner[0].get("message-id")) + _message_ids(inner[0].get("in-reply-to"))
+        elif content_type in ("text/rfc822-headers", "message/rfc822-headers"):
+            headers = email.message_from_bytes(_payload(part))
+            found += _message_ids(headers.get("message-id")) + _message_ids(headers.get("in-reply-to"))
+    return found
