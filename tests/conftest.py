@@ -115,3 +115,48 @@ def run_console_script(*args: str, cwd: Path, env: dict[str, str] | None = None)
     return subprocess.run(
         [*command, *args], cwd=cwd, capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=60
     )
+
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "eml"
+
+
+def make_eml(
+    subject: str = "Printer on fire",
+    sender: str = "Jan Kowalski <jan@example.pl>",
+    to: str = "Support <support@example.com>",
+    body: str = "Hello, my printer is on fire.",
+    message_id: str | None = "<m1@example.pl>",
+    in_reply_to: str | None = None,
+    references: str | None = None,
+    headers: dict[str, str] | None = None,
+    attachments: list[tuple[str, bytes]] | None = None,
+    date: str = "Mon, 23 Nov 2026 08:30:00 +0100",
+) -> bytes:
+    """A real RFC 5322 message built with the standard library."""
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = date
+    if message_id:
+        message["Message-ID"] = message_id
+    if in_reply_to:
+        message["In-Reply-To"] = in_reply_to
+    if references:
+        message["References"] = references
+    for name, value in (headers or {}).items():
+        message[name] = value
+    message.set_content(body)
+    for filename, data in attachments or []:
+        message.add_attachment(data, maintype="application", subtype="octet-stream", filename=filename)
+    return bytes(message)
+
+
+def make_maildir(root: Path, messages: dict[str, bytes], sub: str = "new") -> Path:
+    for folder in ("tmp", "new", "cur"):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+    for name, data in messages.items():
+        (root / sub / name).write_bytes(data)
+    return root

@@ -62,6 +62,7 @@ def init_helpdesk(
         raw = _load_seed(config_file) if config_file else {}
         overrides = {k: v for k, v in (("name", name), ("email", email), ("timezone", timezone)) if v}
         raw.setdefault("helpdesk", {}).update(overrides)
+        raw["helpdesk"].setdefault("instance", _random_instance())
         write_atomic(config_path, configmod.render(configmod.validate(raw, str(config_file or config_path))))
         result.written.append(configmod.CONFIG_FILE)
 
@@ -82,6 +83,12 @@ def init_helpdesk(
         message = "tix: initialize helpdesk\n\nTix-Action: init\n"
         result.commit = git.commit(result.written, message, actor, committer)
     return result
+
+
+def _random_instance() -> str:
+    from tix import ids
+
+    return "T" + ids.random_id()[:4]
 
 
 def _load_seed(path: Path) -> dict[str, Any]:

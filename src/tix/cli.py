@@ -253,6 +253,51 @@ def _indexed_rows(hd: Any, filters: Any) -> list[dict[str, Any]]:
         index.close()
 
 
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    sources: Optional[list[str]] = typer.Argument(None, metavar="[PATH]...", help=".eml files, folders, Maildirs, mbox files; '-' reads one message from stdin."),
+    mark_seen: bool = typer.Option(False, "--mark-seen", help="Maildir: move imported mail to cur/ with the S flag (only where tix owns the folder)."),
+    dry_run: bool = typer.Option(False, "--dry-run", "-n", help="Show what would happen, and why, without changing anything."),
+    retry_quarantine: bool = typer.Option(False, "--retry-quarantine", help="Try the messages in quarantine/ again."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing unless something needs attention (for cron)."),
+    format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
+) -> None:
+    """Import mail: new messages become tickets, replies join theirs (exactly once)."""
+    from tix.errors import EXIT_QUARANTINED
+    from tix.mailin import Importer, progress_printer
+
+    if not sources and not retry_quarantine:
+        raise InvalidValue("nothing to import: give .eml files, folders, Maildirs, mbox files or '-'")
+    state = _state(ctx)
+    importer = Importer(
+        state.desk(), dry_run=dry_run, mark_seen=mark_seen, keep_decisions=format == TextOrJson.json,
+        progress=None if quiet or format == TextOrJson.json else progress_printer(),
+    )  # fmt: skip
+    report = importer.run(list(sources or []), retry_quarantine)
+    if importer.progress:
+        typer.echo("\r\x1b[K", err=True, nl=False)
+    if format == TextOrJson.json:
+        from tix import output
+
+        _say(output.to_json(report.as_dict()))
+    else:
+        if dry_run:
+            for d in report.decisions:
+                where = f" {d.ticket}" if d.ticket else ""
+                robot = f" [{d.robot}]" if d.robot else ""
+                _say(f"{d.source}: {d.action}{where}{robot}{' (reopens)' if d.reopened else ''} — {d.reason}")
+        quarantined = report.counts["quarantined"]
+        if not quiet or quarantined:
+            prefix = "would import " if dry_run else "imported "
+            typer.echo(prefix + report.summary(), err=quiet)
+        if quarantined and not dry_run:
+            typer.echo(f"tix: warning: {quarantined} messages could not be read and are kept in quarantine/ "
+                       "(see the .txt beside each; retry with `tix import --retry-quarantine`)", err=True)  # fmt: skip
+    if report.counts["quarantined"] and not dry_run and sources != ["-"]:
+        raise typer.Exit(EXIT_QUARANTINED)
+
+
 @app.command()
 def reindex(ctx: typer.Context) -> None:
     """Rebuild the derived ticket index (.git/tix/) from the ticket files."""

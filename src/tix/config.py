@@ -23,7 +23,7 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 @dataclass(frozen=True)
 class Key:
     path: str  # dotted; '*' stands for any name (a queue, a team member)
-    kind: str  # text | address | timezone | name | names | bool
+    kind: str  # text | address | addresses | timezone | token | name | names | charsets | bool | number
     default: Any
     doc: str
 
@@ -34,6 +34,7 @@ SECTION_DOCS = {
     "priorities": "Ticket priorities, most urgent first.",
     "categories": "Categories a ticket can have (empty: any word is accepted).",
     "queues": "Queues (teams or inboxes), by name: queues.NAME.owner, queues.NAME.members, queues.NAME.email.",
+    "mail": "Mail intake (`tix import`) and outgoing mail.",
     "team": "Team members, by handle: team.HANDLE.name, .email, .languages, .away. "
     "A handle can be used wherever a user is expected (`tix assign 4KX2 anna`).",
 }
@@ -42,6 +43,9 @@ SCHEMA: tuple[Key, ...] = (
     Key("helpdesk.name", "text", "Helpdesk", "Display name of the helpdesk, used in replies."),
     Key("helpdesk.email", "address", "", "The helpdesk's own mail address, e.g. support@example.com."),
     Key("helpdesk.timezone", "timezone", "UTC", "IANA timezone for times written into tickets, e.g. Europe/Warsaw."),
+    Key("helpdesk.instance", "token", "TIX",
+        "Short name of this helpdesk in subject tags, Message-IDs and loop headers; `tix init` picks a random one. "
+        "Two helpdesks that mail each other must differ here."),
     Key("statuses.open", "names", ["new", "open"], "Statuses of tickets the team has to work on."),
     Key("statuses.waiting", "names", ["pending", "on-hold"],
         "Statuses of tickets waiting for someone else: 'pending' waits for the customer, 'on-hold' is postponed."),
@@ -55,13 +59,24 @@ SCHEMA: tuple[Key, ...] = (
     Key("queues.*.owner", "text", None, "Handle or address of the person responsible for the queue."),
     Key("queues.*.members", "names", [], "Handles of the team members working the queue."),
     Key("queues.*.email", "address", "", "Address whose mail belongs to this queue, e.g. sales@example.com."),
+    Key("mail.tag", "text", "[{instance}#{id}]",
+        "Ticket tag put in subjects and recognised in replies; must contain {id} and {instance}."),
+    Key("mail.addresses", "addresses", [], "More addresses of the helpdesk (aliases); mail from them is never a customer's."),
+    Key("mail.fallback_charsets", "charsets", ["windows-1252"],
+        "Charsets tried, best reading first, for 8-bit text that declares none or a wrong one "
+        "(a Polish desk: windows-1250, iso-8859-2; a Russian one: windows-1251, koi8-r)."),
+    Key("mail.reopen", "bool", True, "A customer's reply to a waiting or closed ticket reopens it (robots never do)."),
+    Key("mail.max_attachment_mb", "number", 25, "Larger attachments are not saved as files (they stay in the raw message)."),
+    Key("mail.max_message_mb", "number", 50, "Larger messages are not parsed but kept in quarantine/."),
+    Key("mail.timeout", "number", 30, "Seconds one message may take to parse before it is quarantined."),
+    Key("mail.batch", "number", 500, "Messages per commit during an import."),
     Key("team.*.name", "text", "", "Full name."),
     Key("team.*.email", "address", "", "Mail address; it identifies the member in ticket files and git."),
     Key("team.*.languages", "names", [], "Languages the member answers in, e.g. [en, pl]."),
     Key("team.*.away", "bool", False, "True while the member is away (no new assignments)."),
 )  # fmt: skip
 
-SECTION_ORDER = ("helpdesk", "statuses", "priorities", "categories", "queues", "team")
+SECTION_ORDER = ("helpdesk", "statuses", "priorities", "categories", "queues", "mail", "team")
 
 
 def find_key(path: str) -> tuple[Key, list[str]]:
@@ -103,7 +118,12 @@ def parse_value(key: Key, path: str, text: str) -> Any:
         if lowered in ("false", "no", "off", "0"):
             return False
         raise ConfigError(f"{path}: expected true or false, got {text!r}")
-    if key.kind == "names":
+    if key.kind == "number":
+        try:
+            return float(text) if "." in text else int(text)
+        except ValueError:
+            raise ConfigError(f"{path}: expected a number, got {text!r}") from None
+    if key.kind in ("names", "addresses", "charsets"):
         stripped = text.strip()
         if stripped.startswith("[") and stripped.endswith("]"):
             stripped = stripped[1:-1]
@@ -116,6 +136,26 @@ def _check_value(key: Key, path: str, value: Any) -> Any:
         if not isinstance(value, bool):
             raise ConfigError(f"{path}: expected true or false, got {value!r}")
         return value
+    if key.kind == "number":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            raise ConfigError(f"{path}: expected a positive number, got {value!r}")
+        return value
+    if key.kind in ("addresses", "charsets"):
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise ConfigError(f"{path}: expected a list, got {value!r}")
+        for item in value:
+            if key.kind == "addresses" and Person.parse(item) is None:
+                raise ConfigError(f"{path}: {item!r} is not a mail address")
+            if key.kind == "charsets":
+                import codecs
+
+                try:
+                    codecs.lookup(item)
+                except LookupError:
+                    raise ConfigError(f"{path}: unknown charset {item!r}") from None
+        return list(value)
     if key.kind == "names":
         if value is None:
             return []
@@ -135,6 +175,8 @@ def _check_value(key: Key, path: str, value: Any) -> Any:
     text = str(value)
     if key.kind == "name" and not _NAME.match(text):
         raise ConfigError(f"{path}: {text!r} is not a valid name")
+    if key.kind == "token" and not re.match(r"^[A-Za-z0-9][A-Za-z0-9-]{0,15}$", text):
+        raise ConfigError(f"{path}: {text!r} must be 1-16 letters, digits or '-'")
     if key.kind == "address" and text and Person.parse(text) is None:
         raise ConfigError(f"{path}: {text!r} is not a mail address")
     if key.kind == "timezone":
@@ -225,6 +267,9 @@ def _check_rules(data: dict[str, Any]) -> None:
         raise ConfigError("priorities.levels: at least one priority is needed")
     if data["priorities"]["default"] not in levels:
         raise ConfigError(f"priorities.default: '{data['priorities']['default']}' is not in priorities.levels")
+    tag = data["mail"]["tag"]
+    if "{id}" not in tag or "{instance}" not in tag:
+        raise ConfigError("mail.tag: must contain {id} and {instance}")
     for handle, member in data["team"].items():
         if not member["email"]:
             raise ConfigError(f"team.{handle}.email: every team member needs a mail address")
@@ -311,6 +356,20 @@ class Config:
     @property
     def team(self) -> dict[str, dict[str, Any]]:
         return self.data["team"]
+
+    @property
+    def mail(self) -> dict[str, Any]:
+        return self.data["mail"]
+
+    @property
+    def instance(self) -> str:
+        return str(self.data["helpdesk"]["instance"])
+
+    def own_addresses(self) -> set[str]:
+        """Every address that is the helpdesk itself, lower-case."""
+        found = {str(self.data["helpdesk"]["email"])} | {str(q["email"]) for q in self.data["queues"].values()}
+        found |= set(self.data["mail"]["addresses"])
+        return {address.lower() for address in found if address}
 
 
 def render(data: dict[str, Any]) -> str:

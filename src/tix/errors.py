@@ -6,6 +6,7 @@ from __future__ import annotations
 EXIT_OK = 0
 EXIT_USER_ERROR = 1
 EXIT_USAGE = 2
+EXIT_QUARANTINED = 3  # an import finished, but some messages could not be read (kept in quarantine/)
 EXIT_TEMPFAIL = 75  # sysexits EX_TEMPFAIL: a lock is held or a remote is unreachable; retry later
 
 

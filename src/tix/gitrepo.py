@@ -36,10 +36,11 @@ class GitRepo:
         self.root = root
         self._gitpython: Any = None
 
-    def run(self, *args: str, env: dict[str, str] | None = None, strip: bool = True) -> str:
+    def run(self, *args: str, env: dict[str, str] | None = None, strip: bool = True, stdin: bytes | None = None) -> str:
         result = subprocess.run(
-            ["git", *args], cwd=self.root, capture_output=True, env={**os.environ, **(env or {})}, check=False
-        )
+            ["git", *args], cwd=self.root, capture_output=True, env={**os.environ, **(env or {})},
+            input=stdin, check=False,
+        )  # fmt: skip
         if result.returncode != 0:
             detail = (result.stderr or result.stdout).decode("utf-8", "replace").strip()
             last = detail.splitlines()[-1] if detail else f"exit {result.returncode}"
@@ -142,8 +143,9 @@ class GitRepo:
         private = self._private_index(head)
         index_env = {"GIT_INDEX_FILE": str(private)}
         base_file = private.with_suffix(".base")
+        path_list = "\0".join(paths).encode("utf-8", "surrogateescape") + b"\0"
         try:
-            self.run("update-index", "--add", "--remove", "--", *paths, env=index_env)
+            self.run("update-index", "--add", "--remove", "-z", "--stdin", env=index_env, stdin=path_list)
             tree = self.run("write-tree", env=index_env)
             if head is not None and tree == self.run("rev-parse", f"{head}^{{tree}}"):
                 base_file.write_text(head, encoding="utf-8")
@@ -161,7 +163,7 @@ class GitRepo:
             raise
         base_file.write_text(new, encoding="utf-8")
         try:  # keep the user's index in step, so `git status` stays clean
-            self.run("update-index", "--add", "--remove", "--", *paths)
+            self.run("update-index", "--add", "--remove", "-z", "--stdin", stdin=path_list)
         except GitError:
             pass  # e.g. a git command of the user's holds index.lock; `git status` shows it until `git reset`
         return new

@@ -27,7 +27,7 @@ from typing import Any, Iterable
 from tix.errors import TixError
 from tix.store import TICKET_FILE, TICKETS_DIR, Helpdesk
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS tickets (
@@ -35,6 +35,9 @@ CREATE TABLE IF NOT EXISTS tickets (
 CREATE INDEX IF NOT EXISTS tickets_status ON tickets (status);
 CREATE TABLE IF NOT EXISTS broken (path TEXT PRIMARY KEY, blob TEXT NOT NULL, error TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS shards (name TEXT PRIMARY KEY, mtime INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS messages (message_id TEXT PRIMARY KEY, ticket TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS messages_ticket ON messages (ticket);
+CREATE TABLE IF NOT EXISTS imported (sha256 TEXT PRIMARY KEY, message_id TEXT NOT NULL);
 """
 
 
@@ -70,7 +73,10 @@ class Index:
         git = self.hd.git
         head = git.head()
         if self._meta("schema") != SCHEMA_VERSION:
-            self.db.executescript("DROP TABLE tickets; DROP TABLE broken; DROP TABLE shards; DELETE FROM meta;")
+            self.db.executescript(
+                "DROP TABLE IF EXISTS tickets; DROP TABLE IF EXISTS broken; DROP TABLE IF EXISTS shards;"
+                "DROP TABLE IF EXISTS messages; DELETE FROM meta;"
+            )
             self.db.executescript(_SCHEMA)
             full = True
         candidates: set[str] | None = None
@@ -83,7 +89,7 @@ class Index:
         self.db.execute("BEGIN IMMEDIATE")
         try:
             if candidates is None:
-                for table in ("tickets", "broken", "shards"):
+                for table in ("tickets", "broken", "shards", "messages"):
                     self.db.execute(f"DELETE FROM {table}")  # not executescript: it would end the transaction
                 paths: Iterable[str] = self.hd.all_ticket_paths()
             else:
@@ -125,8 +131,7 @@ class Index:
         try:
             data = (self.hd.root / path).read_bytes()
         except FileNotFoundError:
-            self.db.execute("DELETE FROM tickets WHERE path = ?", (path,))
-            self.db.execute("DELETE FROM broken WHERE path = ?", (path,))
+            self._forget(path)
             return 0
         blob = blob_id(data)
         row = self.db.execute(
@@ -138,16 +143,27 @@ class Index:
         try:
             ticket = ticketfile.loads(data.decode("utf-8", errors="replace"), path)
         except TixError as exc:
-            self.db.execute("DELETE FROM tickets WHERE path = ?", (path,))
+            self._forget(path)
             self.db.execute("INSERT INTO broken VALUES (?, ?, ?)", (path, blob, exc.message))
             return 1
         summary = ticket.summary()
         summary["entries"] = len(ticket.entries)
+        self._forget(path)
         self.db.execute(
-            "INSERT OR REPLACE INTO tickets VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO tickets VALUES (?, ?, ?, ?, ?)",
             (path, blob, ticket.id, ticket.status, json.dumps(summary, ensure_ascii=False, default=str)),
         )
+        self.db.executemany(
+            "INSERT OR REPLACE INTO messages VALUES (?, ?)", [(mid, ticket.id) for mid in ticket.message_ids]
+        )
         return 1
+
+    def _forget(self, path: str) -> None:
+        row = self.db.execute("SELECT id FROM tickets WHERE path = ?", (path,)).fetchone()
+        if row:
+            self.db.execute("DELETE FROM messages WHERE ticket = ?", (row[0],))
+        self.db.execute("DELETE FROM tickets WHERE path = ?", (path,))
+        self.db.execute("DELETE FROM broken WHERE path = ?", (path,))
 
     # --- reading -----------------------------------------------------------------
 
@@ -160,6 +176,18 @@ class Index:
             query += f" WHERE status NOT IN ({','.join('?' * len(exclude_statuses))})"
             args = exclude_statuses
         return [json.loads(row[0]) for row in self.db.execute(query, args)]
+
+    def ticket_for_message(self, message_id: str) -> str | None:
+        row = self.db.execute("SELECT ticket FROM messages WHERE message_id = ?", (message_id,)).fetchone()
+        return row[0] if row else None
+
+    def imported_message(self, sha256: str) -> str | None:
+        """The Message-ID of bytes imported before (a hint: check it against `ticket_for_message`)."""
+        row = self.db.execute("SELECT message_id FROM imported WHERE sha256 = ?", (sha256,)).fetchone()
+        return row[0] if row else None
+
+    def remember_imported(self, pairs: list[tuple[str, str]]) -> None:
+        self.db.executemany("INSERT OR REPLACE INTO imported VALUES (?, ?)", pairs)
 
     def broken(self) -> list[Broken]:
         return [Broken(path, error) for path, error in self.db.execute("SELECT path, error FROM broken ORDER BY path")]

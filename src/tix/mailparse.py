@@ -382,7 +382,7 @@ def _add_attachment(
         if isinstance(inner, list) and inner and isinstance(inner[0], email.message.Message):
             data = inner[0].as_bytes()
             subject = decode_header_value(inner[0].get("subject"), fallbacks)
-            wanted = (subject or "attached-message") + ".eml"
+            wanted = _raw_filename(part, fallbacks) or (subject or "attached-message") + ".eml"
         else:
             data = _payload(part)
             wanted = "attached-message.eml"

@@ -98,6 +98,7 @@ class Ticket:
     tags: list[str] = field(default_factory=list)
     channel: str = "email"
     message_ids: list[str] = field(default_factory=list)
+    participants: list[str] = field(default_factory=list)  # other addresses taking part (Cc, co-writers)
     extra: dict[str, Any] = field(default_factory=dict)  # front-matter keys tix does not know, in file order
     entries: list[Entry] = field(default_factory=list)
     preamble: str = ""  # text a person wrote above the first entry
@@ -127,6 +128,7 @@ class Ticket:
         """The stable JSON shape of `show`: the summary plus message ids, custom fields and entries."""
         data = self.summary()
         data["message_ids"] = list(self.message_ids)
+        data["participants"] = list(self.participants)
         data["fields"] = dict(self.extra)
         data["entries"] = [entry.as_dict() for entry in self.entries]
         return data

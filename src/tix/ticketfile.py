@@ -32,7 +32,7 @@ from tix.yamlio import YAMLError, dump_yaml, load_yaml
 
 FIELD_ORDER = (
     "id", "subject", "status", "priority", "owner", "queue", "category", "tags",
-    "channel", "requester", "created", "updated", "message_ids",
+    "channel", "requester", "participants", "created", "updated", "message_ids",
 )  # fmt: skip
 ENTRY_HEADER = "<!-- tix:entry "
 ENTRY_HEADER_END = " -->"
@@ -55,6 +55,7 @@ def dumps(ticket: Ticket) -> str:
         "tags": list(ticket.tags),
         "channel": ticket.channel,
         "requester": ticket.requester.as_dict(),
+        "participants": list(ticket.participants),
         "created": ticket.created,
         "updated": ticket.updated,
         "message_ids": list(ticket.message_ids),
@@ -178,8 +179,9 @@ def _ticket_from_meta(meta: dict[str, Any], path: str) -> Ticket:
         raise ValueError("field 'requester' needs an email")
     tags = meta.get("tags") or []
     message_ids = meta.get("message_ids") or []
-    if not isinstance(tags, list) or not isinstance(message_ids, list):
-        raise ValueError("fields 'tags' and 'message_ids' must be lists")
+    participants = meta.get("participants") or []
+    if not all(isinstance(value, list) for value in (tags, message_ids, participants)):
+        raise ValueError("fields 'tags', 'participants' and 'message_ids' must be lists")
     return Ticket(
         id=ticket_id,
         subject=str(meta.get("subject") or ""),
@@ -194,6 +196,7 @@ def _ticket_from_meta(meta: dict[str, Any], path: str) -> Ticket:
         tags=[str(tag) for tag in tags],
         channel=_text_field(meta, "channel") or "other",
         message_ids=[str(mid) for mid in message_ids],
+        participants=[str(address) for address in participants],
         extra={key: value for key, value in meta.items() if key not in FIELD_ORDER},
     )
 

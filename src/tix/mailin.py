@@ -1,0 +1,485 @@
+"""Mail intake: turn messages into new tickets and follow-ups — exactly once, safe from cron.
+
+One run holds the helpdesk lock, streams its sources, parses on both cores, and commits every
+`mail.batch` messages. Each message lands in its ticket's folder (`<entry-id>/message.eml`,
+`message.html`, attachments) and as an entry of the conversation. Before a batch writes a
+file it lists the batch's paths in `.git/tix/import-journal`; the next run commits what an
+interrupted run wrote, so `kill -9` at any moment loses nothing and doubles nothing.
+Maildir files are marked seen (when asked) only after the commit that holds them exists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import signal
+import sys
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Callable
+
+from tix import ids
+from tix.index import Index
+from tix.mailparse import ParsedMail, parse, strip_reply_prefixes
+from tix.mailsource import Item, iter_items
+from tix.model import Entry, Person, Ticket
+from tix.people import git_identity_is_set
+from tix.services import Desk
+from tix.store import TICKETS_DIR, read_text, ticket_relpath, write_atomic
+
+QUARANTINE_DIR = "quarantine"
+MAX_TEXT_CHARS = 200_000
+UNKNOWN_SENDER = Person("(unknown sender)", "unknown@invalid")
+# Message-IDs tix generates for its own mail (replies): <tix.TICKET.ENTRY.INSTANCE@domain>
+OUR_MESSAGE_ID = re.compile(r"^<tix\.([2-9A-HJKMNP-Z]{8})\.([2-9A-HJKMNP-Z]+)\.([A-Za-z0-9-]+)@", re.IGNORECASE)
+
+
+def our_message_id(ticket_id: str, entry_id: str, instance: str, domain: str) -> str:
+    return f"<tix.{ticket_id}.{entry_id}.{instance}@{domain}>"
+
+
+@dataclass
+class Decision:
+    """What happened to one message, and why (shown by --dry-run and --format json)."""
+
+    source: str
+    action: str  # created | updated | duplicate | own | quarantined | vanished
+    ticket: str | None = None
+    message_id: str | None = None
+    reason: str = ""
+    robot: str | None = None
+    reopened: bool = False
+
+
+@dataclass
+class Report:
+    counts: Counter[str] = field(default_factory=Counter)
+    decisions: list[Decision] = field(default_factory=list)
+    commits: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        c = self.counts
+        total = sum(c[k] for k in ("created", "updated", "duplicate", "own", "quarantined"))
+        parts = [f"{c['created']} new tickets", f"{c['updated']} follow-ups" + (f" ({c['reopened']} reopened)" if c["reopened"] else "")]
+        parts += [f"{c['duplicate']} duplicates skipped", f"{c['robot']} from robots", f"{c['own']} our own", f"{c['quarantined']} quarantined"]
+        return f"{total} messages: " + ", ".join(parts)
+
+    def as_dict(self) -> dict[str, Any]:
+        keys = ("created", "updated", "reopened", "duplicate", "robot", "own", "quarantined", "vanished")
+        return {"counts": {key: self.counts[key] for key in keys}, "commits": self.commits,
+                "messages": [asdict(d) for d in self.decisions]}  # fmt: skip
+
+
+def _parse_job(job: tuple[bytes, list[str], int, float]) -> tuple[str, Any]:
+    """Parse one message under a time limit (runs in a worker process or inline)."""
+    raw, fallbacks, max_attachment, timeout = job
+
+    def expire(signum: int, frame: Any) -> None:
+        raise TimeoutError
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, timeout)
+    try:
+        return "ok", parse(raw, fallbacks, max_attachment)
+    except TimeoutError:
+        return "error", f"parsing took longer than {timeout:g} s (mail.timeout)"
+    except Exception as exc:  # noqa: BLE001  any parser failure quarantines this message only
+        return "error", f"cannot parse: {type(exc).__name__}: {exc}"
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+class Importer:
+    def __init__(
+        self, desk: Desk, dry_run: bool = False, mark_seen: bool = False, keep_decisions: bool = False,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:  # fmt: skip
+        self.desk = desk
+        self.hd = desk.hd
+        config = desk.config
+        mail = config.mail
+        self.dry_run = dry_run
+        self.mark_seen = mark_seen
+        self.keep_decisions = keep_decisions or dry_run
+        self.progress = progress
+        self.instance = config.instance
+        self.fallbacks = list(mail["fallback_charsets"])
+        self.max_attachment = int(float(mail["max_attachment_mb"]) * 1024 * 1024)
+        self.max_message = int(float(mail["max_message_mb"]) * 1024 * 1024)
+        self.timeout = float(mail["timeout"])
+        self.batch_size = int(mail["batch"])
+        self.reopen = bool(mail["reopen"])
+        self.own = config.own_addresses()
+        self.team = {str(member["email"]).lower() for member in config.team.values()}
+        tag = re.escape(mail["tag"]).replace(r"\{instance\}", re.escape(self.instance)).replace(r"\{id\}", "([2-9A-HJKMNP-Z]{8})")
+        self.tag_pattern = re.compile(tag, re.IGNORECASE)
+        self.report = Report()
+        self.run_messages: dict[str, str] = {}
+        self.run_referenced: dict[str, str] = {}  # Message-IDs that mail of this run refers to → its ticket
+        self._reset_batch()
+        self.journal = self.hd.state_dir / "import-journal"
+        self._pool: Any = None
+        self._seen_count = 0
+
+    def _reset_batch(self) -> None:
+        self.pending: dict[str, Ticket] = {}
+        self.files: dict[str, bytes] = {}
+        self.removed: list[str] = []
+        self.done_items: list[Item] = []
+        self.hashes: list[tuple[str, str]] = []
+        self.batch_messages = 0
+        self.batch_created = 0
+
+    # --- the run ---------------------------------------------------------------------
+
+    def run(self, paths: list[str], retry_quarantine: bool = False) -> Report:
+        self.desk.actor  # noqa: B018  fail on a missing identity before reading any mail
+        with self.hd.locked():
+            if not self.dry_run:
+                self.recover()
+            self.index = Index(self.hd)
+            try:
+                self.index.refresh()
+                sources = list(paths)
+                if retry_quarantine:
+                    sources += [str(p) for p in sorted((self.hd.root / QUARANTINE_DIR).glob("*.eml"))]
+                chunk: list[Item] = []
+                for item in iter_items(sources):
+                    chunk.append(item)
+                    if len(chunk) >= 200:
+                        self._process(chunk)
+                        chunk = []
+                self._process(chunk)
+                self._flush()
+            finally:
+                self.index.close()
+                if self._pool is not None:
+                    self._pool.terminate()
+        return self.report
+
+    def _process(self, items: list[Item]) -> None:
+        jobs: list[tuple[Item, bytes, str]] = []
+        for item in items:
+            size = item.size()
+            raw = item.read() if size is not None else None
+            if raw is None:
+                self._decide(Decision(item.label, "vanished", reason="the file was renamed or removed meanwhile"))
+                continue
+            digest = hashlib.sha256(raw).hexdigest()
+            known = self.index.imported_message(digest)
+            if known and (known in self.run_messages or self.index.ticket_for_message(known)):
+                self._duplicate(item, known, digest, "the same bytes were imported before")
+                continue
+            if self._is_quarantined_copy(item, digest):
+                continue
+            if len(raw) > self.max_message:
+                self._quarantine(item, raw, digest, f"{len(raw):,} bytes is over mail.max_message_mb")
+                continue
+            jobs.append((item, raw, digest))
+        for (item, raw, digest), (status, result) in zip(jobs, self._parse_all([raw for _, raw, _ in jobs])):
+            if status == "ok":
+                self._handle(item, raw, digest, result)
+            else:
+                self._quarantine(item, raw, digest, result)
+            if self.batch_messages >= self.batch_size:
+                self._flush()
+
+    def _parse_all(self, raws: list[bytes]) -> list[tuple[str, Any]]:
+        jobs = [(raw, self.fallbacks, self.max_attachment, self.timeout) for raw in raws]
+        if len(jobs) < 16 or (os.cpu_count() or 1) < 2:
+            return [_parse_job(job) for job in jobs]
+        if self._pool is None:
+            import multiprocessing
+
+            self._pool = multiprocessing.get_context("fork").Pool(min(os.cpu_count() or 2, 4))
+        return list(self._pool.imap(_parse_job, jobs, chunksize=4))
+
+    # --- one message -----------------------------------------------------------------
+
+    def _handle(self, item: Item, raw: bytes, digest: str, mail: ParsedMail) -> None:
+        mid = mail.message_id
+        if mid in self.run_messages or self.index.ticket_for_message(mid):
+            self._duplicate(item, mid, digest, "its Message-ID was imported before")
+            return
+        if self._is_own(mail):
+            self.report.counts["own"] += 1
+            self._decide(Decision(item.label, "own", message_id=mid, reason="our own outgoing mail came back"))
+            self._done(item)
+            return
+        ticket_id, reason, linked = self._thread(mail)
+        when = self._message_time(mail)
+        entry_id = ids.derived_id("entry:" + mid)
+        if ticket_id is None:
+            ticket = self._new_ticket(mail, when, linked)
+            action = "created"
+            self.batch_created += 1
+        else:
+            ticket = self._load(ticket_id)
+            action = "updated"
+        folder = f"{TICKETS_DIR}/{ids.shard(ticket.id)}/{ticket.id}/{entry_id}"
+        files = self._entry_files(folder, raw, mail)
+        entry = self._entry(entry_id, mail, when, reason, files)
+        reopened = False
+        if action == "updated":
+            reopened = self._follow_up(ticket, mail)
+            if reopened:
+                entry.extra["reopened"] = True
+        ticket.entries.append(entry)
+        ticket.message_ids.append(mid)
+        ticket.updated = max(ticket.updated, self.desk.now())
+        self.run_messages[mid] = ticket.id
+        for reference in references_of(mail):
+            self.run_referenced.setdefault(reference, ticket.id)
+        self.pending[ticket.id] = ticket
+        if item.path is not None and item.path.parent == self.hd.root / QUARANTINE_DIR:
+            self.removed += [f"{QUARANTINE_DIR}/{item.path.name}", f"{QUARANTINE_DIR}/{item.path.stem}.txt"]
+        self.hashes.append((digest, mid))
+        self.batch_messages += 1
+        self.report.counts[action] += 1
+        if mail.robot:
+            self.report.counts["robot"] += 1
+        if reopened:
+            self.report.counts["reopened"] += 1
+        self._decide(Decision(item.label, action, ticket.id, mid, reason, mail.robot, reopened))
+        self._done(item)
+
+    def _thread(self, mail: ParsedMail) -> tuple[str | None, str, str | None]:
+        """(ticket or None for a new one, why, ticket a new one is linked to) — strongest evidence first."""
+        references = references_of(mail)
+        for reference in references:
+            match = OUR_MESSAGE_ID.match(reference)
+            if match and match.group(3).lower() == self.instance.lower() and self._exists(match.group(1).upper()):
+                return match.group(1).upper(), f"refers to our message {reference}", None
+        for reference in references:
+            ticket_id = self.run_messages.get(reference) or self.index.ticket_for_message(reference)
+            if ticket_id and self._exists(ticket_id):
+                return ticket_id, f"refers to {reference}", None
+        # a reply that arrived (or was listed) before the message it answers
+        ticket_id = self.run_referenced.get(mail.message_id)
+        if ticket_id and self._exists(ticket_id):
+            return ticket_id, f"a reply to it is already on {ticket_id}", None
+        tag = self.tag_pattern.search(mail.subject)
+        if tag:
+            ticket_id = tag.group(1).upper()
+            if not self._exists(ticket_id):
+                return None, f"subject tag {tag.group(0)} names no ticket here", None
+            sender = (mail.sender.email if mail.sender else "").lower()
+            ticket = self._load(ticket_id)
+            known = {ticket.requester.email.lower(), *(p.lower() for p in ticket.participants)} | self.team
+            if sender in known:
+                return ticket_id, f"subject tag {tag.group(0)} from {sender}", None
+            return None, f"subject tag {tag.group(0)} from {sender or 'an unknown sender'}, who is not on {ticket_id}: new ticket", ticket_id
+        return None, "no reference to a known ticket", None
+
+    def _new_ticket(self, mail: ParsedMail, when: datetime, linked: str | None) -> Ticket:
+        attempt = 0
+        while self._exists(ticket_id := ids.derived_id(mail.message_id, attempt)):
+            attempt += 1  # an ID clash with another message's ticket: the next candidate, as in every clone
+        subject = strip_reply_prefixes(self.tag_pattern.sub("", mail.subject)) or "(no subject)"
+        config = self.desk.config
+        ticket = Ticket(
+            id=ticket_id, subject=subject, requester=mail.requester or UNKNOWN_SENDER,
+            status=config.data["statuses"]["initial"], priority=config.data["priorities"]["default"],
+            created=when, updated=when, channel="email",
+        )  # fmt: skip
+        ticket.participants = self._participants(mail, ticket)
+        if mail.robot:
+            ticket.status = config.closed_statuses[0]  # kept and searchable, but not on the board
+            ticket.tags = [mail.robot]
+        if linked:
+            ticket.extra["related"] = [linked]
+        return ticket
+
+    def _follow_up(self, ticket: Ticket, mail: ParsedMail) -> bool:
+        """Add new participants; reopen a waiting or closed ticket for a human's reply. True if reopened."""
+        for address in self._participants(mail, ticket):
+            if address not in ticket.participants:
+                ticket.participants.append(address)
+        group = self.desk.config.status_group(ticket.status)
+        if mail.robot or not self.reopen or group not in ("waiting", "closed"):
+            return False
+        if mail.sender and mail.sender.email.lower() in self.team:
+            return False  # a teammate writing in does not reopen
+        ticket.status = self.desk.config.data["statuses"]["reopen"]
+        return True
+
+    def _participants(self, mail: ParsedMail, ticket: Ticket) -> list[str]:
+        people = [mail.sender] if mail.sender else []
+        people += mail.cc + [p for p in mail.to if p.email.lower() not in self.own]
+        found = []
+        for person in people:
+            address = person.email
+            lowered = address.lower()
+            if lowered in self.own or lowered == ticket.requester.email.lower() or address in found:
+                continue
+            found.append(address)
+        return found
+
+    def _entry(self, entry_id: str, mail: ParsedMail, when: datetime, reason: str, files: list[str]) -> Entry:
+        text = mail.text
+        if len(text) > MAX_TEXT_CHARS:
+            text = text[:MAX_TEXT_CHARS] + f"\n\n[tix: text cut at {MAX_TEXT_CHARS:,} characters; the whole message is in {entry_id}/message.eml]"
+        extra: dict[str, Any] = {"subject": mail.subject}
+        if mail.to:
+            extra["to"] = [str(p) for p in mail.to]
+        if mail.cc:
+            extra["cc"] = [str(p) for p in mail.cc]
+        extra["files"] = files
+        if mail.robot:
+            extra["robot"] = mail.robot
+        extra["threading"] = reason
+        if mail.problems:
+            extra["problems"] = mail.problems
+        author = mail.sender or mail.requester or UNKNOWN_SENDER
+        return Entry(entry_id, "inbound", str(author), when, text, mail.message_id, extra)
+
+    def _entry_files(self, folder: str, raw: bytes, mail: ParsedMail) -> list[str]:
+        names = ["message.eml"]
+        self.files[f"{folder}/message.eml"] = raw
+        if mail.html is not None:
+            self.files[f"{folder}/message.html"] = mail.html.encode("utf-8")
+            names.append("message.html")
+        for attachment in mail.attachments:
+            self.files[f"{folder}/{attachment.name}"] = attachment.data
+            names.append(attachment.name)
+        return names
+
+    def _message_time(self, mail: ParsedMail) -> datetime:
+        now = self.desk.now()
+        if mail.date is None or mail.date > now + timedelta(days=1) or mail.date.year < 1990:
+            return now
+        return mail.date.astimezone(self.desk.config.timezone).replace(microsecond=0)
+
+    def _is_own(self, mail: ParsedMail) -> bool:
+        if mail.loop_instance and mail.loop_instance.lower() == self.instance.lower():
+            return True
+        match = OUR_MESSAGE_ID.match(mail.message_id)
+        return bool(match and match.group(3).lower() == self.instance.lower())
+
+    # --- bookkeeping -----------------------------------------------------------------
+
+    def _exists(self, ticket_id: str) -> bool:
+        return ticket_id in self.pending or self.hd.exists(ticket_id)
+
+    def _load(self, ticket_id: str) -> Ticket:
+        if ticket_id not in self.pending:
+            self.pending[ticket_id] = self.hd.load(ticket_id)
+        return self.pending[ticket_id]
+
+    def _duplicate(self, item: Item, mid: str, digest: str, reason: str) -> None:
+        self.report.counts["duplicate"] += 1
+        ticket = self.run_messages.get(mid) or self.index.ticket_for_message(mid)
+        self._decide(Decision(item.label, "duplicate", ticket, mid, reason))
+        self.hashes.append((digest, mid))
+        self._done(item)
+
+    def _is_quarantined_copy(self, item: Item, digest: str) -> bool:
+        stored = self.hd.root / QUARANTINE_DIR / f"{digest[:40]}.eml"
+        if not stored.exists() or (item.path is not None and item.path.resolve() == stored.resolve()):
+            return False
+        self.report.counts["duplicate"] += 1
+        self._decide(Decision(item.label, "duplicate", reason=f"already in quarantine as {stored.name}"))
+        self._done(item)
+        return True
+
+    def _quarantine(self, item: Item, raw: bytes, digest: str, reason: str) -> None:
+        self.report.counts["quarantined"] += 1
+        name = f"{digest[:40]}.eml"
+        self._decide(Decision(item.label, "quarantined", reason=f"{reason} (kept as {QUARANTINE_DIR}/{name})"))
+        if item.path is None or item.path.parent != self.hd.root / QUARANTINE_DIR:
+            self.files[f"{QUARANTINE_DIR}/{name}"] = raw
+            note = f"reason: {reason}\nsource: {item.label}\ntime: {self.desk.now().isoformat()}\nretry: tix import --retry-quarantine\n"
+            self.files[f"{QUARANTINE_DIR}/{digest[:40]}.txt"] = note.encode("utf-8")
+            self.batch_messages += 1
+        self._done(item)
+
+    def _done(self, item: Item) -> None:
+        self.done_items.append(item)
+        self._seen_count += 1
+        if self.progress and self._seen_count % 50 == 0:
+            self.progress(self._seen_count)
+
+    def _decide(self, decision: Decision) -> None:
+        if decision.action == "vanished":
+            self.report.counts["vanished"] += 1
+        if self.keep_decisions:
+            self.report.decisions.append(decision)
+
+    # --- writing ---------------------------------------------------------------------
+
+    def _flush(self) -> None:
+        """Write the batch's files, commit them, then mark its Maildir messages seen."""
+        if self.dry_run or (not self.files and not self.pending and not self.removed):
+            self._finish_batch(committed=not self.dry_run)
+            return
+        paths = sorted(set(self.files) | {ticket_relpath(t) for t in self.pending} | set(self.removed))
+        write_atomic(self.journal, json.dumps(paths))
+        for relpath, data in self.files.items():
+            write_atomic(self.hd.root / relpath, data)
+        for ticket in self.pending.values():
+            self.hd.save(ticket)
+        for relpath in self.removed:
+            (self.hd.root / relpath).unlink(missing_ok=True)
+        message = f"tix: import {self.batch_messages} messages into {len(self.pending)} tickets ({self.batch_created} new)\n\nTix-Action: import\n"
+        if 0 < len(self.pending) <= 20:
+            message += "".join(f"Tix-Ticket: {ticket_id}\n" for ticket_id in sorted(self.pending))
+        commit = self._commit(paths, message)
+        if commit:
+            self.report.commits.append(commit)
+        self.journal.unlink(missing_ok=True)
+        self._finish_batch(committed=True)
+
+    def _finish_batch(self, committed: bool) -> None:
+        if committed and not self.dry_run:
+            self.index.remember_imported(self.hashes)
+            if self.mark_seen:
+                for item in self.done_items:
+                    item.mark_seen()
+        self._reset_batch()
+
+    def _commit(self, paths: list[str], message: str) -> str | None:
+        actor = self.desk.actor
+        committer = None if git_identity_is_set(self.hd.git) else actor
+        return self.hd.git.commit(paths, message, actor, committer, self.desk.now())
+
+    def recover(self) -> str | None:
+        """Commit what an interrupted run wrote (listed in the journal), so it is not lost."""
+        if not self.journal.exists():
+            return None
+        try:
+            paths = json.loads(read_text(self.journal))
+        except ValueError:
+            paths = []
+        tracked = set(self.hd.git.run("ls-files", "-z", "--", *paths, strip=False).split("\0")) if paths else set()
+        paths = [p for p in paths if (self.hd.root / p).exists() or p in tracked]
+        commit = None
+        if paths:
+            message = "tix: complete an interrupted import\n\nTix-Action: import\n"
+            commit = self._commit(paths, message)
+        self.journal.unlink(missing_ok=True)
+        return commit
+
+
+def references_of(mail: ParsedMail) -> list[str]:
+    """The messages a mail answers, nearest first: In-Reply-To, then References newest first;
+    for a bounce, first the message it reports on."""
+    references = mail.in_reply_to + [r for r in reversed(mail.references) if r not in mail.in_reply_to]
+    if mail.robot == "bounce":
+        references = mail.original_ids + references
+    return [r for r in references if r != mail.message_id]
+
+
+def progress_printer() -> Callable[[int], None] | None:
+    """A count on stderr, only on a terminal."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(count: int) -> None:
+        print(f"\rimporting… {count} messages", end="", file=sys.stderr, flush=True)
+
+    return show
+

@@ -1,0 +1,144 @@
+"""Where inbound mail comes from: .eml files, folders of them, Maildir folders, mbox files, stdin.
+
+Messages are yielded one at a time (an import streams), read as bytes. Maildir rules
+(research: Maildir for a cron importer): only `new/` and `cur/` are read, never `tmp/`;
+dot-files are skipped; a file renamed by a sync tool between listing and reading is simply
+skipped (the next run finds it under its new name); nothing is renamed unless asked.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from tix.errors import InvalidValue
+
+MAILDIR_INFO_SEPARATORS = (":2,", "!2,", ";2,")
+
+
+@dataclass
+class Item:
+    """One message of a source, and how to mark it done."""
+
+    label: str  # for reports: the file, or "mbox#12", or "stdin"
+    path: Path | None = None  # the file, for .eml and Maildir
+    maildir: Path | None = None  # the Maildir this file is in
+    data: bytes | None = None  # already read (mbox, stdin)
+
+    def read(self) -> bytes | None:
+        """The message bytes; None if the file vanished (renamed by a sync tool meanwhile)."""
+        if self.data is not None:
+            return self.data
+        assert self.path is not None
+        try:
+            return self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def size(self) -> int | None:
+        if self.data is not None:
+            return len(self.data)
+        assert self.path is not None
+        try:
+            return self.path.stat().st_size
+        except FileNotFoundError:
+            return None
+
+    def mark_seen(self) -> None:
+        """Maildir only: move new/ → cur/ and add the S flag, per the Maildir spec."""
+        if self.maildir is None or self.path is None:
+            return
+        name = self.path.name
+        for separator in MAILDIR_INFO_SEPARATORS:
+            if separator in name:
+                base, flags = name.split(separator, 1)
+                break
+        else:
+            base, separator, flags = name, ":2,", ""
+        if "S" in flags and self.path.parent.name == "cur":
+            return
+        flags = "".join(sorted(set(flags) | {"S"}))
+        target = self.maildir / "cur" / f"{base}{separator}{flags}"
+        try:
+            os.rename(self.path, target)
+        except FileNotFoundError:
+            pass  # renamed by someone else meanwhile; it was imported all the same
+
+
+def is_maildir(path: Path) -> bool:
+    return (path / "cur").is_dir() and (path / "new").is_dir()
+
+
+def iter_items(paths: list[str]) -> Iterator[Item]:
+    """Every message of every source, in a stable order (oldest files first within a folder)."""
+    for text in paths:
+        if text == "-":
+            yield Item("stdin", data=sys.stdin.buffer.read())
+            continue
+        path = Path(text)
+        if not path.exists():
+            raise InvalidValue(f"{text}: no such file or folder")
+        if path.is_dir():
+            yield from _folder(path)
+        elif _is_mbox(path):
+            yield from _mbox(path)
+        else:
+            yield Item(str(path), path=path)
+
+
+def _files(folder: Path) -> list[Path]:
+    try:
+        entries = [entry for entry in os.scandir(folder) if not entry.name.startswith(".")]
+    except FileNotFoundError:
+        return []
+    entries = [entry for entry in entries if entry.is_file(follow_symlinks=False)]
+    entries.sort(key=lambda entry: (_mtime(entry), entry.name))
+    return [Path(entry.path) for entry in entries]
+
+
+def _mtime(entry: os.DirEntry[str]) -> float:
+    try:
+        return entry.stat(follow_symlinks=False).st_mtime
+    except FileNotFoundError:
+        return 0.0
+
+
+def _folder(folder: Path) -> Iterator[Item]:
+    if is_maildir(folder):
+        for sub in ("new", "cur"):
+            for path in _files(folder / sub):
+                yield Item(str(path), path=path, maildir=folder)
+        return
+    for path in _files(folder):
+        if _is_mbox(path):
+            yield from _mbox(path)
+        else:
+            yield Item(str(path), path=path)
+    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+        if entry.is_dir(follow_symlinks=False) and not entry.name.startswith(".") and entry.name != "tmp":
+            yield from _folder(Path(entry.path))
+
+
+def _is_mbox(path: Path) -> bool:
+    """An mbox starts with a 'From ' line; a .eml file is one message even when it has one."""
+    if path.suffix.lower() == ".eml":
+        return False
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(5) == b"From "
+    except OSError:
+        return False
+
+
+def _mbox(path: Path) -> Iterator[Item]:
+    import mailbox
+
+    box = mailbox.mbox(path, create=False)
+    try:
+        for number, key in enumerate(box.iterkeys(), start=1):
+            yield Item(f"{path}#{number}", data=box.get_bytes(key))
+    finally:
+        box.close()
