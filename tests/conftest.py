@@ -78,7 +78,7 @@ class Cli:
         self.capsys.readouterr()
         with self.monkeypatch.context() as patch:
             patch.chdir(cwd or self.cwd)
-            patch.setattr(sys, "stdin", io.StringIO(stdin))
+            patch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin.encode("utf-8")), encoding="utf-8"))
             code = main(list(args))
         captured = self.capsys.readouterr()
         return Result(code, captured.out, captured.err)

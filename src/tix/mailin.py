@@ -81,15 +81,17 @@ def _parse_job(job: tuple[bytes, list[str], int, float]) -> tuple[str, Any]:
         raise TimeoutError
 
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
-        return "ok", parse(raw, fallbacks, max_attachment)
+        try:
+            signal.setitimer(signal.ITIMER_REAL, timeout)
+            return "ok", parse(raw, fallbacks, max_attachment)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
     except TimeoutError:
         return "error", f"parsing took longer than {timeout:g} s (mail.timeout)"
     except Exception as exc:  # noqa: BLE001  any parser failure quarantines this message only
         return "error", f"cannot parse: {type(exc).__name__}: {exc}"
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
 
 
