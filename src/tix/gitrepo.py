@@ -5,6 +5,7 @@ times faster than GitPython's own index code and runs merge drivers (docs/FORMAT
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -143,9 +144,9 @@ class GitRepo:
         private = self._private_index(head)
         index_env = {"GIT_INDEX_FILE": str(private)}
         base_file = private.with_suffix(".base")
-        path_list = "\0".join(paths).encode("utf-8", "surrogateescape") + b"\0"
         try:
-            self.run("update-index", "--add", "--remove", "-z", "--stdin", env=index_env, stdin=path_list)
+            index_info = self._index_info(paths)
+            self.run("update-index", "-z", "--index-info", env=index_env, stdin=index_info)
             tree = self.run("write-tree", env=index_env)
             if head is not None and tree == self.run("rev-parse", f"{head}^{{tree}}"):
                 base_file.write_text(head, encoding="utf-8")
@@ -163,10 +164,84 @@ class GitRepo:
             raise
         base_file.write_text(new, encoding="utf-8")
         try:  # keep the user's index in step, so `git status` stays clean
-            self.run("update-index", "--add", "--remove", "-z", "--stdin", stdin=path_list)
+            self.run("update-index", "-z", "--index-info", stdin=index_info)
         except GitError:
             pass  # e.g. a git command of the user's holds index.lock; `git status` shows it until `git reset`
         return new
+
+    def commit_files(
+        self, files: dict[str, bytes | None], message: str, author: Person,
+        committer: Person | None = None, when: datetime | None = None,
+    ) -> str | None:  # fmt: skip
+        """Commit many files given as content (None: delete) in one `git fast-import` pack.
+
+        For bulk writers (mail import): loose objects cost ~1 ms each here, a pack of a
+        thousand files a few. The working tree must already hold the same bytes; HEAD moves
+        by compare-and-swap, and both indexes are updated from ids computed here, so git
+        hashes nothing twice. Returns the new commit, or None when nothing changed."""
+        import hashlib
+
+        head = self.head()
+        when = when or datetime.now().astimezone()
+        stamp = f"{int(when.timestamp())} {when.strftime('%z') or '+0000'}".encode()
+        who = committer or author
+        if committer is None:
+            ident = self.config_value("user.email")
+            if ident:
+                who = Person(self.config_value("user.name") or "", ident)
+        temp_ref = "refs/tix/commit-in-progress"
+        parts = [f"reset {temp_ref}\ncommit {temp_ref}\n".encode()]
+        parts.append(b"author " + _ident(author) + b" " + stamp + b"\n")
+        parts.append(b"committer " + _ident(who) + b" " + stamp + b"\n")
+        body = message.rstrip("\n").encode("utf-8") + b"\n"
+        parts.append(b"data %d\n" % len(body) + body)
+        if head:
+            parts.append(f"from {head}\n".encode())
+        info = []
+        for path, data in files.items():
+            name = _fast_import_path(path)
+            if data is None:
+                parts.append(b"D " + name + b"\n")
+                info.append(f"0 {ZERO_OID}\t{path}")
+            else:
+                parts.append(b"M 100644 inline " + name + b"\ndata %d\n" % len(data) + data + b"\n")
+                oid = hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+                info.append(f"100644 {oid}\t{path}")
+        parts.append(b"\n")
+        self.run("fast-import", "--quiet", "--force", stdin=b"".join(parts))
+        new = self.run("rev-parse", temp_ref)
+        try:
+            if head is not None and self.run("rev-parse", f"{new}^{{tree}}") == self.run("rev-parse", f"{head}^{{tree}}"):
+                return None
+            self.run("update-ref", "-m", message.splitlines()[0], "HEAD", new, head or ZERO_OID)
+        finally:
+            self.run("update-ref", "-d", temp_ref)
+        index_info = "".join(line + "\0" for line in info).encode("utf-8", "surrogateescape")
+        private = git_dir(self.root) / "tix" / "commit-index"
+        base_file = private.with_suffix(".base")
+        base = base_file.read_text(encoding="utf-8").strip() if base_file.exists() else None
+        base_file.unlink(missing_ok=True)
+        if private.exists() and base == (head or ""):
+            self.run("update-index", "-z", "--index-info", env={"GIT_INDEX_FILE": str(private)}, stdin=index_info)
+            base_file.write_text(new, encoding="utf-8")
+        try:
+            self.run("update-index", "-z", "--index-info", stdin=index_info)
+        except GitError:
+            pass  # a git command of the user's holds index.lock; `git status` shows it until `git reset`
+        return new
+
+    def _index_info(self, paths: list[str]) -> bytes:
+        """`update-index --index-info` input for the paths: each file hashed into the object
+        store once (one `hash-object` for all), a missing file as a removal."""
+        present = [path for path in paths if (self.root / path).is_file()]
+        oids = []
+        if present:
+            names = "\n".join(present).encode("utf-8", "surrogateescape")
+            oids = self.run("hash-object", "-w", "--stdin-paths", stdin=names).split()
+        lines = [f"100644 {oid}\t{path}" for oid, path in zip(oids, present)]
+        kept = set(present)
+        lines += [f"0 {ZERO_OID}\t{path}" for path in paths if path not in kept]
+        return "".join(line + "\0" for line in lines).encode("utf-8", "surrogateescape")
 
     def _private_index(self, head: str | None) -> Path:
         private = git_dir(self.root) / "tix" / "commit-index"
@@ -179,6 +254,18 @@ class GitRepo:
             self.run("read-tree", *([head] if head else ["--empty"]), env=env)
             base_file.write_text(head or "", encoding="utf-8")
         return private
+
+
+def _ident(person: Person) -> bytes:
+    name = re.sub(r"[<>\n]", "", person.name or person.email)
+    email = re.sub(r"[<>\n\s]", "", person.email)
+    return f"{name} <{email}>".encode("utf-8")
+
+
+def _fast_import_path(path: str) -> bytes:
+    if path.startswith('"') or "\n" in path:
+        return ('"' + path.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"').encode("utf-8", "surrogateescape")
+    return path.encode("utf-8", "surrogateescape")
 
 
 def _unquote(path: str) -> str:

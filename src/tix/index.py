@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from tix.errors import TixError
+from tix.model import Ticket
 from tix.store import TICKET_FILE, TICKETS_DIR, Helpdesk
 
 SCHEMA_VERSION = "3"
@@ -125,6 +126,21 @@ class Index:
                 (f"{TICKETS_DIR}/{shard}/%", f"{TICKETS_DIR}/{shard}/%"))}  # fmt: skip
         return paths
 
+    def record_commit(self, parent: str | None, commit: str, written: dict[str, tuple[Ticket, str]]) -> None:
+        """Index tickets a writer just committed (path -> ticket and its file text), when the
+        index was current at the parent commit: saves re-reading them on the next refresh."""
+        if self._meta("built") != "yes" or (self._meta("commit") or None) != parent:
+            return
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            for path, (ticket, text) in written.items():
+                self._store(path, blob_id(text.encode("utf-8")), ticket)
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('commit', ?)", (commit,))
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
     def _refresh_path(self, path: str) -> int:
         from tix import ticketfile
 
@@ -146,6 +162,10 @@ class Index:
             self._forget(path)
             self.db.execute("INSERT INTO broken VALUES (?, ?, ?)", (path, blob, exc.message))
             return 1
+        self._store(path, blob, ticket)
+        return 1
+
+    def _store(self, path: str, blob: str, ticket: Ticket) -> None:
         summary = ticket.summary()
         summary["entries"] = len(ticket.entries)
         self._forget(path)
@@ -156,7 +176,6 @@ class Index:
         self.db.executemany(
             "INSERT OR REPLACE INTO messages VALUES (?, ?)", [(mid, ticket.id) for mid in ticket.message_ids]
         )
-        return 1
 
     def _forget(self, path: str) -> None:
         row = self.db.execute("SELECT id FROM tickets WHERE path = ?", (path,)).fetchone()

@@ -16,12 +16,13 @@ import os
 import re
 import signal
 import sys
+from pathlib import Path
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
-from tix import ids
+from tix import ids, ticketfile
 from tix.index import Index
 from tix.mailparse import ParsedMail, parse, strip_reply_prefixes
 from tix.mailsource import Item, iter_items
@@ -149,13 +150,17 @@ class Importer:
                 sources = list(paths)
                 if retry_quarantine:
                     sources += [str(p) for p in sorted((self.hd.root / QUARANTINE_DIR).glob("*.eml"))]
-                chunk: list[Item] = []
-                for item in iter_items(sources):
-                    chunk.append(item)
-                    if len(chunk) >= 200:
-                        self._process(chunk)
-                        chunk = []
-                self._process(chunk)
+                # Parsing the next chunk (on worker processes) overlaps with writing and
+                # committing the current one (here).
+                waiting: tuple[list[tuple[Item, bytes, str]], Any] | None = None
+                for chunk in _chunks(iter_items(sources), 200):
+                    jobs = self._prepare(chunk)
+                    submitted = (jobs, self._submit([raw for _, raw, _ in jobs]))
+                    if waiting:
+                        self._consume(*waiting)
+                    waiting = submitted
+                if waiting:
+                    self._consume(*waiting)
                 self._flush()
             finally:
                 self.index.close()
@@ -163,7 +168,8 @@ class Importer:
                     self._pool.terminate()
         return self.report
 
-    def _process(self, items: list[Item]) -> None:
+    def _prepare(self, items: list[Item]) -> list[tuple[Item, bytes, str]]:
+        """Read the messages; settle known duplicates and oversized ones without parsing them."""
         jobs: list[tuple[Item, bytes, str]] = []
         for item in items:
             size = item.size()
@@ -182,23 +188,26 @@ class Importer:
                 self._quarantine(item, raw, digest, f"{len(raw):,} bytes is over mail.max_message_mb")
                 continue
             jobs.append((item, raw, digest))
-        for (item, raw, digest), (status, result) in zip(jobs, self._parse_all([raw for _, raw, _ in jobs])):
+        return jobs
+
+    def _submit(self, raws: list[bytes]) -> Any:
+        jobs = [(raw, self.fallbacks, self.max_attachment, self.timeout) for raw in raws]
+        if len(jobs) < 16 or (os.cpu_count() or 1) < 2:
+            return _Done([_parse_job(job) for job in jobs])
+        if self._pool is None:
+            import multiprocessing
+
+            self._pool = multiprocessing.get_context("fork").Pool(min(os.cpu_count() or 2, 4))
+        return self._pool.map_async(_parse_job, jobs, chunksize=4)
+
+    def _consume(self, jobs: list[tuple[Item, bytes, str]], parsed: Any) -> None:
+        for (item, raw, digest), (status, result) in zip(jobs, parsed.get()):
             if status == "ok":
                 self._handle(item, raw, digest, result)
             else:
                 self._quarantine(item, raw, digest, result)
             if self.batch_messages >= self.batch_size:
                 self._flush()
-
-    def _parse_all(self, raws: list[bytes]) -> list[tuple[str, Any]]:
-        jobs = [(raw, self.fallbacks, self.max_attachment, self.timeout) for raw in raws]
-        if len(jobs) < 16 or (os.cpu_count() or 1) < 2:
-            return [_parse_job(job) for job in jobs]
-        if self._pool is None:
-            import multiprocessing
-
-            self._pool = multiprocessing.get_context("fork").Pool(min(os.cpu_count() or 2, 4))
-        return list(self._pool.imap(_parse_job, jobs, chunksize=4))
 
     # --- one message -----------------------------------------------------------------
 
@@ -420,20 +429,41 @@ class Importer:
             return
         paths = sorted(set(self.files) | {ticket_relpath(t) for t in self.pending} | set(self.removed))
         write_atomic(self.journal, json.dumps(paths))
-        for relpath, data in self.files.items():
-            write_atomic(self.hd.root / relpath, data)
-        for ticket in self.pending.values():
-            self.hd.save(ticket)
+        # Atomic renames keep every file whole through a crash; an fsync per file (power-cut
+        # durability) would cost more than all the parsing (bench/bench_import.py).
+        texts = {ticket_relpath(t.id): (t, ticketfile.dumps(t)) for t in self.pending.values()}
+        content: dict[str, bytes | None] = dict(self.files)
+        content.update({relpath: text.encode("utf-8") for relpath, (_, text) in texts.items()})
+        self._write_files({path: data for path, data in content.items() if data is not None})
         for relpath in self.removed:
             (self.hd.root / relpath).unlink(missing_ok=True)
         message = f"tix: import {self.batch_messages} messages into {len(self.pending)} tickets ({self.batch_created} new)\n\nTix-Action: import\n"
         if 0 < len(self.pending) <= 20:
             message += "".join(f"Tix-Ticket: {ticket_id}\n" for ticket_id in sorted(self.pending))
-        commit = self._commit(paths, message)
+        parent = self.hd.git.head()
+        content.update({relpath: None for relpath in self.removed})
+        actor = self.desk.actor
+        committer = None if git_identity_is_set(self.hd.git) else actor
+        commit = self.hd.git.commit_files(content, message, actor, committer, self.desk.now())
         if commit:
             self.report.commits.append(commit)
+            self.index.record_commit(parent, commit, texts)
         self.journal.unlink(missing_ok=True)
         self._finish_batch(committed=True)
+
+    def _write_files(self, files: dict[str, bytes]) -> None:
+        """Write a batch's files, entry files before ticket files (dict order), on a few threads:
+        creating files dominates an import and the file system serves several at once."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        folders = sorted({str(Path(path).parent) for path in files})
+        for folder in folders:
+            (self.hd.root / folder).mkdir(parents=True, exist_ok=True)
+        tickets = [p for p in files if p.endswith("/ticket.md")]
+        others = [p for p in files if not p.endswith("/ticket.md")]
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            for group in (others, tickets):  # a ticket file only after every file it lists
+                list(pool.map(lambda p: write_atomic(self.hd.root / p, files[p], durable=False, make_parent=False), group))
 
     def _finish_batch(self, committed: bool) -> None:
         if committed and not self.dry_run:
@@ -464,6 +494,27 @@ class Importer:
             commit = self._commit(paths, message)
         self.journal.unlink(missing_ok=True)
         return commit
+
+
+class _Done:
+    """A parse result computed inline, with the interface of an AsyncResult."""
+
+    def __init__(self, results: list[tuple[str, Any]]) -> None:
+        self.results = results
+
+    def get(self) -> list[tuple[str, Any]]:
+        return self.results
+
+
+def _chunks(items: Any, size: int) -> Any:
+    chunk: list[Item] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def references_of(mail: ParsedMail) -> list[str]:
