@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS shards (name TEXT PRIMARY KEY, mtime INTEGER NOT NULL
 CREATE TABLE IF NOT EXISTS messages (message_id TEXT PRIMARY KEY, ticket TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS messages_ticket ON messages (ticket);
 CREATE TABLE IF NOT EXISTS imported (sha256 TEXT PRIMARY KEY, message_id TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS file_digests (fingerprint TEXT PRIMARY KEY, sha256 TEXT NOT NULL);
 """
 
 
@@ -59,6 +60,12 @@ class Index:
         self.db = sqlite3.connect(helpdesk.state_dir / "index.sqlite", timeout=30, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.executescript(_SCHEMA)
+        # What a running import has seen but not yet committed (kept on disk by SQLite, not in
+        # memory, so an import of any size runs in constant memory; gone with the connection).
+        self.db.executescript(
+            "CREATE TEMP TABLE run_messages (message_id TEXT PRIMARY KEY, ticket TEXT NOT NULL);"
+            "CREATE TEMP TABLE run_references (message_id TEXT PRIMARY KEY, ticket TEXT NOT NULL);"
+        )
 
     def close(self) -> None:
         self.db.close()
@@ -200,13 +207,33 @@ class Index:
         row = self.db.execute("SELECT ticket FROM messages WHERE message_id = ?", (message_id,)).fetchone()
         return row[0] if row else None
 
+    def note_run_message(self, message_id: str, ticket: str, references: list[str]) -> None:
+        self.db.execute("INSERT OR REPLACE INTO run_messages VALUES (?, ?)", (message_id, ticket))
+        self.db.executemany("INSERT OR IGNORE INTO run_references VALUES (?, ?)", [(r, ticket) for r in references])
+
+    def run_ticket(self, message_id: str) -> str | None:
+        row = self.db.execute("SELECT ticket FROM run_messages WHERE message_id = ?", (message_id,)).fetchone()
+        return row[0] if row else None
+
+    def referencing_ticket(self, message_id: str) -> str | None:
+        """The ticket of a message imported in this run that refers to `message_id`."""
+        row = self.db.execute("SELECT ticket FROM run_references WHERE message_id = ?", (message_id,)).fetchone()
+        return row[0] if row else None
+
     def imported_message(self, sha256: str) -> str | None:
         """The Message-ID of bytes imported before (a hint: check it against `ticket_for_message`)."""
         row = self.db.execute("SELECT message_id FROM imported WHERE sha256 = ?", (sha256,)).fetchone()
         return row[0] if row else None
 
-    def remember_imported(self, pairs: list[tuple[str, str]]) -> None:
+    def remember_imported(self, pairs: list[tuple[str, str]], fingerprints: list[tuple[str, str]] | None = None) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
         self.db.executemany("INSERT OR REPLACE INTO imported VALUES (?, ?)", pairs)
+        self.db.executemany("INSERT OR REPLACE INTO file_digests VALUES (?, ?)", fingerprints or [])
+        self.db.execute("COMMIT")
+
+    def file_digest(self, fingerprint: str) -> str | None:
+        row = self.db.execute("SELECT sha256 FROM file_digests WHERE fingerprint = ?", (fingerprint,)).fetchone()
+        return row[0] if row else None
 
     def broken(self) -> list[Broken]:
         return [Broken(path, error) for path, error in self.db.execute("SELECT path, error FROM broken ORDER BY path")]

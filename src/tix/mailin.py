@@ -121,8 +121,6 @@ class Importer:
         tag = re.escape(mail["tag"]).replace(r"\{instance\}", re.escape(self.instance)).replace(r"\{id\}", "([2-9A-HJKMNP-Z]{8})")
         self.tag_pattern = re.compile(tag, re.IGNORECASE)
         self.report = Report()
-        self.run_messages: dict[str, str] = {}
-        self.run_referenced: dict[str, str] = {}  # Message-IDs that mail of this run refers to → its ticket
         self._reset_batch()
         self.journal = self.hd.state_dir / "import-journal"
         self._pool: Any = None
@@ -134,6 +132,7 @@ class Importer:
         self.removed: list[str] = []
         self.done_items: list[Item] = []
         self.hashes: list[tuple[str, str]] = []
+        self.fingerprints: list[tuple[str, str]] = []
         self.batch_messages = 0
         self.batch_created = 0
 
@@ -172,14 +171,21 @@ class Importer:
         """Read the messages; settle known duplicates and oversized ones without parsing them."""
         jobs: list[tuple[Item, bytes, str]] = []
         for item in items:
-            size = item.size()
-            raw = item.read() if size is not None else None
+            fingerprint = item.fingerprint()
+            digest = self.index.file_digest(fingerprint) if fingerprint else None
+            known = self.index.imported_message(digest) if digest else None
+            if digest and known and self._ticket_of(known):
+                self._duplicate(item, known, digest, "the same bytes were imported before")
+                continue  # settled without reading the file again
+            raw = item.read()
             if raw is None:
                 self._decide(Decision(item.label, "vanished", reason="the file was renamed or removed meanwhile"))
                 continue
             digest = hashlib.sha256(raw).hexdigest()
+            if fingerprint:
+                self.fingerprints.append((fingerprint, digest))
             known = self.index.imported_message(digest)
-            if known and (known in self.run_messages or self.index.ticket_for_message(known)):
+            if known and self._ticket_of(known):
                 self._duplicate(item, known, digest, "the same bytes were imported before")
                 continue
             if self._is_quarantined_copy(item, digest):
@@ -213,7 +219,7 @@ class Importer:
 
     def _handle(self, item: Item, raw: bytes, digest: str, mail: ParsedMail) -> None:
         mid = mail.message_id
-        if mid in self.run_messages or self.index.ticket_for_message(mid):
+        if self._ticket_of(mid):
             self._duplicate(item, mid, digest, "its Message-ID was imported before")
             return
         if self._is_own(mail):
@@ -242,9 +248,7 @@ class Importer:
         ticket.entries.append(entry)
         ticket.message_ids.append(mid)
         ticket.updated = max(ticket.updated, self.desk.now())
-        self.run_messages[mid] = ticket.id
-        for reference in references_of(mail):
-            self.run_referenced.setdefault(reference, ticket.id)
+        self.index.note_run_message(mid, ticket.id, references_of(mail))
         self.pending[ticket.id] = ticket
         if item.path is not None and item.path.parent == self.hd.root / QUARANTINE_DIR:
             self.removed += [f"{QUARANTINE_DIR}/{item.path.name}", f"{QUARANTINE_DIR}/{item.path.stem}.txt"]
@@ -266,11 +270,11 @@ class Importer:
             if match and match.group(3).lower() == self.instance.lower() and self._exists(match.group(1).upper()):
                 return match.group(1).upper(), f"refers to our message {reference}", None
         for reference in references:
-            ticket_id = self.run_messages.get(reference) or self.index.ticket_for_message(reference)
+            ticket_id = self._ticket_of(reference)
             if ticket_id and self._exists(ticket_id):
                 return ticket_id, f"refers to {reference}", None
         # a reply that arrived (or was listed) before the message it answers
-        ticket_id = self.run_referenced.get(mail.message_id)
+        ticket_id = self.index.referencing_ticket(mail.message_id)
         if ticket_id and self._exists(ticket_id):
             return ticket_id, f"a reply to it is already on {ticket_id}", None
         tag = self.tag_pattern.search(mail.subject)
@@ -373,6 +377,10 @@ class Importer:
 
     # --- bookkeeping -----------------------------------------------------------------
 
+    def _ticket_of(self, message_id: str) -> str | None:
+        """The ticket holding a message: imported earlier, or earlier in this run."""
+        return self.index.ticket_for_message(message_id) or self.index.run_ticket(message_id)
+
     def _exists(self, ticket_id: str) -> bool:
         return ticket_id in self.pending or self.hd.exists(ticket_id)
 
@@ -383,7 +391,7 @@ class Importer:
 
     def _duplicate(self, item: Item, mid: str, digest: str, reason: str) -> None:
         self.report.counts["duplicate"] += 1
-        ticket = self.run_messages.get(mid) or self.index.ticket_for_message(mid)
+        ticket = self._ticket_of(mid)
         self._decide(Decision(item.label, "duplicate", ticket, mid, reason))
         self.hashes.append((digest, mid))
         self._done(item)
@@ -467,7 +475,7 @@ class Importer:
 
     def _finish_batch(self, committed: bool) -> None:
         if committed and not self.dry_run:
-            self.index.remember_imported(self.hashes)
+            self.index.remember_imported(self.hashes, self.fingerprints)
             if self.mark_seen:
                 for item in self.done_items:
                     item.mark_seen()

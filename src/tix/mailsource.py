@@ -38,14 +38,16 @@ class Item:
         except FileNotFoundError:
             return None
 
-    def size(self) -> int | None:
-        if self.data is not None:
-            return len(self.data)
-        assert self.path is not None
+    def fingerprint(self) -> str | None:
+        """Device, inode, size and mtime of the file: the same while its bytes are the same,
+        also after a sync tool renames it (a cache key for its content hash, never an identity)."""
+        if self.path is None:
+            return None
         try:
-            return self.path.stat().st_size
+            st = self.path.stat()
         except FileNotFoundError:
             return None
+        return f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}"
 
     def mark_seen(self) -> None:
         """Maildir only: move new/ → cur/ and add the S flag, per the Maildir spec."""
