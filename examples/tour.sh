@@ -13,14 +13,21 @@ export TIX_USER="Anna Nowak <anna@firma.example>"
 run tix init "$desk" --config "$here/tix.yaml"
 cd "$desk"
 
-printf '\n# Three customers write in: by phone, in Polish, in Russian.\n'
+printf '\n# The support mailbox: English, Polish and Russian customers, replies, an auto-reply, an attachment.\n'
+run tix import --dry-run "$here/Maildir"
+run tix import "$here/Maildir"
+run tix import "$here/Maildir"   # again: nothing is imported twice
+id_of() { tix list --all --format csv --customer "$1" | sed -n 2p | cut -d, -f1; }
+invoice=$(id_of zofia@example.pl)
+login=$(id_of olga@example.ru)
+order=$(id_of mary.smith@example.com)
+run tix show "$invoice"
+run ls "tickets/${order:0:2}/$order"/*/
+
+printf '\n# A customer calls in; the team works the board.\n'
 printer=$(tix new "Printer on fire" --from "Jan Kowalski <jan@example.pl>" --channel phone \
   -p high -c technical -q tech -b "The office printer smokes when printing invoices.")
-invoice=$(tix new "Faktura nr 123/2026 — błędna kwota" --from "Zofia Wiśniewska <zofia@example.pl>" \
-  --channel email -c invoice -q accounting -b "Dzień dobry, na fakturze jest kwota 1230 zł zamiast 123 zł.")
-login=$(tix new "Не могу войти в личный кабинет" --from "Ольга Смирнова <olga@example.ru>" \
-  --channel chat -c technical -b "Пишет «неверный пароль», хотя пароль верный.")
-echo "created $printer, $invoice, $login"
+echo "created $printer"
 
 run tix assign "$printer" bob
 run tix take "${invoice:0:4}"
@@ -32,8 +39,7 @@ run tix priority "$login" urgent
 run tix --as "Bob Builder <bob@firma.example>" close "$printer" -m "Replaced the fuser unit."
 run tix list
 run tix list --all --sort -updated
-run tix list --queue accounting --format json
-run tix show "$invoice"
+run tix list --customer example.ru --format json
 run tix log "$printer"
 run tix log
 printf '\nThe helpdesk is a git repository: %s\n' "$desk"

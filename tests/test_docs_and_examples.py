@@ -45,7 +45,10 @@ def test_the_guided_tour_runs(tmp_path: Path) -> None:
     result = subprocess.run(["bash", str(ROOT / "examples" / "tour.sh"), str(tmp_path / "desk")],
                             capture_output=True, text=True, env=env, timeout=300)
     assert result.returncode == 0, result.stderr
-    assert "Faktura nr 123/2026 — błędna kwota" in result.stdout
+    assert "imported 6 messages: 3 new tickets, 3 follow-ups, 0 duplicates skipped, 1 from robots" in result.stdout
+    assert "imported 6 messages: 0 new tickets, 0 follow-ups, 6 duplicates skipped" in result.stdout
+    assert "Faktura nr 123/2026 - błędna kwota" in result.stdout
+    assert "Dzień dobry, Jestem na urlopie" in result.stdout  # undeclared windows-1250, read by the fallbacks
     assert "status: open → closed" in result.stdout
     log = subprocess.run(["git", "-C", str(tmp_path / "desk"), "log", "--format=%an"], capture_output=True, text=True)
     assert set(log.stdout.split("\n")) >= {"Anna Nowak", "Bob Builder"}

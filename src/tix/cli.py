@@ -257,6 +257,7 @@ def _indexed_rows(hd: Any, filters: Any) -> list[dict[str, Any]]:
 def import_(
     ctx: typer.Context,
     sources: Optional[list[str]] = typer.Argument(None, metavar="[PATH]...", help=".eml files, folders, Maildirs, mbox files; '-' reads one message from stdin."),
+    maildirs: Optional[list[Path]] = typer.Option(None, "--maildir", help="A Maildir to import (repeatable); same as giving it as PATH, but refused if it is not a Maildir.", metavar="DIR"),
     mark_seen: bool = typer.Option(False, "--mark-seen", help="Maildir: move imported mail to cur/ with the S flag (only where tix owns the folder)."),
     dry_run: bool = typer.Option(False, "--dry-run", "-n", help="Show what would happen, and why, without changing anything."),
     retry_quarantine: bool = typer.Option(False, "--retry-quarantine", help="Try the messages in quarantine/ again."),
@@ -267,6 +268,12 @@ def import_(
     from tix.errors import EXIT_QUARANTINED
     from tix.mailin import Importer, progress_printer
 
+    from tix.mailsource import is_maildir
+
+    for maildir in maildirs or []:
+        if not is_maildir(maildir):
+            raise InvalidValue(f"--maildir: {maildir} is not a Maildir (it needs cur/ and new/)")
+    sources = list(sources or []) + [str(maildir) for maildir in maildirs or []]
     if not sources and not retry_quarantine:
         raise InvalidValue("nothing to import: give .eml files, folders, Maildirs, mbox files or '-'")
     state = _state(ctx)
@@ -274,7 +281,7 @@ def import_(
         state.desk(), dry_run=dry_run, mark_seen=mark_seen, keep_decisions=format == TextOrJson.json,
         progress=None if quiet or format == TextOrJson.json else progress_printer(),
     )  # fmt: skip
-    report = importer.run(list(sources or []), retry_quarantine)
+    report = importer.run(sources, retry_quarantine)
     if importer.progress:
         typer.echo("\r\x1b[K", err=True, nl=False)
     if format == TextOrJson.json:

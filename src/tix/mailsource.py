@@ -91,14 +91,17 @@ def iter_items(paths: list[str]) -> Iterator[Item]:
             yield Item(str(path), path=path)
 
 
-def _files(folder: Path) -> list[Path]:
+def _files(folder: Path) -> Iterator[Path]:
+    """Regular, non-hidden files, oldest first. Only (mtime, name) pairs are held while
+    sorting, so listing a folder of 100,000 messages costs a few megabytes."""
     try:
-        entries = [entry for entry in os.scandir(folder) if not entry.name.startswith(".")]
+        listing = [(_mtime(entry), entry.name) for entry in os.scandir(folder)
+                   if not entry.name.startswith(".") and entry.is_file(follow_symlinks=False)]  # fmt: skip
     except FileNotFoundError:
-        return []
-    entries = [entry for entry in entries if entry.is_file(follow_symlinks=False)]
-    entries.sort(key=lambda entry: (_mtime(entry), entry.name))
-    return [Path(entry.path) for entry in entries]
+        return
+    listing.sort()
+    for _, name in listing:
+        yield folder / name
 
 
 def _mtime(entry: os.DirEntry[str]) -> float:

@@ -116,6 +116,10 @@ def ticket_text(details: dict[str, Any], owner_name: Callable[[str | None], str]
     for entry in details["entries"]:
         label = labels.get(entry["kind"], entry["kind"])
         heading = f"── {label} {entry['author']} · {short_time(entry['time'])}"
+        if entry.get("robot"):
+            heading += f" [{entry['robot']}]"
+        if entry.get("files"):
+            heading += f" · files: {', '.join(name for name in entry['files'] if name != 'message.eml') or 'message.eml'}"
         lines += ["", paint(heading, "yellow" if entry["kind"] == "note" else "cyan", colour)]
         if entry["text"]:
             lines += ["", entry["text"]]
