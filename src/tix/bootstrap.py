@@ -78,6 +78,10 @@ def init_helpdesk(
         if _ensure_line(root / filename, line, text):
             result.written.append(filename)
 
+    from tix.store import Helpdesk
+    from tix.sync import ensure_merge_driver
+
+    ensure_merge_driver(Helpdesk(root))
     if result.written:
         committer = None if git_identity_is_set(git) else actor
         message = "tix: initialize helpdesk\n\nTix-Action: init\n"

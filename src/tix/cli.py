@@ -306,6 +306,18 @@ def import_(
 
 
 @app.command()
+def sync(
+    ctx: typer.Context,
+    remote: Optional[str] = typer.Argument(None, metavar="[REMOTE]", help="Remote to sync with (default: the branch's upstream, or origin)."),
+    force: bool = typer.Option(False, "--force", help="Push even a change that deletes many tickets at once."),
+) -> None:
+    """Share work with the team: fetch, merge ticket files field by field, push."""
+    from tix.sync import sync as run_sync
+
+    _say(run_sync(_state(ctx).desk(), remote, force).summary())
+
+
+@app.command()
 def reindex(ctx: typer.Context) -> None:
     """Rebuild the derived ticket index (.git/tix/) from the ticket files."""
     from tix.index import Index

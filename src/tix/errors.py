@@ -54,7 +54,9 @@ class NoIdentity(TixError):
 
 
 class GitError(TixError):
-    pass
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail or message
 
 
 class LockHeld(TixError):

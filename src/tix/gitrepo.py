@@ -45,7 +45,7 @@ class GitRepo:
         if result.returncode != 0:
             detail = (result.stderr or result.stdout).decode("utf-8", "replace").strip()
             last = detail.splitlines()[-1] if detail else f"exit {result.returncode}"
-            raise GitError(f"git {args[0]} failed: {last}")
+            raise GitError(f"git {args[0]} failed: {last}", detail)
         output = result.stdout.decode("utf-8", "surrogateescape")
         return output.strip() if strip else output
 

