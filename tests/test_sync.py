@@ -216,3 +216,115 @@ def test_merge_driver_is_symmetric_and_idempotent() -> None:
     assert (result.status, result.tags) == ("pending", ["b"])  # 'a' removed by theirs, 'b' added by ours
     assert [e.id for e in result.entries if not e.extra.get("merge")] == ["ENTRYAAA", "ENTRYBBB"]
     assert merge_texts(b, merged, merged) == merged
+
+
+# --- randomized interleavings ------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+CLONES = ("alice", "bob", "carol")
+OPERATIONS = ("note", "assign", "status", "priority", "tag", "import", "sync", "sync")
+MAILS = [("<m0@x>", None), ("<m1@x>", None), ("<m2@x>", "<m0@x>"), ("<m3@x>", "<m1@x>")]
+
+
+class QuietTeam(Team):
+    """Team for hypothesis: no function-scoped fixtures, output captured here."""
+
+    def __init__(self, tmp_path: Path) -> None:  # noqa: D107
+        self.tmp = tmp_path
+        self.remote = tmp_path / "remote.git"
+        subprocess.run(["git", "init", "-q", "--bare", str(self.remote)], check=True)
+        self.clones = {}
+
+    def run(self, name: str, *args: str) -> tuple[int, str, str]:
+        import contextlib
+        import io
+        import os
+
+        out, err = io.StringIO(), io.StringIO()
+        cwd = os.getcwd()
+        os.chdir(self.clones.get(name, self.tmp))
+        try:
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                code = main(list(args))
+        finally:
+            os.chdir(cwd)
+        return code, out.getvalue(), err.getvalue()
+
+
+@settings(max_examples=10, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(steps=st.lists(st.tuples(st.sampled_from(CLONES), st.sampled_from(OPERATIONS), st.integers(0, 2), st.integers(0, 3)),
+                      min_size=4, max_size=18))
+def test_random_interleavings_of_work_and_syncs_converge(tmp_path_factory: pytest.TempPathFactory, steps) -> None:  # type: ignore[no-untyped-def]
+    import os
+    from datetime import datetime, timedelta
+
+    team = QuietTeam(tmp_path_factory.mktemp("team"))
+    moment = datetime.fromisoformat("2026-11-23T09:00:00+01:00")
+    os.environ["TIX_NOW"] = moment.isoformat()
+    try:
+        root = team.tmp / "alice"
+        assert main(["init", str(root), "--timezone", "Europe/Warsaw"]) == 0
+        team.clones["alice"] = root
+        git(root, "remote", "add", "origin", str(team.remote))
+        ids = [team.ok("alice", "new", f"Ticket {n}", "--from", "jan@example.pl").strip() for n in range(3)]
+        team.ok("alice", "sync")
+        for name in CLONES[1:]:
+            team.clone(name)
+        notes: dict[str, list[str]] = {ticket_id: [] for ticket_id in ids}
+        imported: set[str] = set()
+        for number, (name, operation, target, value) in enumerate(steps):
+            moment += timedelta(minutes=1)
+            os.environ["TIX_NOW"] = moment.isoformat()
+            ticket_id = ids[target]
+            if operation == "note":
+                text = f"note {number} by {name}"
+                team.ok(name, "note", ticket_id, text)
+                notes[ticket_id].append(text)
+            elif operation == "assign":
+                team.ok(name, "assign", ticket_id, f"{CLONES[value % 3]}@example.com")
+            elif operation == "status":
+                team.ok(name, "status", ticket_id, ("new", "open", "pending", "closed")[value])
+            elif operation == "priority":
+                team.ok(name, "priority", ticket_id, ("urgent", "high", "normal", "low")[value])
+            elif operation == "tag":
+                team.ok(name, "tag", ticket_id, f"+t{value}", f"-t{(value + 1) % 4}")
+            elif operation == "import":
+                message_id, parent = MAILS[value]
+                path = team.tmp / f"mail{value}.eml"
+                path.write_bytes(make_eml(message_id=message_id, in_reply_to=parent, body=f"mail {value}"))
+                team.ok(name, "import", str(path))
+                imported.add(message_id)
+            else:
+                team.ok(name, "sync")
+        team.converge()
+        for ticket_id, texts in notes.items():
+            present = [e.text for e in team.ticket("carol", ticket_id).entries]
+            assert all(text in present for text in texts)
+        message_ids = [mid for path in (team.clones["bob"] / "tickets").glob("*/*/ticket.md")
+                       for mid in ticketfile.loads(path.read_text(encoding="utf-8")).message_ids]
+        assert sorted(message_ids) == sorted(imported)  # every message once, none twice
+    finally:
+        os.environ.pop("TIX_NOW", None)
+
+
+def test_one_mail_threaded_apart_in_two_clones_is_folded_into_one_ticket(team: Team, clock: Clock) -> None:
+    team.first("alice")
+    team.clone("bob")
+    first = team.tmp / "first.eml"
+    first.write_bytes(make_eml(message_id="<first@example.pl>"))
+    answer = team.tmp / "answer.eml"
+    answer.write_bytes(make_eml(message_id="<answer@example.pl>", in_reply_to="<first@example.pl>", body="and more"))
+    team.ok("alice", "import", str(first), str(answer))  # alice: one ticket with both
+    team.ok("bob", "import", str(answer))                # bob never saw the first: a ticket of its own
+    clock.advance(minutes=1)
+    team.ok("bob", "note", ticketfile.loads(next((team.clones["bob"] / "tickets").rglob("ticket.md")).read_text(encoding="utf-8")).id, "bob's note")
+    team.ok("alice", "sync")
+    team.ok("bob", "sync")
+    team.converge()
+    tickets = [ticketfile.loads(p.read_text(encoding="utf-8")) for p in (team.clones["alice"] / "tickets").rglob("ticket.md")]
+    assert len(tickets) == 1
+    [ticket] = tickets
+    assert ticket.message_ids == ["<answer@example.pl>", "<first@example.pl>"]
+    assert sorted(e.text for e in ticket.entries) == ["Hello, my printer is on fire.", "and more", "bob's note"]

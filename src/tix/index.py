@@ -28,7 +28,7 @@ from tix.errors import TixError
 from tix.model import Ticket
 from tix.store import TICKET_FILE, TICKETS_DIR, Helpdesk
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS tickets (
@@ -36,7 +36,7 @@ CREATE TABLE IF NOT EXISTS tickets (
 CREATE INDEX IF NOT EXISTS tickets_status ON tickets (status);
 CREATE TABLE IF NOT EXISTS broken (path TEXT PRIMARY KEY, blob TEXT NOT NULL, error TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS shards (name TEXT PRIMARY KEY, mtime INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS messages (message_id TEXT PRIMARY KEY, ticket TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS messages (message_id TEXT NOT NULL, ticket TEXT NOT NULL, PRIMARY KEY (message_id, ticket));
 CREATE INDEX IF NOT EXISTS messages_ticket ON messages (ticket);
 CREATE TABLE IF NOT EXISTS imported (sha256 TEXT PRIMARY KEY, message_id TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS file_digests (fingerprint TEXT PRIMARY KEY, sha256 TEXT NOT NULL);
@@ -204,8 +204,17 @@ class Index:
         return [json.loads(row[0]) for row in self.db.execute(query, args)]
 
     def ticket_for_message(self, message_id: str) -> str | None:
-        row = self.db.execute("SELECT ticket FROM messages WHERE message_id = ?", (message_id,)).fetchone()
+        row = self.db.execute(
+            "SELECT ticket FROM messages WHERE message_id = ? ORDER BY ticket LIMIT 1", (message_id,)
+        ).fetchone()
         return row[0] if row else None
+
+    def shared_messages(self) -> dict[str, list[str]]:
+        """Message-IDs that more than one ticket holds (after two clones threaded one mail apart)."""
+        rows = self.db.execute(
+            "SELECT message_id, group_concat(ticket) FROM messages GROUP BY message_id HAVING count(*) > 1"
+        ).fetchall()
+        return {mid: sorted(tickets.split(",")) for mid, tickets in rows}
 
     def note_run_message(self, message_id: str, ticket: str, references: list[str]) -> None:
         self.db.execute("INSERT OR REPLACE INTO run_messages VALUES (?, ?)", (message_id, ticket))
