@@ -306,6 +306,73 @@ def import_(
 
 
 @app.command()
+def reply(
+    ctx: typer.Context,
+    ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
+    template: Optional[str] = typer.Option(None, "--template", "-t", help="Template name (templates/NAME.j2); default: blank."),
+    message: Optional[str] = typer.Option(None, "--message", "-m", help="Text for the template's {{ message }} ('-': stdin)."),
+    edit: bool = typer.Option(False, "--edit", "-e", help="Edit the rendered mail in $EDITOR before it is recorded."),
+    status: Optional[str] = typer.Option(None, "--status", "-s", help="Status afterwards (default: mail.reply_status)."),
+    preview: bool = typer.Option(False, "--preview", help="Print the exact mail that would go out; change nothing."),
+    send: bool = typer.Option(False, "--send", help="Deliver it right away (otherwise: tix send)."),
+) -> None:
+    """Answer the customer: render a template, record the reply, queue the mail."""
+    from tix import replies
+
+    desk = _state(ctx).desk()
+    result = replies.reply(desk, ticket, template, _read_text(message) if message else None, edit, status, preview)
+    if preview:
+        sys.stdout.write(result.raw.decode("utf-8", "replace").replace("\r\n", "\n"))
+        return
+    _say(f"{result.ticket.id}: {result.summary} (queued {result.entry.message_id})")
+    if send:
+        _deliver(desk, [result.entry.id and f"{result.ticket.id}-{result.entry.id}"])
+
+
+@app.command("send")
+def send_(
+    ctx: typer.Context,
+    resend: Optional[str] = typer.Option(None, "--resend", metavar="NAME", help="Send again a message left uncertain by an interrupted run."),
+) -> None:
+    """Deliver the outbox (SMTP or sendmail); failed messages stay queued for the next run."""
+    _deliver(_state(ctx).desk(), [resend] if resend else None, resend=bool(resend))
+
+
+def _deliver(desk: Any, names: Optional[list[str]], resend: bool = False) -> None:
+    from tix.mailout import deliver, exit_code
+
+    hd = desk.hd
+    with hd.locked():
+        report, changed = deliver(hd, hd.config, names, resend)
+        if changed:
+            actor = desk.actor
+            from tix.people import git_identity_is_set
+
+            message = f"tix: send {len(report.sent)} messages\n\nTix-Action: send\n"
+            hd.git.commit(sorted(set(changed)), message, actor, None if git_identity_is_set(hd.git) else actor)
+    _say(report.summary())
+    for name, error in report.failed.items():
+        typer.echo(f"tix: warning: {name}: {error} (stays queued)", err=True)
+    for name in report.uncertain:
+        typer.echo(f"tix: warning: {name}: an earlier run was interrupted while sending it; it may or may not "
+                   f"have gone out. Check, then: tix send --resend {name}", err=True)  # fmt: skip
+    code = exit_code(report)
+    if code:
+        raise typer.Exit(code)
+
+
+@app.command("templates")
+def templates_(ctx: typer.Context) -> None:
+    """List the reply templates and their subject lines."""
+    from tix import templates
+
+    root = _state(ctx).helpdesk.root
+    for name in templates.available(root):
+        first = templates.source(root, name).partition("\n")[0]
+        _say(f"{name:<16} {first}")
+
+
+@app.command()
 def sync(
     ctx: typer.Context,
     remote: Optional[str] = typer.Argument(None, metavar="[REMOTE]", help="Remote to sync with (default: the branch's upstream, or origin)."),

@@ -35,6 +35,8 @@ SECTION_DOCS = {
     "categories": "Categories a ticket can have (empty: any word is accepted).",
     "queues": "Queues (teams or inboxes), by name: queues.NAME.owner, queues.NAME.members, queues.NAME.email.",
     "mail": "Mail intake (`tix import`) and outgoing mail.",
+    "smtp": "Delivery of outgoing mail (`tix send`).",
+    "autoack": "Automatic acknowledgement of new tickets from mail.",
     "team": "Team members, by handle: team.HANDLE.name, .email, .languages, .away. "
     "A handle can be used wherever a user is expected (`tix assign 4KX2 anna`).",
 }
@@ -70,13 +72,24 @@ SCHEMA: tuple[Key, ...] = (
     Key("mail.max_message_mb", "number", 50, "Larger messages are not parsed but kept in quarantine/."),
     Key("mail.timeout", "number", 30, "Seconds one message may take to parse before it is quarantined."),
     Key("mail.batch", "number", 500, "Messages per commit during an import."),
+    Key("mail.from", "text", "", "From of outgoing mail, e.g. 'Pomoc Firma <pomoc@firma.example>' (default: helpdesk.name and helpdesk.email)."),
+    Key("mail.reply_status", "name", "pending", "Status a ticket moves to when an agent replies (unless `tix reply --status`)."),
+    Key("mail.cc_participants", "bool", False, "Copy replies to the ticket's participants."),
+    Key("mail.sendmail", "text", "", "A sendmail-compatible command to deliver with instead of SMTP, e.g. '/usr/sbin/sendmail -t -i'."),
+    Key("smtp.url", "text", "",
+        "SMTP server: smtp://host:587 (STARTTLS when offered), smtps://host:465 (TLS), user name in the URL "
+        "(smtp://user@host:587); the password comes from TIX_SMTP_PASSWORD or ~/.config/tix/smtp-password, never from here."),
+    Key("autoack.enabled", "bool", False, "Acknowledge each new ticket from mail with the 'ack' template."),
+    Key("autoack.limit", "number", 3, "At most this many automatic mails to one address per window (loop protection)."),
+    Key("autoack.window_hours", "number", 24, "The window for autoack.limit, in hours."),
     Key("team.*.name", "text", "", "Full name."),
     Key("team.*.email", "address", "", "Mail address; it identifies the member in ticket files and git."),
     Key("team.*.languages", "names", [], "Languages the member answers in, e.g. [en, pl]."),
     Key("team.*.away", "bool", False, "True while the member is away (no new assignments)."),
+    Key("team.*.signature", "text", "", "Signature for the member's replies (default: name and helpdesk name)."),
 )  # fmt: skip
 
-SECTION_ORDER = ("helpdesk", "statuses", "priorities", "categories", "queues", "mail", "team")
+SECTION_ORDER = ("helpdesk", "statuses", "priorities", "categories", "queues", "mail", "smtp", "autoack", "team")
 
 
 def find_key(path: str) -> tuple[Key, list[str]]:
@@ -267,6 +280,13 @@ def _check_rules(data: dict[str, Any]) -> None:
         raise ConfigError("priorities.levels: at least one priority is needed")
     if data["priorities"]["default"] not in levels:
         raise ConfigError(f"priorities.default: '{data['priorities']['default']}' is not in priorities.levels")
+    if data["mail"]["reply_status"] not in seen:
+        raise ConfigError(f"mail.reply_status: '{data['mail']['reply_status']}' is not a configured status")
+    if data["mail"]["from"] and Person.parse(data["mail"]["from"]) is None:
+        raise ConfigError(f"mail.from: {data['mail']['from']!r} is not a mail address")
+    url = data["smtp"]["url"]
+    if url and not re.match(r"^smtps?://([^@/]+@)?[^@/:]+(:\d+)?/?$", url):
+        raise ConfigError(f"smtp.url: {url!r} is not smtp://[user@]host[:port] or smtps://…")
     tag = data["mail"]["tag"]
     if "{id}" not in tag or "{instance}" not in tag:
         raise ConfigError("mail.tag: must contain {id} and {instance}")

@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS shards (name TEXT PRIMARY KEY, mtime INTEGER NOT NULL
 CREATE TABLE IF NOT EXISTS messages (message_id TEXT NOT NULL, ticket TEXT NOT NULL, PRIMARY KEY (message_id, ticket));
 CREATE INDEX IF NOT EXISTS messages_ticket ON messages (ticket);
 CREATE TABLE IF NOT EXISTS imported (sha256 TEXT PRIMARY KEY, message_id TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS autoacks (address TEXT NOT NULL, time TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS file_digests (fingerprint TEXT PRIMARY KEY, sha256 TEXT NOT NULL);
 """
 
@@ -240,9 +241,21 @@ class Index:
         self.db.executemany("INSERT OR REPLACE INTO file_digests VALUES (?, ?)", fingerprints or [])
         self.db.execute("COMMIT")
 
+    def note_autoack(self, address: str, time: str) -> None:
+        self.db.execute("INSERT INTO autoacks VALUES (?, ?)", (address, time))
+
+    def recent_autoacks(self, address: str, since: str) -> int:
+        row = self.db.execute("SELECT count(*) FROM autoacks WHERE address = ? AND time >= ?", (address, since)).fetchone()
+        return int(row[0])
+
     def file_digest(self, fingerprint: str) -> str | None:
         row = self.db.execute("SELECT sha256 FROM file_digests WHERE fingerprint = ?", (fingerprint,)).fetchone()
         return row[0] if row else None
+
+    def tickets_of(self, email: str) -> list[dict[str, Any]]:
+        """Summaries of the tickets a customer opened."""
+        query = "SELECT summary FROM tickets WHERE lower(json_extract(summary, '$.requester.email')) = ?"
+        return [json.loads(row[0]) for row in self.db.execute(query, (email.lower(),))]
 
     def broken(self) -> list[Broken]:
         return [Broken(path, error) for path, error in self.db.execute("SELECT path, error FROM broken ORDER BY path")]

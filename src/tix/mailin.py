@@ -16,15 +16,15 @@ import os
 import re
 import signal
 import sys
-from pathlib import Path
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, Callable
 
 from tix import ids, ticketfile
 from tix.index import Index
-from tix.mailparse import ParsedMail, parse, strip_reply_prefixes
+from tix.mailparse import NO_REPLY, ParsedMail, parse, strip_reply_prefixes
 from tix.mailsource import Item, iter_items
 from tix.model import Entry, Person, Ticket
 from tix.people import git_identity_is_set
@@ -69,7 +69,7 @@ class Report:
         return f"{total} messages: " + ", ".join(parts)
 
     def as_dict(self) -> dict[str, Any]:
-        keys = ("created", "updated", "reopened", "duplicate", "robot", "own", "quarantined", "vanished")
+        keys = ("created", "updated", "reopened", "duplicate", "robot", "own", "quarantined", "vanished", "acknowledged")
         return {"counts": {key: self.counts[key] for key in keys}, "commits": self.commits,
                 "messages": [asdict(d) for d in self.decisions]}  # fmt: skip
 
@@ -247,6 +247,8 @@ class Importer:
                 entry.extra["reopened"] = True
         ticket.entries.append(entry)
         ticket.message_ids.append(mid)
+        if action == "created" and self._may_acknowledge(mail, ticket):
+            self._acknowledge(ticket)
         ticket.updated = max(ticket.updated, self.desk.now())
         self.index.note_run_message(mid, ticket.id, references_of(mail))
         self.pending[ticket.id] = ticket
@@ -321,6 +323,33 @@ class Importer:
             return False  # a teammate writing in does not reopen
         ticket.status = self.desk.config.data["statuses"]["reopen"]
         return True
+
+    def _may_acknowledge(self, mail: ParsedMail, ticket: Ticket) -> bool:
+        """Acknowledge a new ticket only for a human at a real address, at most
+        autoack.limit times per address per window: two robots can never loop."""
+        config = self.desk.config
+        if not config.data["autoack"]["enabled"] or mail.robot or self.dry_run:
+            return False
+        address = ticket.requester.email.lower()
+        if address in self.own or address == UNKNOWN_SENDER.email or NO_REPLY.match(address):
+            return False
+        window = timedelta(hours=float(config.data["autoack"]["window_hours"]))
+        recent = self.index.recent_autoacks(address, (self.desk.now() - window).isoformat())
+        return recent < int(config.data["autoack"]["limit"])
+
+    def _acknowledge(self, ticket: Ticket) -> None:
+        from tix import replies
+        from tix.templates import render
+
+        from tix.mailout import sender
+
+        agent = sender(self.desk.config)
+        rendered = render(self.hd.root, "ack", replies.context(self.desk, ticket, agent, index=self.index))
+        reply = replies.prepare(self.desk, ticket, rendered, agent, automatic=True)
+        replies.apply(self.desk, reply, None)
+        self.files.update(reply.outbox)
+        self.index.note_autoack(ticket.requester.email.lower(), self.desk.now().isoformat())
+        self.report.counts["acknowledged"] += 1
 
     def _participants(self, mail: ParsedMail, ticket: Ticket) -> list[str]:
         people = [mail.sender] if mail.sender else []

@@ -45,7 +45,7 @@ _REPLY_PREFIX = re.compile(
     r"(\s*\[\d+\]|\s*\(\d+\))?\s*[:：]\s*)+",
     re.IGNORECASE,
 )
-_NO_REPLY = re.compile(r"^(mailer-daemon|postmaster|no[-_.]?reply|do[-_.]?not[-_.]?reply|bounces?)([-+._].*)?@", re.I)
+NO_REPLY = re.compile(r"^(mailer-daemon|postmaster|no[-_.]?reply|do[-_.]?not[-_.]?reply|bounces?)([-+._].*)?@", re.I)
 
 
 @dataclass
@@ -79,7 +79,7 @@ class ParsedMail:
     @property
     def requester(self) -> Person | None:
         """Who the customer is: Reply-To when From is a no-reply address of a web form."""
-        if self.sender and _NO_REPLY.match(self.sender.email) and self.reply_to and self.robot is None:
+        if self.sender and NO_REPLY.match(self.sender.email) and self.reply_to and self.robot is None:
             return self.reply_to
         return self.sender or self.reply_to
 

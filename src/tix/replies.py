@@ -1,0 +1,138 @@
+"""Answering customers: render a template, record the reply on the ticket, queue the mail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from tix import ids
+from tix.errors import InvalidValue
+from tix.mailin import our_message_id
+from tix.mailout import compose, queue_files, ticket_tag
+from tix.model import Entry, Person, Ticket
+from tix.people import display_name
+from tix.services import Desk, commit_message
+from tix.store import read_text, write_atomic
+from tix.templates import Rendered, render, split
+
+
+@dataclass
+class Reply:
+    ticket: Ticket
+    entry: Entry
+    raw: bytes  # the RFC 5322 message
+    outbox: dict[str, bytes]  # files to write (relative path -> content)
+    summary: str = ""
+    commit: str | None = None
+
+
+def context(desk: Desk, ticket: Ticket, agent: Person, message: str = "", index: Any = None) -> dict[str, Any]:
+    """What a template sees: plain data only (no objects with methods to call)."""
+    config = desk.config
+    fields = {key: value for key, value in ticket.extra.items() if isinstance(key, str)}
+    ticket_data = {**fields, **ticket.summary(), "tag": ticket_tag(config, ticket.id), "participants": list(ticket.participants)}
+    handle = display_name(config, agent.email)
+    member = config.team.get(handle, {})
+    signature = member.get("signature") or f"{member.get('name') or agent.name or agent.email}\n{config.data['helpdesk']['name']}"
+    return {
+        "ticket": ticket_data,
+        "customer": {**ticket.requester.as_dict(), "tickets": _earlier_tickets(desk, ticket, index)},
+        "agent": {"name": member.get("name") or agent.name, "email": agent.email, "signature": signature},
+        "helpdesk": {"name": config.data["helpdesk"]["name"], "email": config.data["helpdesk"]["email"]},
+        "message": message,
+    }
+
+
+def _earlier_tickets(desk: Desk, ticket: Ticket, index: Any = None) -> list[dict[str, Any]]:
+    from tix.index import Index
+
+    own = index is None
+    index = index or Index(desk.hd)
+    try:
+        if own:
+            index.refresh()
+        rows = index.tickets_of(ticket.requester.email)
+    finally:
+        if own:
+            index.close()
+    mine = [r for r in rows if r["id"] != ticket.id]
+    return [{"id": r["id"], "subject": r["subject"], "status": r["status"], "created": r["created"]}
+            for r in sorted(mine, key=lambda r: r["created"])]  # fmt: skip
+
+
+def prepare(desk: Desk, ticket: Ticket, rendered: Rendered, agent: Person, automatic: bool = False) -> Reply:
+    """The reply entry and its message, not yet saved anywhere."""
+    config = desk.config
+    entry_id = ids.random_id()
+    domain = (config.mail["from"] or config.data["helpdesk"]["email"] or "tix.invalid").rpartition("@")[2].strip(">")
+    now = desk.now()
+    entry = Entry(entry_id, "reply", str(agent), now, rendered.body.rstrip("\n"),
+                  our_message_id(ticket.id, entry_id, config.instance, domain),
+                  {"subject": rendered.subject, "to": [str(ticket.requester)], "template": rendered.template})  # fmt: skip
+    if automatic:
+        entry.extra["automatic"] = True
+    message = compose(config, ticket, entry, rendered.subject, automatic)
+    entry.extra["subject"] = str(message["Subject"])
+    return Reply(ticket, entry, bytes(message), queue_files(ticket, entry, message, now))
+
+
+def apply(desk: Desk, reply: Reply, status: str | None) -> str:
+    """Add the reply to its ticket: first response time, status; returns the change summary."""
+    ticket, entry = reply.ticket, reply.entry
+    first = not any(e.kind == "reply" and not e.extra.get("automatic") for e in ticket.entries)
+    ticket.entries.append(entry)
+    ticket.message_ids.append(entry.message_id or "")
+    ticket.updated = entry.time
+    parts = ["reply"]
+    if first and not entry.extra.get("automatic"):
+        ticket.extra.setdefault("first_response", entry.time)
+        parts.append("first response")
+    if status and status != ticket.status:
+        parts.append(f"status {ticket.status} → {status}")
+        ticket.status = status
+    return ", ".join(parts)
+
+
+def reply(
+    desk: Desk, ticket_ref: str, template: str | None = None, message: str | None = None,
+    edit: bool = False, status: str | None = None, preview: bool = False,
+) -> Reply:  # fmt: skip
+    """`tix reply`: render, optionally edit, then record and queue (or only preview)."""
+    hd = desk.hd
+    agent = desk.actor
+    ticket = hd.load(hd.resolve(ticket_ref))
+    name = template or "blank"
+    if template is None and not message and not edit:
+        raise InvalidValue("say what to send: -t TEMPLATE, -m TEXT or --edit")
+    rendered = render(hd.root, name, context(desk, ticket, agent, message or ""))
+    if edit:
+        from tix.services import run_editor
+
+        draft = hd.state_dir / "edit" / f"reply-{ticket.id}.txt"
+        write_atomic(draft, f"Subject: {rendered.subject}\n\n{rendered.body}")
+        run_editor(None, draft)
+        rendered = split(name, read_text(draft))
+    if not rendered.body.strip():
+        raise InvalidValue("the reply is empty")
+    target_status = desk.check_status(status or desk.config.mail["reply_status"])
+    result = prepare(desk, ticket, rendered, agent)
+    if preview:
+        return result
+    with hd.locked():
+        fresh = hd.load(ticket.id)
+        result.ticket = fresh
+        result.summary = apply(desk, result, target_status)
+        for relpath, data in result.outbox.items():
+            write_atomic(hd.root / relpath, data)
+        path = hd.save(fresh)
+        paths = [path, *result.outbox]
+        committer = None if _has_identity(desk) else agent
+        result.commit = hd.git.commit(paths, commit_message(fresh.id, "reply", result.summary), agent, committer, fresh.updated)
+    return result
+
+
+def _has_identity(desk: Desk) -> bool:
+    from tix.people import git_identity_is_set
+
+    return git_identity_is_set(desk.hd.git)
+
