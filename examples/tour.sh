@@ -24,6 +24,20 @@ order=$(id_of mary.smith@example.com)
 run tix show "$invoice"
 run ls "tickets/${order:0:2}/$order"/*/
 
+printf '\n# Answer Zofia from a template: first look at the exact mail, then send it.\n'
+run tix templates
+run tix reply "$invoice" -t need-info -m "Prosimy o skan faktury." --preview
+run tix reply "$invoice" -t need-info -m "Prosimy o skan faktury."
+mailbox="$desk/../customer-mailbox"
+run tix config set mail.sendmail "$here/deliver-to-folder.sh $mailbox -t -i"
+run tix send
+sent=$(ls "$mailbox"/*.eml | head -1)
+printf '\n# Zofia answers the mail she received; the answer threads back into the same ticket.\n'
+reply_to=$(grep -i '^Message-ID:' "$sent" | head -1 | cut -d' ' -f2 | tr -d '\r')
+printf 'From: zofia@example.pl\r\nTo: pomoc@firma.example\r\nSubject: Re: faktura\r\nMessage-ID: <answer.1@poczta.example.pl>\r\nIn-Reply-To: %s\r\n\r\nSkan w zalaczniku.\r\n' "$reply_to" > "$desk/../answer.eml"
+run tix import "$desk/../answer.eml"
+run tix show "$invoice"
+
 printf '\n# A customer calls in; the team works the board.\n'
 printer=$(tix new "Printer on fire" --from "Jan Kowalski <jan@example.pl>" --channel phone \
   -p high -c technical -q tech -b "The office printer smokes when printing invoices.")
