@@ -326,7 +326,9 @@ def reply(
         return
     _say(f"{result.ticket.id}: {result.summary} (queued {result.entry.message_id})")
     if send:
-        _deliver(desk, [result.entry.id and f"{result.ticket.id}-{result.entry.id}"])
+        from tix.mailout import outbox_name
+
+        _deliver(desk, [outbox_name(result.ticket.id, result.entry.id)])
 
 
 @app.command("send")
