@@ -183,12 +183,12 @@ def test_list_filters_sorting_and_formats(tix: Cli, helpdesk: Path, clock: Clock
     assert ids("--limit", "1") == [b]
     rows = json.loads(tix.ok("list", "-f", "json").out)
     assert list(rows[0]) == ["id", "subject", "status", "owner", "priority", "category", "tags", "queue", "channel",
-                             "requester", "created", "updated"]
+                             "requester", "created", "updated", "due", "sla"]
     csv_lines = tix.ok("list", "-f", "csv").lines
     assert csv_lines[0] == "id,subject,status,owner,priority,category,tags,queue,channel,requester_name,requester_email,created,updated"
     assert csv_lines[1].startswith(f"{b},Beta,new,bob@example.com,urgent,,,,other,Ola,ola@firma.pl,")
     table = tix.ok("list").lines
-    assert table[0].split() == ["ID", "STATUS", "PRIORITY", "OWNER", "UPDATED", "REQUESTER", "SUBJECT"]
+    assert table[0].split() == ["ID", "STATUS", "PRIORITY", "OWNER", "DUE", "REQUESTER", "SUBJECT"]
     assert table[1].split()[:3] == [b, "new", "urgent"]
     empty = tix("list", "--queue", "nowhere")
     assert (empty.code, empty.out, empty.err) == (0, "", "no tickets match\n")

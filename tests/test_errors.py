@@ -23,7 +23,7 @@ from tix.store import ticket_relpath
         (["new", "x", "-c", "misc"], "unknown category 'misc' (configured: general, billing, technical, complaint)"),
         (["new", " "], "a ticket needs a subject"),
         (["list", "--status", "done"], "unknown status 'done' (configured: new, open, pending, on-hold, closed)"),
-        (["list", "--sort", "mood"], "--sort: unknown key 'mood' (one of: priority, created, updated, status, owner, id, subject, category, queue)"),
+        (["list", "--sort", "mood"], "--sort: unknown key 'mood' (one of: priority, created, updated, due, status, owner, id, subject, category, queue)"),
         (["list", "--since", "last week"], "--since: 'last week' is neither a duration (7d, 12h) nor an ISO date"),
         (["config", "get", "helpdesk.colour"], "unknown config key 'helpdesk.colour' (see docs/CONFIG.md)"),
     ],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import datetime
 from enum import Enum
 from pathlib import Path
 from typing import Any, Optional
@@ -197,6 +198,8 @@ def list_(
     since: Optional[str] = typer.Option(None, "--since", help="Changed since: 7d, 12h, 30m, 2w or an ISO date."),
     sort: str = typer.Option("priority,created", "--sort", help="Sort keys, comma-separated; '-key' descends."),
     all_: bool = typer.Option(False, "--all", "-a", help="Include closed tickets."),
+    breached: bool = typer.Option(False, "--breached", help="Only tickets past an SLA target."),
+    due_within: Optional[str] = typer.Option(None, "--due-within", help="Only tickets with a target due within this time (2h, 1d, 30m), breached ones included.", metavar="DURATION"),
     format: ListFormat = typer.Option(ListFormat.table, "--format", "-f", help="Output format."),
     limit: Optional[int] = typer.Option(None, "--limit", "-n", help="Show at most N tickets."),
 ) -> None:
@@ -220,11 +223,17 @@ def list_(
     )
     if mine:
         filters.owners.append(acting_user(hd.git, state.as_user).email.lower())
-    if since:
-        from tix import clock
+    from tix import clock
 
-        filters.since = query.parse_since(since, clock.now(config.timezone))
-    rows = _indexed_rows(hd, filters)
+    now = clock.now(config.timezone)
+    if since:
+        filters.since = query.parse_since(since, now)
+    rows = query.with_sla(_indexed_rows(hd, filters), now)
+    if breached:
+        rows = [row for row in rows if row["sla"] == "breached"]
+    if due_within:
+        limit_time = now + query.parse_duration(due_within, "--due-within")
+        rows = [row for row in rows if row["due"] and datetime.fromisoformat(row["due"]) <= limit_time]
     rows = query.sort(query.apply(rows, filters), sort, config)[:limit]
     from tix import output
 

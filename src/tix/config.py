@@ -37,6 +37,11 @@ SECTION_DOCS = {
     "mail": "Mail intake (`tix import`) and outgoing mail.",
     "smtp": "Delivery of outgoing mail (`tix send`).",
     "autoack": "Automatic acknowledgement of new tickets from mail.",
+    "hours": "Opening hours per weekday; SLA clocks count only open time.",
+    "holidays": "Closed days.",
+    "clock": "How SLA clocks run.",
+    "sla": "Targets per priority: sla.PRIORITY.first_response and sla.PRIORITY.resolution "
+    "(defaults: urgent 1h / 1d, high eod / 3d, normal '24h wall' / 5d, low 3d / 10d).",
     "team": "Team members, by handle: team.HANDLE.name, .email, .languages, .away. "
     "A handle can be used wherever a user is expected (`tix assign 4KX2 anna`).",
 }
@@ -82,6 +87,14 @@ SCHEMA: tuple[Key, ...] = (
     Key("autoack.enabled", "bool", False, "Acknowledge each new ticket from mail with the 'ack' template."),
     Key("autoack.limit", "number", 3, "At most this many automatic mails to one address per window (loop protection)."),
     Key("autoack.window_hours", "number", 24, "The window for autoack.limit, in hours."),
+    *(Key(f"hours.{day}", "hours", "09:00-17:00" if day not in ("sat", "sun") else "",
+          f"Opening hours on {name} in helpdesk.timezone, e.g. 09:00-17:00 or 08:00-12:00, 13:00-17:00; empty: closed.")
+      for day, name in (("mon", "Monday"), ("tue", "Tuesday"), ("wed", "Wednesday"), ("thu", "Thursday"),
+                        ("fri", "Friday"), ("sat", "Saturday"), ("sun", "Sunday"))),
+    Key("holidays", "dates", [], "Days the helpdesk is closed, as ISO dates: [2026-12-24, 2026-12-25]."),
+    Key("clock.pause_when_waiting", "bool", True, "SLA clocks stop while a ticket is in a waiting status (waiting for the customer)."),
+    Key("sla.*.first_response", "target", "", "First-response target for the priority *: 30m, 1h (open hours), eod, 3d (open days), '24h wall'."),
+    Key("sla.*.resolution", "target", "", "Resolution target for the priority *, in the same units."),
     Key("team.*.name", "text", "", "Full name."),
     Key("team.*.email", "address", "", "Mail address; it identifies the member in ticket files and git."),
     Key("team.*.languages", "names", [], "Languages the member answers in, e.g. [en, pl]."),
@@ -89,7 +102,17 @@ SCHEMA: tuple[Key, ...] = (
     Key("team.*.signature", "text", "", "Signature for the member's replies (default: name and helpdesk name)."),
 )  # fmt: skip
 
-SECTION_ORDER = ("helpdesk", "statuses", "priorities", "categories", "queues", "mail", "smtp", "autoack", "team")
+SECTION_ORDER = (
+    "helpdesk", "statuses", "priorities", "categories", "queues", "mail", "smtp", "autoack",
+    "hours", "holidays", "clock", "sla", "team",
+)  # fmt: skip
+DEFAULT_SLA = {
+    "urgent": {"first_response": "1h", "resolution": "1d"},
+    "high": {"first_response": "eod", "resolution": "3d"},
+    "normal": {"first_response": "24h wall", "resolution": "5d"},
+    "low": {"first_response": "3d", "resolution": "10d"},
+}
+NAMED_SECTIONS = ("queues", "team", "sla")
 
 
 def find_key(path: str) -> tuple[Key, list[str]]:
@@ -109,6 +132,7 @@ def defaults() -> dict[str, Any]:
             _put(data, key.path.split("."), _copy(key.default))
         else:
             _put(data, key.path.split(".")[:1], {})
+    data["sla"] = {name: dict(targets) for name, targets in DEFAULT_SLA.items()}
     return data
 
 
@@ -136,7 +160,7 @@ def parse_value(key: Key, path: str, text: str) -> Any:
             return float(text) if "." in text else int(text)
         except ValueError:
             raise ConfigError(f"{path}: expected a number, got {text!r}") from None
-    if key.kind in ("names", "addresses", "charsets"):
+    if key.kind in ("names", "addresses", "charsets", "dates"):
         stripped = text.strip()
         if stripped.startswith("[") and stripped.endswith("]"):
             stripped = stripped[1:-1]
@@ -149,6 +173,17 @@ def _check_value(key: Key, path: str, value: Any) -> Any:
         if not isinstance(value, bool):
             raise ConfigError(f"{path}: expected true or false, got {value!r}")
         return value
+    if key.kind == "dates":
+        from datetime import date
+
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise ConfigError(f"{path}: expected a list of dates, got {value!r}")
+        try:
+            return [date.fromisoformat(str(item)).isoformat() for item in value]
+        except ValueError:
+            raise ConfigError(f"{path}: expected ISO dates like 2026-12-24, got {value!r}") from None
     if key.kind == "number":
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
             raise ConfigError(f"{path}: expected a positive number, got {value!r}")
@@ -188,6 +223,14 @@ def _check_value(key: Key, path: str, value: Any) -> Any:
     text = str(value)
     if key.kind == "name" and not _NAME.match(text):
         raise ConfigError(f"{path}: {text!r} is not a valid name")
+    if key.kind == "hours":
+        from tix.sla import parse_hours
+
+        parse_hours(text, path)
+    if key.kind == "target" and text:
+        from tix.sla import parse_target
+
+        parse_target(text, path)
     if key.kind == "token" and not re.match(r"^[A-Za-z0-9][A-Za-z0-9-]{0,15}$", text):
         raise ConfigError(f"{path}: {text!r} must be 1-16 letters, digits or '-'")
     if key.kind == "address" and text and Person.parse(text) is None:
@@ -211,7 +254,7 @@ def validate(raw: Any, source: str = CONFIG_FILE) -> dict[str, Any]:
     data = defaults()
     for section, value in raw.items():
         section = str(section)
-        if section in ("queues", "team"):
+        if section in NAMED_SECTIONS:
             data[section] = _validate_named(section, value)
         elif section in SECTION_DOCS and isinstance(data.get(section), dict):
             if not isinstance(value, dict):
@@ -221,6 +264,8 @@ def validate(raw: Any, source: str = CONFIG_FILE) -> dict[str, Any]:
                 data[section][str(leaf)] = _check_value(find_key(path)[0], path, item)
         else:
             data[section] = _check_value(find_key(section)[0], section, value)
+    if "sla" not in raw:  # the default targets, for the priorities this helpdesk has
+        data["sla"] = {name: targets for name, targets in data["sla"].items() if name in data["priorities"]["levels"]}
     _check_rules(data)
     return data
 
@@ -252,7 +297,7 @@ def flatten(data: dict[str, Any]) -> list[tuple[str, Any]]:
     items: list[tuple[str, Any]] = []
     for section in SECTION_ORDER:
         value = data[section]
-        if section in ("queues", "team"):
+        if section in NAMED_SECTIONS:
             items += [(f"{section}.{name}.{leaf}", v) for name, fields in value.items() for leaf, v in fields.items()]
         elif isinstance(value, dict):
             items += [(f"{section}.{leaf}", v) for leaf, v in value.items()]
@@ -287,6 +332,9 @@ def _check_rules(data: dict[str, Any]) -> None:
     url = data["smtp"]["url"]
     if url and not re.match(r"^smtps?://([^@/]+@)?[^@/:]+(:\d+)?/?$", url):
         raise ConfigError(f"smtp.url: {url!r} is not smtp://[user@]host[:port] or smtps://…")
+    for name in data["sla"]:
+        if name not in levels:
+            raise ConfigError(f"sla.{name}: '{name}' is not in priorities.levels")
     tag = data["mail"]["tag"]
     if "{id}" not in tag or "{instance}" not in tag:
         raise ConfigError("mail.tag: must contain {id} and {instance}")

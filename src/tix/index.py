@@ -28,7 +28,7 @@ from tix.errors import TixError
 from tix.model import Ticket
 from tix.store import TICKET_FILE, TICKETS_DIR, Helpdesk
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS tickets (
@@ -176,6 +176,10 @@ class Index:
     def _store(self, path: str, blob: str, ticket: Ticket) -> None:
         summary = ticket.summary()
         summary["entries"] = len(ticket.entries)
+        sla = {key: ticket.extra[key] for key in ("first_response_due", "resolution_due", "first_response", "resolved") if ticket.extra.get(key)}
+        if sla or "sla_paused_since" in ticket.extra:
+            summary["sla"] = {key: value.isoformat() if hasattr(value, "isoformat") else str(value) for key, value in sla.items()}
+            summary["sla"]["paused"] = "sla_paused_since" in ticket.extra
         self._forget(path)
         self.db.execute(
             "INSERT INTO tickets VALUES (?, ?, ?, ?, ?)",

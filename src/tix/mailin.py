@@ -309,6 +309,7 @@ class Importer:
             ticket.tags = [mail.robot]
         if linked:
             ticket.extra["related"] = [linked]
+        self.desk.update_clocks(ticket, None)
         return ticket
 
     def _follow_up(self, ticket: Ticket, mail: ParsedMail) -> bool:
@@ -321,7 +322,9 @@ class Importer:
             return False
         if mail.sender and mail.sender.email.lower() in self.team:
             return False  # a teammate writing in does not reopen
+        before = (ticket.status, ticket.priority)
         ticket.status = self.desk.config.data["statuses"]["reopen"]
+        self.desk.update_clocks(ticket, before)
         return True
 
     def _may_acknowledge(self, mail: ParsedMail, ticket: Ticket) -> bool:

@@ -52,14 +52,14 @@ def short_time(iso: str, tz: tzinfo | None = None) -> str:
 
 def table(rows: list[dict[str, Any]], priorities: list[str], owner_name: Callable[[str | None], str]) -> str:
     colour = use_colour()
-    headers = ("ID", "STATUS", "PRIORITY", "OWNER", "UPDATED", "REQUESTER", "SUBJECT")
+    headers = ("ID", "STATUS", "PRIORITY", "OWNER", "DUE", "REQUESTER", "SUBJECT")
     cells = [
         (
             row["id"],
             row["status"],
             row["priority"],
             owner_name(row["owner"]) or "-",
-            short_time(row["updated"]),
+            short_time(row["due"]) if row.get("due") else "-",
             row["requester"]["name"] or row["requester"]["email"],
             row["subject"],
         )
@@ -75,6 +75,7 @@ def table(rows: list[dict[str, Any]], priorities: list[str], owner_name: Callabl
         rank = priorities.index(row["priority"]) if row["priority"] in priorities else None
         parts[0] = paint(parts[0], "bold", colour)
         parts[2] = paint(parts[2], _PRIORITY_COLOUR.get(rank) if rank is not None else None, colour)
+        parts[4] = paint(parts[4], {"breached": "red", "near": "yellow"}.get(row.get("sla") or ""), colour)
         lines.append("  ".join(parts + [_fit(cell[-1], subject_width)]))
     return "\n".join(lines)
 

@@ -10,7 +10,7 @@ from typing import Any
 from tix.config import Config
 from tix.errors import InvalidValue
 
-SORT_KEYS = ("priority", "created", "updated", "status", "owner", "id", "subject", "category", "queue")
+SORT_KEYS = ("priority", "created", "updated", "due", "status", "owner", "id", "subject", "category", "queue")
 _DURATION = re.compile(r"^(\d+)\s*([mhdw])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
@@ -46,6 +46,26 @@ def expand_statuses(config: Config, names: list[str]) -> list[str]:
         else:
             raise InvalidValue(f"unknown status '{name}' (configured: {', '.join(config.statuses)})")
     return result
+
+
+def parse_duration(text: str, option: str) -> timedelta:
+    match = _DURATION.match(text.strip())
+    if not match:
+        raise InvalidValue(f"{option}: '{text}' is not a duration like 30m, 2h, 1d or 2w")
+    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
+def with_sla(rows: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
+    """Replace each row's raw SLA data with `due` (the next running target) and `sla`
+    (breached / near / ok, or None when no clock runs)."""
+    from tix.sla import state_of
+
+    for row in rows:
+        state = state_of(row, now)
+        row.pop("sla", None)
+        row["due"] = state.due.isoformat() if state.due else None
+        row["sla"] = state.state
+    return rows
 
 
 def parse_since(text: str, now: datetime) -> datetime:
@@ -103,6 +123,8 @@ def sort(rows: list[dict[str, Any]], spec: str, config: Config) -> list[dict[str
                 return status_rank.get(row["status"], len(status_rank))
             if name in ("created", "updated"):
                 return datetime.fromisoformat(row[name])
+            if name == "due":
+                return (row["due"] is None, datetime.fromisoformat(row["due"]) if row["due"] else datetime.min)
             return (row[name] or "").lower()
 
         rows = sorted(rows, key=value, reverse=key.startswith("-"))

@@ -89,7 +89,9 @@ def apply(desk: Desk, reply: Reply, status: str | None) -> str:
         parts.append("first response")
     if status and status != ticket.status:
         parts.append(f"status {ticket.status} → {status}")
+        before = (ticket.status, ticket.priority)
         ticket.status = status
+        desk.update_clocks(ticket, before)
     return ", ".join(parts)
 
 

@@ -93,6 +93,12 @@ class Desk:
         if ticket.owner and Person.parse(ticket.owner) is None:
             raise InvalidValue(f"owner '{ticket.owner}' is not a mail address")
 
+    def update_clocks(self, ticket: Ticket, before: tuple[str, str] | None) -> None:
+        """SLA due times follow every change of status and priority (sla.py)."""
+        from tix import sla
+
+        sla.update(ticket, before, self.config, self.now())
+
     # --- committing -----------------------------------------------------------
 
     def _save_and_commit(self, ticket: Ticket, action: str, summary: str) -> Change:
@@ -116,10 +122,12 @@ class Desk:
         self.actor  # fail on a missing identity before touching anything
         with self.hd.locked():
             ticket = self.hd.load(self.hd.resolve(ticket_ref))
+            before = (ticket.status, ticket.priority)
             summary = mutate(ticket)
             if not summary:
                 return Change(ticket, "")
             ticket.updated = self.now()
+            self.update_clocks(ticket, before)
             return self._save_and_commit(ticket, action, summary)
 
     # --- use cases ------------------------------------------------------------
@@ -156,6 +164,7 @@ class Desk:
         )
         if body.strip():
             ticket.entries.append(Entry(ids.random_id(), "inbound", str(requester), now, body))
+        self.update_clocks(ticket, None)
         with self.hd.locked():
             ticket.id = self._unused_id()
             return self._save_and_commit(ticket, "create", f"new ticket: {ticket.subject}")
@@ -283,6 +292,8 @@ class Desk:
             if read_text(path) != original:
                 raise InvalidValue(f"edit rejected: {ticket_id} changed meanwhile (your version: {draft})")
             ticket.updated = self.now()
+            before = ticketfile.loads(original, relpath)
+            self.update_clocks(ticket, (before.status, before.priority))
             change = self._save_and_commit(ticket, "edit", "edited by hand")
             draft.unlink()
             return change

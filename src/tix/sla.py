@@ -1,0 +1,229 @@
+"""Business time and SLA due times.
+
+A calendar is the helpdesk's opening hours per weekday in its timezone, minus holidays.
+Targets are written per priority (`sla.PRIORITY.first_response`, `.resolution`):
+
+    30m, 1h, 8h   business minutes / hours (only open hours count)
+    eod           the close of the business day (the next one, when already closed)
+    3d            three business days later, at the same time of day
+    24h wall      wall-clock time, open or not
+
+Arithmetic is done in UTC, so a daylight-saving change never adds or loses an hour.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+from tix.errors import ConfigError
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_TARGET = re.compile(r"^\s*(?:(eod)|(\d+)\s*(m|h|d)(\s+wall)?)\s*$", re.IGNORECASE)
+_HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+MAX_DAYS = 800  # a calendar with no open hours at all must not loop forever
+
+
+def parse_target(text: str, where: str) -> tuple[str, int]:
+    """'1h' -> ('h', 1); 'eod' -> ('eod', 0); '24h wall' -> ('wall-h', 24)."""
+    match = _TARGET.match(str(text))
+    if not match:
+        raise ConfigError(f"{where}: {text!r} is not a target like 30m, 1h, eod, 3d or '24h wall'")
+    if match.group(1):
+        return "eod", 0
+    unit = match.group(3).lower()
+    return (f"wall-{unit}" if match.group(4) else unit), int(match.group(2))
+
+
+def parse_hours(text: str, where: str) -> list[tuple[time, time]]:
+    """'09:00-17:00' (or '09:00-12:00, 13:00-17:00'; '' for closed)."""
+    intervals = []
+    for part in str(text or "").split(","):
+        if not part.strip():
+            continue
+        match = _HOURS.match(part)
+        if not match:
+            raise ConfigError(f"{where}: {part.strip()!r} is not HH:MM-HH:MM")
+        start, end = time(int(match.group(1)), int(match.group(2))), time(int(match.group(3)), int(match.group(4)))
+        if end <= start:
+            raise ConfigError(f"{where}: {part.strip()!r} ends before it starts")
+        intervals.append((start, end))
+    return sorted(intervals)
+
+
+@dataclass
+class Calendar:
+    tz: Any
+    hours: dict[int, list[tuple[time, time]]]
+    holidays: set[date] = field(default_factory=set)
+
+    @classmethod
+    def from_config(cls, config: Any) -> Calendar:
+        hours = {n: parse_hours(config.data["hours"][day], f"hours.{day}") for n, day in enumerate(WEEKDAYS)}
+        holidays = {date.fromisoformat(str(day)) for day in config.data["holidays"]}
+        return cls(config.timezone, hours, holidays)
+
+    def _intervals(self, day: date) -> list[tuple[datetime, datetime]]:
+        """Open intervals of a day, as UTC datetimes."""
+        if day in self.holidays:
+            return []
+        return [
+            (datetime.combine(day, a, self.tz).astimezone(timezone.utc), datetime.combine(day, b, self.tz).astimezone(timezone.utc))
+            for a, b in self.hours.get(day.weekday(), [])
+        ]
+
+    def add(self, start: datetime, amount: timedelta) -> datetime:
+        """The moment `amount` of open time after `start`."""
+        moment = start.astimezone(timezone.utc)
+        remaining = amount
+        day = start.astimezone(self.tz).date()
+        for _ in range(MAX_DAYS):
+            for opens, closes in self._intervals(day):
+                if moment >= closes:
+                    continue
+                begin = max(moment, opens)
+                if remaining <= closes - begin:
+                    return (begin + remaining).astimezone(self.tz)
+                remaining -= closes - begin
+                moment = closes
+            day += timedelta(days=1)
+        raise ConfigError("hours: the calendar has no open hours (every day closed?)")
+
+    def open_between(self, start: datetime, end: datetime) -> timedelta:
+        """Open time between two moments (for pausing a clock)."""
+        if end <= start:
+            return timedelta(0)
+        total = timedelta(0)
+        a, b = start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+        day = start.astimezone(self.tz).date()
+        while datetime.combine(day, time(0), self.tz).astimezone(timezone.utc) < b:
+            for opens, closes in self._intervals(day):
+                overlap = min(closes, b) - max(opens, a)
+                if overlap > timedelta(0):
+                    total += overlap
+            day += timedelta(days=1)
+        return total
+
+    def end_of_day(self, start: datetime) -> datetime:
+        moment = start.astimezone(timezone.utc)
+        day = start.astimezone(self.tz).date()
+        for _ in range(MAX_DAYS):
+            intervals = self._intervals(day)
+            if intervals and moment < intervals[-1][1]:
+                return intervals[-1][1].astimezone(self.tz)
+            day += timedelta(days=1)
+        raise ConfigError("hours: the calendar has no open hours (every day closed?)")
+
+    def business_days(self, start: datetime, days: int) -> datetime:
+        """`days` open days later, at the same wall time (moved to the next open moment if closed then)."""
+        local = start.astimezone(self.tz)
+        day = local.date()
+        counted = 0
+        for _ in range(MAX_DAYS):
+            day += timedelta(days=1)
+            if self._intervals(day):
+                counted += 1
+                if counted == days:
+                    return self.add(datetime.combine(day, local.timetz().replace(tzinfo=None), self.tz), timedelta(0))
+        raise ConfigError("hours: the calendar has no open hours (every day closed?)")
+
+    def due(self, start: datetime, target: tuple[str, int]) -> datetime:
+        unit, number = target
+        if unit == "eod":
+            return self.end_of_day(start)
+        if unit == "d":
+            return self.business_days(start, number)
+        if unit.startswith("wall-"):
+            amount = {"m": timedelta(minutes=number), "h": timedelta(hours=number), "d": timedelta(days=number)}[unit[5:]]
+            return (start.astimezone(timezone.utc) + amount).astimezone(self.tz)
+        return self.add(start, timedelta(minutes=number) if unit == "m" else timedelta(hours=number))
+
+
+# --- the clocks of one ticket ---------------------------------------------------------
+# Front-matter fields (kept with the ticket, merged like any other field):
+#   first_response_due, resolution_due   when the targets fall due
+#   sla_paused_minutes                   open time spent waiting so far (added to the dues)
+#   sla_paused_since                     set while the ticket waits for someone else
+#   resolved                             when it was closed (the resolution clock stopped)
+
+DUE_FIELDS = ("first_response_due", "resolution_due")
+
+
+def _targets(config: Any, priority: str) -> dict[str, Any]:
+    targets = config.data["sla"].get(priority) or {}
+    return {name: parse_target(targets[name], f"sla.{priority}.{name}") for name in ("first_response", "resolution") if targets.get(name)}
+
+
+def _set_dues(ticket: Any, config: Any, calendar: Calendar) -> None:
+    paused = timedelta(minutes=int(ticket.extra.get("sla_paused_minutes") or 0))
+    targets = _targets(config, ticket.priority)
+    for name, field_name in (("first_response", "first_response_due"), ("resolution", "resolution_due")):
+        if name in targets:
+            due = calendar.due(ticket.created, targets[name])
+            ticket.extra[field_name] = calendar.add(due, paused) if paused else due
+        else:
+            ticket.extra.pop(field_name, None)
+
+
+def update(ticket: Any, before: tuple[str, str] | None, config: Any, now: datetime) -> None:
+    """Keep a ticket's clocks right after a change. `before` is (status, priority) before it,
+    None for a new ticket."""
+    calendar = Calendar.from_config(config)
+    group = config.status_group(ticket.status)
+    if before is None or before[1] != ticket.priority or not any(f in ticket.extra for f in DUE_FIELDS):
+        _set_dues(ticket, config, calendar)
+    if before is None:
+        if group == "closed":
+            ticket.extra["resolved"] = now
+        return
+    old_group = config.status_group(before[0])
+    pause = bool(config.data["clock"]["pause_when_waiting"])
+    if pause and group == "waiting" and "sla_paused_since" not in ticket.extra:
+        ticket.extra["sla_paused_since"] = now
+    if group != "waiting" and "sla_paused_since" in ticket.extra:
+        since = ticket.extra.pop("sla_paused_since")
+        since = since if isinstance(since, datetime) else datetime.fromisoformat(str(since))
+        waited = calendar.open_between(since, now)
+        minutes = int(waited.total_seconds() // 60)
+        if minutes:
+            ticket.extra["sla_paused_minutes"] = int(ticket.extra.get("sla_paused_minutes") or 0) + minutes
+            for field_name in DUE_FIELDS:
+                if field_name in ticket.extra:
+                    ticket.extra[field_name] = calendar.add(_as_time(ticket.extra[field_name]), timedelta(minutes=minutes))
+    if group == "closed" and old_group != "closed":
+        ticket.extra["resolved"] = now
+    elif group != "closed" and old_group == "closed":
+        ticket.extra.pop("resolved", None)
+
+
+def _as_time(value: Any) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+@dataclass
+class State:
+    due: datetime | None  # the next target still running
+    state: str | None  # breached | near | ok | None (no target running)
+
+
+def state_of(row: dict[str, Any], now: datetime, near: timedelta = timedelta(hours=2)) -> State:
+    """SLA state of an index row (its `sla` part): the first-response target until answered,
+    then the resolution target until closed. A paused clock is never breached meanwhile."""
+    sla = row.get("sla") or {}
+    if sla.get("resolved"):
+        return State(None, None)
+    running = None
+    if not sla.get("first_response") and sla.get("first_response_due"):
+        running = sla["first_response_due"]
+    elif sla.get("resolution_due"):
+        running = sla["resolution_due"]
+    if running is None:
+        return State(None, None)
+    due = datetime.fromisoformat(running)
+    if sla.get("paused"):
+        return State(due, "ok")
+    if due <= now:
+        return State(due, "breached")
+    return State(due, "near" if due - now <= near else "ok")
