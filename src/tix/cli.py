@@ -383,6 +383,46 @@ def templates_(ctx: typer.Context) -> None:
         _say(f"{name:<16} {first}")
 
 
+rules_app = typer.Typer(help="Routing rules (tix.yaml `rules:`).", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+
+@rules_app.command("test")
+def rules_test(
+    ctx: typer.Context,
+    files: list[Path] = typer.Argument(..., metavar="FILE.eml...", help="Messages to route (nothing is changed)."),
+) -> None:
+    """Show which rules fire for each message and the fields a new ticket would get."""
+    from tix import mailparse, rules
+    from tix.index import Index
+
+    hd = _state(ctx).helpdesk
+    config = hd.config
+    index = Index(hd)
+    try:
+        index.refresh()
+        rows = index.summaries()
+    finally:
+        index.close()
+    for path in files:
+        try:
+            mail = mailparse.parse(path.read_bytes(), list(config.mail["fallback_charsets"]))
+        except OSError as exc:
+            raise InvalidValue(f"{path}: {exc.strerror}") from None
+        sender = mail.sender.email if mail.sender else ""
+        message = rules.Message(mail.subject, mail.text, sender, [p.email for p in mail.to + mail.cc] + mail.delivered_to, "email")
+        outcome = rules.route(config.data.get("rules") or [], message)
+        fields = dict(outcome.fields)
+        queue = fields.get("queue")
+        if queue and "owner" not in fields:
+            picked = rules.pick_owner(config.data, str(queue), rows, config.closed_statuses)
+            if picked:
+                fields["owner"] = f"{picked[0]} ({picked[1]})"
+        fired = ", ".join(outcome.fired) or "no rule"
+        result = " ".join(f"{k}={','.join(v) if isinstance(v, list) else v}" for k, v in fields.items()) or "defaults"
+        _say(f"{path}: {fired} → {result}")
+
+
 @app.command()
 def sync(
     ctx: typer.Context,

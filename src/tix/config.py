@@ -42,6 +42,7 @@ SECTION_DOCS = {
     "clock": "How SLA clocks run.",
     "sla": "Targets per priority: sla.PRIORITY.first_response and sla.PRIORITY.resolution "
     "(defaults: urgent 1h / 1d, high eod / 3d, normal '24h wall' / 5d, low 3d / 10d).",
+    "rules": "Routing rules, applied in order to every new ticket (docs/WORKFLOW.md).",
     "team": "Team members, by handle: team.HANDLE.name, .email, .languages, .away. "
     "A handle can be used wherever a user is expected (`tix assign 4KX2 anna`).",
 }
@@ -66,6 +67,8 @@ SCHEMA: tuple[Key, ...] = (
     Key("queues.*.owner", "text", None, "Handle or address of the person responsible for the queue."),
     Key("queues.*.members", "names", [], "Handles of the team members working the queue."),
     Key("queues.*.email", "address", "", "Address whose mail belongs to this queue, e.g. sales@example.com."),
+    Key("queues.*.assign", "assign", "", "Auto-assignment of new tickets in the queue: round-robin, least-open, or empty for none."),
+    Key("rules", "rules", [], "Routing rules for new tickets, in order: match conditions, set actions, stop (docs/WORKFLOW.md). Edit them in tix.yaml."),
     Key("mail.tag", "text", "[{instance}#{id}]",
         "Ticket tag put in subjects and recognised in replies; must contain {id} and {instance}."),
     Key("mail.addresses", "addresses", [], "More addresses of the helpdesk (aliases); mail from them is never a customer's."),
@@ -104,7 +107,7 @@ SCHEMA: tuple[Key, ...] = (
 
 SECTION_ORDER = (
     "helpdesk", "statuses", "priorities", "categories", "queues", "mail", "smtp", "autoack",
-    "hours", "holidays", "clock", "sla", "team",
+    "hours", "holidays", "clock", "sla", "rules", "team",
 )  # fmt: skip
 DEFAULT_SLA = {
     "urgent": {"first_response": "1h", "resolution": "1d"},
@@ -148,6 +151,8 @@ def _put(data: dict[str, Any], parts: list[str], value: Any) -> None:
 
 def parse_value(key: Key, path: str, text: str) -> Any:
     """Turn a command-line string into the key's type ('a, b' or '[a, b]' for lists)."""
+    if key.kind == "rules":
+        raise ConfigError(f"{path}: edit the rules in {CONFIG_FILE} (a list of match/set/stop mappings)")
     if key.kind == "bool":
         lowered = text.strip().lower()
         if lowered in ("true", "yes", "on", "1"):
@@ -173,6 +178,10 @@ def _check_value(key: Key, path: str, value: Any) -> Any:
         if not isinstance(value, bool):
             raise ConfigError(f"{path}: expected true or false, got {value!r}")
         return value
+    if key.kind == "rules":
+        from tix import rules
+
+        return rules.validate(value)
     if key.kind == "dates":
         from datetime import date
 
@@ -223,6 +232,8 @@ def _check_value(key: Key, path: str, value: Any) -> Any:
     text = str(value)
     if key.kind == "name" and not _NAME.match(text):
         raise ConfigError(f"{path}: {text!r} is not a valid name")
+    if key.kind == "assign" and text not in ("", "round-robin", "least-open"):
+        raise ConfigError(f"{path}: {text!r} is not round-robin, least-open or empty")
     if key.kind == "hours":
         from tix.sla import parse_hours
 
@@ -301,6 +312,8 @@ def flatten(data: dict[str, Any]) -> list[tuple[str, Any]]:
             items += [(f"{section}.{name}.{leaf}", v) for name, fields in value.items() for leaf, v in fields.items()]
         elif isinstance(value, dict):
             items += [(f"{section}.{leaf}", v) for leaf, v in value.items()]
+        elif section == "rules":
+            items.append((section, f"{len(value)} rules ({', '.join(rule['name'] for rule in value)})" if value else ""))
         else:
             items.append((section, value))
     return items
@@ -332,6 +345,9 @@ def _check_rules(data: dict[str, Any]) -> None:
     url = data["smtp"]["url"]
     if url and not re.match(r"^smtps?://([^@/]+@)?[^@/:]+(:\d+)?/?$", url):
         raise ConfigError(f"smtp.url: {url!r} is not smtp://[user@]host[:port] or smtps://…")
+    from tix import rules
+
+    rules.check_against(data)
     for name in data["sla"]:
         if name not in levels:
             raise ConfigError(f"sla.{name}: '{name}' is not in priorities.levels")
@@ -452,6 +468,9 @@ def render(data: dict[str, Any]) -> str:
         out += ["", f"# {SECTION_DOCS[section]}"]
         value = data.get(section)
         fixed = [key for key in SCHEMA if key.path.startswith(section + ".") and "*" not in key.path]
+        if section == "rules" and value:
+            out.append(dump_yaml({section: value}).rstrip("\n"))
+            continue
         if not fixed:
             out.append(dump_yaml({section: value}, flow_lists=True).rstrip("\n") if value else f"{section}: {'[]' if isinstance(value, list) else '{}'}")
             continue

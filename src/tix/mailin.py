@@ -121,6 +121,8 @@ class Importer:
         tag = re.escape(mail["tag"]).replace(r"\{instance\}", re.escape(self.instance)).replace(r"\{id\}", "([2-9A-HJKMNP-Z]{8})")
         self.tag_pattern = re.compile(tag, re.IGNORECASE)
         self.report = Report()
+        self.all_rows: list[dict[str, Any]] | None = None
+        self.assigned_rows: list[dict[str, Any]] = []
         self._reset_batch()
         self.journal = self.hd.state_dir / "import-journal"
         self._pool: Any = None
@@ -309,8 +311,26 @@ class Importer:
             ticket.tags = [mail.robot]
         if linked:
             ticket.extra["related"] = [linked]
+        if not mail.robot:
+            from tix.rules import Message
+
+            recipients = [p.email for p in mail.to + mail.cc] + mail.delivered_to
+            sender_address = mail.sender.email if mail.sender else ticket.requester.email
+            self.desk.route_new(ticket, Message(ticket.subject, mail.text, sender_address, recipients, "email"),
+                                rows=self._rows_for_assignment)  # fmt: skip
+            if ticket.owner:
+                # counts as the newest ticket of its owner for round-robin, whatever the mail's date
+                newest = f"9999-12-31T23:59:59+00:00#{len(self.assigned_rows):08d}"
+                self.assigned_rows.append({"queue": ticket.queue, "owner": ticket.owner, "status": ticket.status,
+                                           "created": newest})  # fmt: skip
         self.desk.update_clocks(ticket, None)
         return ticket
+
+    def _rows_for_assignment(self) -> list[dict[str, Any]]:
+        """The helpdesk's tickets plus those this run assigned (not in the index yet)."""
+        if self.all_rows is None:
+            self.all_rows = self.index.summaries()
+        return self.all_rows + self.assigned_rows
 
     def _follow_up(self, ticket: Ticket, mail: ParsedMail) -> bool:
         """Add new participants; reopen a waiting or closed ticket for a human's reply. True if reopened."""

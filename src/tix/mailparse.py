@@ -74,6 +74,7 @@ class ParsedMail:
     robot: str | None = None  # auto-reply | bounce | list | bulk
     loop_instance: str | None = None  # our own loop header's value, if present
     original_ids: list[str] = field(default_factory=list)  # of the message a bounce reports on
+    delivered_to: list[str] = field(default_factory=list)  # Delivered-To, X-Original-To, Envelope-To
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -309,6 +310,8 @@ def parse(raw: bytes, fallbacks: list[str] | None = None, max_attachment: int | 
     elif htmls:
         parsed.text = html_to_text(parsed.html or "")
     parsed.robot = _robot_kind(message, parsed)
+    for name in ("delivered-to", "x-original-to", "envelope-to"):
+        parsed.delivered_to += [p.email for p in _addresses(message, name, fallbacks)]
     loop = message.get("x-tix-loop")
     parsed.loop_instance = one_line(str(loop)) if loop else None
     if parsed.robot == "bounce":

@@ -9,7 +9,7 @@ import shlex
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from tix import clock, ids
 from tix.config import Config
@@ -93,6 +93,45 @@ class Desk:
         if ticket.owner and Person.parse(ticket.owner) is None:
             raise InvalidValue(f"owner '{ticket.owner}' is not a mail address")
 
+    def route_new(self, ticket: Ticket, message: Any, explicit: set[str] | None = None,
+                  rows: Callable[[], list[dict[str, Any]]] | None = None) -> list[str]:  # fmt: skip
+        """Apply the routing rules and queue auto-assignment to a new ticket (rules.py); what
+        the user set explicitly wins. Returns the notes, also kept in the ticket's `routing`."""
+        from tix import rules
+
+        config = self.config
+        outcome = rules.route(config.data.get("rules") or [], message)
+        explicit = explicit or set()
+        for key, value in outcome.fields.items():
+            if key in explicit:
+                continue
+            if key == "tags":
+                ticket.tags = sorted(set(ticket.tags) | set(value))
+            elif key == "owner":
+                ticket.owner = resolve_agent(config, str(value))
+            else:
+                setattr(ticket, key, value)
+        notes = list(outcome.notes)
+        if ticket.queue and not ticket.owner:
+            picked = rules.pick_owner(config.data, ticket.queue, (rows or self._all_rows)(), config.closed_statuses)
+            if picked:
+                handle, how = picked
+                ticket.owner = resolve_agent(config, handle)
+                notes.append(f"assigned to {handle} by tix ({how})")
+        if notes:
+            ticket.extra["routing"] = notes
+        return notes
+
+    def _all_rows(self) -> list[dict[str, Any]]:
+        from tix.index import Index
+
+        index = Index(self.hd)
+        try:
+            index.refresh()
+            return index.summaries()
+        finally:
+            index.close()
+
     def update_clocks(self, ticket: Ticket, before: tuple[str, str] | None) -> None:
         """SLA due times follow every change of status and priority (sla.py)."""
         from tix import sla
@@ -164,6 +203,11 @@ class Desk:
         )
         if body.strip():
             ticket.entries.append(Entry(ids.random_id(), "inbound", str(requester), now, body))
+        from tix.rules import Message
+
+        explicit = {name for name, value in (("priority", priority), ("category", category), ("owner", owner),
+                                             ("queue", queue)) if value}  # fmt: skip
+        self.route_new(ticket, Message(ticket.subject, body, requester.email, [], ticket.channel), explicit)
         self.update_clocks(ticket, None)
         with self.hd.locked():
             ticket.id = self._unused_id()

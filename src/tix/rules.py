@@ -1,0 +1,169 @@
+"""Routing rules and auto-assignment: where a new ticket goes and who gets it.
+
+Rules live in tix.yaml under `rules:`, a list applied in order to every new ticket (from
+`tix import` and `tix new`). A rule fires when all its `match` conditions hold; its `set`
+actions apply (a later rule overrides an earlier one's fields; tags add up); `stop: true`
+ends the list. Then, if the ticket has a queue but no owner and the queue says `assign:
+round-robin` or `least-open`, a member who is not away gets it.
+
+    rules:
+      - name: complaints
+        match: {to: reklamacje@firma.example}
+        set: {queue: complaints, category: complaint, priority: high}
+        stop: true
+      - name: invoices
+        match: {subject: "faktur|invoice"}        # regular expressions, case-insensitive
+        set: {queue: accounting, tags: [invoice]}
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from tix.errors import ConfigError
+
+MATCH_KEYS = ("to", "from", "from_domain", "subject", "body", "keywords", "channel", "language")
+SET_KEYS = ("queue", "category", "priority", "tags", "owner")
+ASSIGN_MODES = ("", "round-robin", "least-open")
+
+
+@dataclass
+class Message:
+    """What a rule can look at."""
+
+    subject: str
+    body: str
+    sender: str  # address
+    recipients: list[str]  # To, Cc and Delivered-To addresses
+    channel: str
+
+
+@dataclass
+class Outcome:
+    fired: list[str] = field(default_factory=list)
+    fields: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def validate(raw: Any) -> list[dict[str, Any]]:
+    """Check the `rules` list; errors name the rule (rules[2] or its name) and the key."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise ConfigError("rules: expected a list of rules")
+    rules = []
+    for number, rule in enumerate(raw):
+        where = f"rules[{number}]"
+        if not isinstance(rule, dict):
+            raise ConfigError(f"{where}: expected a mapping with match and set")
+        unknown = set(rule) - {"name", "match", "set", "stop"}
+        if unknown:
+            raise ConfigError(f"{where}: unknown key '{sorted(unknown)[0]}' (name, match, set, stop)")
+        where = f"rules[{number}] ({rule.get('name')})" if rule.get("name") else where
+        match, actions = rule.get("match") or {}, rule.get("set") or {}
+        if not isinstance(match, dict) or not isinstance(actions, dict):
+            raise ConfigError(f"{where}: match and set must be mappings")
+        for key, value in match.items():
+            if key not in MATCH_KEYS:
+                raise ConfigError(f"{where}.match: unknown condition '{key}' (one of: {', '.join(MATCH_KEYS)})")
+            if key in ("subject", "body"):
+                try:
+                    re.compile(str(value))
+                except re.error as exc:
+                    raise ConfigError(f"{where}.match.{key}: not a regular expression ({exc})") from None
+        for key in actions:
+            if key not in SET_KEYS:
+                raise ConfigError(f"{where}.set: unknown action '{key}' (one of: {', '.join(SET_KEYS)})")
+        rules.append({"name": str(rule.get("name") or f"rule {number + 1}"), "match": dict(match),
+                      "set": dict(actions), "stop": bool(rule.get("stop", False))})  # fmt: skip
+    return rules
+
+
+def check_against(config_data: dict[str, Any]) -> None:
+    """Cross-checks once the whole config is known: values the rules set must exist."""
+    levels, queues, team = config_data["priorities"]["levels"], config_data["queues"], config_data["team"]
+    categories = config_data["categories"]
+    for rule in config_data.get("rules") or []:
+        where = f"rule '{rule['name']}'"
+        actions = rule["set"]
+        if "priority" in actions and actions["priority"] not in levels:
+            raise ConfigError(f"{where}: priority '{actions['priority']}' is not in priorities.levels")
+        if "queue" in actions and queues and actions["queue"] not in queues:
+            raise ConfigError(f"{where}: queue '{actions['queue']}' is not configured")
+        if "category" in actions and categories and actions["category"] not in categories:
+            raise ConfigError(f"{where}: category '{actions['category']}' is not in categories")
+        if "owner" in actions and team and actions["owner"] not in team:
+            raise ConfigError(f"{where}: owner '{actions['owner']}' is not in team")
+
+
+def guess_language(text: str) -> str:
+    """A cheap guess between the languages a Polish shop meets: ru, pl or en."""
+    cyrillic = sum(1 for ch in text if "\u0400" <= ch <= "\u04ff")
+    polish = sum(1 for ch in text.lower() if ch in "ąćęłńśźż")
+    if cyrillic > 3 and cyrillic >= polish:
+        return "ru"
+    return "pl" if polish > 1 else "en"
+
+
+def _as_list(value: Any) -> list[str]:
+    return [str(item) for item in value] if isinstance(value, list) else [str(value)]
+
+
+def matches(condition: str, expected: Any, message: Message) -> bool:
+    if condition == "to":
+        wanted = {address.lower() for address in _as_list(expected)}
+        return any(address.lower() in wanted for address in message.recipients)
+    if condition == "from":
+        return message.sender.lower() in {address.lower() for address in _as_list(expected)}
+    if condition == "from_domain":
+        domain = message.sender.rpartition("@")[2].lower()
+        return any(domain == d.lower().lstrip("@") or domain.endswith("." + d.lower().lstrip("@")) for d in _as_list(expected))
+    if condition in ("subject", "body"):
+        return re.search(str(expected), getattr(message, condition), re.IGNORECASE) is not None
+    if condition == "keywords":
+        text = f"{message.subject}\n{message.body}".lower()
+        return any(word.lower() in text for word in _as_list(expected))
+    if condition == "channel":
+        return message.channel in _as_list(expected)
+    if condition == "language":
+        return guess_language(f"{message.subject}\n{message.body}") in _as_list(expected)
+    return False
+
+
+def route(rules: list[dict[str, Any]], message: Message) -> Outcome:
+    outcome = Outcome()
+    for rule in rules:
+        if all(matches(condition, expected, message) for condition, expected in rule["match"].items()):
+            outcome.fired.append(rule["name"])
+            for key, value in rule["set"].items():
+                if key == "tags":
+                    outcome.fields["tags"] = sorted(set(outcome.fields.get("tags", [])) | set(_as_list(value)))
+                else:
+                    outcome.fields[key] = value
+            outcome.notes.append(f"rule '{rule['name']}': " + ", ".join(f"{k}={v}" for k, v in rule["set"].items()))
+            if rule["stop"]:
+                break
+    return outcome
+
+
+def pick_owner(config_data: dict[str, Any], queue: str, rows: list[dict[str, Any]], closed: list[str]) -> tuple[str, str] | None:
+    """(handle, how) for a new ticket in `queue`, from the index rows of the helpdesk's tickets,
+    or None. Round-robin: the member whose latest ticket in the queue is oldest (derived from
+    the tickets themselves, so every clone agrees); least-open: fewest tickets not closed."""
+    settings = config_data["queues"].get(queue) or {}
+    mode = settings.get("assign") or ""
+    team = config_data["team"]
+    members = [m for m in settings.get("members") or [] if m in team and not team[m].get("away")]
+    if not mode or not members:
+        return None
+    email_of = {m: str(team[m]["email"]).lower() for m in members}
+    if mode == "least-open":
+        load = {m: sum(1 for r in rows if (r["owner"] or "").lower() == email_of[m] and r["status"] not in closed) for m in members}
+        chosen = min(members, key=lambda m: (load[m], members.index(m)))
+        return chosen, f"least-open in {queue} ({load[chosen]} open)"
+    latest = {m: max((r["created"] for r in rows if r["queue"] == queue and (r["owner"] or "").lower() == email_of[m]), default="")
+              for m in members}  # fmt: skip
+    chosen = min(members, key=lambda m: (latest[m], members.index(m)))
+    return chosen, f"round-robin in {queue}"
