@@ -383,6 +383,48 @@ def templates_(ctx: typer.Context) -> None:
         _say(f"{name:<16} {first}")
 
 
+@app.command()
+def remind(
+    ctx: typer.Context,
+    no_mail: bool = typer.Option(False, "--no-mail", help="Only print the digest; queue no reminder mail."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing (for cron)."),
+    format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
+) -> None:
+    """Warn owners before SLA targets fall due and when they are breached (for cron; once per threshold)."""
+    from tix import output
+    from tix.reminders import remind as run_remind
+
+    desk = _state(ctx).desk()
+    config = desk.config
+    can_mail = bool(config.data["smtp"]["url"] or config.mail["sendmail"])
+    report = run_remind(desk, send_mail=can_mail and not no_mail)
+    if format == TextOrJson.json:
+        _say(output.to_json({"reminders": [r.__dict__ for r in report.reminders], "escalated": report.escalated}))
+        return
+    if quiet:
+        return
+    for r in report.reminders:
+        what = r.target.replace("_", " ")
+        _say(f"{r.ticket}  {what} {'BREACHED' if r.level == 'breached' else 'due soon'} "
+             f"(due {output.short_time(r.due.isoformat())})  → {r.to or 'nobody (no owner, no queue owner)'}  {r.subject}")  # fmt: skip
+    for ticket_id in report.escalated:
+        _say(f"{ticket_id}  escalated")
+    if not report.reminders:
+        typer.echo("nothing due", err=True)
+
+
+@app.command()
+def escalate(
+    ctx: typer.Context,
+    ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
+    message: Optional[str] = typer.Option(None, "--message", "-m", help="Why (kept in the note)."),
+) -> None:
+    """Escalate: priority one level up, and the escalation queue/owner when configured."""
+    from tix.reminders import escalate as run_escalate
+
+    _report(run_escalate(_state(ctx).desk(), ticket, message or ""))
+
+
 rules_app = typer.Typer(help="Routing rules (tix.yaml `rules:`).", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 

@@ -40,6 +40,8 @@ SECTION_DOCS = {
     "hours": "Opening hours per weekday; SLA clocks count only open time.",
     "holidays": "Closed days.",
     "clock": "How SLA clocks run.",
+    "remind": "Reminders before SLA targets (tix remind).",
+    "escalation": "What escalating a ticket does (tix escalate, or automatically on a breach).",
     "sla": "Targets per priority: sla.PRIORITY.first_response and sla.PRIORITY.resolution "
     "(defaults: urgent 1h / 1d, high eod / 3d, normal '24h wall' / 5d, low 3d / 10d).",
     "rules": "Routing rules, applied in order to every new ticket (docs/WORKFLOW.md).",
@@ -96,6 +98,10 @@ SCHEMA: tuple[Key, ...] = (
                         ("fri", "Friday"), ("sat", "Saturday"), ("sun", "Sunday"))),
     Key("holidays", "dates", [], "Days the helpdesk is closed, as ISO dates: [2026-12-24, 2026-12-25]."),
     Key("clock.pause_when_waiting", "bool", True, "SLA clocks stop while a ticket is in a waiting status (waiting for the customer)."),
+    Key("remind.before", "target", "1h", "tix remind warns this long before a target falls due (and again when it is breached)."),
+    Key("escalation.queue", "text", "", "Queue an escalated ticket moves to (empty: stays in its queue)."),
+    Key("escalation.owner", "text", "", "Handle or address an escalated ticket is assigned to (empty: keeps its owner)."),
+    Key("escalation.auto", "bool", False, "tix remind escalates a ticket the first time a target is breached."),
     Key("sla.*.first_response", "target", "", "First-response target for the priority *: 30m, 1h (open hours), eod, 3d (open days), '24h wall'."),
     Key("sla.*.resolution", "target", "", "Resolution target for the priority *, in the same units."),
     Key("team.*.name", "text", "", "Full name."),
@@ -107,7 +113,7 @@ SCHEMA: tuple[Key, ...] = (
 
 SECTION_ORDER = (
     "helpdesk", "statuses", "priorities", "categories", "queues", "mail", "smtp", "autoack",
-    "hours", "holidays", "clock", "sla", "rules", "team",
+    "hours", "holidays", "clock", "sla", "remind", "escalation", "rules", "team",
 )  # fmt: skip
 DEFAULT_SLA = {
     "urgent": {"first_response": "1h", "resolution": "1d"},

@@ -34,15 +34,20 @@ def paint(text: str, colour: str | None, enabled: bool) -> str:
     return f"\x1b[{_COLOURS[colour]}m{text}\x1b[0m"
 
 
+def _json_value(value: Any) -> str:
+    """Times as ISO 8601 (with the T), anything else YAML may hold as text."""
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
 def to_json(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    return json.dumps(data, ensure_ascii=False, indent=2, default=_json_value)
 
 
 def json_rows(rows: list[dict[str, Any]]) -> str:
     """A JSON array with one compact object per line: valid JSON, greppable, and fast to write."""
     if not rows:
         return "[]"
-    return "[\n" + ",\n".join(json.dumps(row, ensure_ascii=False, default=str) for row in rows) + "\n]"
+    return "[\n" + ",\n".join(json.dumps(row, ensure_ascii=False, default=_json_value) for row in rows) + "\n]"
 
 
 def short_time(iso: str, tz: tzinfo | None = None) -> str:

@@ -1,0 +1,180 @@
+"""`tix remind` and `tix escalate`: SLA targets kept, not just measured.
+
+`tix remind` (for cron) finds tickets whose running target falls due within `remind.before`
+or has passed, tells the owner — or the queue's owner when nobody owns the ticket — by mail
+through the outbox (when delivery is configured) and prints a digest. Each ticket is reminded
+once per target and threshold (`near`, `breached`), recorded in its `sla_reminders` field, so
+cron can run it every few minutes. With `escalation.auto`, a first breach also escalates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+
+from tix import ids
+from tix.mailout import QUEUE, sender
+from tix.model import Entry, Ticket
+from tix.people import resolve_agent
+from tix.services import Change, Desk
+from tix.sla import Calendar, parse_target
+from tix.store import write_atomic
+
+
+@dataclass
+class Reminder:
+    ticket: str
+    subject: str
+    target: str  # first_response | resolution
+    level: str  # near | breached
+    due: datetime
+    to: str | None  # address told, None when nobody can be
+
+
+@dataclass
+class RemindReport:
+    reminders: list[Reminder] = field(default_factory=list)
+    escalated: list[str] = field(default_factory=list)
+    commit: str | None = None
+
+
+def _running(ticket: Ticket) -> tuple[str, datetime] | None:
+    extra = ticket.extra
+    if extra.get("resolved") or "sla_paused_since" in extra:
+        return None
+    if not extra.get("first_response") and extra.get("first_response_due"):
+        return "first_response", _time(extra["first_response_due"])
+    if extra.get("resolution_due"):
+        return "resolution", _time(extra["resolution_due"])
+    return None
+
+
+def _time(value: object) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+def _recipient(desk: Desk, ticket: Ticket) -> str | None:
+    if ticket.owner:
+        return ticket.owner
+    queue = desk.config.data["queues"].get(ticket.queue or "") or {}
+    if queue.get("owner"):
+        return resolve_agent(desk.config, str(queue["owner"]))
+    return None
+
+
+def remind(desk: Desk, send_mail: bool) -> RemindReport:
+    from tix.index import Index
+
+    hd = desk.hd
+    config = desk.config
+    now = desk.now()
+    calendar = Calendar.from_config(config)
+    before = parse_target(config.data["remind"]["before"], "remind.before")
+    report = RemindReport()
+    with hd.locked():
+        index = Index(hd)
+        try:
+            index.refresh()
+            rows = index.summaries(exclude_statuses=config.closed_statuses)
+        finally:
+            index.close()
+        changed: list[str] = []
+        for row in rows:
+            ticket = hd.load(row["id"])
+            running = _running(ticket)
+            if running is None:
+                continue
+            target, due = running
+            level = "breached" if due <= now else ("near" if calendar.due(now, before) >= due else None)
+            if level is None:
+                continue
+            key = f"{target}:{level}"
+            done = list(ticket.extra.get("sla_reminders") or [])
+            if key in done:
+                continue
+            recipient = _recipient(desk, ticket)
+            report.reminders.append(Reminder(ticket.id, ticket.subject, target, level, due, recipient))
+            ticket.extra["sla_reminders"] = sorted(set(done) | {key})
+            if level == "breached" and config.data["escalation"]["auto"] and not ticket.extra.get("escalated"):
+                _escalate(desk, ticket, f"automatic: {target.replace('_', ' ')} target breached")
+                report.escalated.append(ticket.id)
+            changed.append(hd.save(ticket))
+            if send_mail and recipient:
+                changed += _queue_notice(desk, ticket, recipient, target, level, due)
+        if changed:
+            actor = desk.actor
+            from tix.people import git_identity_is_set
+
+            summary = f"tix: remind {len(report.reminders)} tickets" + (f", escalate {len(report.escalated)}" if report.escalated else "")
+            message = summary + "\n\nTix-Action: remind\n"
+            report.commit = hd.git.commit(changed, message, actor, None if git_identity_is_set(hd.git) else actor, now)
+    return report
+
+
+def _queue_notice(desk: Desk, ticket: Ticket, recipient: str, target: str, level: str, due: datetime) -> list[str]:
+    config = desk.config
+    message = EmailMessage()
+    helpdesk = sender(config)
+    message["From"] = str(helpdesk)
+    message["To"] = recipient
+    what = target.replace("_", " ")
+    word = "breached" if level == "breached" else "due soon"
+    message["Subject"] = f"[SLA] {ticket.id} {what} {word}: {ticket.subject}"
+    message["Date"] = format_datetime(desk.now())
+    domain = helpdesk.email.rpartition("@")[2]
+    message["Message-ID"] = make_msgid(idstring=f"tix-remind.{ticket.id}", domain=domain)
+    message["Auto-Submitted"] = "auto-generated"
+    message["X-Auto-Response-Suppress"] = "All"
+    message["X-Tix-Loop"] = config.instance
+    message.set_content(
+        f"Ticket {ticket.id}: {ticket.subject}\nRequester: {ticket.requester}\nPriority: {ticket.priority}\n"
+        f"The {what} target {'was due' if level == 'breached' else 'is due'} at {due.isoformat(sep=' ', timespec='minutes')}.\n\n"
+        f"tix show {ticket.id}\n"
+    )  # fmt: skip
+    name = f"remind-{ticket.id}-{target}-{level}"
+    files = {f"{QUEUE}/{name}.eml": bytes(message),
+             f"{QUEUE}/{name}.json": b'{"state": "queued", "attempts": 0, "last_error": null}\n'}  # fmt: skip
+    for relpath, data in files.items():
+        write_atomic(desk.hd.root / relpath, data)
+    return list(files)
+
+
+def _escalate(desk: Desk, ticket: Ticket, reason: str) -> str:
+    """Raise the priority one level, move to the escalation queue/owner; a note says why."""
+    config = desk.config
+    levels = config.priorities
+    changes = []
+    before = (ticket.status, ticket.priority)
+    position = levels.index(ticket.priority) if ticket.priority in levels else len(levels) - 1
+    if position > 0:
+        changes.append(f"priority {ticket.priority} → {levels[position - 1]}")
+        ticket.priority = levels[position - 1]
+    settings = config.data["escalation"]
+    if settings["queue"] and ticket.queue != settings["queue"]:
+        changes.append(f"queue {ticket.queue or '(none)'} → {settings['queue']}")
+        ticket.queue = settings["queue"]
+    if settings["owner"]:
+        owner = resolve_agent(config, settings["owner"])
+        if owner != ticket.owner:
+            changes.append(f"owner {ticket.owner or '(none)'} → {owner}")
+            ticket.owner = owner
+    ticket.extra["escalated"] = desk.now()
+    text = f"Escalated ({reason})" + (": " + "; ".join(changes) if changes else "")
+    ticket.entries.append(Entry(ids.random_id(), "note", str(desk.actor), desk.now(), text))
+    ticket.updated = desk.now()
+    desk.update_clocks(ticket, before)
+    return "escalated" + (": " + ", ".join(changes) if changes else "")
+
+
+def escalate(desk: Desk, ticket_ref: str, reason: str = "") -> Change:
+    summary = ""
+
+    def mutate(ticket: Ticket) -> str:
+        nonlocal summary
+        summary = _escalate(desk, ticket, reason or f"by {desk.actor.name or desk.actor.email}")
+        return summary
+
+    return desk._update(ticket_ref, "escalate", mutate)
+
