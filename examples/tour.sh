@@ -21,6 +21,10 @@ id_of() { tix list --all --format csv --customer "$1" | sed -n 2p | cut -d, -f1;
 invoice=$(id_of zofia@example.pl)
 login=$(id_of olga@example.ru)
 order=$(id_of mary.smith@example.com)
+printf '\n# Rules routed each ticket to a queue and a person; SLA clocks run in business hours.\n'
+run tix list --all --format csv
+run tix rules test "$here/Maildir/new/1795422600.M3P100.mail.example"
+run tix remind --no-mail
 run tix show "$invoice"
 run ls "tickets/${order:0:2}/$order"/*/
 

@@ -119,3 +119,11 @@ def test_list_breached_and_due_within(tix: Cli, helpdesk: Path, clock: Clock, mo
     assert ids("--due-within", "2h") == sorted([urgent, normal, answered])
     table = tix.ok("list", "--sort", "due").lines
     assert table[0].split()[4] == "DUE" and table[1].startswith(urgent)
+
+
+def test_a_countrys_public_holidays_close_the_helpdesk(tix: Cli, helpdesk: Path, clock: Clock) -> None:
+    tix.ok("config", "set", "clock.holidays_country", "PL")
+    clock.set(datetime.fromisoformat("2026-11-10T16:30:00+01:00"))  # the day before Independence Day (11 Nov)
+    ticket_id = tix.new("Before the holiday", "-p", "urgent")
+    assert fields(helpdesk, ticket_id)["first_response_due"] == "2026-11-12T09:30:00+01:00"
+    assert tix("config", "set", "clock.holidays_country", "XX").err.startswith("tix: error: clock.holidays_country: no public holidays known")

@@ -97,6 +97,8 @@ SCHEMA: tuple[Key, ...] = (
       for day, name in (("mon", "Monday"), ("tue", "Tuesday"), ("wed", "Wednesday"), ("thu", "Thursday"),
                         ("fri", "Friday"), ("sat", "Saturday"), ("sun", "Sunday"))),
     Key("holidays", "dates", [], "Days the helpdesk is closed, as ISO dates: [2026-12-24, 2026-12-25]."),
+    Key("clock.holidays_country", "country", "",
+        "Also close on the public holidays of this country (ISO code such as PL or DE; needs the holidays package: pip install 'tix[holidays]')."),
     Key("clock.pause_when_waiting", "bool", True, "SLA clocks stop while a ticket is in a waiting status (waiting for the customer)."),
     Key("remind.before", "target", "1h", "tix remind warns this long before a target falls due (and again when it is breached)."),
     Key("escalation.queue", "text", "", "Queue an escalated ticket moves to (empty: stays in its queue)."),
@@ -238,6 +240,10 @@ def _check_value(key: Key, path: str, value: Any) -> Any:
     text = str(value)
     if key.kind == "name" and not _NAME.match(text):
         raise ConfigError(f"{path}: {text!r} is not a valid name")
+    if key.kind == "country" and text:
+        from tix.sla import public_holidays
+
+        public_holidays(text)
     if key.kind == "assign" and text not in ("", "round-robin", "least-open"):
         raise ConfigError(f"{path}: {text!r} is not round-robin, least-open or empty")
     if key.kind == "hours":

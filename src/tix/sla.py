@@ -37,6 +37,19 @@ def parse_target(text: str, where: str) -> tuple[str, int]:
     return (f"wall-{unit}" if match.group(4) else unit), int(match.group(2))
 
 
+def public_holidays(country: str) -> Any:
+    if not country:
+        return None
+    try:
+        import holidays
+    except ImportError:
+        raise ConfigError("clock.holidays_country needs the holidays package: pip install 'tix[holidays]'") from None
+    try:
+        return holidays.country_holidays(country.upper())
+    except (NotImplementedError, KeyError):
+        raise ConfigError(f"clock.holidays_country: no public holidays known for {country!r}") from None
+
+
 def parse_hours(text: str, where: str) -> list[tuple[time, time]]:
     """'09:00-17:00' (or '09:00-12:00, 13:00-17:00'; '' for closed)."""
     intervals = []
@@ -58,16 +71,17 @@ class Calendar:
     tz: Any
     hours: dict[int, list[tuple[time, time]]]
     holidays: set[date] = field(default_factory=set)
+    public_holidays: Any = None  # a `holidays` package calendar (supports `day in it`), or None
 
     @classmethod
     def from_config(cls, config: Any) -> Calendar:
         hours = {n: parse_hours(config.data["hours"][day], f"hours.{day}") for n, day in enumerate(WEEKDAYS)}
         holidays = {date.fromisoformat(str(day)) for day in config.data["holidays"]}
-        return cls(config.timezone, hours, holidays)
+        return cls(config.timezone, hours, holidays, public_holidays(config.data["clock"]["holidays_country"]))
 
     def _intervals(self, day: date) -> list[tuple[datetime, datetime]]:
         """Open intervals of a day, as UTC datetimes."""
-        if day in self.holidays:
+        if day in self.holidays or (self.public_holidays is not None and day in self.public_holidays):
             return []
         return [
             (datetime.combine(day, a, self.tz).astimezone(timezone.utc), datetime.combine(day, b, self.tz).astimezone(timezone.utc))
