@@ -40,6 +40,7 @@ class Desk:
         self.hd = helpdesk
         self._actor_override = actor_override
         self._actor: Person | None = None
+        self._calendar: Any = None
 
     @property
     def config(self) -> Config:
@@ -136,7 +137,9 @@ class Desk:
         """SLA due times follow every change of status and priority (sla.py)."""
         from tix import sla
 
-        sla.update(ticket, before, self.config, self.now())
+        if self._calendar is None:
+            self._calendar = sla.Calendar.from_config(self.config)
+        sla.update(ticket, before, self.config, self.now(), self._calendar)
 
     # --- committing -----------------------------------------------------------
 

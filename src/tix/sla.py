@@ -181,10 +181,10 @@ def _set_dues(ticket: Any, config: Any, calendar: Calendar) -> None:
             ticket.extra.pop(field_name, None)
 
 
-def update(ticket: Any, before: tuple[str, str] | None, config: Any, now: datetime) -> None:
+def update(ticket: Any, before: tuple[str, str] | None, config: Any, now: datetime, calendar: Calendar | None = None) -> None:
     """Keep a ticket's clocks right after a change. `before` is (status, priority) before it,
     None for a new ticket."""
-    calendar = Calendar.from_config(config)
+    calendar = calendar or Calendar.from_config(config)
     group = config.status_group(ticket.status)
     if before is None or before[1] != ticket.priority or not any(f in ticket.extra for f in DUE_FIELDS):
         _set_dues(ticket, config, calendar)
