@@ -120,8 +120,9 @@ def test_customer_text_is_never_evaluated_and_cannot_inject_headers(tix: Cli, he
                        "--from", '"Eve {{ config }}" <eve@example.com>').out.strip()  # fmt: skip
     raw = tix.ok("reply", ticket_id, "-t", "ack", "--preview").out
     message = email.message_from_string(raw, policy=email.policy.default)
-    assert "{{ 7*7 }} {% for x in range(3) %}x{% endfor %} Bcc: victim@example.com" in str(message["Subject"])
-    assert message["Bcc"] is None and "49" not in str(message["Subject"])
+    # literally, not evaluated (no 49, no xxx), and the CR/LF did not start a Bcc header
+    assert str(message["Subject"]).startswith("Re: {{ 7*7 }} {% for x in range(3) %}x{% endfor %} Bcc: victim@example.com [")
+    assert message["Bcc"] is None
     assert "{{ config }}" in message.get_content()  # the name, literally
 
 

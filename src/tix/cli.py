@@ -250,16 +250,12 @@ def list_(
 def _indexed_rows(hd: Any, filters: Any) -> list[dict[str, Any]]:
     from tix.index import Index
 
-    index = Index(hd)
-    try:
-        index.refresh()
+    with Index.current(hd) as index:
         for broken in index.broken():
             typer.echo(f"tix: warning: {broken.path}: {broken.error.removeprefix(broken.path + ': ')}", err=True)
         if filters.statuses:
             return index.summaries(statuses=filters.statuses)  # type: ignore[no-any-return]
         return index.summaries(exclude_statuses=None if filters.include_closed else hd.config.closed_statuses)  # type: ignore[no-any-return]
-    finally:
-        index.close()
 
 
 @app.command("import")
@@ -440,12 +436,8 @@ def rules_test(
 
     hd = _state(ctx).helpdesk
     config = hd.config
-    index = Index(hd)
-    try:
-        index.refresh()
+    with Index.current(hd) as index:
         rows = index.summaries()
-    finally:
-        index.close()
     for path in files:
         try:
             mail = mailparse.parse(path.read_bytes(), list(config.mail["fallback_charsets"]))
@@ -484,7 +476,7 @@ def reindex(ctx: typer.Context) -> None:
 
     index = Index(_state(ctx).helpdesk)
     try:
-        parsed = index.refresh(full=True)
+        parsed = index.refresh(full=True)  # a full rebuild, so not Index.current
         _say(f"indexed {index.count()} tickets ({parsed} files read, {len(index.broken())} broken)")
     finally:
         index.close()

@@ -21,8 +21,9 @@ import hashlib
 import json
 import os
 import sqlite3
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from tix.errors import TixError
 from tix.model import Ticket
@@ -70,6 +71,17 @@ class Index:
 
     def close(self) -> None:
         self.db.close()
+
+    @classmethod
+    @contextmanager
+    def current(cls, helpdesk: Helpdesk) -> Iterator[Index]:
+        """An index brought up to date with the working tree, closed afterwards."""
+        index = cls(helpdesk)
+        try:
+            index.refresh()
+            yield index
+        finally:
+            index.close()
 
     def _meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from tix import ids, ticketfile
@@ -193,15 +194,14 @@ def main(argv: list[str]) -> int:
         return 2
     base_path, ours_path, theirs_path = argv[:3]
     shown = argv[3] if len(argv) > 3 else ours_path
-    read = lambda p: open(p, encoding="utf-8", errors="replace", newline="").read()  # noqa: E731
+    read = lambda p: Path(p).read_bytes().decode("utf-8", errors="replace")  # noqa: E731
     try:
         merged = merge_texts(read(base_path), read(ours_path), read(theirs_path), shown)
     except (TixError, MergeRefused) as exc:
         # Keep our side as it is (no markers) and let git report the file as conflicted.
         print(f"tix merge: {shown}: {getattr(exc, 'message', exc)}", file=sys.stderr)
         return 1
-    with open(ours_path, "w", encoding="utf-8", newline="") as handle:
-        handle.write(merged)
+    Path(ours_path).write_bytes(merged.encode("utf-8"))
     return 0
 
 

@@ -74,12 +74,8 @@ def remind(desk: Desk, send_mail: bool) -> RemindReport:
     before = parse_target(config.data["remind"]["before"], "remind.before")
     report = RemindReport()
     with hd.locked():
-        index = Index(hd)
-        try:
-            index.refresh()
+        with Index.current(hd) as index:
             rows = index.summaries(exclude_statuses=config.closed_statuses)
-        finally:
-            index.close()
         changed: list[str] = []
         for row in rows:
             ticket = hd.load(row["id"])

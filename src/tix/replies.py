@@ -46,15 +46,11 @@ def context(desk: Desk, ticket: Ticket, agent: Person, message: str = "", index:
 def _earlier_tickets(desk: Desk, ticket: Ticket, index: Any = None) -> list[dict[str, Any]]:
     from tix.index import Index
 
-    own = index is None
-    index = index or Index(desk.hd)
-    try:
-        if own:
-            index.refresh()
+    if index is None:
+        with Index.current(desk.hd) as fresh:
+            rows = fresh.tickets_of(ticket.requester.email)
+    else:
         rows = index.tickets_of(ticket.requester.email)
-    finally:
-        if own:
-            index.close()
     mine = [r for r in rows if r["id"] != ticket.id]
     return [{"id": r["id"], "subject": r["subject"], "status": r["status"], "created": r["created"]}
             for r in sorted(mine, key=lambda r: r["created"])]  # fmt: skip

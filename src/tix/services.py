@@ -126,12 +126,8 @@ class Desk:
     def _all_rows(self) -> list[dict[str, Any]]:
         from tix.index import Index
 
-        index = Index(self.hd)
-        try:
-            index.refresh()
+        with Index.current(self.hd) as index:
             return index.summaries()
-        finally:
-            index.close()
 
     def update_clocks(self, ticket: Ticket, before: tuple[str, str] | None) -> None:
         """SLA due times follow every change of status and priority (sla.py)."""

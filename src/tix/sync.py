@@ -250,12 +250,8 @@ def fold_duplicates(desk: Desk) -> list[str]:
     from tix.index import Index
 
     hd = desk.hd
-    index = Index(hd)
-    try:
-        index.refresh()
+    with Index.current(hd) as index:
         shared = index.shared_messages()
-    finally:
-        index.close()
     folds: dict[str, str] = {}
     for message_id, holders in sorted(shared.items()):
         opened = [t for t in holders if t in {ids.derived_id(message_id, k) for k in range(4)}]
