@@ -328,3 +328,23 @@ def test_one_mail_threaded_apart_in_two_clones_is_folded_into_one_ticket(team: T
     [ticket] = tickets
     assert ticket.message_ids == ["<answer@example.pl>", "<first@example.pl>"]
     assert sorted(e.text for e in ticket.entries) == ["Hello, my printer is on fire.", "and more", "bob's note"]
+
+
+def test_uncommitted_hand_edits_are_never_committed_or_overwritten_by_sync(team: Team, clock: Clock) -> None:
+    team.first("alice")
+    ticket_id = team.ok("alice", "new", "Hi", "--from", "jan@example.pl").strip()
+    team.ok("alice", "sync")
+    bob = team.clone("bob")
+    team.ok("alice", "note", ticket_id, "from alice")
+    team.ok("alice", "sync")
+    path = bob / ticket_relpath(ticket_id)
+    edited = path.read_text(encoding="utf-8").replace("subject: Hi", "subject: Hi (bob is editing)")
+    path.write_text(edited, encoding="utf-8")
+    code, _, err = team.run("bob", "sync")
+    assert code == 1
+    assert err == "tix: error: uncommitted changes would be overwritten by the merge: commit or stash them, then sync\n"
+    assert path.read_text(encoding="utf-8") == edited
+    git(bob, "commit", "-qam", "bob's subject")
+    team.ok("bob", "sync")
+    ticket = team.ticket("bob", ticket_id)
+    assert ticket.subject == "Hi (bob is editing)" and [e.text for e in ticket.entries] == ["from alice"]
