@@ -348,3 +348,26 @@ def test_uncommitted_hand_edits_are_never_committed_or_overwritten_by_sync(team:
     team.ok("bob", "sync")
     ticket = team.ticket("bob", ticket_id)
     assert ticket.subject == "Hi (bob is editing)" and [e.text for e in ticket.entries] == ["from alice"]
+
+
+def test_mail_queued_in_one_clone_is_delivered_once_by_the_team(team: Team, clock: Clock, tmp_path: Path) -> None:
+    delivered = tmp_path / "delivered"
+    script = tmp_path / "sendmail"
+    script.write_text(f"#!/bin/sh\nmkdir -p {delivered}\ncat > {delivered}/$(date +%s%N).eml\n", encoding="utf-8")
+    script.chmod(0o755)
+    alice = team.first("alice")
+    for key, value in (("helpdesk.email", "support@example.com"), ("mail.sendmail", str(script))):
+        team.ok("alice", "config", "set", key, value)
+    ticket_id = team.ok("alice", "new", "Hi", "--from", "jan@example.pl").strip()
+    team.ok("alice", "sync")
+    team.clone("bob")
+    team.ok("alice", "reply", ticket_id, "-m", "Queued on alice's laptop")
+    team.ok("alice", "sync")
+    team.ok("bob", "sync")
+    assert team.ok("bob", "send") == "sent 0 messages\n"  # not bob's to send
+    assert team.ok("bob", "send", "--all-clones") == "sent 1 messages\n"  # the clone that sends for everyone
+    team.ok("bob", "sync")
+    team.ok("alice", "sync")
+    assert team.ok("alice", "send") == "sent 0 messages\n"
+    assert len(list(delivered.glob("*.eml"))) == 1
+    assert list((alice / "outbox" / "sent").glob("*.eml"))

@@ -340,24 +340,27 @@ def reply(
 def send_(
     ctx: typer.Context,
     resend: Optional[str] = typer.Option(None, "--resend", metavar="NAME", help="Send again a message left uncertain by an interrupted run."),
+    all_clones: bool = typer.Option(False, "--all-clones", help="Also mail queued in other clones (run this in one clone only, e.g. the server's cron)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only warnings (for cron)."),
 ) -> None:
     """Deliver the outbox (SMTP or sendmail); failed messages stay queued for the next run."""
-    _deliver(_state(ctx).desk(), [resend] if resend else None, resend=bool(resend))
+    _deliver(_state(ctx).desk(), [resend] if resend else None, resend=bool(resend), all_clones=all_clones, quiet=quiet)
 
 
-def _deliver(desk: Any, names: Optional[list[str]], resend: bool = False) -> None:
+def _deliver(desk: Any, names: Optional[list[str]], resend: bool = False, all_clones: bool = False, quiet: bool = False) -> None:
     from tix.mailout import deliver, exit_code
 
     hd = desk.hd
     with hd.locked():
-        report, changed = deliver(hd, hd.config, names, resend)
+        report, changed = deliver(hd, hd.config, names, resend, all_clones)
         if changed:
             actor = desk.actor
             from tix.people import git_identity_is_set
 
             message = f"tix: send {len(report.sent)} messages\n\nTix-Action: send\n"
             hd.git.commit(sorted(set(changed)), message, actor, None if git_identity_is_set(hd.git) else actor)
-    _say(report.summary())
+    if not quiet:
+        _say(report.summary())
     for name, error in report.failed.items():
         typer.echo(f"tix: warning: {name}: {error} (stays queued)", err=True)
     for name in report.uncertain:
@@ -462,11 +465,14 @@ def sync(
     ctx: typer.Context,
     remote: Optional[str] = typer.Argument(None, metavar="[REMOTE]", help="Remote to sync with (default: the branch's upstream, or origin)."),
     force: bool = typer.Option(False, "--force", help="Push even a change that deletes many tickets at once."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on success (for cron)."),
 ) -> None:
     """Share work with the team: fetch, merge ticket files field by field, push."""
     from tix.sync import sync as run_sync
 
-    _say(run_sync(_state(ctx).desk(), remote, force).summary())
+    result = run_sync(_state(ctx).desk(), remote, force)
+    if not quiet:
+        _say(result.summary())
 
 
 @app.command()

@@ -83,11 +83,12 @@ def outbox_name(ticket_id: str, entry_id: str) -> str:
     return f"{ticket_id}-{entry_id}"
 
 
-def queue_files(ticket: Ticket, entry: Entry, message: EmailMessage, now: datetime) -> dict[str, bytes]:
-    """The outbox files for a new message (relative path -> content)."""
+def queue_files(ticket: Ticket, entry: Entry, message: EmailMessage, now: datetime, clone: str) -> dict[str, bytes]:
+    """The outbox files for a new message (relative path -> content). `clone` is the id of the
+    clone that queued it: `tix send` delivers its own clone's mail unless told --all-clones."""
     name = outbox_name(ticket.id, entry.id)
     state = {"ticket": ticket.id, "entry": entry.id, "message_id": entry.message_id, "state": "queued",
-             "queued": now.isoformat(), "attempts": 0, "last_error": None}  # fmt: skip
+             "queued": now.isoformat(), "queued_by": clone, "attempts": 0, "last_error": None}  # fmt: skip
     return {
         f"{QUEUE}/{name}.eml": bytes(message),
         f"{QUEUE}/{name}.json": (json.dumps(state, indent=2) + "\n").encode(),
@@ -117,18 +118,30 @@ class SendReport:
         return text
 
 
-def queued(hd: Helpdesk) -> list[str]:
+def queued(hd: Helpdesk, all_clones: bool = False) -> list[str]:
+    """Queued messages: those this clone queued, or with `all_clones` every one (for the one
+    clone — typically the server's cron — that delivers the whole team's mail)."""
     folder = hd.root / QUEUE
-    return sorted(path.stem for path in folder.glob("*.eml")) if folder.is_dir() else []
+    if not folder.is_dir():
+        return []
+    names = []
+    for path in sorted(folder.glob("*.eml")):
+        state_path = path.with_suffix(".json")
+        state = json.loads(read_text(state_path)) if state_path.exists() else {}
+        if all_clones or state.get("queued_by") in (None, hd.clone_id):
+            names.append(path.stem)
+    return names
 
 
-def deliver(hd: Helpdesk, config: Config, names: list[str] | None = None, resend: bool = False) -> tuple[SendReport, list[str]]:
+def deliver(
+    hd: Helpdesk, config: Config, names: list[str] | None = None, resend: bool = False, all_clones: bool = False
+) -> tuple[SendReport, list[str]]:
     """Hand queued messages to the server. Returns the report and the outbox paths changed
     (the caller commits them). The caller holds the helpdesk lock."""
     transport = Transport.from_config(config)
     report = SendReport()
     changed: list[str] = []
-    for name in names if names is not None else queued(hd):
+    for name in names if names is not None else queued(hd, all_clones):
         eml, state_path = hd.root / QUEUE / f"{name}.eml", hd.root / QUEUE / f"{name}.json"
         if not eml.exists():
             raise InvalidValue(f"no queued message {name} in {QUEUE}/")

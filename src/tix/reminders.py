@@ -9,6 +9,7 @@ cron can run it every few minutes. With `escalation.auto`, a first breach also e
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
@@ -130,8 +131,8 @@ def _queue_notice(desk: Desk, ticket: Ticket, recipient: str, target: str, level
         f"tix show {ticket.id}\n"
     )  # fmt: skip
     name = f"remind-{ticket.id}-{target}-{level}"
-    files = {f"{QUEUE}/{name}.eml": bytes(message),
-             f"{QUEUE}/{name}.json": b'{"state": "queued", "attempts": 0, "last_error": null}\n'}  # fmt: skip
+    state = {"state": "queued", "queued": desk.now().isoformat(), "queued_by": desk.hd.clone_id, "attempts": 0, "last_error": None}
+    files = {f"{QUEUE}/{name}.eml": bytes(message), f"{QUEUE}/{name}.json": (json.dumps(state, indent=2) + "\n").encode()}
     for relpath, data in files.items():
         write_atomic(desk.hd.root / relpath, data)
     return list(files)

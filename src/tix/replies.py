@@ -69,7 +69,7 @@ def prepare(desk: Desk, ticket: Ticket, rendered: Rendered, agent: Person, autom
         entry.extra["automatic"] = True
     message = compose(config, ticket, entry, rendered.subject, automatic)
     entry.extra["subject"] = str(message["Subject"])
-    return Reply(ticket, entry, bytes(message), queue_files(ticket, entry, message, now))
+    return Reply(ticket, entry, bytes(message), queue_files(ticket, entry, message, now, desk.hd.clone_id))
 
 
 def apply(desk: Desk, reply: Reply, status: str | None) -> str:

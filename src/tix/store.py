@@ -69,6 +69,17 @@ class Helpdesk:
         path.mkdir(parents=True, exist_ok=True)
         return path
 
+    @cached_property
+    def clone_id(self) -> str:
+        """A random id of this clone, kept in .git/tix (it never travels with a clone)."""
+        path = self.state_dir / "clone-id"
+        try:
+            return path.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            value = ids.random_id()
+            write_atomic(path, value + "\n")
+            return value
+
     # --- ticket files -------------------------------------------------------
 
     def path_of(self, ticket_id: str) -> Path:
