@@ -348,17 +348,9 @@ def send_(
 
 
 def _deliver(desk: Any, names: Optional[list[str]], resend: bool = False, all_clones: bool = False, quiet: bool = False) -> None:
-    from tix.mailout import deliver, exit_code
+    from tix.mailout import exit_code, send_outbox
 
-    hd = desk.hd
-    with hd.locked():
-        report, changed = deliver(hd, hd.config, names, resend, all_clones)
-        if changed:
-            actor = desk.actor
-            from tix.people import git_identity_is_set
-
-            message = f"tix: send {len(report.sent)} messages\n\nTix-Action: send\n"
-            hd.git.commit(sorted(set(changed)), message, actor, None if git_identity_is_set(hd.git) else actor)
+    report = send_outbox(desk, names, resend, all_clones)
     if not quiet:
         _say(report.summary())
     for name, error in report.failed.items():
@@ -434,30 +426,11 @@ def rules_test(
     files: list[Path] = typer.Argument(..., metavar="FILE.eml...", help="Messages to route (nothing is changed)."),
 ) -> None:
     """Show which rules fire for each message and the fields a new ticket would get."""
-    from tix import mailparse, rules
-    from tix.index import Index
+    from tix.rules import explain
 
-    hd = _state(ctx).helpdesk
-    config = hd.config
-    with Index.current(hd) as index:
-        rows = index.summaries()
-    for path in files:
-        try:
-            mail = mailparse.parse(path.read_bytes(), list(config.mail["fallback_charsets"]))
-        except OSError as exc:
-            raise InvalidValue(f"{path}: {exc.strerror}") from None
-        sender = mail.sender.email if mail.sender else ""
-        message = rules.Message(mail.subject, mail.text, sender, [p.email for p in mail.to + mail.cc] + mail.delivered_to, "email")
-        outcome = rules.route(config.data.get("rules") or [], message)
-        fields = dict(outcome.fields)
-        queue = fields.get("queue")
-        if queue and "owner" not in fields:
-            picked = rules.pick_owner(config.data, str(queue), rows, config.closed_statuses)
-            if picked:
-                fields["owner"] = f"{picked[0]} ({picked[1]})"
-        fired = ", ".join(outcome.fired) or "no rule"
+    for path, fired, fields in explain(_state(ctx).helpdesk, files):
         result = " ".join(f"{k}={','.join(v) if isinstance(v, list) else v}" for k, v in fields.items()) or "defaults"
-        _say(f"{path}: {fired} → {result}")
+        _say(f"{path}: {', '.join(fired) or 'no rule'} → {result}")
 
 
 @app.command()

@@ -19,6 +19,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses
 from pathlib import Path
+from typing import Any
 
 from tix.config import Config
 from tix.errors import EXIT_TEMPFAIL, InvalidValue, TixError
@@ -176,6 +177,20 @@ def deliver(
         report.sent.append(name)
         changed += [f"{QUEUE}/{name}.eml", f"{QUEUE}/{name}.json", f"{SENT}/{name}.eml", f"{SENT}/{name}.json"]
     return report, changed
+
+
+def send_outbox(desk: Any, names: list[str] | None = None, resend: bool = False, all_clones: bool = False) -> SendReport:
+    """`tix send`: deliver under the helpdesk lock, then commit what moved in the outbox."""
+    from tix.people import git_identity_is_set
+
+    hd = desk.hd
+    with hd.locked():
+        report, changed = deliver(hd, hd.config, names, resend, all_clones)
+        if changed:
+            actor = desk.actor
+            message = f"tix: send {len(report.sent)} messages\n\nTix-Action: send\n"
+            hd.git.commit(sorted(set(changed)), message, actor, None if git_identity_is_set(hd.git) else actor)
+    return report
 
 
 class Transport:
