@@ -88,6 +88,12 @@ def test_forwarded_messages_are_attachments_and_never_merge_into_the_body() -> N
     assert enclosed.text.strip() == "Hello"
     assert [a.name for a in enclosed.attachments] == ["thanks.eml"]
     assert b"Content-Type: multipart/alternative" in enclosed.attachments[0].data
+    # …and readable in the ticket, marked as a forward, after the message's own text
+    readable = enclosed.readable_text()
+    assert readable.startswith("Hello\n\n---------- Forwarded message (thanks.eml) ----------\nFrom: ")
+    assert "Subject: Thanks!" in readable
+    assert [item.text for item in digest.forwarded] == ["hello"] * 5
+    assert [item.file for item in digest.forwarded][:2] == ["[Ppp] testing #1.eml", "attached-message.eml"]
 
 
 def test_html_only_mail_becomes_text_and_keeps_its_html() -> None:

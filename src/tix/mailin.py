@@ -387,7 +387,7 @@ class Importer:
         return found
 
     def _entry(self, entry_id: str, mail: ParsedMail, when: datetime, reason: str, files: list[str]) -> Entry:
-        text = mail.text
+        text = mail.text if mail.robot else mail.readable_text()  # a bounce's copy of our own mail is noise
         if len(text) > MAX_TEXT_CHARS:
             text = text[:MAX_TEXT_CHARS] + f"\n\n[tix: text cut at {MAX_TEXT_CHARS:,} characters; the whole message is in {entry_id}/message.eml]"
         extra: dict[str, Any] = {"subject": mail.subject}

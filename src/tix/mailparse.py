@@ -30,7 +30,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 from typing import Iterator
 
 from tix.htmltext import html_to_text
-from tix.model import Person, one_line
+from tix.model import Person, normalize_text, one_line
 
 CHARSET_ALIASES = {
     "gb2312": "gb18030", "gbk": "gb18030", "ks_c_5601-1987": "cp949", "x-mac-cyrillic": "mac_cyrillic",
@@ -56,6 +56,17 @@ class Attachment:
 
 
 @dataclass
+class Forwarded:
+    """A message attached to a message (a forward, a digest part), for reading in the ticket."""
+
+    file: str  # its attachment name
+    sender: str
+    date: str
+    subject: str
+    text: str
+
+
+@dataclass
 class ParsedMail:
     message_id: str  # as sent, or synthesised from the bytes when missing
     synthetic_id: bool
@@ -75,6 +86,17 @@ class ParsedMail:
     loop_instance: str | None = None  # our own loop header's value, if present
     original_ids: list[str] = field(default_factory=list)  # of the message a bounce reports on
     delivered_to: list[str] = field(default_factory=list)  # Delivered-To, X-Original-To, Envelope-To
+    forwarded: list[Forwarded] = field(default_factory=list)
+
+    def readable_text(self) -> str:
+        """The text, followed by each forwarded message's headers and text, clearly marked, so
+        an agent can read a forward in the ticket (the .eml file itself is kept as an attachment)."""
+        parts = [normalize_text(self.text)] if self.text.strip() else []
+        for item in self.forwarded:
+            head = [f"---------- Forwarded message ({item.file}) ----------"]
+            head += [f"{label}: {value}" for label, value in (("From", item.sender), ("Date", item.date), ("Subject", item.subject)) if value]
+            parts.append("\n".join(head) + "\n\n" + normalize_text(item.text))
+        return "\n\n".join(parts)
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -261,8 +283,9 @@ def _message_ids(value: str | None) -> list[str]:
 # --- structure ---------------------------------------------------------------------
 
 
-def parse(raw: bytes, fallbacks: list[str] | None = None, max_attachment: int | None = None) -> ParsedMail:
-    """Parse one message. Never raises on malformed mail; problems are listed on the result."""
+def parse(raw: bytes, fallbacks: list[str] | None = None, max_attachment: int | None = None, depth: int = 0) -> ParsedMail:
+    """Parse one message. Never raises on malformed mail; problems are listed on the result.
+    Attached messages are read too (`forwarded`), two levels deep."""
     fallbacks = fallbacks or ["windows-1252"]
     message = email.message_from_bytes(raw, policy=_POLICY)
     fallbacks = _body_charsets(message) + [f for f in fallbacks if f not in _body_charsets(message)]
@@ -304,6 +327,13 @@ def parse(raw: bytes, fallbacks: list[str] | None = None, max_attachment: int | 
                 htmls.append(text)
             continue
         _add_attachment(parsed, part, names, fallbacks, max_attachment)
+        if content_type in ("message/rfc822", "message/global") and depth < 2:
+            inner = part.get_payload()
+            if isinstance(inner, list) and inner and isinstance(inner[0], email.message.Message):
+                nested = parse(inner[0].as_bytes(), fallbacks, max_attachment, depth + 1)
+                date = str(inner[0].get("date") or "")
+                parsed.forwarded.append(Forwarded(parsed.attachments[-1].name, str(nested.sender or ""),
+                                                  one_line(date), nested.subject, nested.readable_text()))  # fmt: skip
     parsed.html = "\n".join(htmls) if htmls else None
     if texts:
         parsed.text = "\n\n".join(t.strip("\n") for t in texts)
