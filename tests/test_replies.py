@@ -307,3 +307,46 @@ def test_replies_without_a_helpdesk_address_say_so(tix: Cli, helpdesk: Path) -> 
     ticket_id = tix.new()
     result = tix("reply", ticket_id, "-m", "hi")
     assert result.err == "tix: error: the helpdesk has no address: tix config set helpdesk.email support@example.com (or mail.from)\n"
+
+
+def test_starttls_and_login_with_the_password_from_the_environment(desk: tuple[Cli, str], helpdesk: Path, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+    import ssl
+    import subprocess
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    if shutil.which("openssl") is None:  # .ci/run installs it; a bare machine may lack it
+        pytest.skip("openssl is needed to make a test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)  # fmt: skip
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert, key)
+    logins: list[tuple[bytes, bytes]] = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):  # type: ignore[no-untyped-def]
+        assert isinstance(auth_data, LoginPassword)
+        logins.append((auth_data.login, auth_data.password))
+        return AuthResult(success=auth_data.password == b"s3cret")
+
+    recorder = Recorder()
+    port = free_port()
+    controller = Controller(recorder, hostname="localhost", port=port, tls_context=server_tls, require_starttls=True,
+                            authenticator=authenticator, auth_required=True, auth_require_tls=True)  # fmt: skip
+    controller.start()
+    try:
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # trust the test certificate, verify as usual
+        tix, ticket_id = desk
+        tix.ok("config", "set", "smtp.url", f"smtp://agent@localhost:{port}")
+        tix.ok("reply", ticket_id, "-m", "Over TLS")
+        missing = tix("send")
+        assert missing.code == 1 and "no password was found" in missing.err
+        monkeypatch.setenv("TIX_SMTP_PASSWORD", "s3cret")
+        assert tix.ok("send").out == "sent 1 messages\n"
+        assert logins[-1] == (b"agent", b"s3cret") and len(recorder.messages) == 1
+    finally:
+        controller.stop()
+    assert "s3cret" not in (helpdesk / "tix.yaml").read_text(encoding="utf-8")
