@@ -309,13 +309,12 @@ def test_replies_without_a_helpdesk_address_say_so(tix: Cli, helpdesk: Path) -> 
     assert result.err == "tix: error: the helpdesk has no address: tix config set helpdesk.email support@example.com (or mail.from)\n"
 
 
-def test_starttls_and_login_with_the_password_from_the_environment(desk: tuple[Cli, str], helpdesk: Path, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+@pytest.fixture
+def tls(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A server TLS context with a fresh self-signed certificate for localhost, and the certificate."""
     import shutil
     import ssl
     import subprocess
-
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.smtp import AuthResult, LoginPassword
 
     if shutil.which("openssl") is None:  # .ci/run installs it; a bare machine may lack it
         pytest.skip("openssl is needed to make a test certificate")
@@ -323,8 +322,16 @@ def test_starttls_and_login_with_the_password_from_the_environment(desk: tuple[C
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
                     "-addext", "subjectAltName=DNS:localhost", "-keyout", str(key), "-out", str(cert)],
                    check=True, capture_output=True)  # fmt: skip
-    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    server_tls.load_cert_chain(cert, key)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return context, cert
+
+
+def test_starttls_and_login_with_the_password_from_the_environment(desk: tuple[Cli, str], helpdesk: Path, tls, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    server_tls, cert = tls
     logins: list[tuple[bytes, bytes]] = []
 
     def authenticator(server, session, envelope, mechanism, auth_data):  # type: ignore[no-untyped-def]
@@ -350,3 +357,21 @@ def test_starttls_and_login_with_the_password_from_the_environment(desk: tuple[C
     finally:
         controller.stop()
     assert "s3cret" not in (helpdesk / "tix.yaml").read_text(encoding="utf-8")
+
+
+def test_smtps_implicit_tls(desk: tuple[Cli, str], tls, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from aiosmtpd.controller import Controller
+
+    server_tls, cert = tls
+    recorder = Recorder()
+    port = free_port()
+    controller = Controller(recorder, hostname="localhost", port=port, ssl_context=server_tls)
+    controller.start()
+    try:
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+        tix, ticket_id = desk
+        tix.ok("config", "set", "smtp.url", f"smtps://localhost:{port}")
+        tix.ok("reply", ticket_id, "-m", "Over implicit TLS", "--send")
+        assert len(recorder.messages) == 1
+    finally:
+        controller.stop()
