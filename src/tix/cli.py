@@ -261,7 +261,7 @@ def _indexed_rows(hd: Any, filters: Any) -> list[dict[str, Any]]:
 @app.command("import")
 def import_(
     ctx: typer.Context,
-    sources: Optional[list[str]] = typer.Argument(None, metavar="[PATH]...", help=".eml files, folders, Maildirs, mbox files; '-' reads one message from stdin."),
+    sources: Optional[list[str]] = typer.Argument(None, metavar="PATH", help=".eml files, folders, Maildirs, mbox files; '-' reads one message from stdin."),
     maildirs: Optional[list[Path]] = typer.Option(None, "--maildir", help="A Maildir to import (repeatable); same as giving it as PATH, but refused if it is not a Maildir.", metavar="DIR"),
     mark_seen: bool = typer.Option(False, "--mark-seen", help="Maildir: move imported mail to cur/ with the S flag (only where tix owns the folder)."),
     dry_run: bool = typer.Option(False, "--dry-run", "-n", help="Show what would happen, and why, without changing anything."),
