@@ -36,6 +36,7 @@ class GitRepo:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._gitpython: Any = None
+        self._identity: dict[str, str] | None = None
 
     def run(self, *args: str, env: dict[str, str] | None = None, strip: bool = True, stdin: bytes | None = None) -> str:
         result = subprocess.run(
@@ -57,7 +58,25 @@ class GitRepo:
         except GitError:
             return None
 
+    def head_and_tree(self) -> tuple[str | None, str | None]:
+        """HEAD and its tree in one git call; (None, None) on an unborn branch."""
+        try:
+            head, tree = self.run("log", "-1", "--format=%H%n%T", "HEAD").split()
+        except (GitError, ValueError):
+            return None, None
+        return head, tree
+
     def config_value(self, key: str) -> str | None:
+        """A git config value. The user.* identity is read once per process (one `git config`
+        call for name and email: every state change needs both)."""
+        if key.startswith("user."):
+            if self._identity is None:
+                try:
+                    output = self.run("config", "--get-regexp", r"^user\.(name|email)$")
+                except GitError:
+                    output = ""
+                self._identity = dict(line.split(" ", 1) for line in output.splitlines() if " " in line)
+            return self._identity.get(key) or None
         try:
             return self.run("config", "--get", key) or None
         except GitError:
@@ -140,7 +159,7 @@ class GitRepo:
         OLD`), so a commit made meanwhile by someone else is never overwritten. Callers hold
         the helpdesk lock. Returns the new commit, or None when the paths hold no change.
         """
-        head = self.head()
+        head, head_tree = self.head_and_tree()
         private = self._private_index(head)
         index_env = {"GIT_INDEX_FILE": str(private)}
         base_file = private.with_suffix(".base")
@@ -148,7 +167,7 @@ class GitRepo:
             index_info = self._index_info(paths)
             self.run("update-index", "-z", "--index-info", env=index_env, stdin=index_info)
             tree = self.run("write-tree", env=index_env)
-            if head is not None and tree == self.run("rev-parse", f"{head}^{{tree}}"):
+            if head is not None and tree == head_tree:
                 base_file.write_text(head, encoding="utf-8")
                 return None
             env = {"GIT_AUTHOR_NAME": author.name or author.email, "GIT_AUTHOR_EMAIL": author.email}
