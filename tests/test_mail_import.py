@@ -359,3 +359,50 @@ def test_an_interrupted_batch_is_committed_by_the_next_run(tix: Cli, helpdesk: P
     assert git(helpdesk, "log", "-2", "--format=%s").splitlines()[0] == "tix: complete an interrupted import"
     assert all_message_ids(helpdesk) == ["<a@x>"]
     assert ticket_relpath(next(iter(tickets(helpdesk)))) in git(helpdesk, "ls-files")
+
+
+def test_a_message_tix_cannot_file_is_quarantined_and_the_rest_goes_on(tix: Cli, helpdesk: Path, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from tix.mailin import Importer
+
+    original = Importer._entry
+
+    def explode(self, entry_id, mail, *args):  # type: ignore[no-untyped-def]
+        if mail.message_id == "<bad@x>":
+            raise RuntimeError("an unforeseen case")
+        return original(self, entry_id, mail, *args)
+
+    monkeypatch.setattr(Importer, "_entry", explode)
+    bad, good = tmp_path / "bad.eml", tmp_path / "good.eml"
+    bad.write_bytes(make_eml(message_id="<bad@x>", attachments=[("a.bin", b"x")]))
+    good.write_bytes(make_eml(message_id="<good@x>"))
+    result = tix("import", str(bad), str(good))
+    assert result.code == 3 and "1 new tickets" in result.out and "1 quarantined" in result.out
+    reason = next((helpdesk / "quarantine").glob("*.txt")).read_text(encoding="utf-8")
+    assert "tix could not file it: RuntimeError: an unforeseen case" in reason
+    assert all_message_ids(helpdesk) == ["<good@x>"]
+    assert not list((helpdesk / "tickets").rglob("a.bin"))  # nothing of the bad one half-kept
+    assert git(helpdesk, "status", "--porcelain") == ""
+
+
+def test_an_unreadable_file_is_reported_and_left_for_the_next_run(tix: Cli, helpdesk: Path, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    locked = tmp_path / "locked.eml"
+    locked.write_bytes(make_eml(message_id="<locked@x>"))
+    if os.geteuid() != 0:
+        locked.chmod(0)
+    else:  # root reads every file: make this one fail the way a permission error does
+        real_read = Path.read_bytes
+
+        def read_bytes(self: Path) -> bytes:
+            if self == locked:
+                raise PermissionError(13, "Permission denied")
+            return real_read(self)
+
+        monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    good = tmp_path / "good.eml"
+    good.write_bytes(make_eml(message_id="<good@x>"))
+    result = tix("import", str(locked), str(good))
+    assert result.code == 3
+    assert result.err.startswith(f"tix: warning: cannot read {locked}: Permission denied; it stays where it is")
+    assert "1 new tickets" in result.out and all_message_ids(helpdesk) == ["<good@x>"]

@@ -303,10 +303,12 @@ def import_(
         if not quiet or quarantined:
             prefix = "would import " if dry_run else "imported "
             typer.echo(prefix + report.summary(), err=quiet)
+        for problem in report.problems:
+            typer.echo(f"tix: warning: cannot read {problem}; it stays where it is for the next run", err=True)
         if quarantined and not dry_run:
             typer.echo(f"tix: warning: {quarantined} messages could not be read and are kept in quarantine/ "
                        "(see the .txt beside each; retry with `tix import --retry-quarantine`)", err=True)  # fmt: skip
-    if report.counts["quarantined"] and not dry_run and sources != ["-"]:
+    if (report.counts["quarantined"] or report.counts["unreadable"]) and not dry_run and sources != ["-"]:
         raise typer.Exit(EXIT_QUARANTINED)
 
 

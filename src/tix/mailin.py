@@ -23,9 +23,10 @@ from pathlib import Path
 from typing import Any, Callable
 
 from tix import ids, ticketfile
+from tix.errors import TixError
 from tix.index import Index
 from tix.mailparse import NO_REPLY, ParsedMail, parse, strip_reply_prefixes
-from tix.mailsource import Item, iter_items
+from tix.mailsource import Item, UnreadableMessage, iter_items
 from tix.model import Entry, Person, Ticket
 from tix.people import git_identity_is_set
 from tix.services import Desk
@@ -60,6 +61,7 @@ class Report:
     counts: Counter[str] = field(default_factory=Counter)
     decisions: list[Decision] = field(default_factory=list)
     commits: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # files that could not be read at all
 
     def summary(self) -> str:
         c = self.counts
@@ -69,7 +71,7 @@ class Report:
         return f"{total} messages: " + ", ".join(parts)
 
     def as_dict(self) -> dict[str, Any]:
-        keys = ("created", "updated", "reopened", "duplicate", "robot", "own", "quarantined", "vanished", "acknowledged")
+        keys = ("created", "updated", "reopened", "duplicate", "robot", "own", "quarantined", "vanished", "acknowledged", "unreadable")
         return {"counts": {key: self.counts[key] for key in keys}, "commits": self.commits,
                 "messages": [asdict(d) for d in self.decisions]}  # fmt: skip
 
@@ -179,7 +181,13 @@ class Importer:
             if digest and known and self._ticket_of(known):
                 self._duplicate(item, known, digest, "the same bytes were imported before")
                 continue  # settled without reading the file again
-            raw = item.read()
+            try:
+                raw = item.read()
+            except UnreadableMessage as exc:
+                self.report.counts["unreadable"] += 1
+                self.report.problems.append(str(exc))
+                self._decide(Decision(item.label, "unreadable", reason=str(exc)))
+                continue
             if raw is None:
                 self._decide(Decision(item.label, "vanished", reason="the file was renamed or removed meanwhile"))
                 continue
@@ -211,13 +219,32 @@ class Importer:
     def _consume(self, jobs: list[tuple[Item, bytes, str]], parsed: Any) -> None:
         for (item, raw, digest), (status, result) in zip(jobs, parsed.get()):
             if status == "ok":
-                self._handle(item, raw, digest, result)
+                self._handle_safely(item, raw, digest, result)
             else:
                 self._quarantine(item, raw, digest, result)
             if self.batch_messages >= self.batch_size:
                 self._flush()
 
     # --- one message -----------------------------------------------------------------
+
+    def _handle_safely(self, item: Item, raw: bytes, digest: str, mail: ParsedMail) -> None:
+        """One message that tix cannot file (a bug of ours, or a case nobody foresaw) goes to
+        quarantine with the reason, instead of stopping the run; nothing of it is half-kept."""
+        files_before = set(self.files)
+        tickets_before = {ticket_id: ticketfile.dumps(t) for ticket_id, t in self.pending.items()}
+        try:
+            self._handle(item, raw, digest, mail)
+        except TixError:
+            raise  # a lock, a git failure: the whole run stops with its message
+        except Exception as exc:  # noqa: BLE001
+            for relpath in set(self.files) - files_before:
+                del self.files[relpath]
+            for ticket_id in list(self.pending):
+                if ticket_id not in tickets_before:
+                    del self.pending[ticket_id]
+                elif ticketfile.dumps(self.pending[ticket_id]) != tickets_before[ticket_id]:
+                    self.pending[ticket_id] = ticketfile.loads(tickets_before[ticket_id])
+            self._quarantine(item, raw, digest, f"tix could not file it: {type(exc).__name__}: {exc}")
 
     def _handle(self, item: Item, raw: bytes, digest: str, mail: ParsedMail) -> None:
         mid = mail.message_id

@@ -19,6 +19,10 @@ from tix.errors import InvalidValue
 MAILDIR_INFO_SEPARATORS = (":2,", "!2,", ";2,")
 
 
+class UnreadableMessage(Exception):
+    """A message file that exists but cannot be read."""
+
+
 @dataclass
 class Item:
     """One message of a source, and how to mark it done."""
@@ -37,6 +41,8 @@ class Item:
             return self.path.read_bytes()
         except FileNotFoundError:
             return None
+        except OSError as exc:  # unreadable (permissions, I/O): say so, never stop the run
+            raise UnreadableMessage(f"{self.path}: {exc.strerror or exc}") from None
 
     def fingerprint(self) -> str | None:
         """Device, inode, size and mtime of the file: the same while its bytes are the same,
