@@ -11,7 +11,7 @@ from typing import Any
 from tix import config as configmod
 from tix.errors import TixError
 from tix.gitrepo import GitRepo
-from tix.people import acting_user, git_identity_is_set
+from tix.people import acting_user
 from tix.store import write_atomic
 
 GITATTRIBUTES_LINE = "tickets/**/ticket.md merge=tix"
@@ -83,9 +83,8 @@ def init_helpdesk(
 
     ensure_merge_driver(Helpdesk(root))
     if result.written:
-        committer = None if git_identity_is_set(git) else actor
         message = "tix: initialize helpdesk\n\nTix-Action: init\n"
-        result.commit = git.commit(result.written, message, actor, committer)
+        result.commit = git.commit(result.written, message, actor)
     return result
 
 

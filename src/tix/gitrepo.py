@@ -147,10 +147,17 @@ class GitRepo:
     def init(self) -> None:
         self.run("init", "-q")
 
-    def commit(
-        self, paths: list[str], message: str, author: Person,
-        committer: Person | None = None, when: datetime | None = None,
-    ) -> str | None:  # fmt: skip
+    def identity_env(self, author: Person, when: datetime | None = None) -> dict[str, str]:
+        """Environment for a commit: the author is the acting teammate; the committer is git's
+        own identity, or the author where git has none (cron, a fresh machine)."""
+        env = {"GIT_AUTHOR_NAME": author.name or author.email, "GIT_AUTHOR_EMAIL": author.email}
+        if not self.config_value("user.email"):
+            env.update(GIT_COMMITTER_NAME=author.name or author.email, GIT_COMMITTER_EMAIL=author.email)
+        if when is not None:  # the same clock as the ticket file (TIX_NOW in tests)
+            env.update(GIT_AUTHOR_DATE=when.isoformat(), GIT_COMMITTER_DATE=when.isoformat())
+        return env
+
+    def commit(self, paths: list[str], message: str, author: Person, when: datetime | None = None) -> str | None:
         """Commit exactly `paths` (new, changed or deleted) as they are in the working tree.
 
         Anything else staged or dirty is left alone: the new tree is built in a private index
@@ -170,28 +177,24 @@ class GitRepo:
             if head is not None and tree == head_tree:
                 base_file.write_text(head, encoding="utf-8")
                 return None
-            env = {"GIT_AUTHOR_NAME": author.name or author.email, "GIT_AUTHOR_EMAIL": author.email}
-            if committer is not None:
-                env.update(GIT_COMMITTER_NAME=committer.name or committer.email, GIT_COMMITTER_EMAIL=committer.email)
-            if when is not None:  # the same clock as the ticket file (TIX_NOW in tests)
-                env.update(GIT_AUTHOR_DATE=when.isoformat(), GIT_COMMITTER_DATE=when.isoformat())
             parents = ["-p", head] if head else []
-            new = self.run("commit-tree", tree, *parents, "-m", message.rstrip("\n"), env=env)
+            new = self.run("commit-tree", tree, *parents, "-m", message.rstrip("\n"), env=self.identity_env(author, when))
             self.run("update-ref", "-m", message.splitlines()[0], "HEAD", new, head or ZERO_OID)
         except BaseException:
             base_file.unlink(missing_ok=True)  # the private index may hold a change that was not committed
             raise
         base_file.write_text(new, encoding="utf-8")
-        try:  # keep the user's index in step, so `git status` stays clean
+        self._update_user_index(index_info)
+        return new
+
+    def _update_user_index(self, index_info: bytes) -> None:
+        """Keep the user's own index in step with a commit, so `git status` stays clean."""
+        try:
             self.run("update-index", "-z", "--index-info", stdin=index_info)
         except GitError:
             pass  # e.g. a git command of the user's holds index.lock; `git status` shows it until `git reset`
-        return new
 
-    def commit_files(
-        self, files: dict[str, bytes | None], message: str, author: Person,
-        committer: Person | None = None, when: datetime | None = None,
-    ) -> str | None:  # fmt: skip
+    def commit_files(self, files: dict[str, bytes | None], message: str, author: Person, when: datetime | None = None) -> str | None:
         """Commit many files given as content (None: delete) in one `git fast-import` pack.
 
         For bulk writers (mail import): loose objects cost ~1 ms each here, a pack of a
@@ -200,14 +203,11 @@ class GitRepo:
         hashes nothing twice. Returns the new commit, or None when nothing changed."""
         import hashlib
 
-        head = self.head()
+        head, head_tree = self.head_and_tree()
         when = when or datetime.now().astimezone()
         stamp = f"{int(when.timestamp())} {when.strftime('%z') or '+0000'}".encode()
-        who = committer or author
-        if committer is None:
-            ident = self.config_value("user.email")
-            if ident:
-                who = Person(self.config_value("user.name") or "", ident)
+        own = self.config_value("user.email")
+        who = Person(self.config_value("user.name") or "", own) if own else author  # as identity_env
         temp_ref = "refs/tix/commit-in-progress"
         parts = [f"reset {temp_ref}\ncommit {temp_ref}\n".encode()]
         parts.append(b"author " + _ident(author) + b" " + stamp + b"\n")
@@ -230,7 +230,7 @@ class GitRepo:
         self.run("fast-import", "--quiet", "--force", stdin=b"".join(parts))
         new = self.run("rev-parse", temp_ref)
         try:
-            if head is not None and self.run("rev-parse", f"{new}^{{tree}}") == self.run("rev-parse", f"{head}^{{tree}}"):
+            if head is not None and self.run("rev-parse", f"{new}^{{tree}}") == head_tree:
                 return None
             self.run("update-ref", "-m", message.splitlines()[0], "HEAD", new, head or ZERO_OID)
         finally:
@@ -243,10 +243,7 @@ class GitRepo:
         if private.exists() and base == (head or ""):
             self.run("update-index", "-z", "--index-info", env={"GIT_INDEX_FILE": str(private)}, stdin=index_info)
             base_file.write_text(new, encoding="utf-8")
-        try:
-            self.run("update-index", "-z", "--index-info", stdin=index_info)
-        except GitError:
-            pass  # a git command of the user's holds index.lock; `git status` shows it until `git reset`
+        self._update_user_index(index_info)
         return new
 
     def _index_info(self, paths: list[str]) -> bytes:

@@ -28,7 +28,6 @@ from tix.index import Index
 from tix.mailparse import NO_REPLY, ParsedMail, parse, strip_reply_prefixes
 from tix.mailsource import Item, UnreadableMessage, iter_items
 from tix.model import Entry, Person, Ticket
-from tix.people import git_identity_is_set
 from tix.services import Desk
 from tix.store import TICKETS_DIR, read_text, ticket_relpath, write_atomic
 
@@ -530,8 +529,7 @@ class Importer:
         parent = self.hd.git.head()
         content.update({relpath: None for relpath in self.removed})
         actor = self.desk.actor
-        committer = None if git_identity_is_set(self.hd.git) else actor
-        commit = self.hd.git.commit_files(content, message, actor, committer, self.desk.now())
+        commit = self.hd.git.commit_files(content, message, actor, self.desk.now())
         if commit:
             self.report.commits.append(commit)
             self.index.record_commit(parent, commit, texts)
@@ -562,8 +560,7 @@ class Importer:
 
     def _commit(self, paths: list[str], message: str) -> str | None:
         actor = self.desk.actor
-        committer = None if git_identity_is_set(self.hd.git) else actor
-        return self.hd.git.commit(paths, message, actor, committer, self.desk.now())
+        return self.hd.git.commit(paths, message, actor, self.desk.now())
 
     def recover(self) -> str | None:
         """Commit what an interrupted run wrote (listed in the journal), so it is not lost."""

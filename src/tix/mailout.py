@@ -181,15 +181,13 @@ def deliver(
 
 def send_outbox(desk: Any, names: list[str] | None = None, resend: bool = False, all_clones: bool = False) -> SendReport:
     """`tix send`: deliver under the helpdesk lock, then commit what moved in the outbox."""
-    from tix.people import git_identity_is_set
-
     hd = desk.hd
     with hd.locked():
         report, changed = deliver(hd, hd.config, names, resend, all_clones)
         if changed:
             actor = desk.actor
             message = f"tix: send {len(report.sent)} messages\n\nTix-Action: send\n"
-            hd.git.commit(sorted(set(changed)), message, actor, None if git_identity_is_set(hd.git) else actor)
+            hd.git.commit(sorted(set(changed)), message, actor)
     return report
 
 

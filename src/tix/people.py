@@ -26,10 +26,6 @@ def acting_user(git: GitRepo, override: str | None = None) -> Person:
     return Person(git.config_value("user.name") or "", email)
 
 
-def git_identity_is_set(git: GitRepo) -> bool:
-    return bool(git.config_value("user.email"))
-
-
 def resolve_agent(config: Config, text: str) -> str:
     """A team handle, a member's address or 'Name <address>' -> the address stored as owner."""
     team = config.team

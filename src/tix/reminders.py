@@ -102,11 +102,9 @@ def remind(desk: Desk, send_mail: bool) -> RemindReport:
                 changed += _queue_notice(desk, ticket, recipient, target, level, due)
         if changed:
             actor = desk.actor
-            from tix.people import git_identity_is_set
-
             summary = f"tix: remind {len(report.reminders)} tickets" + (f", escalate {len(report.escalated)}" if report.escalated else "")
             message = summary + "\n\nTix-Action: remind\n"
-            report.commit = hd.git.commit(changed, message, actor, None if git_identity_is_set(hd.git) else actor, now)
+            report.commit = hd.git.commit(changed, message, actor, now)
     return report
 
 

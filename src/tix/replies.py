@@ -124,13 +124,5 @@ def reply(
             write_atomic(hd.root / relpath, data)
         path = hd.save(fresh)
         paths = [path, *result.outbox]
-        committer = None if _has_identity(desk) else agent
-        result.commit = hd.git.commit(paths, commit_message(fresh.id, "reply", result.summary), agent, committer, fresh.updated)
+        result.commit = hd.git.commit(paths, commit_message(fresh.id, "reply", result.summary), agent, fresh.updated)
     return result
-
-
-def _has_identity(desk: Desk) -> bool:
-    from tix.people import git_identity_is_set
-
-    return git_identity_is_set(desk.hd.git)
-

@@ -15,7 +15,7 @@ from tix import clock, ids
 from tix.config import Config
 from tix.errors import InvalidValue, TixError
 from tix.model import CHANNELS, Entry, Person, Ticket
-from tix.people import acting_user, git_identity_is_set, resolve_agent
+from tix.people import acting_user, resolve_agent
 from tix.store import Helpdesk, read_text, write_atomic
 
 
@@ -144,9 +144,8 @@ class Desk:
         path = self.hd.path_of(ticket.id)
         before = path.read_bytes() if path.exists() else None
         relpath = self.hd.save(ticket)
-        committer = None if git_identity_is_set(self.hd.git) else self.actor
         try:
-            commit = self.hd.git.commit([relpath], commit_message(ticket.id, action, summary), self.actor, committer, ticket.updated)
+            commit = self.hd.git.commit([relpath], commit_message(ticket.id, action, summary), self.actor, ticket.updated)
         except BaseException:
             if before is None:
                 path.unlink()
@@ -384,6 +383,5 @@ def set_config(hd: Helpdesk, actor_override: str | None, key: str, value: str) -
         if configmod.validate(load_yaml(text)) != updated.data:  # never commit a file that reads back differently
             raise TixError(f"internal error: {configmod.CONFIG_FILE} would not read back as written; nothing changed")
         write_atomic(hd.root / configmod.CONFIG_FILE, text)
-        committer = None if git_identity_is_set(hd.git) else actor
         message = f"tix: config set {key} {value}\n\nTix-Action: config\n"
-        return hd.git.commit([configmod.CONFIG_FILE], message, actor, committer)
+        return hd.git.commit([configmod.CONFIG_FILE], message, actor)

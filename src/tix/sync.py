@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from tix.errors import GitError, TixError
 from tix.gitrepo import git_dir
-from tix.people import git_identity_is_set
 from tix.services import Desk
 from tix.store import TICKET_FILE, TICKETS_DIR, Helpdesk
 
@@ -173,10 +172,7 @@ def _run_merge(desk: Desk, args: list[str]) -> None:
     """Run `git merge`; conflicted ticket files are merged here, in this one process (git would
     start the merge driver once per file, ~90 ms each). Anything else conflicted aborts."""
     git = desk.hd.git
-    actor = desk.actor
-    env = {"GIT_AUTHOR_NAME": actor.name or actor.email, "GIT_AUTHOR_EMAIL": actor.email}
-    if not git_identity_is_set(git):
-        env.update(GIT_COMMITTER_NAME=actor.name or actor.email, GIT_COMMITTER_EMAIL=actor.email)
+    env = git.identity_env(desk.actor)
     try:
         git.run("-c", "merge.tix.driver=false", *args, env=env)
         return
@@ -267,7 +263,7 @@ def fold_duplicates(desk: Desk) -> list[str]:
         lines.append(f"{source_id} folded into {target_id}")
     message = "tix: fold tickets that one mail opened twice\n\n" + "\n".join(lines) + "\n\nTix-Action: fold\n"
     actor = desk.actor
-    hd.git.commit(sorted(set(changed)), message, actor, None if git_identity_is_set(hd.git) else actor, desk.now())
+    hd.git.commit(sorted(set(changed)), message, actor, desk.now())
     return lines
 
 
