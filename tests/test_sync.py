@@ -18,10 +18,8 @@ from tix.store import ticket_relpath
 class Team:
     """A bare remote and clones, each with its own teammate identity; runs the real CLI."""
 
-    def __init__(self, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    def __init__(self, tmp_path: Path) -> None:
         self.tmp = tmp_path
-        self.capsys = capsys
-        self.monkeypatch = monkeypatch
         self.remote = tmp_path / "remote.git"
         subprocess.run(["git", "init", "-q", "--bare", str(self.remote)], check=True)
         self.clones: dict[str, Path] = {}
@@ -45,12 +43,21 @@ class Team:
         return root
 
     def run(self, name: str, *args: str) -> tuple[int, str, str]:
-        self.capsys.readouterr()
-        with self.monkeypatch.context() as patch:
-            patch.chdir(self.clones[name])
-            code = main(list(args))
-        captured = self.capsys.readouterr()
-        return code, captured.out, captured.err
+        """The real entry point, in the clone's folder, its output captured here (no fixtures,
+        so a hypothesis test can make teams too)."""
+        import contextlib
+        import io
+        import os
+
+        out, err = io.StringIO(), io.StringIO()
+        cwd = os.getcwd()
+        os.chdir(self.clones.get(name, self.tmp))
+        try:
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                code = main(list(args))
+        finally:
+            os.chdir(cwd)
+        return code, out.getvalue(), err.getvalue()
 
     def ok(self, name: str, *args: str) -> str:
         code, out, err = self.run(name, *args)
@@ -74,8 +81,8 @@ class Team:
 
 
 @pytest.fixture
-def team(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, clock: Clock) -> Team:
-    return Team(tmp_path, capsys, monkeypatch)
+def team(tmp_path: Path, clock: Clock) -> Team:
+    return Team(tmp_path)
 
 
 def test_a_fresh_clone_gets_the_merge_driver_and_merges_concurrent_changes(team: Team, clock: Clock) -> None:
@@ -228,31 +235,6 @@ OPERATIONS = ("note", "assign", "status", "priority", "tag", "import", "sync", "
 MAILS = [("<m0@x>", None), ("<m1@x>", None), ("<m2@x>", "<m0@x>"), ("<m3@x>", "<m1@x>")]
 
 
-class QuietTeam(Team):
-    """Team for hypothesis: no function-scoped fixtures, output captured here."""
-
-    def __init__(self, tmp_path: Path) -> None:  # noqa: D107
-        self.tmp = tmp_path
-        self.remote = tmp_path / "remote.git"
-        subprocess.run(["git", "init", "-q", "--bare", str(self.remote)], check=True)
-        self.clones = {}
-
-    def run(self, name: str, *args: str) -> tuple[int, str, str]:
-        import contextlib
-        import io
-        import os
-
-        out, err = io.StringIO(), io.StringIO()
-        cwd = os.getcwd()
-        os.chdir(self.clones.get(name, self.tmp))
-        try:
-            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-                code = main(list(args))
-        finally:
-            os.chdir(cwd)
-        return code, out.getvalue(), err.getvalue()
-
-
 @settings(max_examples=10, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(steps=st.lists(st.tuples(st.sampled_from(CLONES), st.sampled_from(OPERATIONS), st.integers(0, 2), st.integers(0, 3)),
                       min_size=4, max_size=18))
@@ -260,7 +242,7 @@ def test_random_interleavings_of_work_and_syncs_converge(tmp_path_factory: pytes
     import os
     from datetime import datetime, timedelta
 
-    team = QuietTeam(tmp_path_factory.mktemp("team"))
+    team = Team(tmp_path_factory.mktemp("team"))
     moment = datetime.fromisoformat("2026-11-23T09:00:00+01:00")
     os.environ["TIX_NOW"] = moment.isoformat()
     try:
