@@ -89,11 +89,10 @@ def events(hd: Helpdesk, ticket_id: str | None = None, limit: int | None = None)
 
 
 def _fields(ticket: Ticket) -> dict[str, Any]:
-    data = ticket.summary()
-    data["requester"] = str(ticket.requester)
-    data["message_ids"] = ticket.message_ids
-    for key, value in ticket.extra.items():
-        data.setdefault(key, value)
+    from tix.ticketfile import front_matter
+
+    data = front_matter(ticket)
+    data["requester"] = str(ticket.requester)  # one readable value in the trail
     return data
 
 

@@ -49,7 +49,7 @@ def merge_texts(base: str | None, ours: str, theirs: str, path: str = "ticket.md
 def merge(base: Ticket | None, ours: Ticket, theirs: Ticket) -> Ticket:
     if base is None and _unrelated(ours, theirs):
         raise MergeRefused(f"{ours.id}: both sides created a different ticket with this ID")
-    old, a, b = _fields(base) if base else {}, _fields(ours), _fields(theirs)
+    old, a, b = ticketfile.front_matter(base) if base else {}, ticketfile.front_matter(ours), ticketfile.front_matter(theirs)
     a_later = (ours.updated, _key(a)) >= (theirs.updated, _key(b))
     merged: dict[str, Any] = {}
     lost: list[str] = []
@@ -85,18 +85,6 @@ def merge(base: Ticket | None, ours: Ticket, theirs: Ticket) -> Ticket:
 
 
 _MISSING = object()
-
-
-def _fields(ticket: Ticket) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "id": ticket.id, "subject": ticket.subject, "status": ticket.status, "priority": ticket.priority,
-        "owner": ticket.owner, "queue": ticket.queue, "category": ticket.category, "tags": list(ticket.tags),
-        "channel": ticket.channel, "requester": ticket.requester.as_dict(), "participants": list(ticket.participants),
-        "created": ticket.created, "updated": ticket.updated, "message_ids": list(ticket.message_ids),
-    }  # fmt: skip
-    for key, value in ticket.extra.items():
-        data.setdefault(key, value)
-    return data
 
 
 def _ordered_keys(a: dict[str, Any], b: dict[str, Any]) -> list[str]:

@@ -43,7 +43,8 @@ _HEADINGS = {"inbound": "Message from", "reply": "Reply by", "note": "Internal n
 # --- writing ---------------------------------------------------------------
 
 
-def dumps(ticket: Ticket) -> str:
+def front_matter(ticket: Ticket) -> dict[str, Any]:
+    """The front-matter as written: known fields in FIELD_ORDER, then unknown keys in their order."""
     meta: dict[str, Any] = {
         "id": ticket.id,
         "subject": ticket.subject,
@@ -61,9 +62,12 @@ def dumps(ticket: Ticket) -> str:
         "message_ids": list(ticket.message_ids),
     }
     for key, value in ticket.extra.items():
-        if key not in meta:
-            meta[key] = value
-    parts = ["---\n", dump_yaml(meta), "---\n"]
+        meta.setdefault(key, value)
+    return meta
+
+
+def dumps(ticket: Ticket) -> str:
+    parts = ["---\n", dump_yaml(front_matter(ticket)), "---\n"]
     if ticket.preamble:
         parts += ["\n", _escape(ticket.preamble), "\n"]
     for entry in ticket.entries:
