@@ -313,7 +313,7 @@ class Importer:
             if not self._exists(ticket_id):
                 return None, f"subject tag {tag.group(0)} names no ticket here", None
             sender = (mail.sender.email if mail.sender else "").lower()
-            ticket = self._load(ticket_id)
+            ticket = self.pending.get(ticket_id) or self.hd.load(ticket_id)  # a look, not a change
             known = {ticket.requester.email.lower(), *(p.lower() for p in ticket.participants)} | self.team
             if sender in known:
                 return ticket_id, f"subject tag {tag.group(0)} from {sender}", None

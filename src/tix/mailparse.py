@@ -288,7 +288,8 @@ def parse(raw: bytes, fallbacks: list[str] | None = None, max_attachment: int | 
     Attached messages are read too (`forwarded`), two levels deep."""
     fallbacks = fallbacks or ["windows-1252"]
     message = email.message_from_bytes(raw, policy=_POLICY)
-    fallbacks = _body_charsets(message) + [f for f in fallbacks if f not in _body_charsets(message)]
+    declared = _body_charsets(message)
+    fallbacks = declared + [f for f in fallbacks if f not in declared]
     digest = hashlib.sha256(raw).hexdigest()
     ids = _message_ids(message.get("message-id"))
     message_id = ids[0] if ids else f"<{digest[:32]}@tix.invalid>"

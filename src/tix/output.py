@@ -118,9 +118,10 @@ def ticket_text(details: dict[str, Any], owner_name: Callable[[str | None], str]
         f"Updated:   {details['updated']}",
     ]
     lines += [f"{key.capitalize() + ':':<10} {value}" for key, value in details["fields"].items()]
-    labels = {"inbound": "Message from", "reply": "Reply by", "note": "Internal note by"}
+    from tix.ticketfile import HEADINGS
+
     for entry in details["entries"]:
-        label = labels.get(entry["kind"], entry["kind"])
+        label = HEADINGS.get(entry["kind"], entry["kind"])
         heading = f"── {label} {entry['author']} · {short_time(entry['time'])}"
         if entry.get("robot"):
             heading += f" [{entry['robot']}]"

@@ -38,7 +38,7 @@ ENTRY_HEADER = "<!-- tix:entry "
 ENTRY_HEADER_END = " -->"
 _ESCAPED_HEADER = re.compile(r"^\\*" + re.escape(ENTRY_HEADER))
 _ENTRY_KEYS = ("id", "kind", "time", "author", "message_id")
-_HEADINGS = {"inbound": "Message from", "reply": "Reply by", "note": "Internal note by"}
+HEADINGS = {"inbound": "Message from", "reply": "Reply by", "note": "Internal note by"}
 
 # --- writing ---------------------------------------------------------------
 
@@ -93,7 +93,7 @@ def entry_header(entry: Entry) -> str:
 
 
 def _heading(entry: Entry) -> str:
-    label = _HEADINGS.get(entry.kind, entry.kind.capitalize() + " by")
+    label = HEADINGS.get(entry.kind, entry.kind.capitalize() + " by")
     when = entry.time.isoformat(sep=" ", timespec="minutes")
     return one_line(f"### {label} {entry.author} · {when}")
 
