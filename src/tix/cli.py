@@ -612,7 +612,12 @@ def config_set(
 
     state = _state(ctx)
     commit = set_config(state.helpdesk, state.as_user, key, value)
-    _say(f"{key}: unchanged" if commit is None else f"{key}={_config_text(state.helpdesk.config.__class__.load(state.helpdesk.root).get(key), ', ')}")
+    if commit is None:
+        _say(f"{key}: unchanged")
+    else:
+        from tix.config import Config
+
+        _say(f"{key}={_config_text(Config.load(state.helpdesk.root).get(key), ', ')}")
 
 
 def _config_text(value: Any, separator: str) -> str:
