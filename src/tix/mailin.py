@@ -126,6 +126,7 @@ class Importer:
         self.assigned_rows: list[dict[str, Any]] = []
         self._reset_batch()
         self.journal = self.hd.state_dir / "import-journal"
+        self._snapshots: dict[str, str] = {}
         self._pool: Any = None
         self._seen_count = 0
 
@@ -230,7 +231,8 @@ class Importer:
         """One message that tix cannot file (a bug of ours, or a case nobody foresaw) goes to
         quarantine with the reason, instead of stopping the run; nothing of it is half-kept."""
         files_before = set(self.files)
-        tickets_before = {ticket_id: ticketfile.dumps(t) for ticket_id, t in self.pending.items()}
+        tickets_before = set(self.pending)
+        self._snapshots = {}  # the text of each pending ticket this message touches, before it does
         try:
             self._handle(item, raw, digest, mail)
         except TixError:
@@ -238,11 +240,10 @@ class Importer:
         except Exception as exc:  # noqa: BLE001
             for relpath in set(self.files) - files_before:
                 del self.files[relpath]
-            for ticket_id in list(self.pending):
-                if ticket_id not in tickets_before:
-                    del self.pending[ticket_id]
-                elif ticketfile.dumps(self.pending[ticket_id]) != tickets_before[ticket_id]:
-                    self.pending[ticket_id] = ticketfile.loads(tickets_before[ticket_id])
+            for ticket_id in set(self.pending) - tickets_before:
+                del self.pending[ticket_id]
+            for ticket_id, text in self._snapshots.items():
+                self.pending[ticket_id] = ticketfile.loads(text)
             self._quarantine(item, raw, digest, f"tix could not file it: {type(exc).__name__}: {exc}")
 
     def _handle(self, item: Item, raw: bytes, digest: str, mail: ParsedMail) -> None:
@@ -463,8 +464,12 @@ class Importer:
         return ticket_id in self.pending or self.hd.exists(ticket_id)
 
     def _load(self, ticket_id: str) -> Ticket:
+        """A ticket to change. One already pending in this batch is snapshotted first, so a
+        message that fails half-way can be undone (only the tickets it touched: O(1) a message)."""
         if ticket_id not in self.pending:
             self.pending[ticket_id] = self.hd.load(ticket_id)
+        elif ticket_id not in self._snapshots:
+            self._snapshots[ticket_id] = ticketfile.dumps(self.pending[ticket_id])
         return self.pending[ticket_id]
 
     def _duplicate(self, item: Item, mid: str, digest: str, reason: str) -> None:
