@@ -29,7 +29,7 @@ from tix.errors import TixError
 from tix.model import Ticket
 from tix.store import TICKET_FILE, TICKETS_DIR, Helpdesk
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS tickets (
@@ -39,6 +39,8 @@ CREATE TABLE IF NOT EXISTS broken (path TEXT PRIMARY KEY, blob TEXT NOT NULL, er
 CREATE TABLE IF NOT EXISTS shards (name TEXT PRIMARY KEY, mtime INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS messages (message_id TEXT NOT NULL, ticket TEXT NOT NULL, PRIMARY KEY (message_id, ticket));
 CREATE INDEX IF NOT EXISTS messages_ticket ON messages (ticket);
+CREATE TABLE IF NOT EXISTS thread_refs (message_id TEXT NOT NULL, ticket TEXT NOT NULL, PRIMARY KEY (message_id, ticket));
+CREATE INDEX IF NOT EXISTS thread_refs_ticket ON thread_refs (ticket);
 CREATE TABLE IF NOT EXISTS imported (sha256 TEXT PRIMARY KEY, message_id TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS autoacks (address TEXT NOT NULL, time TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS file_digests (fingerprint TEXT PRIMARY KEY, sha256 TEXT NOT NULL);
@@ -96,7 +98,7 @@ class Index:
         if self._meta("schema") != SCHEMA_VERSION:
             self.db.executescript(
                 "DROP TABLE IF EXISTS tickets; DROP TABLE IF EXISTS broken; DROP TABLE IF EXISTS shards;"
-                "DROP TABLE IF EXISTS messages; DELETE FROM meta;"
+                "DROP TABLE IF EXISTS messages; DROP TABLE IF EXISTS thread_refs; DELETE FROM meta;"
             )
             self.db.executescript(_SCHEMA)
             full = True
@@ -110,7 +112,7 @@ class Index:
         self.db.execute("BEGIN IMMEDIATE")
         try:
             if candidates is None:
-                for table in ("tickets", "broken", "shards", "messages"):
+                for table in ("tickets", "broken", "shards", "messages", "thread_refs"):
                     self.db.execute(f"DELETE FROM {table}")  # not executescript: it would end the transaction
                 paths: Iterable[str] = self.hd.all_ticket_paths()
             else:
@@ -200,11 +202,15 @@ class Index:
         self.db.executemany(
             "INSERT OR REPLACE INTO messages VALUES (?, ?)", [(mid, ticket.id) for mid in ticket.message_ids]
         )
+        references = ticket.extra.get("references")
+        if isinstance(references, list):
+            self.db.executemany("INSERT OR REPLACE INTO thread_refs VALUES (?, ?)", [(str(r), ticket.id) for r in references])
 
     def _forget(self, path: str) -> None:
         row = self.db.execute("SELECT id FROM tickets WHERE path = ?", (path,)).fetchone()
         if row:
             self.db.execute("DELETE FROM messages WHERE ticket = ?", (row[0],))
+            self.db.execute("DELETE FROM thread_refs WHERE ticket = ?", (row[0],))
         self.db.execute("DELETE FROM tickets WHERE path = ?", (path,))
         self.db.execute("DELETE FROM broken WHERE path = ?", (path,))
 
@@ -241,10 +247,12 @@ class Index:
         row = self.db.execute("SELECT ticket FROM run_messages WHERE message_id = ?", (message_id,)).fetchone()
         return row[0] if row else None
 
-    def referencing_ticket(self, message_id: str) -> str | None:
-        """The ticket of a message imported in this run that refers to `message_id`."""
-        row = self.db.execute("SELECT ticket FROM run_references WHERE message_id = ?", (message_id,)).fetchone()
-        return row[0] if row else None
+    def tickets_referencing(self, message_id: str) -> list[str]:
+        """Tickets whose mail refers to `message_id` (committed, or imported in this run), in ID order."""
+        rows = self.db.execute(
+            "SELECT ticket FROM thread_refs WHERE message_id = ? UNION SELECT ticket FROM run_references WHERE message_id = ?"
+            " ORDER BY ticket", (message_id, message_id)).fetchall()  # fmt: skip
+        return [row[0] for row in rows]
 
     def imported_message(self, sha256: str) -> str | None:
         """The Message-ID of bytes imported before (a hint: check it against `ticket_for_message`)."""

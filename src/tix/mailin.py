@@ -276,6 +276,7 @@ class Importer:
                 entry.extra["reopened"] = True
         ticket.entries.append(entry)
         ticket.message_ids.append(mid)
+        _record_references(ticket, references_of(mail))
         if action == "created" and self._may_acknowledge(mail, ticket):
             self._acknowledge(ticket)
         ticket.updated = max(ticket.updated, self.desk.now())
@@ -304,10 +305,16 @@ class Importer:
             ticket_id = self._ticket_of(reference)
             if ticket_id and self._exists(ticket_id):
                 return ticket_id, f"refers to {reference}", None
-        # a reply that arrived (or was listed) before the message it answers
-        ticket_id = self.index.referencing_ticket(mail.message_id)
-        if ticket_id and self._exists(ticket_id):
-            return ticket_id, f"a reply to it is already on {ticket_id}", None
+        # a reply that arrived before the message it answers, or a sibling of a reply whose
+        # parent tix never saw: both refer to the same message, which some ticket records
+        for reference in [mail.message_id, *references]:
+            tickets = [t for t in self.index.tickets_referencing(reference) if self._exists(t)]
+            if tickets:
+                why = f"a reply to it is already on {tickets[0]}" if reference == mail.message_id else \
+                    f"{tickets[0]} also answers {reference}, which tix has not seen"
+                if len(tickets) > 1:
+                    why += f" (so do {', '.join(tickets[1:])}; the first in ID order is chosen)"
+                return tickets[0], why, None
         tag = self.tag_pattern.search(mail.subject)
         if tag:
             ticket_id = tag.group(1).upper()
@@ -604,6 +611,19 @@ def _chunks(items: Any, size: int) -> Any:
             chunk = []
     if chunk:
         yield chunk
+
+
+def _record_references(ticket: Ticket, references: list[str]) -> None:
+    """Keep on the ticket every Message-ID its mail refers to that it does not hold, so that a
+    later sibling, or the missing parent itself, finds this ticket (front-matter `references`)."""
+    held = set(ticket.message_ids)
+    known = [str(r) for r in ticket.extra.get("references") or []]
+    wanted = sorted({*known, *references} - held)
+    if wanted != known:
+        if wanted:
+            ticket.extra["references"] = wanted
+        else:
+            ticket.extra.pop("references", None)
 
 
 def references_of(mail: ParsedMail) -> list[str]:
