@@ -305,6 +305,8 @@ def import_(
             typer.echo(prefix + report.summary(), err=quiet)
         for problem in report.problems:
             typer.echo(f"tix: warning: cannot read {problem}; it stays where it is for the next run", err=True)
+        for warning in report.warnings:
+            typer.echo(f"tix: warning: {warning}", err=True)
         if quarantined and not dry_run:
             typer.echo(f"tix: warning: {quarantined} messages could not be read and are kept in quarantine/ "
                        "(see the .txt beside each; retry with `tix import --retry-quarantine`)", err=True)  # fmt: skip

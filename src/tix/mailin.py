@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from tix import ids, ticketfile
-from tix.errors import TixError
+from tix.errors import GitError, LockHeld, TixError
 from tix.index import Index
 from tix.mailparse import NO_REPLY, ParsedMail, parse, strip_reply_prefixes
 from tix.mailsource import Item, UnreadableMessage, iter_items
@@ -61,6 +61,11 @@ class Report:
     decisions: list[Decision] = field(default_factory=list)
     commits: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # files that could not be read at all
+    warnings: list[str] = field(default_factory=list)  # said once per run (e.g. no acknowledgements)
+
+    def warn(self, text: str) -> None:
+        if text not in self.warnings:
+            self.warnings.append(text)
 
     def summary(self) -> str:
         c = self.counts
@@ -71,7 +76,7 @@ class Report:
 
     def as_dict(self) -> dict[str, Any]:
         keys = ("created", "updated", "reopened", "duplicate", "robot", "own", "quarantined", "vanished", "acknowledged", "unreadable")
-        return {"counts": {key: self.counts[key] for key in keys}, "commits": self.commits,
+        return {"counts": {key: self.counts[key] for key in keys}, "commits": self.commits, "warnings": self.warnings,
                 "messages": [asdict(d) for d in self.decisions]}  # fmt: skip
 
 
@@ -230,21 +235,24 @@ class Importer:
     def _handle_safely(self, item: Item, raw: bytes, digest: str, mail: ParsedMail) -> None:
         """One message that tix cannot file (a bug of ours, or a case nobody foresaw) goes to
         quarantine with the reason, instead of stopping the run; nothing of it is half-kept."""
-        files_before = set(self.files)
-        tickets_before = set(self.pending)
+        files_before = len(self.files)  # files are only added in a message's handling: dict order tells its own
+        tickets_before = len(self.pending)
         self._snapshots = {}  # the text of each pending ticket this message touches, before it does
         try:
             self._handle(item, raw, digest, mail)
         except TixError:
             raise  # a lock, a git failure: the whole run stops with its message
         except Exception as exc:  # noqa: BLE001
-            for relpath in set(self.files) - files_before:
-                del self.files[relpath]
-            for ticket_id in set(self.pending) - tickets_before:
+            self._forget_files_after(files_before)
+            for ticket_id in list(self.pending)[tickets_before:]:
                 del self.pending[ticket_id]
             for ticket_id, text in self._snapshots.items():
                 self.pending[ticket_id] = ticketfile.loads(text)
             self._quarantine(item, raw, digest, f"tix could not file it: {type(exc).__name__}: {exc}")
+
+    def _forget_files_after(self, count: int) -> None:
+        for relpath in list(self.files)[count:]:
+            del self.files[relpath]
 
     def _handle(self, item: Item, raw: bytes, digest: str, mail: ParsedMail) -> None:
         mid = mail.message_id
@@ -278,7 +286,7 @@ class Importer:
         ticket.message_ids.append(mid)
         _record_references(ticket, references_of(mail))
         if action == "created" and self._may_acknowledge(mail, ticket):
-            self._acknowledge(ticket)
+            self._acknowledge_safely(ticket)
         ticket.updated = max(ticket.updated, self.desk.now())
         self.index.note_run_message(mid, ticket.id, references_of(mail))
         self.pending[ticket.id] = ticket
@@ -393,6 +401,22 @@ class Importer:
         window = timedelta(hours=float(config.data["autoack"]["window_hours"]))
         recent = self.index.recent_autoacks(address, (self.desk.now() - window).isoformat())
         return recent < int(config.data["autoack"]["limit"])
+
+    def _acknowledge_safely(self, ticket: Ticket) -> None:
+        """Outgoing mail never stops intake: with the acknowledgement misconfigured (no sender
+        address, a broken template) the mail is filed, unacknowledged, and the run warns once."""
+        before = (len(ticket.entries), len(self.files), dict(ticket.extra), ticket.status)
+        try:
+            self._acknowledge(ticket)
+        except (LockHeld, GitError):
+            raise
+        except Exception as exc:  # noqa: BLE001  a template can fail in any way; it is the template's problem
+            entries, files, extra, status = before
+            del ticket.entries[entries:]
+            self._forget_files_after(files)
+            ticket.extra, ticket.status = extra, status
+            reason = exc.message if isinstance(exc, TixError) else f"{type(exc).__name__}: {exc}"
+            self.report.warn(f"no acknowledgements sent: {reason}")
 
     def _acknowledge(self, ticket: Ticket) -> None:
         from tix import replies

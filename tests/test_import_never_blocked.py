@@ -1,0 +1,48 @@
+"""Outgoing-mail configuration never stops intake: the mail is filed, the acknowledgement is
+skipped, and the run warns once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import Cli, make_eml, make_maildir
+from tix import ticketfile
+
+
+def _tickets(root: Path) -> list[ticketfile.Ticket]:
+    return [ticketfile.loads(p.read_text(encoding="utf-8")) for p in (root / "tickets").rglob("ticket.md")]
+
+
+def _two_messages(tmp_path: Path) -> Path:
+    return make_maildir(tmp_path / "Maildir", {
+        "1.a": make_eml(message_id="<a@example.pl>"),
+        "2.b": make_eml(message_id="<b@example.pl>", sender="Ola <ola@example.pl>", subject="Other"),
+    })  # fmt: skip
+
+
+def test_autoack_without_a_helpdesk_address_still_files_the_mail(tix: Cli, tmp_path: Path) -> None:
+    tix.ok("config", "set", "helpdesk.email", "")
+    tix.ok("config", "set", "autoack.enabled", "true")
+    result = tix("import", str(_two_messages(tmp_path)))
+    assert result.code == 0, result.err
+    assert len(_tickets(tix.cwd)) == 2
+    assert result.err.count("no acknowledgements sent") == 1
+    assert "helpdesk.email" in result.err
+    assert not list((tix.cwd / "outbox").rglob("*.eml")) if (tix.cwd / "outbox").exists() else True
+    assert all(len(t.entries) == 1 for t in _tickets(tix.cwd))
+
+
+def test_a_broken_ack_template_is_reported_once_and_intake_goes_on(tix: Cli, tmp_path: Path) -> None:
+    tix.ok("config", "set", "autoack.enabled", "true")
+    (tix.cwd / "templates" / "ack.j2").write_text("Subject: Re {{ ticket.subject }\n\n{{ 1 / 0 }}\n", encoding="utf-8")
+    result = tix("import", str(_two_messages(tmp_path)))
+    assert result.code == 0, result.err
+    assert len(_tickets(tix.cwd)) == 2
+    assert result.err.count("no acknowledgements sent") == 1 and "template 'ack'" in result.err
+    # fixed template: the next new ticket is acknowledged again
+    (tix.cwd / "templates" / "ack.j2").write_text("Subject: Re: {{ ticket.subject }}\n\nThanks.\n", encoding="utf-8")
+    late = tmp_path / "c.eml"
+    late.write_bytes(make_eml(message_id="<c@example.pl>", sender="Ewa <ewa@example.pl>", subject="Third"))
+    result = tix("import", str(late))
+    assert result.code == 0 and "no acknowledgements" not in result.err
+    assert any(len(t.entries) == 2 for t in _tickets(tix.cwd))
