@@ -47,6 +47,16 @@ CREATE TABLE IF NOT EXISTS file_digests (fingerprint TEXT PRIMARY KEY, sha256 TE
 """
 
 
+def is_ticket_path(path: str) -> bool:
+    """Only `tickets/XX/ID/ticket.md` at exactly that depth is a ticket: a file of that name
+    deeper down (an attachment called ticket.md) is data, never a ticket."""
+    from tix import ids
+
+    parts = path.split("/")
+    return (len(parts) == 4 and parts[0] == TICKETS_DIR and parts[3] == TICKET_FILE
+            and ids.shard(parts[2]) == parts[1] and ids.is_full_id(parts[2]))  # fmt: skip
+
+
 def blob_id(data: bytes) -> str:
     """The id git gives this content as a blob."""
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
@@ -107,7 +117,7 @@ class Index:
             changed = git.changed_paths(self._meta("commit") or None, head, TICKETS_DIR)
             if changed is not None:
                 candidates = changed | set(json.loads(self._meta("dirty") or "[]"))
-        dirty = {path for path in git.modified_paths(head, TICKETS_DIR) if path.endswith("/" + TICKET_FILE)}
+        dirty = {path for path in git.modified_paths(head, TICKETS_DIR) if is_ticket_path(path)}
         shard_times = self._shard_times()
         self.db.execute("BEGIN IMMEDIATE")
         try:
@@ -116,7 +126,7 @@ class Index:
                     self.db.execute(f"DELETE FROM {table}")  # not executescript: it would end the transaction
                 paths: Iterable[str] = self.hd.all_ticket_paths()
             else:
-                paths = {p for p in candidates | dirty if p.endswith("/" + TICKET_FILE)}
+                paths = {p for p in candidates | dirty if is_ticket_path(p)}
                 paths |= self._paths_in_moved_shards(shard_times)
             parsed = sum(self._refresh_path(path) for path in paths)
             meta = {"schema": SCHEMA_VERSION, "built": "yes", "commit": head or "", "dirty": json.dumps(sorted(dirty))}
@@ -166,6 +176,9 @@ class Index:
     def _refresh_path(self, path: str) -> int:
         from tix import ticketfile
 
+        if not is_ticket_path(path):
+            self._forget(path)
+            return 0
         try:
             data = (self.hd.root / path).read_bytes()
         except FileNotFoundError:

@@ -469,8 +469,9 @@ class Importer:
             self.files[f"{folder}/message.html"] = mail.html.encode("utf-8")
             names.append("message.html")
         for attachment in mail.attachments:
-            self.files[f"{folder}/{attachment.name}"] = attachment.data
-            names.append(attachment.name)
+            name = _attachment_file_name(attachment.name, names)
+            self.files[f"{folder}/{name}"] = attachment.data
+            names.append(name)
         return names
 
     def _message_time(self, mail: ParsedMail) -> datetime:
@@ -635,6 +636,23 @@ def _chunks(items: Any, size: int) -> Any:
             chunk = []
     if chunk:
         yield chunk
+
+
+OWN_FILE_NAMES = {"ticket.md", "message.eml", "message.html"}
+
+
+def _attachment_file_name(name: str, taken: list[str]) -> str:
+    """An attachment never takes a name tix uses for its own files (nor a dot-file name), nor
+    one already used in the same entry folder."""
+    if name.lower() in OWN_FILE_NAMES or name.startswith(".") or not name:
+        name = f"attachment-{name.lstrip('.') or 'file'}"
+    stem, dot, suffix = name.rpartition(".") if "." in name else (name, "", "")
+    candidate, number = name, 1
+    lowered = {t.lower() for t in taken}
+    while candidate.lower() in lowered:
+        number += 1
+        candidate = f"{stem}-{number}{dot}{suffix}" if dot else f"{name}-{number}"
+    return candidate
 
 
 def _record_references(ticket: Ticket, references: list[str]) -> None:
