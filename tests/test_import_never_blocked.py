@@ -46,3 +46,23 @@ def test_a_broken_ack_template_is_reported_once_and_intake_goes_on(tix: Cli, tmp
     result = tix("import", str(late))
     assert result.code == 0 and "no acknowledgements" not in result.err
     assert any(len(t.entries) == 2 for t in _tickets(tix.cwd))
+
+
+def test_a_journal_holding_impossible_paths_never_blocks_the_next_run(tix: Cli, tmp_path: Path) -> None:
+    import json
+
+    state = tix.cwd / ".git" / "tix"
+    state.mkdir(exist_ok=True)
+    long_name = "票" * 120 + ".pdf"  # 360 bytes: too long for one path component
+    (state / "import-journal").write_text(json.dumps([
+        f"tickets/AB/ABCDEFGH/ENTRY/{long_name}", "../outside.txt", "/etc/passwd", "tickets/../../x", 42,
+    ]), encoding="utf-8")  # fmt: skip
+    mail = tmp_path / "ok.eml"
+    mail.write_bytes(make_eml(message_id="<innocent@example.pl>"))
+    result = tix("import", str(mail))
+    assert result.code == 0, result.err
+    assert len(_tickets(tix.cwd)) == 1
+    assert not (state / "import-journal").exists()
+    (state / "import-journal").write_bytes(b"\xff\xfe not json")
+    assert tix("sync").code in (0, 1)  # no remote: a clear error, but the journal is no traceback
+    assert not (state / "import-journal").exists()

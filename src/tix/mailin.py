@@ -557,7 +557,13 @@ class Importer:
         texts = {ticket_relpath(t.id): (t, ticketfile.dumps(t)) for t in self.pending.values()}
         content: dict[str, bytes | None] = dict(self.files)
         content.update({relpath: text.encode("utf-8") for relpath, (_, text) in texts.items()})
-        self._write_files({path: data for path, data in content.items() if data is not None})
+        try:
+            self._write_files({path: data for path, data in content.items() if data is not None})
+        except OSError as exc:
+            # the journal stays: the next run commits what was written; nothing is marked seen
+            where = f" ({exc.filename})" if exc.filename else ""
+            raise TixError(f"cannot write the import batch: {exc.strerror or exc}{where}; "
+                           "nothing was lost — the next `tix import` completes it") from None
         for relpath in self.removed:
             (self.hd.root / relpath).unlink(missing_ok=True)
         message = f"tix: import {self.batch_messages} messages into {len(self.pending)} tickets ({self.batch_created} new)\n\nTix-Action: import\n"
@@ -604,17 +610,33 @@ class Importer:
         if not self.journal.exists():
             return None
         try:
-            paths = json.loads(read_text(self.journal))
-        except ValueError:
-            paths = []
+            listed = json.loads(read_text(self.journal))
+        except (ValueError, OSError, UnicodeDecodeError):
+            listed = []
+        # Replay must never fail on what the journal holds: only plain relative paths that
+        # can exist here are taken; anything else was never written and is dropped.
+        paths = [p for p in listed if isinstance(p, str) and _replayable(p)] if isinstance(listed, list) else []
         tracked = set(self.hd.git.run("ls-files", "-z", "--", *paths, strip=False).split("\0")) if paths else set()
-        paths = [p for p in paths if (self.hd.root / p).exists() or p in tracked]
+        paths = [p for p in paths if _lexists(self.hd.root / p) or p in tracked]
         commit = None
         if paths:
             message = "tix: complete an interrupted import\n\nTix-Action: import\n"
             commit = self._commit(paths, message)
         self.journal.unlink(missing_ok=True)
         return commit
+
+
+def _replayable(path: str) -> bool:
+    parts = path.split("/")
+    return (not path.startswith("/") and "\0" not in path and all(part not in ("", ".", "..") for part in parts)
+            and all(len(part.encode("utf-8", "surrogateescape")) <= 255 for part in parts))  # fmt: skip
+
+
+def _lexists(path: Path) -> bool:
+    try:
+        return path.is_file() and not path.is_symlink()
+    except OSError:
+        return False
 
 
 class _Done:
