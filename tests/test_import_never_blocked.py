@@ -66,3 +66,21 @@ def test_a_journal_holding_impossible_paths_never_blocks_the_next_run(tix: Cli, 
     (state / "import-journal").write_bytes(b"\xff\xfe not json")
     assert tix("sync").code in (0, 1)  # no remote: a clear error, but the journal is no traceback
     assert not (state / "import-journal").exists()
+
+
+def test_a_new_message_in_a_reused_file_with_the_same_size_and_mtime_is_imported(tix: Cli, tmp_path: Path) -> None:
+    import os
+
+    maildir = make_maildir(tmp_path / "Maildir", {"1.a": make_eml(message_id="<first@example.pl>", body="one")})
+    path = maildir / "new" / "1.a"
+    tix.ok("import", str(maildir))
+    stat = path.stat()
+    # the same inode, size and mtime, other bytes: what a reused inode on a 1-second filesystem gives
+    with open(path, "r+b") as handle:
+        handle.write(make_eml(message_id="<other@example.pl>", body="two"))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert path.stat().st_ino == stat.st_ino and path.stat().st_size == stat.st_size
+    result = tix.ok("import", str(maildir))
+    assert "1 new tickets" in result.out
+    assert sorted(m for t in _tickets(tix.cwd) for m in t.message_ids) == ["<first@example.pl>", "<other@example.pl>"]
+    assert "1 duplicates skipped" in tix.ok("import", str(maildir)).out

@@ -183,9 +183,9 @@ class Importer:
             fingerprint = item.fingerprint()
             digest = self.index.file_digest(fingerprint) if fingerprint else None
             known = self.index.imported_message(digest) if digest else None
-            if digest and known and self._ticket_of(known):
-                self._duplicate(item, known, digest, "the same bytes were imported before")
-                continue  # settled without reading the file again
+            if digest and known and self._ticket_of(known) and _head_names(item, known):
+                self._duplicate(item, known, digest, "the same file was imported before")
+                continue  # settled by reading its head only; anything else is hashed whole below
             try:
                 raw = item.read()
             except UnreadableMessage as exc:
@@ -624,6 +624,25 @@ class Importer:
             commit = self._commit(paths, message)
         self.journal.unlink(missing_ok=True)
         return commit
+
+
+_MESSAGE_ID_HEADER = re.compile(rb"^message-id:[ \t]*(?:\r?\n[ \t]+)?(<[^>\r\n]*>)", re.IGNORECASE | re.MULTILINE)
+
+
+def _head_names(item: Item, message_id: str) -> bool:
+    """Whether the file's own header names `message_id`. The (device, inode, size, mtime)
+    cache only says which message a file probably is — an inode is reused, timestamps can be
+    equal — so a skip is confirmed by the file's Message-ID (its first 64 KB only)."""
+    if item.path is None:
+        return False
+    try:
+        with open(item.path, "rb") as handle:
+            head = handle.read(65536)
+    except OSError:
+        return False
+    end = min((i for i in (head.find(b"\n\n"), head.find(b"\r\n\r\n")) if i >= 0), default=len(head))
+    match = _MESSAGE_ID_HEADER.search(head[:end])
+    return bool(match) and match.group(1).decode("utf-8", "replace") == message_id
 
 
 def _replayable(path: str) -> bool:
