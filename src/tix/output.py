@@ -9,6 +9,7 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import sys
 from datetime import datetime, tzinfo
@@ -22,6 +23,29 @@ CSV_COLUMNS = (
 )  # fmt: skip
 _COLOURS = {"red": "31", "yellow": "33", "green": "32", "dim": "2", "bold": "1", "cyan": "36"}
 _PRIORITY_COLOUR = {0: "red", 1: "yellow"}
+
+
+# What a terminal would obey instead of show: C0 controls but tab and line feed, DEL, C1
+# controls (\x9b is CSI on 8-bit terminals), and bidi overrides/isolates that reorder text.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+
+
+def _visible(match: re.Match[str]) -> str:
+    char = match.group(0)
+    return f"^{chr(ord(char) + 64)}" if ord(char) < 0x20 else f"<U+{ord(char):04X}>"
+
+
+def printable(value: Any) -> Any:
+    """Customer text made safe to print on a terminal: escape sequences (colour, cursor moves,
+    OSC 52 clipboard writes) and bidi controls are shown as visible marks, never obeyed.
+    Strings inside dicts and lists too; the files keep the bytes as they came."""
+    if isinstance(value, str):
+        return _UNSAFE.sub(_visible, value)
+    if isinstance(value, dict):
+        return {key: printable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(printable(item) for item in value)
+    return value
 
 
 def use_colour() -> bool:
@@ -39,15 +63,24 @@ def _json_value(value: Any) -> str:
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+
+
+def _json_escape(text: str) -> str:
+    """JSON escapes C0 controls itself; the rest a terminal would obey become \\uXXXX: the
+    same data for a script, nothing for a terminal to act on."""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+
+
 def to_json(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2, default=_json_value)
+    return _json_escape(json.dumps(data, ensure_ascii=False, indent=2, default=_json_value))
 
 
 def json_rows(rows: list[dict[str, Any]]) -> str:
     """A JSON array with one compact object per line: valid JSON, greppable, and fast to write."""
     if not rows:
         return "[]"
-    return "[\n" + ",\n".join(json.dumps(row, ensure_ascii=False, default=_json_value) for row in rows) + "\n]"
+    return _json_escape("[\n" + ",\n".join(json.dumps(row, ensure_ascii=False, default=_json_value) for row in rows) + "\n]")
 
 
 def short_time(iso: str, tz: tzinfo | None = None) -> str:
@@ -57,6 +90,7 @@ def short_time(iso: str, tz: tzinfo | None = None) -> str:
 
 def table(rows: list[dict[str, Any]], priorities: list[str], owner_name: Callable[[str | None], str]) -> str:
     colour = use_colour()
+    rows = printable(rows)
     headers = ("ID", "STATUS", "PRIORITY", "OWNER", "DUE", "REQUESTER", "SUBJECT")
     cells = [
         (
@@ -93,7 +127,7 @@ def csv_text(rows: list[dict[str, Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    for row in rows:
+    for row in printable(rows):
         flat = dict(row, tags=" ".join(row["tags"]), requester_name=row["requester"]["name"],
                     requester_email=row["requester"]["email"])  # fmt: skip
         writer.writerow([flat[column] or "" for column in CSV_COLUMNS])
@@ -102,6 +136,7 @@ def csv_text(rows: list[dict[str, Any]]) -> str:
 
 def ticket_text(details: dict[str, Any], owner_name: Callable[[str | None], str]) -> str:
     colour = use_colour()
+    details = printable(details)
     requester = details["requester"]
     who = f"{requester['name']} <{requester['email']}>" if requester["name"] else requester["email"]
     lines = [
@@ -141,10 +176,18 @@ def _value(value: Any) -> str:
     return str(value)
 
 
+def printable_event(event: Event) -> Event:
+    import dataclasses
+
+    return dataclasses.replace(event, **{f.name: printable(getattr(event, f.name)) for f in dataclasses.fields(event)
+                                         if isinstance(getattr(event, f.name), (str, list, dict))})  # fmt: skip
+
+
 def log_text(events: list[Event], show_ticket: bool, tz: tzinfo | None = None) -> str:
     colour = use_colour()
     blocks = []
     for event in events:
+        event = printable_event(event)
         who = f"{event.author.name} <{event.author.email}>" if event.author.name else event.author.email
         head = f"{short_time(event.time, tz)}  {who}  "
         if show_ticket:
