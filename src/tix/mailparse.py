@@ -38,7 +38,6 @@ CHARSET_ALIASES = {
     "iso-2022-jp": "iso2022_jp_ext", "x-user-defined": "windows-1252", "unknown-8bit": "",
     "x-unknown": "", "us-ascii": "", "ascii": "", "ansi_x3.4-1968": "", "utf8": "utf-8",
 }  # fmt: skip  # "" means: no usable charset, decode best-effort
-MAX_NAME_LENGTH = 120
 _ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[qQbB]\?[^?\s]*\?=")
 _REPLY_PREFIX = re.compile(
     r"^\s*((re|fwd?|aw|wg|sv|vs|vl|odp|ant|antw|tr|rif|ref|r|enc|res|ynt|ha|ats|pd|ответ|отв|пересл|пд|fw)"
@@ -50,9 +49,13 @@ NO_REPLY = re.compile(r"^(mailer-daemon|postmaster|no[-_.]?reply|do[-_.]?not[-_.
 
 @dataclass
 class Attachment:
+    """One attached file. `name` is safe to write (see safe_filename); `original_name` is the
+    name as the sender gave it (decoded, one line, possibly empty), for display only."""
+
     name: str
     content_type: str
     data: bytes
+    original_name: str = ""
 
 
 @dataclass
@@ -427,13 +430,14 @@ def _add_attachment(
         data = _payload(part)
         wanted = _raw_filename(part, fallbacks) or ""
     name = unique_name(safe_filename(wanted, content_type, len(parsed.attachments) + 1), names)
+    original = one_line(wanted)
     if limit is not None and len(data) > limit:
         parsed.problems.append(f"attachment {name} ({len(data):,} bytes) is over the limit; kept only in the raw message")
         name = unique_name(name + ".omitted.txt", names)
         data = (f"{name}: {len(data):,} bytes, over the attachment limit of {limit:,} bytes.\n"
                 "The complete original is in the raw message (message.eml).\n").encode()  # fmt: skip
         content_type = "text/plain"
-    parsed.attachments.append(Attachment(name, content_type, data))
+    parsed.attachments.append(Attachment(name, content_type, data, original))
 
 
 def _raw_filename(part: email.message.Message, fallbacks: list[str]) -> str | None:
@@ -453,32 +457,69 @@ def _raw_filename(part: email.message.Message, fallbacks: list[str]) -> str | No
     return None
 
 
-_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"|?*]')
+# Characters that would run something if a name were pasted into a shell, or that Windows
+# and macOS refuse; brackets, parentheses and '#' stay (common in real names, inert unquoted
+# unless next to one of these).
+_UNSAFE = re.compile(r'[<>:"|?*$`;&!\'\\^]')
 _EXTENSIONS = {"text/plain": ".txt", "text/html": ".html", "image/png": ".png", "image/jpeg": ".jpg",
                "image/gif": ".gif", "application/pdf": ".pdf", "message/rfc822": ".eml"}  # fmt: skip
+MAX_NAME_BYTES = 200  # per file name, in UTF-8: a de-duplicating " (12)" still fits in 255
+_WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|conin\$|conout\$|com[0-9¹²³]|lpt[0-9¹²³])$", re.IGNORECASE)
+RESERVED_NAMES = frozenset({"ticket.md", "message.eml", "message.html"})  # tix's own files in an entry folder
+
+
+def _visible(ch: str) -> str:
+    """A character as it may appear in a file name: control, format (bidi overrides, zero
+    width), separator and unassigned characters go; other white space becomes a space."""
+    category = unicodedata.category(ch)
+    if category == "Zs" or ch in "\t\n\r":
+        return " "
+    if category in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
+        return "_" if category == "Cc" else ""
+    return ch
+
+
+def _cut_to_bytes(text: str, limit: int) -> str:
+    """The longest start of text that is at most limit bytes in UTF-8 (never half a character)."""
+    data = text.encode("utf-8", "surrogatepass")
+    if len(data) <= limit:
+        return text
+    return data[:limit].decode("utf-8", "ignore")
 
 
 def safe_filename(name: str, content_type: str, number: int) -> str:
-    """A name that stays inside the folder it is written to: no path parts (either slash),
-    no leading dots, no control or shell-hostile characters, no reserved names, bounded length."""
+    """A portable, visible name that stays inside the folder it is written to.
+
+    No path parts (either slash), no leading dots or dashes, no trailing dots or spaces, no
+    control, format (U+202E and friends) or shell-hostile characters, no Windows device name
+    (`aux.txt`, `COM1`, `lpt9.log`), never one of tix's own file names (`ticket.md`,
+    `message.eml`, `message.html`), at most MAX_NAME_BYTES bytes in UTF-8 with the
+    extension kept. The name as sent is kept on the Attachment as `original_name`."""
     name = unicodedata.normalize("NFC", name.replace("\\", "/").split("/")[-1])
-    name = _UNSAFE.sub("_", name).strip().lstrip(".").strip()
-    if name.lower() in ("", "con", "prn", "aux", "nul") or set(name) <= {"_", " ", "."}:
+    name = "".join(_visible(ch) for ch in name)
+    name = re.sub(r" {2,}", " ", _UNSAFE.sub("_", name))
+    name = name.lstrip(" .-~").rstrip(" .")
+    if not name or set(name) <= {"_", " ", ".", "-"}:
         name = f"part-{number}{_EXTENSIONS.get(content_type, '.bin')}"
-    if len(name) > MAX_NAME_LENGTH:
+    if len(name.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES:
         stem, dot, ext = name.rpartition(".")
-        ext = ext if dot and len(ext) <= 10 else ""
-        name = (stem if dot else name)[: MAX_NAME_LENGTH - len(ext) - 1] + ("." + ext if ext else "")
+        ext = "." + ext if dot and stem and len(ext.encode("utf-8")) <= 16 and " " not in ext else ""
+        stem = stem if ext else name
+        name = _cut_to_bytes(stem, MAX_NAME_BYTES - len(ext.encode("utf-8"))).rstrip(" .") + ext
+    if _WINDOWS_RESERVED.match(name.split(".")[0].strip()) or name.lower() in RESERVED_NAMES:
+        name = "_" + name
     return name
 
 
 def unique_name(name: str, taken: set[str]) -> str:
+    """name, or 'name (2).ext', … : unique within one message, compared as a case-insensitive
+    file system would, and never one of tix's own file names."""
     candidate, counter = name, 2
     stem, dot, ext = name.rpartition(".")
-    while candidate.lower() in taken or candidate.lower() in ("message.eml", "message.html"):
+    while candidate.casefold() in taken or candidate.casefold() in RESERVED_NAMES or candidate.startswith("."):
         candidate = f"{stem} ({counter}).{ext}" if dot and stem else f"{name} ({counter})"
         counter += 1
-    taken.add(candidate.lower())
+    taken.add(candidate.casefold())
     return candidate
 
 
