@@ -17,8 +17,10 @@ several times faster than `policy.default`, with tix's own decoding on top (docs
 
 from __future__ import annotations
 
+import codecs
 import email
 import email.message
+import functools
 import hashlib
 import re
 import unicodedata
@@ -32,12 +34,73 @@ from typing import Iterator
 from tix.htmltext import html_to_text
 from tix.model import Person, normalize_text, one_line
 
-CHARSET_ALIASES = {
-    "gb2312": "gb18030", "gbk": "gb18030", "ks_c_5601-1987": "cp949", "x-mac-cyrillic": "mac_cyrillic",
-    "unicodebig": "utf-16-be", "unicode": "utf-16-le", "437": "cp437", "windows-874": "cp874",
-    "iso-2022-jp": "iso2022_jp_ext", "x-user-defined": "windows-1252", "unknown-8bit": "",
-    "x-unknown": "", "us-ascii": "", "ascii": "", "ansi_x3.4-1968": "", "utf8": "utf-8",
-}  # fmt: skip  # "" means: no usable charset, decode best-effort
+# The WHATWG Encoding Standard's labels (https://encoding.spec.whatwg.org/#names-and-labels),
+# as data: Python codec -> every label that means it. Mail clients send these labels, and
+# Python does not know all of them (iso-8859-8-i, x-mac-ukrainian, windows-31j, …).
+# Deviations, for mail rather than a browser: "replacement" labels whose encoding Python can
+# read (iso-2022-kr, hz-gb-2312) are read with it; utf-16 keeps Python's BOM handling.
+WHATWG_LABELS: dict[str, tuple[str, ...]] = {
+    "utf-8": ("unicode-1-1-utf-8", "unicode11utf8", "unicode20utf8", "utf-8", "utf8", "x-unicode20utf8"),
+    "cp866": ("866", "cp866", "csibm866", "ibm866"),
+    "iso8859-2": ("csisolatin2", "iso-8859-2", "iso-ir-101", "iso8859-2", "iso88592", "iso_8859-2", "iso_8859-2:1987", "l2", "latin2"),
+    "iso8859-3": ("csisolatin3", "iso-8859-3", "iso-ir-109", "iso8859-3", "iso88593", "iso_8859-3", "iso_8859-3:1988", "l3", "latin3"),
+    "iso8859-4": ("csisolatin4", "iso-8859-4", "iso-ir-110", "iso8859-4", "iso88594", "iso_8859-4", "iso_8859-4:1988", "l4", "latin4"),
+    "iso8859-5": ("csisolatincyrillic", "cyrillic", "iso-8859-5", "iso-ir-144", "iso8859-5", "iso88595", "iso_8859-5",
+                  "iso_8859-5:1988"),
+    "iso8859-6": ("arabic", "asmo-708", "csiso88596e", "csiso88596i", "csisolatinarabic", "ecma-114", "iso-8859-6",
+                  "iso-8859-6-e", "iso-8859-6-i", "iso-ir-127", "iso8859-6", "iso88596", "iso_8859-6", "iso_8859-6:1987"),
+    "iso8859-7": ("csisolatingreek", "ecma-118", "elot_928", "greek", "greek8", "iso-8859-7", "iso-ir-126", "iso8859-7",
+                  "iso88597", "iso_8859-7", "iso_8859-7:1987", "sun_eu_greek"),
+    "iso8859-8": ("csiso88598e", "csisolatinhebrew", "hebrew", "iso-8859-8", "iso-8859-8-e", "iso-ir-138", "iso8859-8",
+                  "iso88598", "iso_8859-8", "iso_8859-8:1988", "visual",
+                  "csiso88598i", "iso-8859-8-i", "logical"),  # ISO-8859-8-I: the same bytes, logical order
+    "iso8859-10": ("csisolatin6", "iso-8859-10", "iso-ir-157", "iso8859-10", "iso885910", "l6", "latin6"),
+    "iso8859-13": ("iso-8859-13", "iso8859-13", "iso885913"),
+    "iso8859-14": ("iso-8859-14", "iso8859-14", "iso885914"),
+    "iso8859-15": ("csisolatin9", "iso-8859-15", "iso8859-15", "iso885915", "iso_8859-15", "l9"),
+    "iso8859-16": ("iso-8859-16",),
+    "koi8-r": ("cskoi8r", "koi", "koi8", "koi8-r", "koi8_r"),
+    "koi8-u": ("koi8-ru", "koi8-u"),
+    "mac-roman": ("csmacintosh", "mac", "macintosh", "x-mac-roman"),
+    "cp874": ("dos-874", "iso-8859-11", "iso8859-11", "iso885911", "tis-620", "windows-874"),
+    "cp1250": ("cp1250", "windows-1250", "x-cp1250"),
+    "cp1251": ("cp1251", "windows-1251", "x-cp1251"),
+    "cp1252": ("ansi_x3.4-1968", "ascii", "cp1252", "cp819", "csisolatin1", "ibm819", "iso-8859-1", "iso-ir-100", "iso8859-1",
+               "iso88591", "iso_8859-1", "iso_8859-1:1987", "l1", "latin1", "us-ascii", "windows-1252", "x-cp1252"),
+    "cp1253": ("cp1253", "windows-1253", "x-cp1253"),
+    "cp1254": ("cp1254", "csisolatin5", "iso-8859-9", "iso-ir-148", "iso8859-9", "iso88599", "iso_8859-9", "iso_8859-9:1989",
+               "l5", "latin5", "windows-1254", "x-cp1254"),
+    "cp1255": ("cp1255", "windows-1255", "x-cp1255"),
+    "cp1256": ("cp1256", "windows-1256", "x-cp1256"),
+    "cp1257": ("cp1257", "windows-1257", "x-cp1257"),
+    "cp1258": ("cp1258", "windows-1258", "x-cp1258"),
+    "mac-cyrillic": ("x-mac-cyrillic", "x-mac-ukrainian"),
+    "gb18030": ("chinese", "csgb2312", "csiso58gb231280", "gb2312", "gb_2312", "gb_2312-80", "gbk", "iso-ir-58", "x-gbk",
+                "gb18030"),  # WHATWG reads GBK with the gb18030 decoder
+    "big5hkscs": ("big5", "big5-hkscs", "cn-big5", "csbig5", "x-x-big5"),
+    "euc-jp": ("cseucpkdfmtjapanese", "euc-jp", "x-euc-jp"),
+    "iso2022_jp_ext": ("csiso2022jp", "iso-2022-jp"),
+    "cp932": ("csshiftjis", "ms932", "ms_kanji", "shift-jis", "shift_jis", "sjis", "windows-31j", "x-sjis"),
+    "cp949": ("cseuckr", "csksc56011987", "euc-kr", "iso-ir-149", "korean", "ks_c_5601-1987", "ks_c_5601-1989", "ksc5601",
+              "ksc_5601", "windows-949"),
+    "iso2022_kr": ("csiso2022kr", "iso-2022-kr"),
+    "hz": ("hz-gb-2312",),
+    "": ("iso-2022-cn", "iso-2022-cn-ext", "replacement"),  # no decoder: best-effort
+    "utf-16-be": ("unicodefffe", "utf-16be"),
+    "utf-16-le": ("csunicode", "iso-10646-ucs-2", "ucs-2", "unicode", "unicodefeff", "utf-16le"),
+    "utf-16": ("utf-16",),
+    "x-user-defined": ("x-user-defined",),
+}  # fmt: skip
+# tix's own choices win over the table ("" means: no usable charset, decode best-effort):
+# a mail that says us-ascii but carries 8-bit bytes is undeclared, not windows-1252.
+CHARSET_ALIASES = {label: codec for codec, labels in WHATWG_LABELS.items() for label in labels} | {
+    "unicodebig": "utf-16-be", "437": "cp437", "x-user-defined": "cp1252", "unknown-8bit": "", "x-unknown": "",
+    "us-ascii": "", "ascii": "", "ansi_x3.4-1968": "", "punycode": "", "idna": "",
+}  # fmt: skip
+# Python codecs that are not how mail text is encoded: a label naming one is an unknown charset
+_NOT_MAIL_CODECS = {"punycode", "idna", "unicode-escape", "raw-unicode-escape", "mbcs", "oem", "undefined"}
+# WHATWG's windows-1252 reads the five bytes Python leaves undefined as C1 controls
+codecs.register_error("tix.c1", lambda exc: (exc.object[exc.start : exc.end].decode("latin-1"), exc.end))  # type: ignore[attr-defined]
 _ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[qQbB]\?[^?\s]*\?=")
 _REPLY_PREFIX = re.compile(
     r"^\s*((re|fwd?|aw|wg|sv|vs|vl|odp|ant|antw|tr|rif|ref|r|enc|res|ynt|ha|ats|pd|ответ|отв|пересл|пд|fw)"
@@ -136,7 +199,7 @@ def decode_bytes(data: bytes, declared: str | None, fallbacks: list[str]) -> tup
     charset = _charset(declared)
     if charset:
         try:
-            return data.decode(charset), None
+            return data.decode(charset, "tix.c1" if charset == "cp1252" else "strict"), None
         except (LookupError, UnicodeDecodeError):
             pass
     try:
@@ -164,11 +227,23 @@ def _mostly_utf8(data: bytes) -> bool:
     return len(valid) >= 3 and high - covered <= max(1, high // 20)
 
 
+@functools.lru_cache(maxsize=512)
 def _charset(name: str | None) -> str:
+    """The Python codec for a declared charset label: WHATWG labels and tix's aliases first,
+    then Python's own names; "" when the label names no text encoding Python can use."""
     if not name:
         return ""
-    name = name.strip().strip('"').lower()
-    return CHARSET_ALIASES.get(name, name)
+    name = name.strip().strip('"').strip().lower()
+    name = CHARSET_ALIASES.get(name, name)
+    if not name:
+        return ""
+    try:
+        info = codecs.lookup(name)
+    except LookupError:
+        return name  # unknown: decode_bytes falls back
+    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_MAIL_CODECS:
+        return ""
+    return name
 
 
 def _best_fallback(data: bytes, fallbacks: list[str]) -> str | None:
@@ -318,11 +393,11 @@ def parse(raw: bytes, fallbacks: list[str] | None = None, max_attachment: int | 
     texts: list[str] = []
     htmls: list[str] = []
     names: set[str] = set()
-    for part, inline in _leaf_parts(message):
+    for part, inline, charset in _leaf_parts(message):
         content_type = part.get_content_type()
         if inline and content_type in ("text/plain", "text/html"):
             payload = _payload(part)
-            text, note = decode_bytes(payload, part.get_content_charset(), fallbacks)
+            text, note = decode_bytes(payload, charset, fallbacks)
             if note:
                 parsed.problems.append(note)
             if content_type == "text/plain":
@@ -373,11 +448,15 @@ def _payload(part: email.message.Message) -> bytes:
     return payload.encode("utf-8", "surrogateescape") if isinstance(payload, str) else b""
 
 
-def _leaf_parts(message: email.message.Message) -> Iterator[tuple[email.message.Message, bool]]:
-    """(part, is-inline-body-text) for each leaf of the top-level message; attached messages
-    are leaves (they become .eml attachments, their text never merges into the body)."""
+def _leaf_parts(message: email.message.Message) -> Iterator[tuple[email.message.Message, bool, str | None]]:
+    """(part, is-inline-body-text, charset) for each leaf of the top-level message; attached
+    messages are leaves (they become .eml attachments, their text never merges into the body).
+    The charset is the part's own, else the nearest enclosing multipart's (a charset declared
+    only on a multipart/signed container is meant for the text inside it)."""
 
-    def walk(part: email.message.Message, in_alternative: bool) -> Iterator[tuple[email.message.Message, bool]]:
+    def walk(part: email.message.Message, in_alternative: bool, inherited: str | None) -> Iterator[tuple[email.message.Message, bool, str | None]]:
+        own = part.get_param("charset")
+        charset = own if isinstance(own, str) and own.strip() else inherited
         if part.is_multipart() and part.get_content_maintype() == "multipart":
             children = [child for child in part.get_payload() if isinstance(child, email.message.Message)]
             if part.get_content_subtype() == "alternative":
@@ -385,20 +464,20 @@ def _leaf_parts(message: email.message.Message) -> Iterator[tuple[email.message.
                 chosen = plain[0] if plain else next((c for c in children if not _is_attachment(c)), None)
                 for child in children:
                     if child is chosen:
-                        yield from walk(child, True)
+                        yield from walk(child, True, charset)
                     elif child.get_content_type() == "text/html" and chosen is not None and chosen.get_content_type() == "text/plain":
                         continue  # the HTML twin of the plain text: the plain text is the body
                     elif child.is_multipart():
-                        yield from walk(child, True)
+                        yield from walk(child, True, charset)
                     else:
-                        yield child, False
+                        yield child, False, charset
                 return
             for child in children:
-                yield from walk(child, in_alternative)
+                yield from walk(child, in_alternative, charset)
             return
-        yield part, not _is_attachment(part)
+        yield part, not _is_attachment(part), charset
 
-    yield from walk(message, False)
+    yield from walk(message, False, None)
 
 
 def _is_attachment(part: email.message.Message) -> bool:
