@@ -20,6 +20,7 @@ from __future__ import annotations
 import codecs
 import email
 import email.message
+import email.parser
 import functools
 import hashlib
 import re
@@ -100,6 +101,7 @@ CHARSET_ALIASES = {label: codec for codec, labels in WHATWG_LABELS.items() for l
 # Python codecs that are not how mail text is encoded: a label naming one is an unknown charset
 _NOT_MAIL_CODECS = {"punycode", "idna", "unicode-escape", "raw-unicode-escape", "mbcs", "oem", "undefined"}
 # WHATWG's windows-1252 reads the five bytes Python leaves undefined as C1 controls
+codecs.register_error("tix.percent", lambda exc: ("".join(f"%{b:02X}" for b in exc.object[exc.start : exc.end]), exc.end))  # type: ignore[attr-defined]
 codecs.register_error("tix.c1", lambda exc: (exc.object[exc.start : exc.end].decode("latin-1"), exc.end))  # type: ignore[attr-defined]
 _ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[qQbB]\?[^?\s]*\?=")
 _REPLY_PREFIX = re.compile(
@@ -235,11 +237,11 @@ def _charset(name: str | None) -> str:
         return ""
     name = name.strip().strip('"').strip().lower()
     name = CHARSET_ALIASES.get(name, name)
-    if not name:
+    if not name or not name.isascii() or not name.isprintable():
         return ""
     try:
         info = codecs.lookup(name)
-    except LookupError:
+    except (LookupError, ValueError):
         return name  # unknown: decode_bytes falls back
     if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_MAIL_CODECS:
         return ""
@@ -355,19 +357,45 @@ def _addresses(message: email.message.Message, name: str, fallbacks: list[str]) 
 
 
 def _message_ids(value: str | None) -> list[str]:
-    return re.findall(r"<[^<>\s]+>", str(value or ""))
+    """The <ids> in a header. Raw 8-bit bytes are read as UTF-8 where they form it, and an
+    invalid byte or a control character becomes %XX: the same bytes always give the same id,
+    which is plain text that every file and YAML writer accepts (RFC 6532 allows UTF-8 ids)."""
+    found = re.findall(r"<[^<>\s]+>", str(value or ""))
+    return [_clean_id(mid) for mid in found]
+
+
+def _clean_id(mid: str) -> str:
+    if mid.isascii() and mid.isprintable():
+        return mid
+    text = mid.encode("utf-8", "surrogateescape").decode("utf-8", "tix.percent")
+    return "".join(ch if ch.isprintable() else "".join(f"%{b:02X}" for b in ch.encode("utf-8")) for ch in text)
 
 
 # --- structure ---------------------------------------------------------------------
 
 
+MAX_DEPTH = 60  # MIME levels read; deeper parts are reported, the raw message keeps them
+
+
 def parse(raw: bytes, fallbacks: list[str] | None = None, max_attachment: int | None = None, depth: int = 0) -> ParsedMail:
     """Parse one message. Never raises on malformed mail; problems are listed on the result.
-    Attached messages are read too (`forwarded`), two levels deep."""
+    Attached messages are read too (`forwarded`), two levels deep.
+
+    Mail whose MIME structure cannot be read at all (nested thousands of levels deep, or a
+    parser failure) is still read partly: the outer headers and the first readable text part,
+    found by a flat scan, with the reason in `problems`."""
     fallbacks = fallbacks or ["windows-1252"]
-    message = email.message_from_bytes(raw, policy=_POLICY)
-    declared = _body_charsets(message)
-    fallbacks = declared + [f for f in fallbacks if f not in declared]
+    try:
+        message = email.message_from_bytes(raw, policy=_POLICY)
+        return _parse_message(raw, message, fallbacks, max_attachment, depth)
+    except RecursionError:
+        return _parse_flat(raw, fallbacks, "the MIME structure is nested too deeply to read; read flatly")
+    except Exception as exc:  # noqa: BLE001  a parser bug on strange mail: read what a flat scan can
+        return _parse_flat(raw, fallbacks, f"cannot read the MIME structure ({type(exc).__name__}); read flatly")
+
+
+def _parse_headers(raw: bytes, message: email.message.Message, fallbacks: list[str]) -> ParsedMail:
+    """A ParsedMail with the top-level headers read, no body yet."""
     digest = hashlib.sha256(raw).hexdigest()
     ids = _message_ids(message.get("message-id"))
     message_id = ids[0] if ids else f"<{digest[:32]}@tix.invalid>"
@@ -379,7 +407,7 @@ def parse(raw: bytes, fallbacks: list[str] | None = None, max_attachment: int | 
         date = parsedate_to_datetime(str(message.get("date"))) if message.get("date") else None
         if date is not None and date.tzinfo is None:
             date = None
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         date = None
     parsed = ParsedMail(
         message_id=message_id, synthetic_id=not ids, sha256=digest, subject=subject,
@@ -388,50 +416,112 @@ def parse(raw: bytes, fallbacks: list[str] | None = None, max_attachment: int | 
         in_reply_to=_message_ids(message.get("in-reply-to")), references=_message_ids(message.get("references")),
         text="", html=None,
     )  # fmt: skip
+    return parsed
+
+
+def _finish(parsed: ParsedMail, message: email.message.Message, fallbacks: list[str]) -> ParsedMail:
+    """What only the top-level headers decide: robots, delivery addresses, our loop header."""
+    parsed.robot = _robot_kind(message, parsed)
+    for name in ("delivered-to", "x-original-to", "envelope-to"):
+        parsed.delivered_to += [p.email for p in _addresses(message, name, fallbacks)]
+    loop = message.get("x-tix-loop")
+    parsed.loop_instance = decode_header_value(str(loop), fallbacks) if loop else None
+    return parsed
+
+
+def _parse_message(
+    raw: bytes, message: email.message.Message, fallbacks: list[str], max_attachment: int | None, depth: int
+) -> ParsedMail:
+    declared = _body_charsets(message)
+    fallbacks = declared + [f for f in fallbacks if f not in declared]
+    parsed = _parse_headers(raw, message, fallbacks)
     if message.defects:
         parsed.problems.append("MIME defects: " + ", ".join(sorted({type(d).__name__ for d in message.defects})))
     texts: list[str] = []
     htmls: list[str] = []
     names: set[str] = set()
-    for part, inline, charset in _leaf_parts(message):
-        content_type = part.get_content_type()
-        if inline and content_type in ("text/plain", "text/html"):
-            payload = _payload(part)
-            text, note = decode_bytes(payload, charset, fallbacks)
-            if note:
-                parsed.problems.append(note)
-            if content_type == "text/plain":
-                texts.append(text)
-            else:
-                htmls.append(text)
-            continue
-        _add_attachment(parsed, part, names, fallbacks, max_attachment)
-        if content_type in ("message/rfc822", "message/global") and depth < 2:
-            inner = part.get_payload()
-            if isinstance(inner, list) and inner and isinstance(inner[0], email.message.Message):
-                nested = parse(inner[0].as_bytes(), fallbacks, max_attachment, depth + 1)
-                date = str(inner[0].get("date") or "")
-                parsed.forwarded.append(Forwarded(parsed.attachments[-1].name, str(nested.sender or ""),
-                                                  one_line(date), nested.subject, nested.readable_text()))  # fmt: skip
+    for part, inline, charset in _leaf_parts(message, parsed.problems):
+        try:
+            content_type = part.get_content_type()
+            if inline and content_type in ("text/plain", "text/html"):
+                payload = _payload(part)
+                text, note = decode_bytes(payload, charset, fallbacks)
+                if note:
+                    parsed.problems.append(note)
+                if content_type == "text/plain":
+                    texts.append(text)
+                else:
+                    htmls.append(text)
+                continue
+            _add_attachment(parsed, part, names, fallbacks, max_attachment)
+            if content_type in ("message/rfc822", "message/global") and depth < 2:
+                inner = part.get_payload()
+                if isinstance(inner, list) and inner and isinstance(inner[0], email.message.Message):
+                    nested = parse(inner[0].as_bytes(), fallbacks, max_attachment, depth + 1)
+                    date = decode_header_value(inner[0].get("date"), fallbacks)
+                    parsed.forwarded.append(Forwarded(parsed.attachments[-1].name, str(nested.sender or ""),
+                                                      date, nested.subject, nested.readable_text()))  # fmt: skip
+        except Exception as exc:  # noqa: BLE001  one unreadable part never costs the rest
+            parsed.problems.append(f"a {part.get_content_type()} part cannot be read ({type(exc).__name__}); it is only in the raw message")
     parsed.html = "\n".join(htmls) if htmls else None
     if texts:
         parsed.text = "\n\n".join(t.strip("\n") for t in texts)
     elif htmls:
         parsed.text = html_to_text(parsed.html or "")
-    parsed.robot = _robot_kind(message, parsed)
-    for name in ("delivered-to", "x-original-to", "envelope-to"):
-        parsed.delivered_to += [p.email for p in _addresses(message, name, fallbacks)]
-    loop = message.get("x-tix-loop")
-    parsed.loop_instance = one_line(str(loop)) if loop else None
+    elif any(p.startswith("MIME nested") for p in parsed.problems):
+        plain, html = _flat_text(raw, fallbacks)
+        parsed.text = plain if plain is not None else html_to_text(html) if html is not None else ""
+    _finish(parsed, message, fallbacks)
     if parsed.robot == "bounce":
         parsed.original_ids = _reported_ids(message)
     return parsed
 
 
+_FLAT_TEXT_PART = re.compile(rb"(?im)^content-type:[ \t]*text/(plain|html)\b")
+_FLAT_BOUNDARY = re.compile(rb"\n--[^\r\n]*(\r?\n|$)")
+
+
+def _parse_flat(raw: bytes, fallbacks: list[str], problem: str) -> ParsedMail:
+    """The outer headers and the first text part found by scanning the bytes, without
+    building the MIME tree (which is what failed)."""
+    message = email.parser.BytesHeaderParser(policy=_POLICY).parsebytes(raw)
+    parsed = _parse_headers(raw, message, fallbacks)
+    parsed.problems.append(problem)
+    plain, html = _flat_text(raw, fallbacks)
+    if plain is not None:
+        parsed.text = plain
+    elif html is not None:
+        parsed.html, parsed.text = html, html_to_text(html)
+    elif message.get_content_maintype() != "multipart":
+        body = raw.split(b"\r\n\r\n", 1)[-1] if b"\r\n\r\n" in raw else raw.split(b"\n\n", 1)[-1]
+        parsed.text = decode_bytes(body, message.get_content_charset(), fallbacks)[0]
+    return _finish(parsed, message, fallbacks)
+
+
+def _flat_text(raw: bytes, fallbacks: list[str]) -> tuple[str | None, str | None]:
+    """The first text/plain and text/html parts found by scanning the bytes for their headers."""
+    texts: dict[str, str] = {}
+    for match in _FLAT_TEXT_PART.finditer(raw):
+        kind = match.group(1).decode().lower()
+        if kind in texts:
+            continue
+        line_start = raw.rfind(b"\n", 0, match.start()) + 1
+        boundary = raw.rfind(b"\n--", 0, line_start)  # the part's headers start after its boundary line
+        block_start = raw.find(b"\n", boundary + 1) + 1 if boundary >= 0 else line_start
+        end = _FLAT_BOUNDARY.search(raw, match.end())
+        part = email.message_from_bytes(raw[block_start : end.start() if end else len(raw)].lstrip(b"\r\n"), policy=_POLICY)
+        if part.is_multipart():
+            continue
+        texts[kind] = decode_bytes(_payload(part), part.get_content_charset(), fallbacks)[0].strip("\r\n")
+        if kind == "plain":
+            break
+    return texts.get("plain"), texts.get("html")
+
+
 def _body_charsets(message: email.message.Message) -> list[str]:
     """Charsets the message declares for its text parts: the best guess for raw 8-bit headers."""
     found = []
-    for part in message.walk():
+    for part in _walk(message):
         charset = _charset(part.get_content_charset())
         if charset and charset not in found and charset not in ("utf-8",):
             found.append(charset)
@@ -448,13 +538,28 @@ def _payload(part: email.message.Message) -> bytes:
     return payload.encode("utf-8", "surrogateescape") if isinstance(payload, str) else b""
 
 
-def _leaf_parts(message: email.message.Message) -> Iterator[tuple[email.message.Message, bool, str | None]]:
+def _walk(message: email.message.Message) -> Iterator[email.message.Message]:
+    """Every part, depth first, like Message.walk but without recursion and at most MAX_DEPTH deep."""
+    stack = [(message, 0)]
+    while stack:
+        part, level = stack.pop()
+        yield part
+        payload = part.get_payload()
+        if part.is_multipart() and isinstance(payload, list) and level < MAX_DEPTH:
+            stack += [(child, level + 1) for child in reversed(payload) if isinstance(child, email.message.Message)]
+
+
+def _leaf_parts(message: email.message.Message, problems: list[str]) -> Iterator[tuple[email.message.Message, bool, str | None]]:
     """(part, is-inline-body-text, charset) for each leaf of the top-level message; attached
     messages are leaves (they become .eml attachments, their text never merges into the body).
     The charset is the part's own, else the nearest enclosing multipart's (a charset declared
     only on a multipart/signed container is meant for the text inside it)."""
 
-    def walk(part: email.message.Message, in_alternative: bool, inherited: str | None) -> Iterator[tuple[email.message.Message, bool, str | None]]:
+    def walk(part: email.message.Message, in_alternative: bool, inherited: str | None, level: int = 0) -> Iterator[tuple[email.message.Message, bool, str | None]]:
+        if level > MAX_DEPTH:
+            if not any(p.startswith("MIME nested") for p in problems):
+                problems.append(f"MIME nested over {MAX_DEPTH} levels deep; the deeper parts are only in the raw message")
+            return
         own = part.get_param("charset")
         charset = own if isinstance(own, str) and own.strip() else inherited
         if part.is_multipart() and part.get_content_maintype() == "multipart":
@@ -464,16 +569,16 @@ def _leaf_parts(message: email.message.Message) -> Iterator[tuple[email.message.
                 chosen = plain[0] if plain else next((c for c in children if not _is_attachment(c)), None)
                 for child in children:
                     if child is chosen:
-                        yield from walk(child, True, charset)
+                        yield from walk(child, True, charset, level + 1)
                     elif child.get_content_type() == "text/html" and chosen is not None and chosen.get_content_type() == "text/plain":
                         continue  # the HTML twin of the plain text: the plain text is the body
                     elif child.is_multipart():
-                        yield from walk(child, True, charset)
+                        yield from walk(child, True, charset, level + 1)
                     else:
                         yield child, False, charset
                 return
             for child in children:
-                yield from walk(child, in_alternative, charset)
+                yield from walk(child, in_alternative, charset, level + 1)
             return
         yield part, not _is_attachment(part), charset
 
@@ -638,7 +743,7 @@ def _robot_kind(message: email.message.Message, parsed: ParsedMail) -> str | Non
 def _reported_ids(message: email.message.Message) -> list[str]:
     """Message-IDs of the original a bounce reports on (from its message/rfc822 or headers part)."""
     found: list[str] = []
-    for part in message.walk():
+    for part in _walk(message):
         content_type = part.get_content_type()
         if content_type in ("message/rfc822", "message/global"):
             inner = part.get_payload()
