@@ -24,6 +24,7 @@ import email.parser
 import functools
 import hashlib
 import re
+import secrets
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -385,18 +386,105 @@ def parse(raw: bytes, fallbacks: list[str] | None = None, max_attachment: int | 
     parser failure) is still read partly: the outer headers and the first readable text part,
     found by a flat scan, with the reason in `problems`."""
     fallbacks = fallbacks or ["windows-1252"]
-    try:
-        message = email.message_from_bytes(raw, policy=_POLICY)
-        return _parse_message(raw, message, fallbacks, max_attachment, depth)
-    except RecursionError:
-        return _parse_flat(raw, fallbacks, "the MIME structure is nested too deeply to read; read flatly")
-    except Exception as exc:  # noqa: BLE001  a parser bug on strange mail: read what a flat scan can
-        return _parse_flat(raw, fallbacks, f"cannot read the MIME structure ({type(exc).__name__}); read flatly")
-
-
-def _parse_headers(raw: bytes, message: email.message.Message, fallbacks: list[str]) -> ParsedMail:
-    """A ParsedMail with the top-level headers read, no body yet."""
     digest = hashlib.sha256(raw).hexdigest()
+    work = _without_big_parts(raw, max_attachment)
+    try:
+        message = email.message_from_bytes(work, policy=_POLICY)
+        return _parse_message(digest, work, message, fallbacks, max_attachment, depth)
+    except RecursionError:
+        return _parse_flat(digest, work, fallbacks, "the MIME structure is nested too deeply to read; read flatly")
+    except Exception as exc:  # noqa: BLE001  a parser bug on strange mail: read what a flat scan can
+        return _parse_flat(digest, work, fallbacks, f"cannot read the MIME structure ({type(exc).__name__}); read flatly")
+
+
+# A part too big to keep is cut out of the bytes before the parser sees them (so its decoded
+# copy never exists) and marked with this header, whose name the sender cannot guess.
+_OMITTED = "X-Tix-Omitted-" + secrets.token_hex(8)
+TEXT_KEPT = 1 << 20  # of a text part over the limit, this many bytes (encoded) are read
+_DECLARED_BEFORE = re.compile(rb'(?i)boundary[ \t]*=[ \t]*"?\Z')
+_HEADER_END = re.compile(rb"(?m)^\r?\n")  # the empty line after a part's headers (or at its start)
+_PART_TYPE = re.compile(rb"(?im)^content-type:[ \t]*([a-z0-9!#$&.+^_-]+)/")
+_PART_ENCODING = re.compile(rb"(?im)^content-transfer-encoding:[ \t]*\"?([a-z0-9-]+)")
+
+
+def _delimiters(raw: bytes) -> tuple[list[int], list[int]]:
+    """Where MIME parts start (after an opening delimiter line) and end (before any delimiter
+    line), found with bytes.find: base64 has no '-', so a big part costs one C-speed scan. A
+    line '--token' is a delimiter only if some header declares boundary=token."""
+    lines: list[tuple[int, int, bytes]] = []  # (line start, line end, token)
+    position = raw.find(b"\n--")
+    while position >= 0:
+        line_end = raw.find(b"\n", position + 1)
+        line_end = len(raw) if line_end < 0 else line_end
+        token = raw[position + 3 : line_end].rstrip(b"\r \t")
+        if 0 < len(token) <= 204:
+            lines.append((position, line_end, token))
+        position = raw.find(b"\n--", line_end)
+    declared: dict[bytes, bool] = {}
+
+    def is_boundary(token: bytes) -> bool:
+        if token not in declared:
+            at, found = raw.find(token), False
+            while at >= 0 and not found:
+                found = bool(_DECLARED_BEFORE.search(raw, max(0, at - 40), at))
+                at = raw.find(token, at + 1)
+            declared[token] = found
+        return declared[token]
+
+    starts, ends = [], []
+    for line_start, line_end, token in lines:
+        closing = token.endswith(b"--") and is_boundary(token[:-2])
+        if closing or is_boundary(token):
+            ends.append(line_start - 1 if line_start and raw[line_start - 1 : line_start] == b"\r" else line_start)
+            if not closing:
+                starts.append(line_end + 1)
+    return starts, ends
+
+
+def _without_big_parts(raw: bytes, limit: int | None) -> bytes:
+    """raw, with the body of every leaf part whose decoded size would pass `limit` left out
+    (base64 is estimated at 3/4 of its letters; other encodings never grow). Bounded memory:
+    the decoded size of a part is known before anything is decoded, and only kept parts are
+    copied. The raw message itself is kept whole by the importer."""
+    if limit is None or len(raw) <= limit:
+        return raw
+    starts, ends = _delimiters(raw)
+    segments: list[tuple[int, int]] = [(0, ends[0] if ends else len(raw))]  # the top-level headers and body
+    following = iter(ends)
+    for start in starts:
+        segments.append((start, next((e for e in following if e >= start), len(raw))))
+    pieces, kept_to = [], 0
+    for start, end in segments:
+        head = _HEADER_END.search(raw, start, min(end, start + 65536))
+        if head is None or end - head.end() <= limit:
+            continue  # cheap: a body this short cannot decode to more than the limit
+        headers = raw[start : head.start()]
+        kind = _PART_TYPE.search(headers)
+        if kind and kind.group(1).lower() in (b"multipart", b"message"):
+            continue
+        size = end - head.end()
+        encoding = _PART_ENCODING.search(headers)
+        if encoding and encoding.group(1).lower() == b"base64":
+            tail = raw[max(head.end(), end - 16) : end].rstrip()
+            padding = len(tail) - len(tail.rstrip(b"="))
+            size = (size - raw.count(b"\n", head.end(), end) - raw.count(b"\r", head.end(), end)) * 3 // 4 - padding
+        if size <= limit:
+            continue
+        if kind is None or kind.group(1).lower() == b"text":  # keep the start of a text, cut at a line end
+            keep = raw.rfind(b"\n", head.end(), head.end() + min(limit, TEXT_KEPT))
+            keep = head.end() if keep < 0 else keep
+            pieces += [raw[kept_to : head.start()], f"{_OMITTED}: {size}\r\n".encode(), raw[head.start() : keep]]
+        else:
+            pieces += [raw[kept_to : head.start()], f"{_OMITTED}: {size}\r\n\r\n".encode()]
+        kept_to = end
+    if not pieces:
+        return raw
+    pieces.append(raw[kept_to:])
+    return b"".join(pieces)
+
+
+def _parse_headers(digest: str, message: email.message.Message, fallbacks: list[str]) -> ParsedMail:
+    """A ParsedMail with the top-level headers read, no body yet."""
     ids = _message_ids(message.get("message-id"))
     message_id = ids[0] if ids else f"<{digest[:32]}@tix.invalid>"
     subject = decode_header_value(message.get("subject"), fallbacks)
@@ -430,11 +518,11 @@ def _finish(parsed: ParsedMail, message: email.message.Message, fallbacks: list[
 
 
 def _parse_message(
-    raw: bytes, message: email.message.Message, fallbacks: list[str], max_attachment: int | None, depth: int
+    digest: str, raw: bytes, message: email.message.Message, fallbacks: list[str], max_attachment: int | None, depth: int
 ) -> ParsedMail:
     declared = _body_charsets(message)
     fallbacks = declared + [f for f in fallbacks if f not in declared]
-    parsed = _parse_headers(raw, message, fallbacks)
+    parsed = _parse_headers(digest, message, fallbacks)
     if message.defects:
         parsed.problems.append("MIME defects: " + ", ".join(sorted({type(d).__name__ for d in message.defects})))
     texts: list[str] = []
@@ -445,6 +533,9 @@ def _parse_message(
             content_type = part.get_content_type()
             if inline and content_type in ("text/plain", "text/html"):
                 payload = _payload(part)
+                if part.get(_OMITTED) is not None:
+                    parsed.problems.append(f"a {content_type} part of {int(str(part.get(_OMITTED))):,} bytes is over the limit;"
+                                           f" its first {len(payload):,} bytes are read, the whole text is in the raw message")
                 text, note = decode_bytes(payload, charset, fallbacks)
                 if note:
                     parsed.problems.append(note)
@@ -481,11 +572,11 @@ _FLAT_TEXT_PART = re.compile(rb"(?im)^content-type:[ \t]*text/(plain|html)\b")
 _FLAT_BOUNDARY = re.compile(rb"\n--[^\r\n]*(\r?\n|$)")
 
 
-def _parse_flat(raw: bytes, fallbacks: list[str], problem: str) -> ParsedMail:
+def _parse_flat(digest: str, raw: bytes, fallbacks: list[str], problem: str) -> ParsedMail:
     """The outer headers and the first text part found by scanning the bytes, without
     building the MIME tree (which is what failed)."""
     message = email.parser.BytesHeaderParser(policy=_POLICY).parsebytes(raw)
-    parsed = _parse_headers(raw, message, fallbacks)
+    parsed = _parse_headers(digest, message, fallbacks)
     parsed.problems.append(problem)
     plain, html = _flat_text(raw, fallbacks)
     if plain is not None:
@@ -602,6 +693,9 @@ def _add_attachment(
         inner = part.get_payload()
         if isinstance(inner, list) and inner and isinstance(inner[0], email.message.Message):
             data = inner[0].as_bytes()
+            if _OMITTED.encode() in data:  # a part inside was too big: so is the whole message
+                sizes = re.findall(re.escape(_OMITTED).encode() + rb": (\d+)", data)
+                part[_OMITTED] = str(len(data) + sum(int(n) for n in sizes))
             subject = decode_header_value(inner[0].get("subject"), fallbacks)
             wanted = _raw_filename(part, fallbacks) or (subject or "attached-message") + ".eml"
         else:
@@ -611,14 +705,17 @@ def _add_attachment(
         data = _payload(part)
         wanted = content_type.split("/", 1)[1] + ".txt"
     else:
-        data = _payload(part)
+        data = b"" if part.get(_OMITTED) is not None else _payload(part)
         wanted = _raw_filename(part, fallbacks) or ""
     name = unique_name(safe_filename(wanted, content_type, len(parsed.attachments) + 1), names)
     original = one_line(wanted)
-    if limit is not None and len(data) > limit:
-        parsed.problems.append(f"attachment {name} ({len(data):,} bytes) is over the limit; kept only in the raw message")
+    omitted = str(part.get(_OMITTED) or "")
+    size = int(omitted) if omitted.isdigit() else len(data)
+    if limit is not None and size > limit:
+        parsed.problems.append(f"attachment {name} ({size:,} bytes) is over the limit; kept only in the raw message")
+        original_file = name
         name = unique_name(name + ".omitted.txt", names)
-        data = (f"{name}: {len(data):,} bytes, over the attachment limit of {limit:,} bytes.\n"
+        data = (f"{original_file}: {size:,} bytes, over the attachment limit of {limit:,} bytes.\n"
                 "The complete original is in the raw message (message.eml).\n").encode()  # fmt: skip
         content_type = "text/plain"
     parsed.attachments.append(Attachment(name, content_type, data, original))
