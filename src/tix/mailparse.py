@@ -806,7 +806,31 @@ def unique_name(name: str, taken: set[str]) -> str:
 
 # --- robots ---------------------------------------------------------------------------
 
-_AUTO_HEADERS = ("x-autoreply", "x-autorespond", "x-autoresponse", "x-autoreply-from", "x-mail-autoreply")
+_AUTO_HEADERS = ("x-autoreply", "x-autorespond", "x-autoresponse", "x-autoresponder", "x-autoreply-from", "x-mail-autoreply",
+                 "x-ms-exchange-inbox-rules-loop")  # fmt: skip  # Exchange: sent or forwarded by an inbox rule
+# Subjects that out-of-office and auto-reply robots put first, when they send no header that
+# says so (Outlook in Polish sends "Automatyczna odpowiedź: …" and nothing else). Only at the
+# very start: "Re: Automatic reply: …" is a person answering one.
+AUTO_REPLY_SUBJECTS = (
+    # en
+    "auto-reply", "auto reply", "autoreply", "automatic reply", "auto response", "auto-response", "autoresponse",
+    "automated reply", "automated response", "out of office", "out of the office",
+    # pl
+    "automatyczna odpowiedź", "odpowiedź automatyczna", "autoodpowiedź", "poza biurem",
+    # ru, uk
+    "автоматический ответ", "автоответ", "вне офиса", "автоматична відповідь",
+    # de
+    "abwesenheitsnotiz", "automatische antwort", "autom. antwort", "automatische abwesenheitsnotiz",
+    "außer haus", "ausser haus",
+    # fr, es, it, nl, cs, sv
+    "réponse automatique", "absence du bureau", "respuesta automática", "fuera de la oficina", "risposta automatica",
+    "automatisch antwoord", "automatická odpověď", "autosvar",
+)  # fmt: skip
+_AUTO_REPLY_SUBJECT = re.compile(
+    r"^\s*(?:" + "|".join(re.escape(prefix) for prefix in AUTO_REPLY_SUBJECTS) + r")\s*(?:[:：\-–]|$)"
+    r"|^\s*out of (?:the )?office\b|^\s*auto:.*\bout of (?:the )?office\b",
+    re.IGNORECASE,
+)
 
 
 def _robot_kind(message: email.message.Message, parsed: ParsedMail) -> str | None:
@@ -828,7 +852,9 @@ def _robot_kind(message: email.message.Message, parsed: ParsedMail) -> str | Non
     if header("x-auto-response-suppress"):
         return "auto-reply"
     precedence = header("precedence")
-    if precedence in ("auto_reply", "auto-reply"):
+    if precedence in ("auto_reply", "auto-reply", "autoreply"):
+        return "auto-reply"
+    if _AUTO_REPLY_SUBJECT.search(parsed.subject):
         return "auto-reply"
     if message.get("list-id") or message.get("list-unsubscribe") or precedence == "list":
         return "list"
