@@ -156,6 +156,12 @@ class ParsedMail:
     original_ids: list[str] = field(default_factory=list)  # of the message a bounce reports on
     delivered_to: list[str] = field(default_factory=list)  # Delivered-To, X-Original-To, Envelope-To
     forwarded: list[Forwarded] = field(default_factory=list)
+    # When the mail reached us: the time in the newest (topmost) Received: header, after its
+    # last ';' — written by the receiving server, unlike Date:, which the sender's clock (or
+    # the sender) chooses and which is kept in `date` for display. None when the topmost
+    # Received: header is missing or has no readable time with a zone. A message imported
+    # from a file may carry only headers the sender wrote: bound it by "now" before use.
+    arrived: datetime | None = None
 
     def readable_text(self) -> str:
         """The text, followed by each forwarded message's headers and text, clearly marked, so
@@ -502,9 +508,24 @@ def _parse_headers(digest: str, message: email.message.Message, fallbacks: list[
         sender=senders[0] if senders else None, reply_to=reply_to[0] if reply_to else None,
         to=_addresses(message, "to", fallbacks), cc=_addresses(message, "cc", fallbacks), date=date,
         in_reply_to=_message_ids(message.get("in-reply-to")), references=_message_ids(message.get("references")),
-        text="", html=None,
+        text="", html=None, arrived=_arrived(message),
     )  # fmt: skip
     return parsed
+
+
+def _arrived(message: email.message.Message) -> datetime | None:
+    """The time in the topmost Received: header (RFC 5321 §4.4: '; date-time' at its end)."""
+    received = message.get_all("received") or []
+    if not received:
+        return None
+    value = re.sub(r"\s+", " ", str(received[0]))
+    if ";" not in value:
+        return None
+    try:
+        moment = parsedate_to_datetime(value.rsplit(";", 1)[1].strip())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 def _finish(parsed: ParsedMail, message: email.message.Message, fallbacks: list[str]) -> ParsedMail:
