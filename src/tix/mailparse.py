@@ -407,7 +407,7 @@ def parse(raw: bytes, fallbacks: list[str] | None = None, max_attachment: int | 
 # copy never exists) and marked with this header, whose name the sender cannot guess.
 _OMITTED = "X-Tix-Omitted-" + secrets.token_hex(8)
 TEXT_KEPT = 1 << 20  # of a text part over the limit, this many bytes (encoded) are read
-_DECLARED_BEFORE = re.compile(rb'(?i)boundary[ \t]*=[ \t]*"?\Z')
+_BOUNDARY_VALUE = re.compile(rb'[ \t]*=[ \t]*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))')
 _HEADER_END = re.compile(rb"(?m)^\r?\n")  # the empty line after a part's headers (or at its start)
 _PART_TYPE = re.compile(rb"(?im)^content-type:[ \t]*([a-z0-9!#$&.+^_-]+)/")
 _PART_ENCODING = re.compile(rb"(?im)^content-transfer-encoding:[ \t]*\"?([a-z0-9-]+)")
@@ -416,34 +416,30 @@ _PART_ENCODING = re.compile(rb"(?im)^content-transfer-encoding:[ \t]*\"?([a-z0-9
 def _delimiters(raw: bytes) -> tuple[list[int], list[int]]:
     """Where MIME parts start (after an opening delimiter line) and end (before any delimiter
     line), found with bytes.find: base64 has no '-', so a big part costs one C-speed scan. A
-    line '--token' is a delimiter only if some header declares boundary=token."""
-    lines: list[tuple[int, int, bytes]] = []  # (line start, line end, token)
-    position = raw.find(b"\n--")
+    line '--token' is a delimiter only if some header declares boundary=token (in any case)."""
+    declared = set()
+    window = 1 << 20
+    for offset in range(0, len(raw), window):  # 'boundary' in any case, at C speed, a window at a time
+        lowered = raw[offset : offset + window + 7].lower()
+        at = lowered.find(b"boundary")
+        while 0 <= at < window:
+            value = _BOUNDARY_VALUE.match(raw, offset + at + 8)
+            if value:
+                declared.add(value.group(1) or value.group(2))
+            at = lowered.find(b"boundary", at + 8)
+    starts: list[int] = []
+    ends: list[int] = []
+    position = raw.find(b"\n--") if declared else -1
     while position >= 0:
         line_end = raw.find(b"\n", position + 1)
         line_end = len(raw) if line_end < 0 else line_end
-        token = raw[position + 3 : line_end].rstrip(b"\r \t")
-        if 0 < len(token) <= 204:
-            lines.append((position, line_end, token))
-        position = raw.find(b"\n--", line_end)
-    declared: dict[bytes, bool] = {}
-
-    def is_boundary(token: bytes) -> bool:
-        if token not in declared:
-            at, found = raw.find(token), False
-            while at >= 0 and not found:
-                found = bool(_DECLARED_BEFORE.search(raw, max(0, at - 40), at))
-                at = raw.find(token, at + 1)
-            declared[token] = found
-        return declared[token]
-
-    starts, ends = [], []
-    for line_start, line_end, token in lines:
-        closing = token.endswith(b"--") and is_boundary(token[:-2])
-        if closing or is_boundary(token):
-            ends.append(line_start - 1 if line_start and raw[line_start - 1 : line_start] == b"\r" else line_start)
+        token = raw[position + 3 : min(line_end, position + 3 + 210)].rstrip(b"\r \t")
+        closing = token.endswith(b"--") and token[:-2] in declared
+        if closing or token in declared:
+            ends.append(position - 1 if raw[position - 1 : position] == b"\r" else position)
             if not closing:
                 starts.append(line_end + 1)
+        position = raw.find(b"\n--", line_end)
     return starts, ends
 
 
