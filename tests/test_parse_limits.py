@@ -83,3 +83,11 @@ def test_import_keeps_the_raw_message_and_a_note_for_a_big_attachment(tix: Cli, 
     assert (folder / "message.eml").read_bytes() == raw
     assert (folder / "zeros.bin.omitted.txt").read_bytes().startswith(f"zeros.bin: {3 * MB:,} bytes".encode())
     assert not (folder / "zeros.bin").exists()
+
+
+def test_a_single_part_text_that_looks_like_mime_is_read_from_its_start() -> None:
+    text = b"boundary=x\r\n--x\r\n\r\n" + b"line of text\r\n" * 200_000
+    raw = b"From: a@b.pl\r\nSubject: t\r\nContent-Type: text/plain\r\n\r\n" + text
+    mail = mailparse.parse(raw, None, 1 * MB)
+    assert mail.text.startswith("boundary=x\r\n--x\r\n\r\nline of text") and "X-Tix-Omitted" not in mail.text
+    assert len(mail.text) <= mailparse.TEXT_KEPT and any("over the limit" in p for p in mail.problems)

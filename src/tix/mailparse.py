@@ -9,10 +9,15 @@ several times faster than `policy.default`, with tix's own decoding on top (docs
 - body: every inline text part of the top-level message (in multipart/alternative the
   plain one), declared charsets with aliases, undeclared 8-bit text decoded best-effort;
   HTML-only mail converted to readable text, the HTML kept;
-- attachments (forwarded messages included, as .eml) with names that can go nowhere but
-  into their own folder;
+- attachments (forwarded messages included, as .eml) with portable, visible names that can
+  go nowhere but into their own folder and never take one of tix's own file names; the name
+  as sent is kept as `Attachment.original_name`;
+- bounded work: a part whose decoded size passes the attachment limit is never decoded (its
+  size is known from the bytes); MIME nested too deeply, or a part that cannot be read, costs
+  only that part — the outer headers and the first readable text are always returned;
 - robots: auto-replies, bounces, lists and bulk mail, by the union of the header rules the
-  well-known helpdesks use.
+  well-known helpdesks use, and the subjects auto-reply robots write;
+- `arrived`: the time of the topmost Received: header (the sender's Date: stays `date`).
 """
 
 from __future__ import annotations
@@ -450,7 +455,10 @@ def _without_big_parts(raw: bytes, limit: int | None) -> bytes:
     copied. The raw message itself is kept whole by the importer."""
     if limit is None or len(raw) <= limit:
         return raw
-    starts, ends = _delimiters(raw)
+    top = _HEADER_END.search(raw, 0, 65536)
+    top_kind = _PART_TYPE.search(raw[: top.start()]) if top else None
+    multipart = bool(top_kind and top_kind.group(1).lower() == b"multipart")
+    starts, ends = _delimiters(raw) if multipart else ([], [])  # a single part has no delimiters, whatever its text says
     segments: list[tuple[int, int]] = [(0, ends[0] if ends else len(raw))]  # the top-level headers and body
     following = iter(ends)
     for start in starts:
