@@ -11,12 +11,14 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
 from tix.errors import InvalidValue
 
 MAILDIR_INFO_SEPARATORS = (":2,", "!2,", ";2,")
+MAILDIR_TIME_RANGE = (631152000, 4102444800)  # 1990 to 2100: a file name prefix outside is not a time
 
 
 class UnreadableMessage(Exception):
@@ -54,6 +56,21 @@ class Item:
         except FileNotFoundError:
             return None
         return f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}"
+
+    def delivered_at(self) -> datetime | None:
+        """Maildir only: when the message was delivered, from the unix time that starts its
+        file name (Maildir's 'time.unique.host'), else the file's modification time (set when
+        the delivery agent wrote it, kept by moves to cur/). None for other sources, whose file
+        times say nothing about delivery. Always in UTC."""
+        if self.maildir is None or self.path is None:
+            return None
+        prefix = self.path.name.split(".", 1)[0]
+        if prefix.isdigit() and MAILDIR_TIME_RANGE[0] <= int(prefix) <= MAILDIR_TIME_RANGE[1]:
+            return datetime.fromtimestamp(int(prefix), timezone.utc)
+        try:
+            return datetime.fromtimestamp(self.path.stat().st_mtime, timezone.utc)
+        except OSError:
+            return None
 
     def mark_seen(self) -> None:
         """Maildir only: move new/ → cur/ and add the S flag, per the Maildir spec."""
