@@ -51,7 +51,9 @@ def test_a_new_message_becomes_a_ticket_with_its_raw_bytes_and_attachments(tix: 
     assert ticket.message_ids == ["<m1@example.pl>"]
     [entry] = ticket.entries
     assert (entry.kind, entry.text, entry.message_id) == ("inbound", "Dzień dobry,\nproszę o pomoc.", "<m1@example.pl>")
-    assert entry.time.isoformat() == "2026-11-23T08:30:00+01:00"  # the mail's Date, in the helpdesk's timezone
+    # a loose .eml says nothing of its arrival but its Date: — the time is ours (now), the Date: is kept
+    assert entry.time.isoformat() == "2026-11-23T09:00:00+01:00"
+    assert entry.extra["date"] == "2026-11-23T08:30:00+01:00"
     folder = helpdesk / "tickets" / ticket.id[:2] / ticket.id / entry.id
     assert (folder / "message.eml").read_bytes() == raw
     assert (folder / "faktura.pdf").read_bytes() == b"%PDF-1.4 fake"
@@ -406,3 +408,19 @@ def test_an_unreadable_file_is_reported_and_left_for_the_next_run(tix: Cli, help
     assert result.code == 3
     assert result.err.startswith(f"tix: warning: cannot read {locked}: Permission denied; it stays where it is")
     assert "1 new tickets" in result.out and all_message_ids(helpdesk) == ["<good@x>"]
+
+
+def test_the_arrival_time_is_ours_not_the_senders(tix: Cli, helpdesk: Path, tmp_path: Path) -> None:
+    """A Date: a day ahead no longer starts the clock then: the topmost Received: header (our
+    server's), else the Maildir delivery time, else now; never later than now."""
+    received = "by mx.example.com with ESMTP id 42; Mon, 23 Nov 2026 07:15:00 +0000"
+    future = make_eml(message_id="<f@example.pl>", date="Tue, 24 Nov 2026 08:00:00 +0100", headers={"Received": received})
+    later = make_eml(message_id="<g@example.pl>", sender="Ola <ola@example.pl>", subject="Other", date="Tue, 24 Nov 2026 08:00:00 +0100")
+    maildir = make_maildir(tmp_path / "Maildir", {"1795417200.M1P1.host": later})  # delivered 2026-11-23 07:00 UTC
+    tix.ok("import", str(write(tmp_path, "f.eml", future)), str(maildir))
+    times = {t.message_ids[0]: t.entries[0] for t in tickets(helpdesk).values()}
+    assert times["<f@example.pl>"].time.isoformat() == "2026-11-23T08:15:00+01:00"
+    assert times["<f@example.pl>"].extra["date"] == "2026-11-24T08:00:00+01:00"
+    assert times["<g@example.pl>"].time.isoformat() == "2026-11-23T08:00:00+01:00"
+    created = {t.message_ids[0]: t.created.isoformat() for t in tickets(helpdesk).values()}
+    assert created["<f@example.pl>"] == "2026-11-23T08:15:00+01:00"

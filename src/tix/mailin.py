@@ -265,7 +265,7 @@ class Importer:
             self._done(item)
             return
         ticket_id, reason, linked = self._thread(mail)
-        when = self._message_time(mail)
+        when = self._message_time(mail, item)
         entry_id = ids.derived_id("entry:" + mid)
         if ticket_id is None:
             ticket = self._new_ticket(mail, when, linked)
@@ -449,6 +449,11 @@ class Importer:
         if len(text) > MAX_TEXT_CHARS:
             text = text[:MAX_TEXT_CHARS] + f"\n\n[tix: text cut at {MAX_TEXT_CHARS:,} characters; the whole message is in {entry_id}/message.eml]"
         extra: dict[str, Any] = {"subject": mail.subject}
+        if mail.date is not None and abs((mail.date - when).total_seconds()) >= 60:
+            extra["date"] = mail.date.isoformat()  # the sender's Date:, when it differs from the arrival
+        renamed = {a.name: a.original_name for a in mail.attachments if a.original_name and a.original_name != a.name}
+        if renamed:
+            extra["original_names"] = renamed  # for display; the saved names are portable and safe
         if mail.to:
             extra["to"] = [str(p) for p in mail.to]
         if mail.cc:
@@ -468,17 +473,20 @@ class Importer:
         if mail.html is not None:
             self.files[f"{folder}/message.html"] = mail.html.encode("utf-8")
             names.append("message.html")
-        for attachment in mail.attachments:
-            name = _attachment_file_name(attachment.name, names)
-            self.files[f"{folder}/{name}"] = attachment.data
-            names.append(name)
+        for attachment in mail.attachments:  # names made safe and unique by mailparse.safe_filename
+            self.files[f"{folder}/{attachment.name}"] = attachment.data
+            names.append(attachment.name)
         return names
 
-    def _message_time(self, mail: ParsedMail) -> datetime:
+    def _message_time(self, mail: ParsedMail, item: Item) -> datetime:
+        """When the message reached us — ours to know, not the sender's to claim: the topmost
+        Received: header (written by our own mail server), else the Maildir delivery time, else
+        now; never later than now. The sender's Date: is kept on the entry for display only."""
         now = self.desk.now()
-        if mail.date is None or mail.date > now + timedelta(days=1) or mail.date.year < 1990:
-            return now
-        return mail.date.astimezone(self.desk.config.timezone).replace(microsecond=0)
+        for moment in (mail.arrived, item.delivered_at()):
+            if moment is not None and moment.year >= 1990:
+                return min(moment, now).astimezone(self.desk.config.timezone).replace(microsecond=0)
+        return now
 
     def _is_own(self, mail: ParsedMail) -> bool:
         if mail.loop_instance and mail.loop_instance.lower() == self.instance.lower():
@@ -677,23 +685,6 @@ def _chunks(items: Any, size: int) -> Any:
             chunk = []
     if chunk:
         yield chunk
-
-
-OWN_FILE_NAMES = {"ticket.md", "message.eml", "message.html"}
-
-
-def _attachment_file_name(name: str, taken: list[str]) -> str:
-    """An attachment never takes a name tix uses for its own files (nor a dot-file name), nor
-    one already used in the same entry folder."""
-    if name.lower() in OWN_FILE_NAMES or name.startswith(".") or not name:
-        name = f"attachment-{name.lstrip('.') or 'file'}"
-    stem, dot, suffix = name.rpartition(".") if "." in name else (name, "", "")
-    candidate, number = name, 1
-    lowered = {t.lower() for t in taken}
-    while candidate.lower() in lowered:
-        number += 1
-        candidate = f"{stem}-{number}{dot}{suffix}" if dot else f"{name}-{number}"
-    return candidate
 
 
 def _record_references(ticket: Ticket, references: list[str]) -> None:
