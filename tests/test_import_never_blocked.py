@@ -84,3 +84,18 @@ def test_a_new_message_in_a_reused_file_with_the_same_size_and_mtime_is_imported
     assert "1 new tickets" in result.out
     assert sorted(m for t in _tickets(tix.cwd) for m in t.message_ids) == ["<first@example.pl>", "<other@example.pl>"]
     assert "1 duplicates skipped" in tix.ok("import", str(maildir)).out
+
+
+def test_an_attachment_name_of_360_bytes_is_shortened_and_the_mail_beside_it_imported(tix: Cli, tmp_path: Path) -> None:
+    long_name = "票" * 120 + ".pdf"
+    maildir = make_maildir(tmp_path / "Maildir", {
+        "1.a": make_eml(message_id="<long@example.pl>", attachments=[(long_name, b"%PDF")]),
+        "2.b": make_eml(message_id="<innocent@example.pl>", sender="Ola <ola@example.pl>", subject="Other"),
+    })  # fmt: skip
+    result = tix("import", str(maildir))
+    assert result.code == 0, result.err
+    assert len(_tickets(tix.cwd)) == 2
+    [saved] = [p for p in (tix.cwd / "tickets").rglob("*.pdf")]
+    assert len(saved.name.encode("utf-8")) <= 255 and saved.read_bytes() == b"%PDF"
+    entry = next(t.entries[0] for t in _tickets(tix.cwd) if t.message_ids == ["<long@example.pl>"])
+    assert entry.extra["original_names"][saved.name] == long_name
