@@ -5,9 +5,15 @@ command in fresh processes, as a user would run it:
 
     python bench/bench_foundation.py            # both sizes
     python bench/bench_foundation.py --sizes 20000 --repeat 7
+    python bench/bench_foundation.py --check     # CI: 2,000 tickets against floors from the same run
 
 Targets (20,000 tickets): `tix list --status open --format json` <= 0.5 s warm;
 `tix assign` <= 0.3 s including its commit, not growing with N; `tix --help` <= 0.2 s.
+
+--check builds 2,000 tickets and compares, run in turn with their floors on the same repository:
+`tix assign` with a bare `git add` + `git commit` of one changed ticket file (bound 4x); `tix --help`
+and `tix list` (warm) with `python -c "import typer"` (bounds 4x and 6x: Python and Typer are the floor
+of any command; the rest is tix's own start-up and, for list, its index).
 """
 
 from __future__ import annotations
@@ -98,14 +104,68 @@ def bench(count: int, repeat: int, env: dict[str, str]) -> dict[str, float]:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+CHECK_BOUNDS = {"assign": 4.0, "help": 4.0, "list": 6.0}
+
+
+def check(count: int, repeat: int, env: dict[str, str]) -> int:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from checks import Ratio, interleaved_medians, report, timed
+
+    workdir = Path(tempfile.mkdtemp(prefix=f"tix-bench-check-{count}-"))
+    try:
+        root = workdir / "desk"
+        ticket_ids = build_helpdesk(root, count, env)
+        run(["reindex"], root, env)
+        run(["list"], root, env)
+        rng = random.Random(2)
+        targets = iter(rng.sample(ticket_ids, max(repeat, 7) * 2))
+        owners = iter(["carol@example.com", "dave@example.com"] * max(repeat, 7))
+
+        def bare_commit() -> float:  # one ticket file changed, committed with plain git: what assign must do at least
+            path = root / ticket_relpath(next(targets))
+            path.write_text(path.read_text(encoding="utf-8") + "\nA line.\n", encoding="utf-8")
+            start = time.perf_counter()
+            subprocess.run(["git", "add", str(path)], cwd=root, env=env, check=True)
+            subprocess.run(["git", "commit", "-qm", "bench: bare commit"], cwd=root, env=env, check=True)
+            return time.perf_counter() - start
+
+        commits = interleaved_medians({
+            "commit": bare_commit,
+            "typer": lambda: timed([sys.executable, "-c", "import typer"], cwd=root, env=env),
+            "assign": lambda: run(["assign", next(targets), next(owners)], root, env),
+        }, max(repeat, 7))  # fmt: skip
+        run(["list"], root, env)  # the index catches up with the commits above before list is timed
+        startup = interleaved_medians({
+            "typer": lambda: timed([sys.executable, "-c", "import typer"], cwd=root, env=env),
+            "help": lambda: run(["--help"], root, env),
+            "list": lambda: run(["list"], root, env),
+        }, max(repeat, 7))  # fmt: skip
+        print(f"bench info       tix assign vs a bare git add+commit alone: {commits['assign'] / commits['commit']:.2f}x "
+              f"({commits['assign']:.3f} vs {commits['commit']:.3f} s; Python's start-up is not in this floor)", flush=True)
+        return report([
+            Ratio(f"tix assign vs git add+commit + python -c 'import typer' ({count:,} tickets), s", commits["assign"],
+                  commits["commit"] + commits["typer"], "s", CHECK_BOUNDS["assign"], higher_is_better=False),
+            Ratio("tix --help vs python -c 'import typer', s", startup["help"], startup["typer"], "s",
+                  CHECK_BOUNDS["help"], higher_is_better=False),
+            Ratio(f"tix list ({count:,} tickets, warm) vs python -c 'import typer', s", startup["list"], startup["typer"], "s",
+                  CHECK_BOUNDS["list"], higher_is_better=False),
+        ])  # fmt: skip
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[200, 20_000])
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--check", action="store_true", help="CI: compare with floors from the same run; exit 1 if far past")
+    parser.add_argument("--check-size", type=int, default=2_000, help="tickets for --check (default 2,000)")
     options = parser.parse_args()
     env = dict(os.environ, TIX_USER="Bench <bench@example.com>", GIT_AUTHOR_NAME="Bench",
                GIT_AUTHOR_EMAIL="bench@example.com", GIT_COMMITTER_NAME="Bench", GIT_COMMITTER_EMAIL="bench@example.com")  # fmt: skip
     env.pop("TIX_NOW", None)
+    if options.check:
+        sys.exit(check(options.check_size, options.repeat, env))
     results = {count: bench(count, options.repeat, env) for count in options.sizes}
     names = list(next(iter(results.values())))
     print(f"{'figure (median, seconds)':<28}" + "".join(f"{f'{n:,} tickets':>16}" for n in results))

@@ -2,6 +2,7 @@
 
     python bench/bench_import.py                  # 2,000 and 10,000 messages
     python bench/bench_import.py --sizes 10000
+    python bench/bench_import.py --check          # CI: 1,000 messages against a floor from the same run
 
 Messages are generated (deterministically): English, Polish and Russian customers, plain and
 multipart/alternative with HTML, UTF-8 / ISO-8859-2 / windows-1250 / KOI8-R / windows-1251
@@ -11,6 +12,14 @@ one in four a reply to an earlier message. The real `tix import` runs in a fresh
 Reports messages per second, peak memory (largest process, workers included) and the time
 of a second run over the same Maildir with nothing new. Targets: >= 300 msg/s, memory flat
 in the number of messages, re-run <= 2 s (10,000 messages).
+
+--check imports 1,000 messages and compares the rate with a floor measured in the same run on the same
+Maildir: reading and parsing every message with the standard library's parser, single-process
+(policy.default: the headers decoded, every part's content decoded, as a mail reader needs). It fails
+when the import is slower than 0.25x that rate. Measured here: the floor ~500 msg/s; the import ~370 msg/s
+(0.7x) without the O(batch^2) bug of ffc126f, ~5 msg/s (0.01x) with it. (compat32 without decoding the
+headers runs at 2,000-4,000 msg/s: a floor that even a correct import of 1,000 messages, with its
+start-up and commit, does not reach 0.25x of.)
 """
 
 from __future__ import annotations
@@ -119,11 +128,64 @@ def bench(count: int, env: dict[str, str]) -> dict[str, float]:
         shutil.rmtree(work, ignore_errors=True)
 
 
+IMPORT_BOUND = 0.25  # import msg/s at least this share of the stdlib read+parse rate
+
+
+def stdlib_read_parse(maildir: Path) -> float:
+    """Seconds to read and parse every message of the Maildir with the standard library, one process."""
+    import email
+    import email.policy
+
+    start = time.perf_counter()
+    for path in sorted((maildir / "new").iterdir()):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        for header in ("from", "to", "subject", "date", "message-id", "in-reply-to", "references"):
+            str(message.get(header, ""))
+        for part in message.walk():
+            if not part.is_multipart():
+                part.get_content()
+    return time.perf_counter() - start
+
+
+def check(count: int, env: dict[str, str]) -> int:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from checks import Ratio, report
+
+    work = Path(tempfile.mkdtemp(prefix=f"tix-import-check-{count}-"))
+    try:
+        maildir = work / "Maildir"
+        build_maildir(maildir, count)
+        desk = work / "desk"
+        subprocess.run(TIX + ["init", str(desk)], env=env, check=True, stdout=subprocess.DEVNULL)
+        run(["config", "set", "mail.fallback_charsets", "windows-1250, iso-8859-2, windows-1251, koi8-r"], desk, env)
+        floor_s = min(stdlib_read_parse(maildir) for _ in range(3))  # the fastest: the strictest floor
+        floor_rate = count / floor_s
+        # Far past the bound is enough to know: stop at 4x the time the bound allows (a quadratic import
+        # of 1,000 messages would otherwise hold CI for minutes).
+        limit = max(30.0, 4 * count / (IMPORT_BOUND * floor_rate))
+        start = time.perf_counter()
+        name = f"import {count:,} messages, msg/s vs stdlib read+parse"
+        try:
+            subprocess.run(TIX + ["import", "--quiet", str(maildir)], cwd=desk, env=env, check=True,
+                           stdout=subprocess.DEVNULL, timeout=limit)  # fmt: skip
+            seconds = time.perf_counter() - start
+        except subprocess.TimeoutExpired:
+            seconds = time.perf_counter() - start
+            name += f" (stopped after {seconds:.0f} s: at most)"
+        return report([Ratio(name, count / seconds, floor_rate, "msg/s", IMPORT_BOUND, higher_is_better=True)])
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[2_000, 10_000])
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # one size in this process (own peak memory)
+    parser.add_argument("--check", action="store_true", help="CI: compare with a floor from the same run; exit 1 if far past")
+    parser.add_argument("--check-size", type=int, default=1_000, help="messages for --check (default 1,000)")
     options = parser.parse_args()
+    if options.check:
+        sys.exit(check(options.check_size, bench_env()))
     if options.one is None:
         results = {}
         for count in options.sizes:  # a fresh process per size, so peak memory is that size's own
@@ -133,10 +195,14 @@ def main() -> None:
         for name in next(iter(results.values())):
             print(f"{name:<24}" + "".join(f"{results[n][name]:>18.2f}" for n in results))
         return
+    print(json.dumps(bench(options.one, bench_env())))
+
+
+def bench_env() -> dict[str, str]:
     env = dict(os.environ, TIX_USER="Importer <cron@firma.example>", GIT_AUTHOR_NAME="Bench",
                GIT_AUTHOR_EMAIL="bench@example.com", GIT_COMMITTER_NAME="Bench", GIT_COMMITTER_EMAIL="bench@example.com")  # fmt: skip
     env.pop("TIX_NOW", None)
-    print(json.dumps(bench(options.one, env)))
+    return env
 
 
 if __name__ == "__main__":

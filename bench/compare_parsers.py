@@ -1,5 +1,6 @@
 """mail-parser against tix's parser (standard library compat32 + tix decoding) on a corpus.
 
+    pip install -e '.[bench]'                   # mail-parser: not a tix dependency
     python bench/compare_parsers.py [FOLDER]     # default: ../shared/corpus/eml
 
 For every message: does the parser raise, and do subject, sender and body come out clean

@@ -117,7 +117,28 @@ def run_console_script(*args: str, cwd: Path, env: dict[str, str] | None = None)
     )
 
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "eml"
+TEST_MAIL = Path(__file__).resolve().parent / "data" / "mail"  # the project's own synthetic mail (tests/data/README.md)
+
+# The optional shared corpus of real mail beside the repository (../shared/corpus), or TIX_CORPUS.
+# On a fresh clone it is absent: the corpus-wide tests skip with a reason. CI sets TIX_REQUIRE_CORPUS=1
+# when the corpus exists, so that a wrong path fails instead of quietly skipping.
+CORPUS = Path(os.environ.get("TIX_CORPUS") or Path(__file__).resolve().parents[2] / "shared" / "corpus") / "eml"
+
+
+def corpus_files() -> list[Path]:
+    """Every corpus message, for parametrising at collection time (empty when there is no corpus)."""
+    return sorted(CORPUS.glob("*/*.eml"))
+
+
+@pytest.fixture
+def corpus_dir() -> Path:
+    """The shared corpus's eml/ folder; skips the test when it is absent (fails under TIX_REQUIRE_CORPUS=1)."""
+    if not corpus_files():
+        reason = f"shared mail corpus not found at {CORPUS} (optional; set TIX_CORPUS=<path to corpus/>)"
+        if os.environ.get("TIX_REQUIRE_CORPUS") == "1":
+            pytest.fail(reason + ", but TIX_REQUIRE_CORPUS=1")
+        pytest.skip(reason)
+    return CORPUS
 
 
 def make_eml(

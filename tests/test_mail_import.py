@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, Cli, Clock, git, make_eml, make_maildir, run_console_script
+from conftest import Cli, Clock, git, make_eml, make_maildir, run_console_script
 
 from tix import ticketfile
 from tix.mailin import our_message_id
@@ -271,9 +271,9 @@ def test_importing_nothing_is_a_clear_error(tix: Cli, tmp_path: Path) -> None:
     assert tix("import", str(tmp_path / "nope")).err == f"tix: error: {tmp_path / 'nope'}: no such file or folder\n"
 
 
-def test_the_whole_corpus_imports(tix: Cli, helpdesk: Path) -> None:
+def test_the_whole_corpus_imports(tix: Cli, helpdesk: Path, corpus_dir: Path) -> None:
     tix.ok("config", "set", "mail.fallback_charsets", "windows-1250, iso-8859-2, windows-1251, koi8-r")
-    result = tix("import", str(CORPUS))
+    result = tix("import", str(corpus_dir))
     assert result.code == 0, result.err
     assert "115 messages" in result.out and "0 quarantined" in result.out
     assert git(helpdesk, "status", "--porcelain") == ""
