@@ -97,7 +97,6 @@ def test_git_calls_do_not_grow_per_message(work: dict[int, Counter[str]]) -> Non
     assert_linear(work[N]["git"], work[4 * N]["git"], "git subprocesses")
 
 
-@pytest.mark.xfail(strict=True, reason="O(batch^2) bug, fixed in mailin")
 def test_ticket_serialisations_grow_linearly_with_the_batch(work: dict[int, Counter[str]]) -> None:
     assert work[N]["dumps"] >= N * 0.5  # the counter sees every new ticket written
     assert_linear(work[N]["dumps"], work[4 * N]["dumps"], "ticketfile.dumps calls")
