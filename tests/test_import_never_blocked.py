@@ -99,3 +99,23 @@ def test_an_attachment_name_of_360_bytes_is_shortened_and_the_mail_beside_it_imp
     assert len(saved.name.encode("utf-8")) <= 255 and saved.read_bytes() == b"%PDF"
     entry = next(t.entries[0] for t in _tickets(tix.cwd) if t.message_ids == ["<long@example.pl>"])
     assert entry.extra["original_names"][saved.name] == long_name
+
+
+def test_a_read_only_maildir_with_mark_seen_imports_and_warns(tix: Cli, tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    maildir = _two_messages(tmp_path)
+    folder = maildir / "new"
+    # read-only for real: permissions for a user, the immutable flag for root (who ignores them)
+    lock = ["chattr", "+i", str(folder)] if os.geteuid() == 0 else ["chmod", "555", str(folder)]
+    subprocess.run(lock, check=True)
+    try:
+        result = tix("import", "--mark-seen", str(maildir))
+        assert result.code == 0, result.err
+        assert len(_tickets(tix.cwd)) == 2
+        assert result.err.count("cannot mark mail seen") == 1, result.err
+        assert len(list(folder.iterdir())) == 2  # left where they were
+    finally:
+        subprocess.run(["chattr", "-i", str(folder)] if os.geteuid() == 0 else ["chmod", "755", str(folder)], check=True)
+    assert "2 duplicates skipped" in tix.ok("import", "--mark-seen", str(maildir)).out

@@ -606,7 +606,11 @@ class Importer:
             self.index.remember_imported(self.hashes, self.fingerprints)
             if self.mark_seen:
                 for item in self.done_items:
-                    item.mark_seen()
+                    try:
+                        item.mark_seen()
+                    except OSError as exc:  # a read-only Maildir: imported all the same, left unmarked
+                        self.report.warn(f"cannot mark mail seen in {item.maildir}: {exc.strerror or exc} "
+                                         "(it is imported; the next run skips it as a duplicate)")  # fmt: skip
         self._reset_batch()
 
     def _commit(self, paths: list[str], message: str) -> str | None:
