@@ -40,6 +40,17 @@ class InvalidValue(TixError):
     pass
 
 
+class TemplateError(InvalidValue):
+    """A reply template that cannot be read or rendered; the message names the template (and line)."""
+
+    def __init__(self, name: str, reason: str, line: int | None = None) -> None:
+        where = f"template '{name}'" + (f" line {line}" if line else "")
+        super().__init__(f"{where}: {reason}")
+        self.template = name
+        self.line = line
+        self.reason = reason
+
+
 class TicketFormatError(TixError):
     """A ticket file that cannot be parsed; the message names the file."""
 
