@@ -431,6 +431,11 @@ def rules_test(
     from tix.rules import explain
 
     for path, fired, fields in explain(_state(ctx).helpdesk, files):
+        for warning in fields.pop("warnings", []):
+            typer.echo(f"tix: warning: {warning}", err=True)
+        if fired and fired[0].startswith("robot ("):  # filed closed, rules not applied
+            _say(f"{path}: {fired[0]} → {fields['status']}")
+            continue
         result = " ".join(f"{k}={','.join(v) if isinstance(v, list) else v}" for k, v in fields.items()) or "defaults"
         _say(f"{path}: {', '.join(fired) or 'no rule'} → {result}")
 
