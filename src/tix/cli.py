@@ -201,7 +201,7 @@ def list_(
     breached: bool = typer.Option(False, "--breached", help="Only tickets past an SLA target."),
     due_within: Optional[str] = typer.Option(None, "--due-within", help="Only tickets with a target due within this time (2h, 1d, 30m), breached ones included.", metavar="DURATION"),
     format: ListFormat = typer.Option(ListFormat.table, "--format", "-f", help="Output format."),
-    limit: Optional[int] = typer.Option(None, "--limit", "-n", help="Show at most N tickets."),
+    limit: Optional[int] = typer.Option(None, "--limit", "-n", min=0, help="Show at most N tickets."),
 ) -> None:
     """List tickets (by default those not closed), filtered and sorted."""
     from tix import query
@@ -230,7 +230,9 @@ def list_(
         filters.since = query.parse_since(since, now)
     rows = query.with_sla(_indexed_rows(hd, filters), now)
     if breached:
-        rows = [row for row in rows if row["sla"] == "breached"]
+        from tix.sla import BREACHED
+
+        rows = [row for row in rows if row["sla"] in BREACHED]
     if due_within:
         limit_time = now + query.parse_duration(due_within, "--due-within")
         rows = [row for row in rows if row["due"] and datetime.fromisoformat(row["due"]) <= limit_time]

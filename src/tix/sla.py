@@ -227,15 +227,20 @@ def _as_time(value: Any) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
 
 
+PAUSED_BREACHED = "paused (breached)"
+BREACHED = ("breached", PAUSED_BREACHED)  # what `tix list --breached` shows
+
+
 @dataclass
 class State:
     due: datetime | None  # the next target still running
-    state: str | None  # breached | near | ok | None (no target running)
+    state: str | None  # breached | paused (breached) | near | ok | None (no target running)
 
 
 def state_of(row: dict[str, Any], now: datetime, near: timedelta = timedelta(hours=2)) -> State:
     """SLA state of an index row (its `sla` part): the first-response target until answered,
-    then the resolution target until closed. A paused clock is never breached meanwhile."""
+    then the resolution target until closed. A paused clock is never breached meanwhile, but a
+    breach that happened before the pause stays a breach: 'paused (breached)' (issue 9 #5)."""
     sla = row.get("sla") or {}
     if sla.get("resolved"):
         return State(None, None)
@@ -248,6 +253,9 @@ def state_of(row: dict[str, Any], now: datetime, near: timedelta = timedelta(hou
         return State(None, None)
     due = datetime.fromisoformat(running)
     if sla.get("paused"):
+        since = sla.get("paused_since")
+        if since and due <= datetime.fromisoformat(str(since)):
+            return State(due, PAUSED_BREACHED)
         return State(due, "ok")
     if due <= now:
         return State(due, "breached")
