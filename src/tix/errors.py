@@ -44,8 +44,7 @@ class TemplateError(InvalidValue):
     """A reply template that cannot be read or rendered; the message names the template (and line)."""
 
     def __init__(self, name: str, reason: str, line: int | None = None) -> None:
-        where = f"template '{name}'" + (f" line {line}" if line else "")
-        super().__init__(f"{where}: {reason}")
+        super().__init__(f"template '{name}': {reason}" + (f" (line {line})" if line else ""))
         self.template = name
         self.line = line
         self.reason = reason

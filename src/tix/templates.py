@@ -199,7 +199,7 @@ def render_text(name: str, text: str, context: dict[str, Any]) -> Rendered:
         raise TemplateError(name, exc.message or "syntax error", exc.lineno) from None
     for kind, label in _REFUSED.items():
         for node in tree.find_all(getattr(nodes, kind)):
-            raise TemplateError(name, f"{label} is not allowed (a template is one file)", node.lineno)
+            raise TemplateError(name, f"{label} is not allowed: a template is one file", node.lineno)
     timer = threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
 
     def out_of_time(signum: int, frame: Any) -> None:
@@ -218,7 +218,7 @@ def render_text(name: str, text: str, context: dict[str, Any]) -> Rendered:
             parts.append(chunk)
         output = "".join(parts)
     except UndefinedError as exc:
-        raise TemplateError(name, f"{exc.message} (see docs/TEMPLATES.md for the variables)", _template_line(exc.__traceback__)) from None
+        raise TemplateError(name, f"{exc.message}; see docs/TEMPLATES.md for the variables", _template_line(exc.__traceback__)) from None
     except _TooBig as exc:
         raise TemplateError(name, f"too large to render: {exc}", _template_line(exc.__traceback__)) from None
     except _OutOfTime as exc:
