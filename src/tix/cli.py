@@ -201,7 +201,7 @@ def list_(
     breached: bool = typer.Option(False, "--breached", help="Only tickets past an SLA target."),
     due_within: Optional[str] = typer.Option(None, "--due-within", help="Only tickets with a target due within this time (2h, 1d, 30m), breached ones included.", metavar="DURATION"),
     format: ListFormat = typer.Option(ListFormat.table, "--format", "-f", help="Output format."),
-    limit: Optional[int] = typer.Option(None, "--limit", "-n", help="Show at most N tickets."),
+    limit: Optional[int] = typer.Option(None, "--limit", "-n", min=0, help="Show at most N tickets."),
 ) -> None:
     """List tickets (by default those not closed), filtered and sorted."""
     from tix import query
@@ -230,7 +230,9 @@ def list_(
         filters.since = query.parse_since(since, now)
     rows = query.with_sla(_indexed_rows(hd, filters), now)
     if breached:
-        rows = [row for row in rows if row["sla"] == "breached"]
+        from tix.sla import BREACHED
+
+        rows = [row for row in rows if row["sla"] in BREACHED]
     if due_within:
         limit_time = now + query.parse_duration(due_within, "--due-within")
         rows = [row for row in rows if row["due"] and datetime.fromisoformat(row["due"]) <= limit_time]
@@ -381,31 +383,38 @@ def templates_(ctx: typer.Context) -> None:
 @app.command()
 def remind(
     ctx: typer.Context,
-    no_mail: bool = typer.Option(False, "--no-mail", help="Only print the digest; queue no reminder mail."),
+    no_mail: bool = typer.Option(False, "--no-mail", help="Only print the digest; queue no reminder mail and keep the reminders for the next run."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be sent and escalated; record nothing."),
+    record: bool = typer.Option(False, "--record", help="Record even when TIX_NOW is set (otherwise that is a what-if and records nothing)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing (for cron)."),
     format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
 ) -> None:
     """Warn owners before SLA targets fall due and when they are breached (for cron; once per threshold)."""
-    from tix import output
+    from tix import clock, output
     from tix.reminders import remind as run_remind
 
     desk = _state(ctx).desk()
     config = desk.config
     can_mail = bool(config.data["smtp"]["url"] or config.mail["sendmail"])
-    report = run_remind(desk, send_mail=can_mail and not no_mail)
+    what_if = dry_run or (clock.is_what_if() and not record)
+    report = run_remind(desk, send_mail=can_mail and not no_mail, record=not what_if, consume=not no_mail)
     if format == TextOrJson.json:
-        _say(output.to_json({"reminders": [r.__dict__ for r in report.reminders], "escalated": report.escalated}))
+        _say(output.to_json({"reminders": [r.__dict__ for r in report.reminders], "escalated": report.escalated,
+                             "recorded": not what_if}))  # fmt: skip
         return
     if quiet:
         return
     for r in report.reminders:
         what = r.target.replace("_", " ")
         _say(f"{r.ticket}  {what} {'BREACHED' if r.level == 'breached' else 'due soon'} "
-             f"(due {output.short_time(r.due.isoformat())})  → {r.to or 'nobody (no owner, no queue owner)'}  {r.subject}")  # fmt: skip
+             f"(due {output.short_time(r.due.isoformat())})  → {r.to or 'nobody (no owner, queue owner or escalation owner; kept)'}  {r.subject}")  # fmt: skip
     for ticket_id in report.escalated:
-        _say(f"{ticket_id}  escalated")
+        _say(f"{ticket_id}  {'would be escalated' if what_if else 'escalated'}")
     if not report.reminders:
         typer.echo("nothing due", err=True)
+    elif what_if:
+        reason = "dry run" if dry_run else "what-if with TIX_NOW (--record to record)"
+        typer.echo(f"tix: {reason}: nothing recorded or sent", err=True)
 
 
 @app.command()
@@ -433,6 +442,11 @@ def rules_test(
     from tix.rules import explain
 
     for path, fired, fields in explain(_state(ctx).helpdesk, files):
+        for warning in fields.pop("warnings", []):
+            typer.echo(f"tix: warning: {warning}", err=True)
+        if fired and fired[0].startswith("robot ("):  # filed closed, rules not applied
+            _say(f"{path}: {fired[0]} → {fields['status']}")
+            continue
         result = " ".join(f"{k}={','.join(v) if isinstance(v, list) else v}" for k, v in fields.items()) or "defaults"
         _say(f"{path}: {', '.join(fired) or 'no rule'} → {result}")
 

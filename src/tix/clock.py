@@ -31,3 +31,8 @@ def parse_time(text: str, tz: tzinfo | None = None) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz) if tz else moment.astimezone()
     return moment
+
+
+def is_what_if() -> bool:
+    """True when TIX_NOW sets the time: a what-if question, which commands that record should not record."""
+    return bool(os.environ.get("TIX_NOW"))

@@ -23,9 +23,10 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 @dataclass(frozen=True)
 class Key:
     path: str  # dotted; '*' stands for any name (a queue, a team member)
-    kind: str  # text | address | addresses | timezone | token | name | names | charsets | bool | number
+    kind: str  # text | address | addresses | timezone | token | name | names | charsets | bool | number | integer
     default: Any
     doc: str
+    bounds: tuple[float, float] | None = None  # number and integer keys: the sane range, both ends included
 
 
 SECTION_DOCS = {
@@ -78,10 +79,12 @@ SCHEMA: tuple[Key, ...] = (
         "Charsets tried, best reading first, for 8-bit text that declares none or a wrong one "
         "(a Polish desk: windows-1250, iso-8859-2; a Russian one: windows-1251, koi8-r)."),
     Key("mail.reopen", "bool", True, "A customer's reply to a waiting or closed ticket reopens it (robots never do)."),
-    Key("mail.max_attachment_mb", "number", 25, "Larger attachments are not saved as files (they stay in the raw message)."),
-    Key("mail.max_message_mb", "number", 50, "Larger messages are not parsed but kept in quarantine/."),
-    Key("mail.timeout", "number", 30, "Seconds one message may take to parse before it is quarantined."),
-    Key("mail.batch", "number", 500, "Messages per commit during an import."),
+    Key("mail.max_attachment_mb", "number", 25, "Larger attachments are not saved as files (they stay in the raw message).",
+        (0.001, 1024)),
+    Key("mail.max_message_mb", "number", 50, "Larger messages are not parsed but kept in quarantine/.", (0.001, 1024)),
+    Key("mail.timeout", "number", 30, "Seconds one message may take to parse before it is quarantined.",
+        (0.000001, 3600)),
+    Key("mail.batch", "integer", 500, "Messages per commit during an import.", (1, 100_000)),
     Key("mail.from", "text", "", "From of outgoing mail, e.g. 'Pomoc Firma <pomoc@firma.example>' (default: helpdesk.name and helpdesk.email)."),
     Key("mail.reply_status", "name", "pending", "Status a ticket moves to when an agent replies (unless `tix reply --status`)."),
     Key("mail.cc_participants", "bool", False, "Copy replies to the ticket's participants."),
@@ -90,8 +93,9 @@ SCHEMA: tuple[Key, ...] = (
         "SMTP server: smtp://host:587 (STARTTLS when offered), smtps://host:465 (TLS), user name in the URL "
         "(smtp://user@host:587); the password comes from TIX_SMTP_PASSWORD or ~/.config/tix/smtp-password, never from here."),
     Key("autoack.enabled", "bool", False, "Acknowledge each new ticket from mail with the 'ack' template."),
-    Key("autoack.limit", "number", 3, "At most this many automatic mails to one address per window (loop protection)."),
-    Key("autoack.window_hours", "number", 24, "The window for autoack.limit, in hours."),
+    Key("autoack.limit", "integer", 3, "At most this many automatic mails to one address per window (loop protection).",
+        (1, 1000)),
+    Key("autoack.window_hours", "number", 24, "The window for autoack.limit, in hours.", (1, 8760)),
     *(Key(f"hours.{day}", "hours", "09:00-17:00" if day not in ("sat", "sun") else "",
           f"Opening hours on {name} in helpdesk.timezone, e.g. 09:00-17:00 or 08:00-12:00, 13:00-17:00; empty: closed.")
       for day, name in (("mon", "Monday"), ("tue", "Tuesday"), ("wed", "Wednesday"), ("thu", "Thursday"),
@@ -104,7 +108,8 @@ SCHEMA: tuple[Key, ...] = (
     Key("escalation.queue", "text", "", "Queue an escalated ticket moves to (empty: stays in its queue)."),
     Key("escalation.owner", "text", "", "Handle or address an escalated ticket is assigned to (empty: keeps its owner)."),
     Key("escalation.auto", "bool", False, "tix remind escalates a ticket the first time a target is breached."),
-    Key("sla.*.first_response", "target", "", "First-response target for the priority *: 30m, 1h (open hours), eod, 3d (open days), '24h wall'."),
+    Key("sla.*.first_response", "target", "", "First-response target for the priority *: 30m, 1h (open hours), eod, 3d (open days), '24h wall'; "
+        "at most 120000m, 2000h, 365d or 8760h wall."),
     Key("sla.*.resolution", "target", "", "Resolution target for the priority *, in the same units."),
     Key("team.*.name", "text", "", "Full name."),
     Key("team.*.email", "address", "", "Mail address; it identifies the member in ticket files and git."),
@@ -168,11 +173,15 @@ def parse_value(key: Key, path: str, text: str) -> Any:
         if lowered in ("false", "no", "off", "0"):
             return False
         raise ConfigError(f"{path}: expected true or false, got {text!r}")
-    if key.kind == "number":
+    if key.kind in ("number", "integer"):
         try:
-            return float(text) if "." in text else int(text)
+            return int(text)
         except ValueError:
-            raise ConfigError(f"{path}: expected a number, got {text!r}") from None
+            pass
+        try:
+            return float(text)
+        except ValueError:
+            raise ConfigError(f"{path}: expected {_range_text(key)}, got {text.strip()!r}") from None
     if key.kind in ("names", "addresses", "charsets", "dates"):
         stripped = text.strip()
         if stripped.startswith("[") and stripped.endswith("]"):
@@ -201,10 +210,8 @@ def _check_value(key: Key, path: str, value: Any) -> Any:
             return [date.fromisoformat(str(item)).isoformat() for item in value]
         except ValueError:
             raise ConfigError(f"{path}: expected ISO dates like 2026-12-24, got {value!r}") from None
-    if key.kind == "number":
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-            raise ConfigError(f"{path}: expected a positive number, got {value!r}")
-        return value
+    if key.kind in ("number", "integer"):
+        return _check_number(key, path, value)
     if key.kind in ("addresses", "charsets"):
         if value is None:
             return []
@@ -266,6 +273,31 @@ def _check_value(key: Key, path: str, value: Any) -> Any:
         except (ValueError, LookupError):
             raise ConfigError(f"{path}: unknown timezone {text!r} (use an IANA name such as Europe/Warsaw)") from None
     return text
+
+
+def _range_text(key: Key) -> str:
+    low, high = key.bounds or (0, 0)
+    what = "a whole number" if key.kind == "integer" else "a number"
+    return f"{what} from {low:g} to {high:g}"
+
+
+def _check_number(key: Key, path: str, value: Any) -> int | float:
+    """A finite number inside the key's bounds (inf, nan, 1e300, 0 or -1 are named errors, never a crash later)."""
+    import math
+
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(f"{path}: expected {_range_text(key)}, got {value!r}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{path}: expected {_range_text(key)}, got {value!r}")
+    low, high = key.bounds or (0, 0)
+    if key.kind == "integer":
+        if isinstance(value, float) and not value.is_integer():
+            raise ConfigError(f"{path}: expected {_range_text(key)}, got {value!r}")
+        value = int(value)
+    if not low <= value <= high:
+        shown = f"{value:g}" if isinstance(value, float) else (str(value) if abs(value) < 10**12 else f"{float(value):g}")
+        raise ConfigError(f"{path}: {shown} is out of range (expected {_range_text(key)})")
+    return value
 
 
 def validate(raw: Any, source: str = CONFIG_FILE) -> dict[str, Any]:
@@ -523,7 +555,8 @@ def docs_markdown() -> str:
     for key in SCHEMA:
         default = ", ".join(key.default) if isinstance(key.default, list) else key.default
         default = "" if default in (None, "") else f"`{str(default).lower() if isinstance(default, bool) else default}`"
-        lines.append(f"| `{key.path}` | {key.kind} | {default} | {key.doc} |")
+        kind = f"{key.kind}, {key.bounds[0]:g}–{key.bounds[1]:g}" if key.bounds else key.kind
+        lines.append(f"| `{key.path}` | {kind} | {default} | {key.doc} |")
     lines += ["", "## Sections", ""]
     lines += [f"- `{name}`: {SECTION_DOCS[name]}" for name in SECTION_ORDER]
     return "\n".join(lines) + "\n"

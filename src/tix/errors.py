@@ -40,6 +40,16 @@ class InvalidValue(TixError):
     pass
 
 
+class TemplateError(InvalidValue):
+    """A reply template that cannot be read or rendered; the message names the template (and line)."""
+
+    def __init__(self, name: str, reason: str, line: int | None = None) -> None:
+        super().__init__(f"template '{name}': {reason}" + (f" (line {line})" if line else ""))
+        self.template = name
+        self.line = line
+        self.reason = reason
+
+
 class TicketFormatError(TixError):
     """A ticket file that cannot be parsed; the message names the file."""
 

@@ -207,6 +207,9 @@ class Index:
         if sla or "sla_paused_since" in ticket.extra:
             summary["sla"] = {key: value.isoformat() if hasattr(value, "isoformat") else str(value) for key, value in sla.items()}
             summary["sla"]["paused"] = "sla_paused_since" in ticket.extra
+            if "sla_paused_since" in ticket.extra:  # a breach before the pause stays a breach (sla.state_of)
+                since = ticket.extra["sla_paused_since"]
+                summary["sla"]["paused_since"] = since.isoformat() if hasattr(since, "isoformat") else str(since)
         self._forget(path)
         self.db.execute(
             "INSERT INTO tickets VALUES (?, ?, ?, ?, ?)",

@@ -5,6 +5,10 @@ or has passed, tells the owner — or the queue's owner when nobody owns the tic
 through the outbox (when delivery is configured) and prints a digest. Each ticket is reminded
 once per target and threshold (`near`, `breached`), recorded in its `sla_reminders` field, so
 cron can run it every few minutes. With `escalation.auto`, a first breach also escalates.
+
+Only a real run consumes reminders (issue 9 #6): `--dry-run` and a what-if with TIX_NOW record
+nothing, `--no-mail` leaves them for the next run, and an unowned ticket's reminder goes to the
+queue owner, then the escalation owner, else it is reported and kept.
 """
 
 from __future__ import annotations
@@ -57,15 +61,21 @@ def _time(value: object) -> datetime:
 
 
 def _recipient(desk: Desk, ticket: Ticket) -> str | None:
+    """The owner, else the queue's owner, else the escalation owner; None when nobody can be told."""
     if ticket.owner:
         return ticket.owner
-    queue = desk.config.data["queues"].get(ticket.queue or "") or {}
-    if queue.get("owner"):
-        return resolve_agent(desk.config, str(queue["owner"]))
+    config = desk.config
+    queue = config.data["queues"].get(ticket.queue or "") or {}
+    for who in (queue.get("owner"), config.data["escalation"]["owner"]):
+        if who:
+            return resolve_agent(config, str(who))
     return None
 
 
-def remind(desk: Desk, send_mail: bool) -> RemindReport:
+def remind(desk: Desk, send_mail: bool, record: bool = True, consume: bool = True) -> RemindReport:
+    """Find due and breached targets. `record=False` (a dry run, a what-if with TIX_NOW) changes
+    nothing at all; `consume=False` (--no-mail) leaves the reminders for the next run (escalations
+    still happen). A reminder nobody can receive is reported and never consumed."""
     from tix.index import Index
 
     hd = desk.hd
@@ -93,12 +103,21 @@ def remind(desk: Desk, send_mail: bool) -> RemindReport:
                 continue
             recipient = _recipient(desk, ticket)
             report.reminders.append(Reminder(ticket.id, ticket.subject, target, level, due, recipient))
-            ticket.extra["sla_reminders"] = sorted(set(done) | {key})
-            if level == "breached" and config.data["escalation"]["auto"] and not ticket.extra.get("escalated"):
-                _escalate(desk, ticket, f"automatic: {target.replace('_', ' ')} target breached")
+            escalate_now = level == "breached" and config.data["escalation"]["auto"] and not ticket.extra.get("escalated")
+            if escalate_now:
                 report.escalated.append(ticket.id)
-            changed.append(hd.save(ticket))
-            if send_mail and recipient:
+            if not record:
+                continue
+            touched = False
+            if consume and recipient:
+                ticket.extra["sla_reminders"] = sorted(set(done) | {key})
+                touched = True
+            if escalate_now:
+                _escalate(desk, ticket, f"automatic: {target.replace('_', ' ')} target breached")
+                touched = True
+            if touched:
+                changed.append(hd.save(ticket))
+            if send_mail and consume and recipient:
                 changed += _queue_notice(desk, ticket, recipient, target, level, due)
         if changed:
             actor = desk.actor

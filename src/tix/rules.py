@@ -14,11 +14,15 @@ round-robin` or `least-open`, a member who is not away gets it.
       - name: invoices
         match: {subject: "faktur|invoice"}        # regular expressions, case-insensitive
         set: {queue: accounting, tags: [invoice]}
+
+Rules come from teammates through git, so a pattern is data, not a trusted program: each
+regular expression runs with a time limit (RULE_TIMEOUT, via the `regex` package; the standard
+`re` cannot be interrupted). A pattern that backtracks past it, like `^(a+)+$` against 34 a's
+and a '!', counts as not matching, and the rule is named in Outcome.warnings (issue 10 #8).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +31,7 @@ from tix.errors import ConfigError
 MATCH_KEYS = ("to", "from", "from_domain", "subject", "body", "keywords", "channel", "language")
 SET_KEYS = ("queue", "category", "priority", "tags", "owner")
 ASSIGN_MODES = ("", "round-robin", "least-open")
+RULE_TIMEOUT = 0.5  # seconds one regular expression may take on one message
 
 
 @dataclass
@@ -45,6 +50,7 @@ class Outcome:
     fired: list[str] = field(default_factory=list)
     fields: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # rules whose pattern timed out, for the caller to print
 
 
 def validate(raw: Any) -> list[dict[str, Any]]:
@@ -69,9 +75,11 @@ def validate(raw: Any) -> list[dict[str, Any]]:
             if key not in MATCH_KEYS:
                 raise ConfigError(f"{where}.match: unknown condition '{key}' (one of: {', '.join(MATCH_KEYS)})")
             if key in ("subject", "body"):
+                import regex
+
                 try:
-                    re.compile(str(value))
-                except re.error as exc:
+                    regex.compile(str(value), regex.IGNORECASE)
+                except regex.error as exc:
                     raise ConfigError(f"{where}.match.{key}: not a regular expression ({exc})") from None
         for key in actions:
             if key not in SET_KEYS:
@@ -111,7 +119,12 @@ def _as_list(value: Any) -> list[str]:
     return [str(item) for item in value] if isinstance(value, list) else [str(value)]
 
 
+class PatternTimeout(Exception):
+    pass
+
+
 def matches(condition: str, expected: Any, message: Message) -> bool:
+    """Whether one condition holds; PatternTimeout when a regular expression runs out of time."""
     if condition == "to":
         wanted = {address.lower() for address in _as_list(expected)}
         return any(address.lower() in wanted for address in message.recipients)
@@ -121,7 +134,12 @@ def matches(condition: str, expected: Any, message: Message) -> bool:
         domain = message.sender.rpartition("@")[2].lower()
         return any(domain == d.lower().lstrip("@") or domain.endswith("." + d.lower().lstrip("@")) for d in _as_list(expected))
     if condition in ("subject", "body"):
-        return re.search(str(expected), getattr(message, condition), re.IGNORECASE) is not None
+        import regex
+
+        try:
+            return regex.search(str(expected), getattr(message, condition), regex.IGNORECASE, timeout=RULE_TIMEOUT) is not None
+        except TimeoutError:
+            raise PatternTimeout from None
     if condition == "keywords":
         text = f"{message.subject}\n{message.body}".lower()
         return any(word.lower() in text for word in _as_list(expected))
@@ -135,7 +153,14 @@ def matches(condition: str, expected: Any, message: Message) -> bool:
 def route(rules: list[dict[str, Any]], message: Message) -> Outcome:
     outcome = Outcome()
     for rule in rules:
-        if all(matches(condition, expected, message) for condition, expected in rule["match"].items()):
+        try:
+            fired = all(matches(condition, expected, message) for condition, expected in rule["match"].items())
+        except PatternTimeout:
+            warning = f"rule '{rule['name']}': a pattern took longer than {RULE_TIMEOUT:g} s; counted as not matching"
+            outcome.warnings.append(warning)
+            outcome.notes.append(warning)
+            continue
+        if fired:
             outcome.fired.append(rule["name"])
             for key, value in rule["set"].items():
                 if key == "tags":
@@ -171,7 +196,8 @@ def pick_owner(config_data: dict[str, Any], queue: str, rows: list[dict[str, Any
 
 def explain(helpdesk: Any, paths: list[Any]) -> list[tuple[Any, list[str], dict[str, Any]]]:
     """`tix rules test`: for each message file, the rules that fire and the resulting fields
-    (with the owner auto-assignment would pick). Nothing is changed."""
+    (with the owner auto-assignment would pick); for robot mail, `robot (KIND)` and the closed
+    status the importer gives it. Nothing is changed."""
     from tix import mailparse
     from tix.errors import InvalidValue
     from tix.index import Index
@@ -185,10 +211,15 @@ def explain(helpdesk: Any, paths: list[Any]) -> list[tuple[Any, list[str], dict[
             mail = mailparse.parse(path.read_bytes(), list(config.mail["fallback_charsets"]))
         except OSError as exc:
             raise InvalidValue(f"{path}: {exc.strerror}") from None
+        if mail.robot:  # the importer files robot mail closed, tagged with its kind, without rules (mailin.py)
+            results.append((path, [f"robot ({mail.robot})"], {"status": config.closed_statuses[0]}))
+            continue
         sender = mail.sender.email if mail.sender else ""
         recipients = [p.email for p in mail.to + mail.cc] + mail.delivered_to
         outcome = route(config.data.get("rules") or [], Message(mail.subject, mail.text, sender, recipients, "email"))
         fields = dict(outcome.fields)
+        if outcome.warnings:
+            fields["warnings"] = list(outcome.warnings)
         if fields.get("queue") and "owner" not in fields:
             picked = pick_owner(config.data, str(fields["queue"]), rows, config.closed_statuses)
             if picked:

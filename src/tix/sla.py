@@ -24,6 +24,9 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _TARGET = re.compile(r"^\s*(?:(eod)|(\d+)\s*(m|h|d)(\s+wall)?)\s*$", re.IGNORECASE)
 _HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 MAX_DAYS = 800  # a calendar with no open hours at all must not loop forever
+# The largest amount per unit of a target: about a year of open time (business) or of calendar time (wall).
+TARGET_MAX = {"m": 120_000, "h": 2_000, "d": 365, "wall-m": 525_600, "wall-h": 8_760, "wall-d": 365}
+_NO_OPEN_TIME = f"hours: a target falls more than {MAX_DAYS} days ahead (too few open hours, or every day closed?)"
 
 
 def parse_target(text: str, where: str) -> tuple[str, int]:
@@ -34,7 +37,12 @@ def parse_target(text: str, where: str) -> tuple[str, int]:
     if match.group(1):
         return "eod", 0
     unit = match.group(3).lower()
-    return (f"wall-{unit}" if match.group(4) else unit), int(match.group(2))
+    unit = f"wall-{unit}" if match.group(4) else unit
+    number = int(match.group(2)) if len(match.group(2)) <= 9 else TARGET_MAX[unit] + 1
+    if not 1 <= number <= TARGET_MAX[unit]:
+        largest = f"{TARGET_MAX[unit]}{match.group(3).lower()}{' wall' if match.group(4) else ''}"
+        raise ConfigError(f"{where}: {str(text).strip()!r} is out of range (from 1 to {largest})")
+    return unit, number
 
 
 def public_holidays(country: str) -> Any:
@@ -59,7 +67,10 @@ def parse_hours(text: str, where: str) -> list[tuple[time, time]]:
         match = _HOURS.match(part)
         if not match:
             raise ConfigError(f"{where}: {part.strip()!r} is not HH:MM-HH:MM")
-        start, end = time(int(match.group(1)), int(match.group(2))), time(int(match.group(3)), int(match.group(4)))
+        h1, m1, h2, m2 = (int(group) for group in match.groups())
+        if max(h1, h2) > 23 or max(m1, m2) > 59:
+            raise ConfigError(f"{where}: {part.strip()!r} is not a time of day (00:00 to 23:59)")
+        start, end = time(h1, m1), time(h2, m2)
         if end <= start:
             raise ConfigError(f"{where}: {part.strip()!r} ends before it starts")
         intervals.append((start, end))
@@ -103,7 +114,7 @@ class Calendar:
                 remaining -= closes - begin
                 moment = closes
             day += timedelta(days=1)
-        raise ConfigError("hours: the calendar has no open hours (every day closed?)")
+        raise ConfigError(_NO_OPEN_TIME)
 
     def open_between(self, start: datetime, end: datetime) -> timedelta:
         """Open time between two moments (for pausing a clock)."""
@@ -128,7 +139,7 @@ class Calendar:
             if intervals and moment < intervals[-1][1]:
                 return intervals[-1][1].astimezone(self.tz)
             day += timedelta(days=1)
-        raise ConfigError("hours: the calendar has no open hours (every day closed?)")
+        raise ConfigError(_NO_OPEN_TIME)
 
     def business_days(self, start: datetime, days: int) -> datetime:
         """`days` open days later, at the same wall time (moved to the next open moment if closed then)."""
@@ -141,7 +152,7 @@ class Calendar:
                 counted += 1
                 if counted == days:
                     return self.add(datetime.combine(day, local.timetz().replace(tzinfo=None), self.tz), timedelta(0))
-        raise ConfigError("hours: the calendar has no open hours (every day closed?)")
+        raise ConfigError(_NO_OPEN_TIME)
 
     def due(self, start: datetime, target: tuple[str, int]) -> datetime:
         unit, number = target
@@ -216,15 +227,20 @@ def _as_time(value: Any) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
 
 
+PAUSED_BREACHED = "paused (breached)"
+BREACHED = ("breached", PAUSED_BREACHED)  # what `tix list --breached` shows
+
+
 @dataclass
 class State:
     due: datetime | None  # the next target still running
-    state: str | None  # breached | near | ok | None (no target running)
+    state: str | None  # breached | paused (breached) | near | ok | None (no target running)
 
 
 def state_of(row: dict[str, Any], now: datetime, near: timedelta = timedelta(hours=2)) -> State:
     """SLA state of an index row (its `sla` part): the first-response target until answered,
-    then the resolution target until closed. A paused clock is never breached meanwhile."""
+    then the resolution target until closed. A paused clock is never breached meanwhile, but a
+    breach that happened before the pause stays a breach: 'paused (breached)' (issue 9 #5)."""
     sla = row.get("sla") or {}
     if sla.get("resolved"):
         return State(None, None)
@@ -237,6 +253,9 @@ def state_of(row: dict[str, Any], now: datetime, near: timedelta = timedelta(hou
         return State(None, None)
     due = datetime.fromisoformat(running)
     if sla.get("paused"):
+        since = sla.get("paused_since")
+        if since and due <= datetime.fromisoformat(str(since)):
+            return State(due, PAUSED_BREACHED)
         return State(due, "ok")
     if due <= now:
         return State(due, "breached")
