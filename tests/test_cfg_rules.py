@@ -51,7 +51,8 @@ def test_import_files_the_mail_past_a_stalling_rule(tix: Cli, helpdesk: Path, tm
     with_rules(helpdesk, [{"name": "aaa", "match": {"subject": "^(a+)+$"}, "set": {"priority": "high"}},
                           {"name": "slow", "match": {"subject": "(a|aa)+b"}, "set": {"priority": "urgent"}}])
     maildir = make_maildir(tmp_path / "Maildir", {"1": make_eml(subject=EVIL_SUBJECT), "2": make_eml(subject="a" * 60 + "c", message_id="<m2@example.pl>")})
-    tix.ok("import", str(maildir))
+    result = tix.ok("import", str(maildir))
+    assert "tix: warning: rule 'slow': a pattern took longer than 0.05 s" in result.err  # said by the import too
     rows = json.loads(tix.ok("list", "-f", "json").out)
     assert sorted(row["priority"] for row in rows) == ["normal", "normal"]
     slow = next(row["id"] for row in rows if row["subject"] == "a" * 60 + "c")

@@ -29,7 +29,7 @@ from tix.errors import TixError
 from tix.model import Ticket
 from tix.store import TICKET_FILE, TICKETS_DIR, Helpdesk
 
-SCHEMA_VERSION = "6"
+SCHEMA_VERSION = "7"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS tickets (

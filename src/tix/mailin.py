@@ -358,8 +358,9 @@ class Importer:
 
             recipients = [p.email for p in mail.to + mail.cc] + mail.delivered_to
             sender_address = mail.sender.email if mail.sender else ticket.requester.email
-            self.desk.route_new(ticket, Message(ticket.subject, mail.text, sender_address, recipients, "email"),
-                                rows=self._rows_for_assignment)  # fmt: skip
+            message = Message(ticket.subject, mail.text, sender_address, recipients, "email")
+            for warning in self.desk.route_new(ticket, message, rows=self._rows_for_assignment):
+                self.report.warn(warning)
             if ticket.owner:
                 # counts as the newest ticket of its owner for round-robin, whatever the mail's date
                 newest = f"9999-12-31T23:59:59+00:00#{len(self.assigned_rows):08d}"

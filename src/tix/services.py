@@ -97,7 +97,7 @@ class Desk:
     def route_new(self, ticket: Ticket, message: Any, explicit: set[str] | None = None,
                   rows: Callable[[], list[dict[str, Any]]] | None = None) -> list[str]:  # fmt: skip
         """Apply the routing rules and queue auto-assignment to a new ticket (rules.py); what
-        the user set explicitly wins. Returns the notes, also kept in the ticket's `routing`."""
+        the user set explicitly wins. Returns the warnings (a rule whose pattern timed out); the notes go to the ticket's `routing`."""
         from tix import rules
 
         config = self.config
@@ -121,7 +121,7 @@ class Desk:
                 notes.append(f"assigned to {handle} by tix ({how})")
         if notes:
             ticket.extra["routing"] = notes
-        return notes
+        return list(outcome.warnings)
 
     def _all_rows(self) -> list[dict[str, Any]]:
         from tix.index import Index
