@@ -28,7 +28,7 @@ from typing import Any
 
 from tix.errors import TicketFormatError
 from tix.model import Entry, Person, Ticket, one_line
-from tix.yamlio import YAMLError, dump_yaml, load_yaml
+from tix.yamlio import DuplicateKey, YAMLError, dump_yaml, load_yaml
 
 FIELD_ORDER = (
     "id", "subject", "status", "priority", "owner", "queue", "category", "tags",
@@ -134,7 +134,10 @@ def _split(text: str, path: str) -> tuple[dict[str, Any], str, int]:
         raise TicketFormatError(path, "the front-matter is not closed by a '---' line") from None
     fm_first_line = text[: text.index(fm)].count("\n") + 1 if fm else 1
     try:
-        meta = load_yaml(fm)
+        meta = load_yaml(fm, strict=True)
+    except DuplicateKey as exc:
+        raise TicketFormatError(path, f"broken front-matter: the field '{exc.key}' appears twice "
+                                      f"(line {exc.line + fm_first_line}); keep one and commit") from None  # fmt: skip
     except YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         line = f" (line {where.line + fm_first_line})" if where is not None else ""
