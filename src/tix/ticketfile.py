@@ -117,6 +117,10 @@ def loads(text: str, path: str = "<ticket>") -> Ticket:
     except (KeyError, TypeError, ValueError) as exc:
         raise TicketFormatError(path, f"bad front-matter: {exc}") from None
     ticket.preamble, ticket.entries = _parse_body(body, path, body_line)
+    folder = _FOLDER.search(path)
+    if folder and folder.group(1) != ticket.id:
+        # the id builds paths: one that differs from its folder is never trusted (issue 10 #2)
+        raise TicketFormatError(path, f"broken: its id ({ticket.id!r}) does not match its folder ({folder.group(1)})")
     return ticket
 
 
@@ -173,6 +177,9 @@ def _time_field(meta: dict[str, Any], key: str) -> datetime:
     if not isinstance(value, datetime) or value.tzinfo is None:
         raise ValueError(f"field '{key}' must be a time with a UTC offset")
     return value
+
+
+_FOLDER = re.compile(r"(?:^|/)tickets/[^/]+/([^/]+)/ticket\.md\b")
 
 
 def _ticket_from_meta(meta: dict[str, Any], path: str) -> Ticket:
