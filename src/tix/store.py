@@ -230,12 +230,34 @@ def read_text(path: Path) -> str:
         return handle.read().decode("utf-8", errors="replace")
 
 
-def write_atomic(path: Path, content: str | bytes, durable: bool = True, make_parent: bool = True) -> None:
+def _read_umask() -> int:
+    """The process's umask, without changing it (os.umask sets it, which races other threads):
+    Linux reports it in /proc; elsewhere it is read once, here, while no threads run yet."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as handle:
+            for line in handle:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+UMASK = _read_umask()
+
+
+def write_atomic(path: Path, content: str | bytes, durable: bool = True, make_parent: bool = True, private: bool = False) -> None:
     """Write through a temporary file and rename, so a crash never leaves half a file.
-    `durable` also fsyncs it (survives a power cut); bulk writers skip that per file."""
+    `durable` also fsyncs it (survives a power cut); bulk writers skip that per file.
+    The file gets the mode git gives checked-out files (0666 less the umask: a helpdesk shared
+    by a group stays readable to it); `private` files (secrets) stay 0600."""
     ensure_real_dirs(path.parent, create=make_parent)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        if not private:
+            os.fchmod(fd, 0o666 & ~UMASK)
         with os.fdopen(fd, "wb") as handle:
             handle.write(content.encode("utf-8") if isinstance(content, str) else content)
             if durable:
