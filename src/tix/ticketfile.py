@@ -36,7 +36,10 @@ FIELD_ORDER = (
 )  # fmt: skip
 ENTRY_HEADER = "<!-- tix:entry "
 ENTRY_HEADER_END = " -->"
-_ESCAPED_HEADER = re.compile(r"^\\*" + re.escape(ENTRY_HEADER))
+# Lines of text that would read as ours, escaped with one more backslash in the file (and one
+# less on reading): an entry header, and a Markdown heading ('### …' looks like an entry's
+# heading in a Markdown viewer; issue 9 #24).
+_ESCAPED_HEADER = re.compile(r"^\\*(?:" + re.escape(ENTRY_HEADER) + r"|#{1,6}(?:[ \t]|$))")
 _ENTRY_KEYS = ("id", "kind", "time", "author", "message_id")
 HEADINGS = {"inbound": "Message from", "reply": "Reply by", "note": "Internal note by"}
 
