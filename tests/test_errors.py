@@ -122,7 +122,7 @@ def test_failed_commit_leaves_the_ticket_file_as_it_was(tix: Cli, helpdesk: Path
         result = tix("assign", ticket_id, "bob@example.com")
     finally:
         os.unlink(lock)
-    assert result.code == 1 and result.err.startswith("tix: error: git update-ref failed: ")
+    assert result.code == 75 and result.err == "tix: error: git is busy (.git/refs/heads/main.lock is held); try again shortly\n"
     assert path.read_bytes() == before
     assert git(helpdesk, "rev-parse", "HEAD") == head
     assert git(helpdesk, "status", "--porcelain") == ""

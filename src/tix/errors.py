@@ -71,3 +71,25 @@ class GitError(TixError):
 
 class LockHeld(TixError):
     exit_code = EXIT_TEMPFAIL
+
+
+class StorageError(TixError):
+    """The file system refused a write: full, read-only, or not ours to write."""
+
+
+def storage_error(exc: OSError, action: str = "write") -> StorageError:
+    """One clear line for an OSError of the file system (issue 9 #24)."""
+    import errno
+
+    where = f" {exc.filename}" if exc.filename else ""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        error = StorageError(f"cannot {action}{where}: the disk is full; free some space and run the command again")
+        error.exit_code = EXIT_TEMPFAIL
+        return error
+    if exc.errno == errno.EROFS:
+        return StorageError(f"cannot {action}{where}: the file system is read-only")
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return StorageError(f"cannot {action}{where}: permission denied")
+    return StorageError(f"cannot {action}{where}: {exc.strerror or exc}")
+
+

@@ -4,18 +4,24 @@ times faster than GitPython's own index code and runs merge drivers (docs/FORMAT
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+import shutil
 import subprocess
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
-from tix.errors import GitError
+from tix.errors import GitError, LockHeld
 from tix.model import Person
 
 ZERO_OID = "0" * 40
+GIT_LOCK_WAIT = float(os.environ.get("TIX_GIT_LOCK_WAIT", "5"))  # seconds to wait out a git command's lock
+STALE_LOCK_SECONDS = 60  # a git lock file older than this was most likely left by a crash
 
 
 @dataclass
@@ -166,33 +172,142 @@ class GitRepo:
         OLD`), so a commit made meanwhile by someone else is never overwritten. Callers hold
         the helpdesk lock. Returns the new commit, or None when the paths hold no change.
         """
-        head, head_tree = self.head_and_tree()
-        private = self._private_index(head)
-        index_env = {"GIT_INDEX_FILE": str(private)}
+        index_info = self._index_info(paths)
+        first = message.splitlines()[0]
+        private = git_dir(self.root) / "tix" / "commit-index"
         base_file = private.with_suffix(".base")
-        try:
-            index_info = self._index_info(paths)
-            self.run("update-index", "-z", "--index-info", env=index_env, stdin=index_info)
-            tree = self.run("write-tree", env=index_env)
+        index_env = {"GIT_INDEX_FILE": str(private)}
+
+        def build(head: str | None, head_tree: str | None) -> str | None:
+            self._private_index(head)
+            try:
+                self.run("update-index", "-z", "--index-info", env=index_env, stdin=index_info)
+                tree = self.run("write-tree", env=index_env)
+            except BaseException:
+                base_file.unlink(missing_ok=True)  # the private index may hold a change that was not committed
+                raise
+            base_file.unlink(missing_ok=True)  # valid again only once HEAD is known to hold it
             if head is not None and tree == head_tree:
                 base_file.write_text(head, encoding="utf-8")
                 return None
             parents = ["-p", head] if head else []
-            new = self.run("commit-tree", tree, *parents, "-m", message.rstrip("\n"), env=self.identity_env(author, when))
-            self.run("update-ref", "-m", message.splitlines()[0], "HEAD", new, head or ZERO_OID)
-        except BaseException:
-            base_file.unlink(missing_ok=True)  # the private index may hold a change that was not committed
-            raise
-        base_file.write_text(new, encoding="utf-8")
-        self._update_user_index(index_info)
+            return self.run("commit-tree", tree, *parents, "-m", message.rstrip("\n"), env=self.identity_env(author, when))
+
+        with self.user_index_locked():
+            new = self._advance_head(build, first)
+            if new is None:
+                return None
+            self._update_user_index(index_info)
+        base_file.write_text(new, encoding="utf-8")  # the private index holds new's tree
         return new
 
-    def _update_user_index(self, index_info: bytes) -> None:
-        """Keep the user's own index in step with a commit, so `git status` stays clean."""
+    # --- moving HEAD safely -------------------------------------------------
+
+    def _advance_head(self, build: Callable[[str | None, str | None], str | None], reason: str) -> str | None:
+        """Move HEAD to the commit `build(head, head_tree)` makes, by compare-and-swap.
+
+        A plain `git commit` of the user's may hold HEAD.lock or the branch's lock for a few
+        milliseconds, or move HEAD between our read and our swap: then we look whether our
+        commit landed after all (success: never report failure for a change that is in the
+        history), else build again on the new HEAD and retry, a bounded number of times
+        (issue 9 #16, issue 10 #10). Returns the commit that landed, or None for no change."""
+        deadline = time.monotonic() + GIT_LOCK_WAIT
+        delay = 0.01
+        while True:
+            head, head_tree = self.head_and_tree()
+            new = build(head, head_tree)
+            if new is None:
+                return None
+            try:
+                self.run("update-ref", "-m", reason, "HEAD", new, head or ZERO_OID)
+                return new
+            except GitError as exc:
+                if self._landed(new):
+                    return new
+                if not _is_lock_race(exc.detail) or time.monotonic() >= deadline:
+                    lock = self.held_lock("HEAD.lock", self._branch_lock())
+                    if lock is not None:
+                        raise lock from None
+                    raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
+
+    def _landed(self, new: str) -> bool:
+        head = self.head()
+        if head is None:
+            return False
+        if head == new:
+            return True
         try:
-            self.run("update-index", "-z", "--index-info", stdin=index_info)
+            self.run("merge-base", "--is-ancestor", new, head)
+            return True
         except GitError:
-            pass  # e.g. a git command of the user's holds index.lock; `git status` shows it until `git reset`
+            return False
+
+    def _branch_lock(self) -> str:
+        try:
+            return self.run("symbolic-ref", "-q", "HEAD") + ".lock"
+        except GitError:
+            return "HEAD.lock"
+
+    def held_lock(self, *names: str) -> LockHeld | None:
+        """A clear error for the first of git's lock files (relative to the git directory)
+        that exists: held by a running git command, or left over from one that crashed."""
+        for name in names:
+            try:
+                path = Path(self.run("rev-parse", "--git-path", name))
+            except GitError:
+                continue
+            path = path if path.is_absolute() else self.root / path
+            try:
+                age = time.time() - path.lstat().st_mtime
+            except OSError:
+                continue
+            shown = _shown(path, self.root)
+            if age >= STALE_LOCK_SECONDS:
+                return LockHeld(f"{shown} is {int(age)} s old: if no git command is running, remove it and try again")
+            return LockHeld(f"git is busy ({shown} is held); try again shortly")
+        return None
+
+    @contextmanager
+    def user_index_locked(self) -> Iterator[Path]:
+        """Hold the user's .git/index.lock the way git's own commands do, for the moment it takes
+        to move HEAD and update the index. Without it, a `git commit` of the user's running in
+        that moment would record the index's old blob of our file and revert our change, and a
+        tool holding the lock would leave the index behind HEAD (issue 10 #6). Waits (bounded)
+        for a git command that holds it; one that stays is refused before anything is committed."""
+        lock = git_dir(self.root) / "index.lock"
+        deadline = time.monotonic() + GIT_LOCK_WAIT
+        delay = 0.01
+        while True:
+            try:
+                os.close(os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+                break
+            except FileExistsError:
+                if time.monotonic() >= deadline:
+                    raise self.held_lock("index.lock") or LockHeld("git is busy (index.lock); try again shortly") from None
+                time.sleep(delay)
+                delay = min(delay * 2, 0.2)
+        try:
+            yield lock
+        finally:
+            lock.unlink(missing_ok=True)
+
+    def _update_user_index(self, index_info: bytes) -> None:
+        """Keep the user's own index in step with a commit (the caller holds index.lock), so
+        `git status` stays clean and the user's next `git commit` keeps our change: the update
+        is made on a copy and renamed into place, as git itself does."""
+        index = git_dir(self.root) / "index"
+        copy = git_dir(self.root) / "tix" / "user-index"
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        copy.unlink(missing_ok=True)
+        try:
+            if index.exists():
+                shutil.copyfile(index, copy)
+            self.run("update-index", "-z", "--index-info", env={"GIT_INDEX_FILE": str(copy)}, stdin=index_info)
+            os.replace(copy, index)
+        except (GitError, OSError):
+            copy.unlink(missing_ok=True)  # e.g. a split index: `git status` shows the difference until `git reset`
 
     def commit_files(self, files: dict[str, bytes | None], message: str, author: Person, when: datetime | None = None) -> str | None:
         """Commit many files given as content (None: delete) in one `git fast-import` pack.
@@ -201,21 +316,17 @@ class GitRepo:
         thousand files a few. The working tree must already hold the same bytes; HEAD moves
         by compare-and-swap, and both indexes are updated from ids computed here, so git
         hashes nothing twice. Returns the new commit, or None when nothing changed."""
-        import hashlib
-
-        head, head_tree = self.head_and_tree()
         when = when or datetime.now().astimezone()
         stamp = f"{int(when.timestamp())} {when.strftime('%z') or '+0000'}".encode()
         own = self.config_value("user.email")
         who = Person(self.config_value("user.name") or "", own) if own else author  # as identity_env
         temp_ref = "refs/tix/commit-in-progress"
-        parts = [f"reset {temp_ref}\ncommit {temp_ref}\n".encode()]
-        parts.append(b"author " + _ident(author) + b" " + stamp + b"\n")
-        parts.append(b"committer " + _ident(who) + b" " + stamp + b"\n")
+        header = [f"reset {temp_ref}\ncommit {temp_ref}\n".encode()]
+        header.append(b"author " + _ident(author) + b" " + stamp + b"\n")
+        header.append(b"committer " + _ident(who) + b" " + stamp + b"\n")
         body = message.rstrip("\n").encode("utf-8") + b"\n"
-        parts.append(b"data %d\n" % len(body) + body)
-        if head:
-            parts.append(f"from {head}\n".encode())
+        header.append(b"data %d\n" % len(body) + body)
+        parts = []
         info = []
         for path, data in files.items():
             name = _fast_import_path(path)
@@ -227,15 +338,27 @@ class GitRepo:
                 oid = hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
                 info.append(f"100644 {oid}\t{path}")
         parts.append(b"\n")
-        self.run("fast-import", "--quiet", "--force", stdin=b"".join(parts))
-        new = self.run("rev-parse", temp_ref)
-        try:
+        bases: list[str | None] = []
+
+        def build(head: str | None, head_tree: str | None) -> str | None:
+            bases.append(head)
+            parent = [f"from {head}\n".encode()] if head else []
+            self.run("fast-import", "--quiet", "--force", stdin=b"".join(header + parent + parts))
+            new = self.run("rev-parse", temp_ref)
             if head is not None and self.run("rev-parse", f"{new}^{{tree}}") == head_tree:
                 return None
-            self.run("update-ref", "-m", message.splitlines()[0], "HEAD", new, head or ZERO_OID)
-        finally:
-            self.run("update-ref", "-d", temp_ref)
+            return new
+
         index_info = "".join(line + "\0" for line in info).encode("utf-8", "surrogateescape")
+        with self.user_index_locked():
+            try:
+                new = self._advance_head(build, message.splitlines()[0])
+            finally:
+                self.run("update-ref", "-d", temp_ref)
+            if new is None:
+                return None
+            self._update_user_index(index_info)
+        head = bases[-1]
         private = git_dir(self.root) / "tix" / "commit-index"
         base_file = private.with_suffix(".base")
         base = base_file.read_text(encoding="utf-8").strip() if base_file.exists() else None
@@ -243,7 +366,6 @@ class GitRepo:
         if private.exists() and base == (head or ""):
             self.run("update-index", "-z", "--index-info", env={"GIT_INDEX_FILE": str(private)}, stdin=index_info)
             base_file.write_text(new, encoding="utf-8")
-        self._update_user_index(index_info)
         return new
 
     def _index_info(self, paths: list[str]) -> bytes:
@@ -270,6 +392,20 @@ class GitRepo:
             self.run("read-tree", *([head] if head else ["--empty"]), env=env)
             base_file.write_text(head or "", encoding="utf-8")
         return private
+
+
+def _is_lock_race(detail: str) -> bool:
+    """A git error that says a lock file was taken or a ref moved under us: worth a retry."""
+    text = detail.lower()
+    return any(s in text for s in (".lock': file exists", "cannot lock ref", "unable to create", "but expected",
+                                   "another git process seems to be running"))  # fmt: skip
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(path)
 
 
 def _ident(person: Person) -> bytes:

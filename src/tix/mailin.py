@@ -29,7 +29,7 @@ from tix.mailparse import NO_REPLY, ParsedMail, parse, strip_reply_prefixes
 from tix.mailsource import Item, UnreadableMessage, iter_items
 from tix.model import Entry, Person, Ticket
 from tix.services import Desk
-from tix.store import TICKETS_DIR, read_text, ticket_relpath, write_atomic
+from tix.store import TICKETS_DIR, ensure_real_dirs, read_text, ticket_relpath, write_atomic
 
 QUARANTINE_DIR = "quarantine"
 MAX_TEXT_CHARS = 200_000
@@ -595,7 +595,7 @@ class Importer:
 
         folders = sorted({str(Path(path).parent) for path in files})
         for folder in folders:
-            (self.hd.root / folder).mkdir(parents=True, exist_ok=True)
+            ensure_real_dirs(self.hd.root / folder)  # never through a committed symlink
         tickets = [p for p in files if p.endswith("/ticket.md")]
         others = [p for p in files if not p.endswith("/ticket.md")]
         with ThreadPoolExecutor(max_workers=4) as pool:

@@ -33,4 +33,14 @@ def main(argv: list[str] | None = None) -> int:
         # the reader of our output went away (`tix list | head`): not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:  # a full disk, a read-only repository: one line, not a traceback
+        import errno
+
+        if os.environ.get("TIX_DEBUG") or exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM):
+            raise
+        from tix.errors import storage_error
+
+        error = storage_error(exc)
+        print(f"tix: error: {error.message}", file=sys.stderr)
+        return error.exit_code
     return 0

@@ -8,7 +8,7 @@ The rules (docs/FORMAT.md, "How ticket files merge"):
 - a field changed on one side only takes that side's value;
 - `tags`, `participants` and `message_ids` merge as sets (added on either side: in; removed
   on one side and untouched on the other: out);
-- `created` takes the earlier time, `updated` the later;
+- `created` takes the earlier time, `updated` the later (never past the merge time + 5 min);
 - any other field changed differently on both sides takes the value of the side whose
   `updated` is later (on a tie, the greater value) — the same answer whichever side is
   "ours" — and an internal note records the value that lost, so nothing silently disappears;
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from tix.model import Entry, Person, Ticket
 
 SET_FIELDS = ("tags", "participants", "message_ids")
 MERGE_AUTHOR = "tix merge <merge@tix.invalid>"
+CLOCK_SKEW = timedelta(minutes=5)  # clocks this far ahead of the merging clone's still count
 
 
 class MergeRefused(Exception):
@@ -46,11 +48,20 @@ def merge_texts(base: str | None, ours: str, theirs: str, path: str = "ticket.md
     return ticketfile.dumps(merge(base_ticket, ours_ticket, theirs_ticket))
 
 
-def merge(base: Ticket | None, ours: Ticket, theirs: Ticket) -> Ticket:
+def merge(base: Ticket | None, ours: Ticket, theirs: Ticket, now: datetime | None = None) -> Ticket:
     if base is None and _unrelated(ours, theirs):
         raise MergeRefused(f"{ours.id}: both sides created a different ticket with this ID")
     old, a, b = ticketfile.front_matter(base) if base else {}, ticketfile.front_matter(ours), ticketfile.front_matter(theirs)
-    a_later = (ours.updated, _key(a)) >= (theirs.updated, _key(b))
+    if now is None:
+        from tix import clock
+
+        now = clock.now()
+    horizon = now + CLOCK_SKEW
+    # A side whose `updated` lies in the future of the merging clone's clock is no evidence of
+    # being later: a clock that runs ahead must not win every conflict (issue 9 #18, docs/SYNC.md).
+    fallback = base.updated if base else min(ours.updated, theirs.updated)
+    trusted = lambda t: t if t <= horizon else min(fallback, horizon)  # noqa: E731
+    a_later = (trusted(ours.updated), _key(a)) >= (trusted(theirs.updated), _key(b))
     merged: dict[str, Any] = {}
     lost: list[str] = []
     for name in _ordered_keys(a, b):
@@ -74,6 +85,8 @@ def merge(base: Ticket | None, ours: Ticket, theirs: Ticket) -> Ticket:
             merged[name] = value
     entries = _merge_entries(base, ours, theirs, lost)
     result = _ticket(merged, ours)
+    if result.updated > horizon:
+        result.updated = max(trusted(ours.updated), trusted(theirs.updated), now)  # never left in the future
     result.entries = entries
     result.preamble = _merge_text(base.preamble if base else "", ours.preamble, theirs.preamble)
     if lost:

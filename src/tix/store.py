@@ -9,8 +9,10 @@
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
+import stat
 import tempfile
 import time
 from contextlib import contextmanager
@@ -20,7 +22,7 @@ from typing import Iterator
 
 from tix import ids
 from tix.config import CONFIG_FILE, Config
-from tix.errors import AmbiguousId, LockHeld, NotAHelpdesk, TicketNotFound
+from tix.errors import AmbiguousId, LockHeld, NotAHelpdesk, TicketNotFound, TixError
 from tix.gitrepo import GitRepo, git_dir
 from tix.model import Ticket
 
@@ -42,11 +44,19 @@ def ticket_relpath(ticket_id: str) -> str:
     return f"{TICKETS_DIR}/{ids.shard(ticket_id)}/{ticket_id}/{TICKET_FILE}"
 
 
+class UnsafePath(TixError):
+    """A path in the repository that would lead outside it (a committed symlink)."""
+
+
+_ROOTS: set[Path] = set()  # helpdesk roots of this process: writes below them never follow a symlink
+
+
 class Helpdesk:
     """One helpdesk repository: its configuration, its ticket files and its git."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        _ROOTS.add(Path(os.path.abspath(root)))
         self.git = GitRepo(root)
 
     @classmethod
@@ -133,7 +143,7 @@ class Helpdesk:
     def load(self, ticket_id: str) -> Ticket:
         from tix import ticketfile
 
-        path = self.path_of(ticket_id)
+        path = self.path_of(ticket_id)  # the id is checked against its folder on loading
         return ticketfile.loads(read_text(path), str(path.relative_to(self.root)))
 
     def save(self, ticket: Ticket) -> str:
@@ -166,17 +176,88 @@ class Helpdesk:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _root_of(path: Path) -> Path | None:
+    absolute = Path(os.path.abspath(path))
+    for root in _ROOTS:
+        if absolute.is_relative_to(root) and absolute != root:
+            return root
+    return None
+
+
+def ensure_real_dirs(folder: Path, create: bool = True) -> None:
+    """Check (and with `create`, make) every folder from the helpdesk root down to `folder` as
+    a real directory, never a symlink: a teammate can commit a symlink at a ticket's shard or
+    entry folder, and following it would write outside the repository (issue 10 #1)."""
+    root = _root_of(folder)
+    if root is None:
+        if create:
+            folder.mkdir(parents=True, exist_ok=True)
+        return
+    current = root
+    for part in Path(os.path.abspath(folder)).relative_to(root).parts:
+        current = current / part
+        try:
+            mode = os.lstat(current).st_mode
+        except FileNotFoundError:
+            if not create:
+                return
+            try:
+                os.mkdir(current)
+            except FileExistsError:
+                pass
+            mode = os.lstat(current).st_mode
+        if not stat.S_ISDIR(mode):
+            what = "a symlink" if stat.S_ISLNK(mode) else "not a folder"
+            shown = current.relative_to(root)
+            raise UnsafePath(f"refusing to write below {shown}: it is {what} (committed by someone?); remove it with git rm")
+
+
 def read_text(path: Path) -> str:
-    return path.read_bytes().decode("utf-8", errors="replace")
+    """A file of the helpdesk, read only if it is a regular file inside it (no symlinks)."""
+    root = _root_of(path)
+    if root is None:
+        return path.read_bytes().decode("utf-8", errors="replace")
+    ensure_real_dirs(path.parent, create=False)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise UnsafePath(f"refusing to read {path.relative_to(root)}: it is a symlink (committed by someone?); remove it with git rm") from None
+        raise
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise UnsafePath(f"refusing to read {path.relative_to(root)}: it is not a regular file")
+        return handle.read().decode("utf-8", errors="replace")
 
 
-def write_atomic(path: Path, content: str | bytes, durable: bool = True, make_parent: bool = True) -> None:
+def _read_umask() -> int:
+    """The process's umask, without changing it (os.umask sets it, which races other threads):
+    Linux reports it in /proc; elsewhere it is read once, here, while no threads run yet."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as handle:
+            for line in handle:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+UMASK = _read_umask()
+
+
+def write_atomic(path: Path, content: str | bytes, durable: bool = True, make_parent: bool = True, private: bool = False) -> None:
     """Write through a temporary file and rename, so a crash never leaves half a file.
-    `durable` also fsyncs it (survives a power cut); bulk writers skip that per file."""
-    if make_parent:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    `durable` also fsyncs it (survives a power cut); bulk writers skip that per file.
+    The file gets the mode git gives checked-out files (0666 less the umask: a helpdesk shared
+    by a group stays readable to it); `private` files (secrets) stay 0600."""
+    ensure_real_dirs(path.parent, create=make_parent)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        if not private:
+            os.fchmod(fd, 0o666 & ~UMASK)
         with os.fdopen(fd, "wb") as handle:
             handle.write(content.encode("utf-8") if isinstance(content, str) else content)
             if durable:

@@ -39,9 +39,15 @@ def driver_command() -> str:
     return f"{shlex.quote(sys.executable)} -m tix.mergedriver %O %A %B %P"
 
 
+INFO_ATTRIBUTES = "tickets/**/ticket.md merge=tix"
+
+
 def ensure_merge_driver(hd: Helpdesk) -> bool:
-    """Register the ticket merge driver in this clone's config (it cannot travel with a clone).
-    Cheap when it is there: one read of .git/config. True if it had to be registered."""
+    """Register the ticket merge driver in this clone's config (it cannot travel with a clone),
+    and declare it in .git/info/attributes, which outranks every committed .gitattributes: a
+    pushed `merge=union` line cannot bypass it (issue 10 #7). Cheap when both are there: two
+    small reads. True if the driver had to be registered."""
+    _ensure_info_attributes(hd)
     config = git_dir(hd.root) / "config"
     try:
         text = config.read_text(encoding="utf-8", errors="replace")
@@ -59,6 +65,23 @@ def ensure_merge_driver(hd: Helpdesk) -> bool:
     hd.git.run("config", "merge.tix.name", DRIVER_NAME)
     hd.git.run("config", "merge.tix.driver", driver_command())
     return True
+
+
+def _ensure_info_attributes(hd: Helpdesk) -> None:
+    path = git_dir(hd.root) / "info" / "attributes"
+    try:
+        current = path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        current = ""
+    except OSError:
+        return
+    if INFO_ATTRIBUTES in current.splitlines():
+        return
+    from tix.store import write_atomic
+
+    separator = "" if not current or current.endswith("\n") else "\n"
+    note = "# tix: its own merge driver for ticket files, above any committed .gitattributes\n"
+    write_atomic(path, current + separator + note + INFO_ATTRIBUTES + "\n")
 
 
 def _classify(error: GitError, remote: str) -> TixError:

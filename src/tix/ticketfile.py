@@ -28,7 +28,7 @@ from typing import Any
 
 from tix.errors import TicketFormatError
 from tix.model import Entry, Person, Ticket, one_line
-from tix.yamlio import YAMLError, dump_yaml, load_yaml
+from tix.yamlio import DuplicateKey, YAMLError, dump_yaml, load_yaml
 
 FIELD_ORDER = (
     "id", "subject", "status", "priority", "owner", "queue", "category", "tags",
@@ -36,7 +36,10 @@ FIELD_ORDER = (
 )  # fmt: skip
 ENTRY_HEADER = "<!-- tix:entry "
 ENTRY_HEADER_END = " -->"
-_ESCAPED_HEADER = re.compile(r"^\\*" + re.escape(ENTRY_HEADER))
+# Lines of text that would read as ours, escaped with one more backslash in the file (and one
+# less on reading): an entry header, and a Markdown heading ('### …' looks like an entry's
+# heading in a Markdown viewer; issue 9 #24).
+_ESCAPED_HEADER = re.compile(r"^\\*(?:" + re.escape(ENTRY_HEADER) + r"|#{1,6}(?:[ \t]|$))")
 _ENTRY_KEYS = ("id", "kind", "time", "author", "message_id")
 HEADINGS = {"inbound": "Message from", "reply": "Reply by", "note": "Internal note by"}
 
@@ -117,6 +120,10 @@ def loads(text: str, path: str = "<ticket>") -> Ticket:
     except (KeyError, TypeError, ValueError) as exc:
         raise TicketFormatError(path, f"bad front-matter: {exc}") from None
     ticket.preamble, ticket.entries = _parse_body(body, path, body_line)
+    folder = _FOLDER.search(path)
+    if folder and folder.group(1) != ticket.id:
+        # the id builds paths: one that differs from its folder is never trusted (issue 10 #2)
+        raise TicketFormatError(path, f"broken: its id ({ticket.id!r}) does not match its folder ({folder.group(1)})")
     return ticket
 
 
@@ -134,7 +141,10 @@ def _split(text: str, path: str) -> tuple[dict[str, Any], str, int]:
         raise TicketFormatError(path, "the front-matter is not closed by a '---' line") from None
     fm_first_line = text[: text.index(fm)].count("\n") + 1 if fm else 1
     try:
-        meta = load_yaml(fm)
+        meta = load_yaml(fm, strict=True)
+    except DuplicateKey as exc:
+        raise TicketFormatError(path, f"broken front-matter: the field '{exc.key}' appears twice "
+                                      f"(line {exc.line + fm_first_line}); keep one and commit") from None  # fmt: skip
     except YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         line = f" (line {where.line + fm_first_line})" if where is not None else ""
@@ -170,6 +180,9 @@ def _time_field(meta: dict[str, Any], key: str) -> datetime:
     if not isinstance(value, datetime) or value.tzinfo is None:
         raise ValueError(f"field '{key}' must be a time with a UTC offset")
     return value
+
+
+_FOLDER = re.compile(r"(?:^|/)tickets/[^/]+/([^/]+)/ticket\.md\b")
 
 
 def _ticket_from_meta(meta: dict[str, Any], path: str) -> Ticket:

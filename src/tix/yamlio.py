@@ -55,5 +55,29 @@ def dump_yaml(data: Any, flow_lists: bool = False) -> str:
     )  # fmt: skip
 
 
-def load_yaml(text: str) -> Any:
-    return yaml.load(text, Loader=_Loader)
+class DuplicateKey(yaml.YAMLError):
+    """A mapping names the same key twice (e.g. a `merge=union` merge of a ticket file)."""
+
+    def __init__(self, key: str, line: int) -> None:
+        super().__init__(f"the field '{key}' appears twice (line {line + 1})")
+        self.key = key
+        self.line = line
+
+
+class _StrictLoader(_Loader):  # type: ignore[misc,valid-type]
+    """Refuses duplicate keys: PyYAML would silently keep the last one (issue 10 #7)."""
+
+    def construct_mapping(self, node: yaml.Node, deep: bool = False) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            seen = set()
+            for key_node, _ in node.value:
+                if isinstance(key_node, yaml.ScalarNode):
+                    if key_node.value in seen:
+                        raise DuplicateKey(key_node.value, key_node.start_mark.line)
+                    seen.add(key_node.value)
+        return super().construct_mapping(node, deep)
+
+
+def load_yaml(text: str, strict: bool = False) -> Any:
+    """`strict` refuses duplicate keys (ticket files); otherwise the last one wins."""
+    return yaml.load(text, Loader=_StrictLoader if strict else _Loader)
