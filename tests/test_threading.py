@@ -83,3 +83,31 @@ def test_two_clones_importing_a_thread_in_opposite_orders_end_with_one_ticket(tm
     [ticket] = tickets(team.clones["alice"])
     assert sorted(ticket.message_ids) == ["<a@list>", "<b@list>", "<c@list>"]
     assert sorted(e.text for e in ticket.entries) == ["a", "b", "c"]
+
+
+def test_references_merge_as_a_set_between_clones(tmp_path: Path, clock: Clock) -> None:
+    """Both clones add a sibling of the same absent parent to one ticket: the merged ticket
+    refers to both siblings' references, so a third sibling still finds it."""
+    team = Team(tmp_path)
+    team.first("alice")
+    first = tmp_path / "a.eml"
+    first.write_bytes(make_eml(message_id="<a@list>", in_reply_to="<p@list>", body="a"))
+    team.ok("alice", "import", str(first))
+    team.ok("alice", "sync")
+    team.clone("bob")
+    one = tmp_path / "b.eml"
+    one.write_bytes(make_eml(message_id="<b@list>", in_reply_to="<q@list>", references="<p@list> <q@list>", body="b"))
+    two = tmp_path / "c.eml"
+    two.write_bytes(make_eml(message_id="<c@list>", in_reply_to="<r@list>", references="<p@list> <r@list>", body="c"))
+    team.ok("alice", "import", str(one))
+    team.ok("bob", "import", str(two))
+    team.ok("alice", "sync")
+    team.ok("bob", "sync")
+    team.converge()
+    [ticket] = tickets(team.clones["alice"])
+    assert set(ticket.extra["references"]) == {"<p@list>", "<q@list>", "<r@list>"}
+    late = tmp_path / "d.eml"
+    late.write_bytes(make_eml(message_id="<d@list>", in_reply_to="<r@list>", body="d"))
+    team.ok("alice", "import", str(late))
+    [ticket] = tickets(team.clones["alice"])
+    assert "<d@list>" in ticket.message_ids

@@ -28,7 +28,7 @@ from tix import ids, ticketfile
 from tix.errors import TixError
 from tix.model import Entry, Person, Ticket
 
-SET_FIELDS = ("tags", "participants", "message_ids")
+SET_FIELDS = ("tags", "participants", "message_ids", "references")  # references: what the mail refers to, unseen (mailin)
 MERGE_AUTHOR = "tix merge <merge@tix.invalid>"
 CLOCK_SKEW = timedelta(minutes=5)  # clocks this far ahead of the merging clone's still count
 
@@ -83,6 +83,10 @@ def merge(base: Ticket | None, ours: Ticket, theirs: Ticket, now: datetime | Non
             lost.append(f"{name}: kept {_show(value)}, the other side had set {_show(loser)}")
         if value is not _MISSING:
             merged[name] = value
+    if "references" in merged:  # a reference the other side now holds is no longer only referred to
+        merged["references"] = [r for r in merged["references"] if r not in set(merged.get("message_ids") or [])]
+        if not merged["references"]:
+            del merged["references"]
     entries = _merge_entries(base, ours, theirs, lost)
     result = _ticket(merged, ours)
     if result.updated > horizon:

@@ -309,6 +309,11 @@ def _fold(hd: Helpdesk, source_id: str, target_id: str) -> list[str]:
             shutil.copytree(source_dir / entry.id, target_dir / entry.id)
     target.entries.sort(key=lambda e: (e.time, e.id))
     target.message_ids = sorted(set(target.message_ids) | set(source.message_ids))
+    references = {str(r) for t in (target, source) for r in t.extra.get("references") or []} - set(target.message_ids)
+    if references:
+        target.extra["references"] = sorted(references)
+    else:
+        target.extra.pop("references", None)
     target.participants = sorted(set(target.participants) | set(source.participants) | {source.requester.email}
                                  - {target.requester.email})  # fmt: skip
     target.updated = max(target.updated, source.updated)
