@@ -64,5 +64,8 @@ def test_committed_symlinks_and_forged_ids_never_lead_writes_outside(team: Team,
     assert results["show forged"][0] == 1 and "does not match its folder" in results["show forged"][2]
     assert results["note forged"][0] == 1
     code, out, err = results["import"]
-    assert code != 0 and "symlink" in err and entry in err
+    # the mail is not lost and does not block intake: it waits in quarantine with the reason
+    assert code == 3 and "1 quarantined" in out
+    [reason] = (victim / "quarantine").glob("*.txt")
+    assert "symlink" in reason.read_text(encoding="utf-8") and entry in reason.read_text(encoding="utf-8")
     assert git(victim, "status", "--porcelain", "--", "tickets") == ""

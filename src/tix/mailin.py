@@ -29,7 +29,7 @@ from tix.mailparse import NO_REPLY, ParsedMail, parse, strip_reply_prefixes
 from tix.mailsource import Item, UnreadableMessage, iter_items
 from tix.model import Entry, Person, Ticket
 from tix.services import Desk
-from tix.store import TICKETS_DIR, ensure_real_dirs, read_text, ticket_relpath, write_atomic
+from tix.store import TICKETS_DIR, UnsafePath, ensure_real_dirs, read_text, ticket_relpath, write_atomic
 
 QUARANTINE_DIR = "quarantine"
 MAX_TEXT_CHARS = 200_000
@@ -40,6 +40,10 @@ OUR_MESSAGE_ID = re.compile(r"^<tix\.([2-9A-HJKMNP-Z]{8})\.([2-9A-HJKMNP-Z]+)\.(
 
 def our_message_id(ticket_id: str, entry_id: str, instance: str, domain: str) -> str:
     return f"<tix.{ticket_id}.{entry_id}.{instance}@{domain}>"
+
+
+class CannotFile(Exception):
+    """This message cannot be filed where it belongs; it is quarantined with the reason."""
 
 
 @dataclass
@@ -248,7 +252,8 @@ class Importer:
                 del self.pending[ticket_id]
             for ticket_id, text in self._snapshots.items():
                 self.pending[ticket_id] = ticketfile.loads(text)
-            self._quarantine(item, raw, digest, f"tix could not file it: {type(exc).__name__}: {exc}")
+            reason = str(exc) if isinstance(exc, CannotFile) else f"tix could not file it: {type(exc).__name__}: {exc}"
+            self._quarantine(item, raw, digest, reason)
 
     def _forget_files_after(self, count: int) -> None:
         for relpath in list(self.files)[count:]:
@@ -267,14 +272,21 @@ class Importer:
         ticket_id, reason, linked = self._thread(mail)
         when = self._message_time(mail, item)
         entry_id = ids.derived_id("entry:" + mid)
-        if ticket_id is None:
-            ticket = self._new_ticket(mail, when, linked)
-            action = "created"
+        try:
+            if ticket_id is None:
+                ticket = self._new_ticket(mail, when, linked)
+                action = "created"
+            else:
+                ticket = self._load(ticket_id)
+                action = "updated"
+            folder = f"{TICKETS_DIR}/{ids.shard(ticket.id)}/{ticket.id}/{entry_id}"
+            ensure_real_dirs(self.hd.root / folder, create=False)
+        except UnsafePath as exc:
+            # a committed symlink where this mail would go: this message waits in quarantine
+            # (retried once the path is mended); the rest of the run goes on
+            raise CannotFile(exc.message) from None
+        if action == "created":
             self.batch_created += 1
-        else:
-            ticket = self._load(ticket_id)
-            action = "updated"
-        folder = f"{TICKETS_DIR}/{ids.shard(ticket.id)}/{ticket.id}/{entry_id}"
         files = self._entry_files(folder, raw, mail)
         entry = self._entry(entry_id, mail, when, reason, files)
         reopened = False
