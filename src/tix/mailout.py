@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import subprocess
 from dataclasses import dataclass, field
@@ -214,6 +215,13 @@ def envelope(raw: bytes) -> tuple[str, list[str]]:
     return sender_address, recipients
 
 
+def wire(raw: bytes) -> bytes:
+    """The message as SMTP carries it: every line ended by CRLF (RFC 5321 2.3.8). smtplib fixes
+    line ends only for str; dot-stuffing it does for bytes too. Line length is settled by
+    compose (the body is quoted-printable or base64 whenever a line would be long)."""
+    return re.sub(rb"\r?\n", b"\r\n", raw)
+
+
 class SmtpTransport(Transport):
     def __init__(self, url: str) -> None:
         from urllib.parse import urlsplit
@@ -258,7 +266,7 @@ class SmtpTransport(Transport):
                 code, answer = client.rcpt(recipient)
                 if code >= 400:
                     raise smtplib.SMTPRecipientsRefused({recipient: (code, answer)})
-            code, answer = client.data(raw)
+            code, answer = client.data(wire(raw))
             if code >= 400:
                 raise smtplib.SMTPDataError(code, answer)
             return f"{code} {answer.decode('utf-8', 'replace') if isinstance(answer, bytes) else answer}"
