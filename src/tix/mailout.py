@@ -140,6 +140,7 @@ def deliver(
 ) -> tuple[SendReport, list[str]]:
     """Hand queued messages to the server. Returns the report and the outbox paths changed
     (the caller commits them). The caller holds the helpdesk lock."""
+    check_approved(hd, config)
     transport = Transport.from_config(config)
     report = SendReport()
     changed: list[str] = []
@@ -190,6 +191,55 @@ def send_outbox(desk: Any, names: list[str] | None = None, resend: bool = False,
             message = f"tix: send {len(report.sent)} messages\n\nTix-Action: send\n"
             hd.git.commit(sorted(set(changed)), message, actor)
     return report
+
+
+# --- settings that run a program or receive the password: the local user's decision -----
+
+TRUSTED_KEYS = ("mail.sendmail", "smtp.url")  # tix.yaml travels with every pull: these need this clone's approval
+
+
+def _fingerprint(value: object) -> str:
+    import hashlib
+
+    return hashlib.sha256(str(value).encode("utf-8")).hexdigest()
+
+
+def _approvals_path(hd: Helpdesk) -> Path:
+    return hd.state_dir / "approved.json"  # under .git/: never tracked, never pulled
+
+
+def approvals(hd: Helpdesk) -> dict[str, str]:
+    path = _approvals_path(hd)
+    return json.loads(read_text(path)) if path.is_file() else {}
+
+
+def approve(hd: Helpdesk, config: Config, keys: tuple[str, ...] = TRUSTED_KEYS) -> dict[str, str]:
+    """Pin the current values of `keys` in this clone (like `direnv allow`); returns key -> value."""
+    pinned = approvals(hd)
+    values = {}
+    for key in keys:
+        value = config.get(key)
+        if value:
+            pinned[key] = _fingerprint(value)
+            values[key] = str(value)
+        else:
+            pinned.pop(key, None)
+    write_atomic(_approvals_path(hd), json.dumps(pinned, indent=2) + "\n")
+    return values
+
+
+def unapproved(hd: Helpdesk, config: Config) -> list[str]:
+    pinned = approvals(hd)
+    return [key for key in TRUSTED_KEYS if config.get(key) and pinned.get(key) != _fingerprint(config.get(key))]
+
+
+def check_approved(hd: Helpdesk, config: Config) -> None:
+    """Refuse to run a command or send the password that this clone's user has not approved: a
+    teammate's (or an intruder's) push may have changed tix.yaml."""
+    keys = unapproved(hd, config)
+    if keys:
+        shown = ", ".join(f"{key}={config.get(key)!r}" for key in keys)
+        raise TixError(f"not sending: {shown} is new or changed in tix.yaml and not approved in this clone; check it, then run: tix config approve")
 
 
 class Transport:
