@@ -59,7 +59,8 @@ def compose(config: Config, ticket: Ticket, entry: Entry, subject: str, automati
     message = EmailMessage()
     message["From"] = _address(sender(config))
     message["To"] = _address(ticket.requester)
-    if config.mail["cc_participants"] and ticket.participants:
+    if config.mail["cc_participants"] and ticket.participants and not automatic:
+        # automatic mail goes to the requester alone: the one address autoack.limit counts (issue 9 #22)
         message["Cc"] = [_address(Person("", address)) for address in ticket.participants]
     tag = ticket_tag(config, ticket.id)
     subject = one_line(subject)
