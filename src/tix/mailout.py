@@ -141,11 +141,14 @@ def deliver(
 ) -> tuple[SendReport, list[str]]:
     """Hand queued messages to the server. Returns the report and the outbox paths changed
     (the caller commits them). The caller holds the helpdesk lock."""
+    todo = names if names is not None else queued(hd, all_clones)
+    if not todo:
+        return SendReport(), []
     check_approved(hd, config)
     transport = Transport.from_config(config)
     report = SendReport()
     changed: list[str] = []
-    for name in names if names is not None else queued(hd, all_clones):
+    for name in todo:
         eml, state_path = hd.root / QUEUE / f"{name}.eml", hd.root / QUEUE / f"{name}.json"
         if not eml.exists():
             raise InvalidValue(f"no queued message {name} in {QUEUE}/")
