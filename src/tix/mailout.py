@@ -137,7 +137,8 @@ def queued(hd: Helpdesk, all_clones: bool = False) -> list[str]:
 
 
 def deliver(
-    hd: Helpdesk, config: Config, names: list[str] | None = None, resend: bool = False, all_clones: bool = False
+    hd: Helpdesk, config: Config, names: list[str] | None = None, resend: bool = False, all_clones: bool = False,
+    claim: Any = None,
 ) -> tuple[SendReport, list[str]]:
     """Hand queued messages to the server. Returns the report and the outbox paths changed
     (the caller commits them). The caller holds the helpdesk lock."""
@@ -158,6 +159,8 @@ def deliver(
             continue
         state.update(state="sending", attempts=int(state.get("attempts", 0)) + 1, tried=datetime.now().astimezone().isoformat())
         write_atomic(state_path, json.dumps(state, indent=2) + "\n")  # on disk before the server sees it
+        if claim is not None:
+            claim(f"{QUEUE}/{name}.json")
         raw = eml.read_bytes()
         try:
             answer = transport.send(raw)
@@ -185,11 +188,43 @@ def deliver(
     return report, changed
 
 
+def outbox_changes(hd: Helpdesk) -> list[str]:
+    """Outbox files that differ from HEAD: left by a run that was killed before its commit."""
+    out = hd.git.run("status", "--porcelain", "-z", "--untracked-files=all", "--", "outbox", strip=False)
+    paths = []
+    fields = iter(out.split("\0"))
+    for field_ in fields:
+        if not field_:
+            continue
+        status, path = field_[:2], field_[3:]
+        paths.append(path)
+        if "R" in status or "C" in status:
+            paths.append(next(fields, ""))  # the rename's source
+    return sorted({p for p in paths if p})
+
+
+def recover(hd: Helpdesk, actor: Person) -> str | None:
+    """Commit what an interrupted `tix send` moved (queue -> sending -> sent) before anything else,
+    so the outbox in git always tells what went out (issue 10 #5). The caller holds the lock."""
+    paths = outbox_changes(hd)
+    if not paths:
+        return None
+    return hd.git.commit(paths, "tix: record an interrupted send\n\nTix-Action: send\n", actor)
+
+
+def _commit_claim(hd: Helpdesk, actor: Person, path: str) -> None:
+    """--all-clones: the `sending` mark is committed before the server sees the message, so after
+    a crash (and a sync) no other clone takes it for still queued."""
+    hd.git.commit([path], "tix: sending 1 message\n\nTix-Action: send\n", actor)
+
+
 def send_outbox(desk: Any, names: list[str] | None = None, resend: bool = False, all_clones: bool = False) -> SendReport:
     """`tix send`: deliver under the helpdesk lock, then commit what moved in the outbox."""
     hd = desk.hd
     with hd.locked():
-        report, changed = deliver(hd, hd.config, names, resend, all_clones)
+        recover(hd, desk.actor)
+        claim = (lambda path: _commit_claim(hd, desk.actor, path)) if all_clones else None
+        report, changed = deliver(hd, hd.config, names, resend, all_clones, claim)
         if changed:
             actor = desk.actor
             message = f"tix: send {len(report.sent)} messages\n\nTix-Action: send\n"
