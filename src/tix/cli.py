@@ -634,6 +634,7 @@ def config_set(
         from tix.config import Config
 
         _say(f"{key}={_config_text(Config.load(state.helpdesk.root).get(key), ', ')}")
+    _approve_own_setting(state.helpdesk, key)
 
 
 def _config_text(value: Any, separator: str) -> str:
@@ -646,3 +647,25 @@ def _config_text(value: Any, separator: str) -> str:
 
         return dump_yaml(value).rstrip("\n")
     return "" if value is None else str(value)
+
+
+# --- trusted settings (issue 10 #3): self-contained -------------------------------------
+
+
+def _approve_own_setting(helpdesk: Any, key: str) -> None:
+    """A value this clone's user sets is their own decision: approved here at once."""
+    from tix.config import Config
+    from tix.mailout import TRUSTED_KEYS, approve
+
+    if key in TRUSTED_KEYS:
+        approve(helpdesk, Config.load(helpdesk.root), (key,))
+
+
+@config_app.command("approve")
+def config_approve(ctx: typer.Context) -> None:
+    """Approve, for this clone only, the mail.sendmail and smtp.url now in tix.yaml."""
+    from tix.mailout import approve
+
+    helpdesk = _state(ctx).helpdesk
+    values = approve(helpdesk, helpdesk.config)
+    _say("\n".join(f"approved {key}={value}" for key, value in values.items()) or "nothing to approve")

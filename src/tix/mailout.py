@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import subprocess
 from dataclasses import dataclass, field
@@ -58,7 +59,8 @@ def compose(config: Config, ticket: Ticket, entry: Entry, subject: str, automati
     message = EmailMessage()
     message["From"] = _address(sender(config))
     message["To"] = _address(ticket.requester)
-    if config.mail["cc_participants"] and ticket.participants:
+    if config.mail["cc_participants"] and ticket.participants and not automatic:
+        # automatic mail goes to the requester alone: the one address autoack.limit counts (issue 9 #22)
         message["Cc"] = [_address(Person("", address)) for address in ticket.participants]
     tag = ticket_tag(config, ticket.id)
     subject = one_line(subject)
@@ -135,14 +137,19 @@ def queued(hd: Helpdesk, all_clones: bool = False) -> list[str]:
 
 
 def deliver(
-    hd: Helpdesk, config: Config, names: list[str] | None = None, resend: bool = False, all_clones: bool = False
+    hd: Helpdesk, config: Config, names: list[str] | None = None, resend: bool = False, all_clones: bool = False,
+    claim: Any = None,
 ) -> tuple[SendReport, list[str]]:
     """Hand queued messages to the server. Returns the report and the outbox paths changed
     (the caller commits them). The caller holds the helpdesk lock."""
+    todo = names if names is not None else queued(hd, all_clones)
+    if not todo:
+        return SendReport(), []
+    check_approved(hd, config)
     transport = Transport.from_config(config)
     report = SendReport()
     changed: list[str] = []
-    for name in names if names is not None else queued(hd, all_clones):
+    for name in todo:
         eml, state_path = hd.root / QUEUE / f"{name}.eml", hd.root / QUEUE / f"{name}.json"
         if not eml.exists():
             raise InvalidValue(f"no queued message {name} in {QUEUE}/")
@@ -152,6 +159,8 @@ def deliver(
             continue
         state.update(state="sending", attempts=int(state.get("attempts", 0)) + 1, tried=datetime.now().astimezone().isoformat())
         write_atomic(state_path, json.dumps(state, indent=2) + "\n")  # on disk before the server sees it
+        if claim is not None:
+            claim(f"{QUEUE}/{name}.json")
         raw = eml.read_bytes()
         try:
             answer = transport.send(raw)
@@ -179,16 +188,97 @@ def deliver(
     return report, changed
 
 
+def outbox_changes(hd: Helpdesk) -> list[str]:
+    """Outbox files that differ from HEAD: left by a run that was killed before its commit."""
+    out = hd.git.run("status", "--porcelain", "-z", "--untracked-files=all", "--", "outbox", strip=False)
+    paths = []
+    fields = iter(out.split("\0"))
+    for field_ in fields:
+        if not field_:
+            continue
+        status, path = field_[:2], field_[3:]
+        paths.append(path)
+        if "R" in status or "C" in status:
+            paths.append(next(fields, ""))  # the rename's source
+    return sorted({p for p in paths if p})
+
+
+def recover(hd: Helpdesk, actor: Person) -> str | None:
+    """Commit what an interrupted `tix send` moved (queue -> sending -> sent) before anything else,
+    so the outbox in git always tells what went out (issue 10 #5). The caller holds the lock."""
+    paths = outbox_changes(hd)
+    if not paths:
+        return None
+    return hd.git.commit(paths, "tix: record an interrupted send\n\nTix-Action: send\n", actor)
+
+
+def _commit_claim(hd: Helpdesk, actor: Person, path: str) -> None:
+    """--all-clones: the `sending` mark is committed before the server sees the message, so after
+    a crash (and a sync) no other clone takes it for still queued."""
+    hd.git.commit([path], "tix: sending 1 message\n\nTix-Action: send\n", actor)
+
+
 def send_outbox(desk: Any, names: list[str] | None = None, resend: bool = False, all_clones: bool = False) -> SendReport:
     """`tix send`: deliver under the helpdesk lock, then commit what moved in the outbox."""
     hd = desk.hd
     with hd.locked():
-        report, changed = deliver(hd, hd.config, names, resend, all_clones)
+        recover(hd, desk.actor)
+        claim = (lambda path: _commit_claim(hd, desk.actor, path)) if all_clones else None
+        report, changed = deliver(hd, hd.config, names, resend, all_clones, claim)
         if changed:
             actor = desk.actor
             message = f"tix: send {len(report.sent)} messages\n\nTix-Action: send\n"
             hd.git.commit(sorted(set(changed)), message, actor)
     return report
+
+
+# --- settings that run a program or receive the password: the local user's decision -----
+
+TRUSTED_KEYS = ("mail.sendmail", "smtp.url")  # tix.yaml travels with every pull: these need this clone's approval
+
+
+def _fingerprint(value: object) -> str:
+    import hashlib
+
+    return hashlib.sha256(str(value).encode("utf-8")).hexdigest()
+
+
+def _approvals_path(hd: Helpdesk) -> Path:
+    return hd.state_dir / "approved.json"  # under .git/: never tracked, never pulled
+
+
+def approvals(hd: Helpdesk) -> dict[str, str]:
+    path = _approvals_path(hd)
+    return json.loads(read_text(path)) if path.is_file() else {}
+
+
+def approve(hd: Helpdesk, config: Config, keys: tuple[str, ...] = TRUSTED_KEYS) -> dict[str, str]:
+    """Pin the current values of `keys` in this clone (like `direnv allow`); returns key -> value."""
+    pinned = approvals(hd)
+    values = {}
+    for key in keys:
+        value = config.get(key)
+        if value:
+            pinned[key] = _fingerprint(value)
+            values[key] = str(value)
+        else:
+            pinned.pop(key, None)
+    write_atomic(_approvals_path(hd), json.dumps(pinned, indent=2) + "\n")
+    return values
+
+
+def unapproved(hd: Helpdesk, config: Config) -> list[str]:
+    pinned = approvals(hd)
+    return [key for key in TRUSTED_KEYS if config.get(key) and pinned.get(key) != _fingerprint(config.get(key))]
+
+
+def check_approved(hd: Helpdesk, config: Config) -> None:
+    """Refuse to run a command or send the password that this clone's user has not approved: a
+    teammate's (or an intruder's) push may have changed tix.yaml."""
+    keys = unapproved(hd, config)
+    if keys:
+        shown = ", ".join(f"{key}={config.get(key)!r}" for key in keys)
+        raise TixError(f"not sending: {shown} is new or changed in tix.yaml and not approved in this clone; check it, then run: tix config approve")
 
 
 class Transport:
@@ -212,6 +302,13 @@ def envelope(raw: bytes) -> tuple[str, list[str]]:
     sender_address = getaddresses([str(message.get("from", ""))])[0][1]
     recipients = [address for _, address in getaddresses([str(v) for v in message.get_all("to", []) + message.get_all("cc", [])]) if address]
     return sender_address, recipients
+
+
+def wire(raw: bytes) -> bytes:
+    """The message as SMTP carries it: every line ended by CRLF (RFC 5321 2.3.8). smtplib fixes
+    line ends only for str; dot-stuffing it does for bytes too. Line length is settled by
+    compose (the body is quoted-printable or base64 whenever a line would be long)."""
+    return re.sub(rb"\r?\n", b"\r\n", raw)
 
 
 class SmtpTransport(Transport):
@@ -258,7 +355,7 @@ class SmtpTransport(Transport):
                 code, answer = client.rcpt(recipient)
                 if code >= 400:
                     raise smtplib.SMTPRecipientsRefused({recipient: (code, answer)})
-            code, answer = client.data(raw)
+            code, answer = client.data(wire(raw))
             if code >= 400:
                 raise smtplib.SMTPDataError(code, answer)
             return f"{code} {answer.decode('utf-8', 'replace') if isinstance(answer, bytes) else answer}"

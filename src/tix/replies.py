@@ -7,7 +7,7 @@ from typing import Any
 
 from tix import ids
 from tix.errors import InvalidValue
-from tix.mailin import our_message_id
+from tix import msgid
 from tix.mailout import compose, queue_files, ticket_tag
 from tix.model import Entry, Person, Ticket
 from tix.people import display_name
@@ -62,14 +62,18 @@ def prepare(desk: Desk, ticket: Ticket, rendered: Rendered, agent: Person, autom
     entry_id = ids.random_id()
     domain = (config.mail["from"] or config.data["helpdesk"]["email"] or "tix.invalid").rpartition("@")[2].strip(">")
     now = desk.now()
+    secret, new_secret = msgid.load_secret(desk.hd.root)
     entry = Entry(entry_id, "reply", str(agent), now, rendered.body.rstrip("\n"),
-                  our_message_id(ticket.id, entry_id, config.instance, domain),
+                  msgid.make(secret, ticket.id, entry_id, config.instance, domain),
                   {"subject": rendered.subject, "to": [str(ticket.requester)], "template": rendered.template})  # fmt: skip
     if automatic:
         entry.extra["automatic"] = True
     message = compose(config, ticket, entry, rendered.subject, automatic)
     entry.extra["subject"] = str(message["Subject"])
-    return Reply(ticket, entry, bytes(message), queue_files(ticket, entry, message, now, desk.hd.clone_id))
+    outbox = queue_files(ticket, entry, message, now, desk.hd.clone_id)
+    if new_secret is not None:  # the first signed Message-ID: the secret is committed with it
+        outbox[msgid.SECRET_PATH] = new_secret
+    return Reply(ticket, entry, bytes(message), outbox)
 
 
 def apply(desk: Desk, reply: Reply, status: str | None) -> str:
