@@ -14,7 +14,7 @@ import pytest
 from conftest import Cli, Clock, git, make_eml, make_maildir, run_console_script
 
 from tix import ticketfile
-from tix.mailin import our_message_id
+from tix import msgid
 from tix.store import ticket_relpath
 
 
@@ -111,18 +111,40 @@ def test_subject_tag_threads_for_known_people_and_opens_a_linked_ticket_for_stra
     assert len(found) == 3  # another helpdesk's tag never threads here
 
 
+def our_message_id(root: Path, ticket_id: str, entry_id: str, instance: str, domain: str) -> str:
+    """A Message-ID as tix signs it for its own mail."""
+    return msgid.make(msgid.load_secret(root)[0], ticket_id, entry_id, instance, domain)
+
+
 def test_our_own_message_ids_thread_and_our_own_mail_never_makes_a_ticket(tix: Cli, helpdesk: Path, tmp_path: Path) -> None:
     tix.ok("import", str(write(tmp_path, "a.eml", make_eml(message_id="<a@example.pl>"))))
     [ticket_id] = tickets(helpdesk)
-    ours = our_message_id(ticket_id, "R2D2R2D2", instance(tix), "example.com")
+    ours = our_message_id(helpdesk, ticket_id, "R2D2R2D2", instance(tix), "example.com")
     answer = make_eml(message_id="<x@example.pl>", in_reply_to=ours, subject="Thanks")
     tix.ok("import", str(write(tmp_path, "x.eml", answer)))
     assert tickets(helpdesk)[ticket_id].entries[1].extra["threading"] == f"refers to our message {ours}"
-    echo = make_eml(sender="Support <support@example.com>", message_id=our_message_id(ticket_id, "C3PXC3PX", instance(tix), "example.com"))
-    looped = make_eml(message_id="<loop@example.com>", headers={"X-Tix-Loop": instance(tix)})
-    result = tix.ok("import", str(write(tmp_path, "echo.eml", echo)), str(write(tmp_path, "loop.eml", looped)))
-    assert "2 our own" in result.out
+    echo = make_eml(sender="Support <support@example.com>", message_id=our_message_id(helpdesk, ticket_id, "C3PXC3PX", instance(tix), "example.com"))
+    result = tix.ok("import", str(write(tmp_path, "echo.eml", echo)))
+    assert "1 our own" in result.out
     assert len(tickets(helpdesk)) == 1
+
+
+def test_mail_that_only_claims_to_be_ours_is_filed_as_customer_mail(tix: Cli, helpdesk: Path, tmp_path: Path) -> None:
+    """A loop header or a Message-ID shaped like ours is a claim anyone can make (issue 9 #15):
+    such mail is filed, never dropped as our own, and a forged ID threads nowhere."""
+    tix.ok("import", str(write(tmp_path, "a.eml", make_eml(message_id="<a@example.pl>"))))
+    [ticket_id] = tickets(helpdesk)
+    looped = make_eml(message_id="<loop@example.com>", sender="Ola <ola@example.pl>", subject="Help",
+                      headers={"X-Tix-Loop": instance(tix)})  # fmt: skip
+    unsigned = f"<tix.{ticket_id}.R2D2R2D2.{instance(tix)}@example.com>"
+    forged_sig = f"<tix.{ticket_id}.R2D2R2D2.{instance(tix)}.0123456789abcdef@example.com>"
+    shaped = make_eml(message_id=unsigned, sender="Eve <eve@example.net>", subject="Hi")
+    forged_reply = make_eml(message_id="<eve2@example.net>", sender="Eve <eve@example.net>", subject="Also", in_reply_to=forged_sig)
+    result = tix.ok("import", *(str(write(tmp_path, f"{n}.eml", m)) for n, m in
+                                (("loop", looped), ("shaped", shaped), ("forged", forged_reply))))  # fmt: skip
+    assert "0 our own" in result.out and "3 new tickets" in result.out
+    assert len(tickets(helpdesk)) == 4
+    assert len(tickets(helpdesk)[ticket_id].entries) == 1  # the forged reference joined nothing
 
 
 def test_robots_are_flagged_never_reopen_and_a_bounce_lands_on_our_reply(tix: Cli, helpdesk: Path, tmp_path: Path) -> None:
@@ -134,7 +156,7 @@ def test_robots_are_flagged_never_reopen_and_a_bounce_lands_on_our_reply(tix: Cl
     tix.ok("import", str(write(tmp_path, "ooo.eml", auto)))
     ticket = tickets(helpdesk)[ticket_id]
     assert ticket.status == "closed" and ticket.entries[-1].extra["robot"] == "auto-reply"
-    ours = our_message_id(ticket_id, "R2D2R2D2", instance(tix), "example.com")
+    ours = our_message_id(helpdesk, ticket_id, "R2D2R2D2", instance(tix), "example.com")
     bounce = (
         "From: Mail Delivery System <MAILER-DAEMON@mx.example.pl>\r\nTo: support@example.com\r\n"
         "Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <bounce1@mx.example.pl>\r\n"

@@ -34,12 +34,6 @@ from tix.store import TICKETS_DIR, UnsafePath, ensure_real_dirs, read_text, tick
 QUARANTINE_DIR = "quarantine"
 MAX_TEXT_CHARS = 200_000
 UNKNOWN_SENDER = Person("(unknown sender)", "unknown@invalid")
-# Message-IDs tix generates for its own mail (replies): <tix.TICKET.ENTRY.INSTANCE@domain>
-OUR_MESSAGE_ID = re.compile(r"^<tix\.([2-9A-HJKMNP-Z]{8})\.([2-9A-HJKMNP-Z]+)\.([A-Za-z0-9-]+)@", re.IGNORECASE)
-
-
-def our_message_id(ticket_id: str, entry_id: str, instance: str, domain: str) -> str:
-    return f"<tix.{ticket_id}.{entry_id}.{instance}@{domain}>"
 
 
 class CannotFile(Exception):
@@ -136,6 +130,7 @@ class Importer:
         self._reset_batch()
         self.journal = self.hd.state_dir / "import-journal"
         self._snapshots: dict[str, str] = {}
+        self._secret_bytes: bytes | None = None
         self._pool: Any = None
         self._seen_count = 0
 
@@ -318,9 +313,9 @@ class Importer:
         """(ticket or None for a new one, why, ticket a new one is linked to) — strongest evidence first."""
         references = references_of(mail)
         for reference in references:
-            match = OUR_MESSAGE_ID.match(reference)
-            if match and match.group(3).lower() == self.instance.lower() and self._exists(match.group(1).upper()):
-                return match.group(1).upper(), f"refers to our message {reference}", None
+            ours = self._our_message(reference)
+            if ours and self._exists(ours[0]):
+                return ours[0], f"refers to our message {reference}", None
         for reference in references:
             ticket_id = self._ticket_of(reference)
             if ticket_id and self._exists(ticket_id):
@@ -501,11 +496,29 @@ class Importer:
                 return min(moment, now).astimezone(self.desk.config.timezone).replace(microsecond=0)
         return now
 
+    def _our_message(self, message_id: str) -> tuple[str, str] | None:
+        """(ticket, entry) when `message_id` is provably one of ours: signed with the helpdesk's
+        secret, or an old unsigned ID recorded on that ticket as our own entry (msgid.py)."""
+        from tix import msgid
+
+        if msgid.SIGNED.match(message_id):
+            return msgid.verify(message_id, self._secret(), self.instance)
+        if msgid.UNSIGNED.match(message_id):
+            return msgid.ours(self.hd, message_id, self.instance)
+        return None
+
+    def _secret(self) -> bytes:
+        if self._secret_bytes is None:
+            from tix import msgid
+
+            self._secret_bytes = msgid.load_secret(self.hd.root)[0]
+        return self._secret_bytes
+
     def _is_own(self, mail: ParsedMail) -> bool:
-        if mail.loop_instance and mail.loop_instance.lower() == self.instance.lower():
-            return True
-        match = OUR_MESSAGE_ID.match(mail.message_id)
-        return bool(match and match.group(3).lower() == self.instance.lower())
+        """Our own mail come back — only when its Message-ID proves it. A loop header or an ID
+        that merely looks like ours is a claim anyone can make: that mail is filed as any other
+        (issue 9 #15), never dropped."""
+        return self._our_message(mail.message_id) is not None
 
     # --- bookkeeping -----------------------------------------------------------------
 
