@@ -15,6 +15,7 @@ import json
 import os
 import re
 import signal
+import stat
 import sys
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -131,6 +132,7 @@ class Importer:
         self.journal = self.hd.state_dir / "import-journal"
         self._snapshots: dict[str, str] = {}
         self._secret_bytes: bytes | None = None
+        self._checked_dirs: set[str] = set()
         self._pool: Any = None
         self._seen_count = 0
 
@@ -275,7 +277,7 @@ class Importer:
                 ticket = self._load(ticket_id)
                 action = "updated"
             folder = f"{TICKETS_DIR}/{ids.shard(ticket.id)}/{ticket.id}/{entry_id}"
-            ensure_real_dirs(self.hd.root / folder, create=False)
+            self._real_dirs(folder, create=False)
         except UnsafePath as exc:
             # a committed symlink where this mail would go: this message waits in quarantine
             # (retried once the path is mended); the rest of the run goes on
@@ -613,6 +615,31 @@ class Importer:
         self.journal.unlink(missing_ok=True)
         self._finish_batch(committed=True)
 
+    def _real_dirs(self, folder: str, create: bool = True) -> None:
+        """store.ensure_real_dirs for a relative folder, remembering the folders found real in
+        this run (which holds the helpdesk lock): each is checked once, not once per file."""
+        known = self._checked_dirs
+        parts = folder.split("/")
+        for depth in range(1, len(parts) + 1):
+            prefix = "/".join(parts[:depth])
+            if prefix in known:
+                continue
+            path = os.path.join(self.hd.root, prefix)  # its parent is known real: one level to check
+            try:
+                mode = os.lstat(path).st_mode
+            except FileNotFoundError:
+                if not create:
+                    return
+                try:
+                    os.mkdir(path)
+                except FileExistsError:
+                    pass
+                mode = os.lstat(path).st_mode
+            if not stat.S_ISDIR(mode):
+                ensure_real_dirs(self.hd.root / prefix, create=False)  # raises UnsafePath, worded once in store
+                raise UnsafePath(f"refusing to write below {prefix}: it is not a folder")
+            known.add(prefix)
+
     def _write_files(self, files: dict[str, bytes]) -> None:
         """Write a batch's files, entry files before ticket files (dict order), on a few threads:
         creating files dominates an import and the file system serves several at once."""
@@ -620,7 +647,7 @@ class Importer:
 
         folders = sorted({str(Path(path).parent) for path in files})
         for folder in folders:
-            ensure_real_dirs(self.hd.root / folder)  # never through a committed symlink
+            self._real_dirs(folder)  # never through a committed symlink
         tickets = [p for p in files if p.endswith("/ticket.md")]
         others = [p for p in files if not p.endswith("/ticket.md")]
         with ThreadPoolExecutor(max_workers=4) as pool:
@@ -670,12 +697,12 @@ _MESSAGE_ID_HEADER = re.compile(rb"^message-id:[ \t]*(?:\r?\n[ \t]+)?(<[^>\r\n]*
 def _head_names(item: Item, message_id: str) -> bool:
     """Whether the file's own header names `message_id`. The (device, inode, size, mtime)
     cache only says which message a file probably is — an inode is reused, timestamps can be
-    equal — so a skip is confirmed by the file's Message-ID (its first 64 KB only)."""
+    equal — so a skip is confirmed by the file's Message-ID (its first 16 KB; past that it is hashed whole)."""
     if item.path is None:
         return False
     try:
         with open(item.path, "rb") as handle:
-            head = handle.read(65536)
+            head = handle.read(16384)
     except OSError:
         return False
     end = min((i for i in (head.find(b"\n\n"), head.find(b"\r\n\r\n")) if i >= 0), default=len(head))
