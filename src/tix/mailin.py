@@ -15,7 +15,6 @@ import json
 import os
 import re
 import signal
-import stat
 import sys
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -132,7 +131,7 @@ class Importer:
         self.journal = self.hd.state_dir / "import-journal"
         self._snapshots: dict[str, str] = {}
         self._secret_bytes: bytes | None = None
-        self._checked_dirs: set[str] = set()
+        self._checked_dirs: set[Path] = set()  # folders found real in this run (store.ensure_real_dirs)
         self._pool: Any = None
         self._seen_count = 0
 
@@ -616,29 +615,7 @@ class Importer:
         self._finish_batch(committed=True)
 
     def _real_dirs(self, folder: str, create: bool = True) -> None:
-        """store.ensure_real_dirs for a relative folder, remembering the folders found real in
-        this run (which holds the helpdesk lock): each is checked once, not once per file."""
-        known = self._checked_dirs
-        parts = folder.split("/")
-        for depth in range(1, len(parts) + 1):
-            prefix = "/".join(parts[:depth])
-            if prefix in known:
-                continue
-            path = os.path.join(self.hd.root, prefix)  # its parent is known real: one level to check
-            try:
-                mode = os.lstat(path).st_mode
-            except FileNotFoundError:
-                if not create:
-                    return
-                try:
-                    os.mkdir(path)
-                except FileExistsError:
-                    pass
-                mode = os.lstat(path).st_mode
-            if not stat.S_ISDIR(mode):
-                ensure_real_dirs(self.hd.root / prefix, create=False)  # raises UnsafePath, worded once in store
-                raise UnsafePath(f"refusing to write below {prefix}: it is not a folder")
-            known.add(prefix)
+        ensure_real_dirs(self.hd.root / folder, create=create, checked=self._checked_dirs)
 
     def _write_files(self, files: dict[str, bytes]) -> None:
         """Write a batch's files, entry files before ticket files (dict order), on a few threads:

@@ -184,10 +184,12 @@ def _root_of(path: Path) -> Path | None:
     return None
 
 
-def ensure_real_dirs(folder: Path, create: bool = True) -> None:
+def ensure_real_dirs(folder: Path, create: bool = True, checked: set[Path] | None = None) -> None:
     """Check (and with `create`, make) every folder from the helpdesk root down to `folder` as
     a real directory, never a symlink: a teammate can commit a symlink at a ticket's shard or
-    entry folder, and following it would write outside the repository (issue 10 #1)."""
+    entry folder, and following it would write outside the repository (issue 10 #1).
+    `checked` remembers folders found real (a caller holding the helpdesk lock, e.g. an import
+    run): each is then checked once, not once per file."""
     root = _root_of(folder)
     if root is None:
         if create:
@@ -196,6 +198,8 @@ def ensure_real_dirs(folder: Path, create: bool = True) -> None:
     current = root
     for part in Path(os.path.abspath(folder)).relative_to(root).parts:
         current = current / part
+        if checked is not None and current in checked:
+            continue
         try:
             mode = os.lstat(current).st_mode
         except FileNotFoundError:
@@ -210,6 +214,8 @@ def ensure_real_dirs(folder: Path, create: bool = True) -> None:
             what = "a symlink" if stat.S_ISLNK(mode) else "not a folder"
             shown = current.relative_to(root)
             raise UnsafePath(f"refusing to write below {shown}: it is {what} (committed by someone?); remove it with git rm")
+        if checked is not None:
+            checked.add(current)
 
 
 def read_text(path: Path) -> str:
