@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from tix import ids, ticketfile
-from tix.errors import GitError, LockHeld, TixError
+from tix.errors import GitError, LockHeld, TixError, storage_error
 from tix.index import Index
 from tix.mailparse import NO_REPLY, ParsedMail, parse, strip_reply_prefixes
 from tix.mailsource import Item, UnreadableMessage, iter_items
@@ -596,9 +596,9 @@ class Importer:
             self._write_files({path: data for path, data in content.items() if data is not None})
         except OSError as exc:
             # the journal stays: the next run commits what was written; nothing is marked seen
-            where = f" ({exc.filename})" if exc.filename else ""
-            raise TixError(f"cannot write the import batch: {exc.strerror or exc}{where}; "
-                           "nothing was lost — the next `tix import` completes it") from None
+            error = storage_error(exc)
+            error.message += "; nothing was lost — the next `tix import` completes it"
+            raise error from None
         for relpath in self.removed:
             (self.hd.root / relpath).unlink(missing_ok=True)
         message = f"tix: import {self.batch_messages} messages into {len(self.pending)} tickets ({self.batch_created} new)\n\nTix-Action: import\n"
