@@ -103,7 +103,8 @@ def test_list_breached_and_due_within(tix: Cli, helpdesk: Path, clock: Clock, mo
     normal = tix.new("Normal one")                      # 24h wall: Tue 10:00
     answered = tix.new("Answered", "-p", "urgent")
     tix.ok("config", "set", "helpdesk.email", "support@example.com")
-    tix.ok("reply", answered, "-m", "On it.")           # first response given: resolution clock runs
+    tix.ok("config", "set", "mail.sendmail", "cat")    # a delivery that always works
+    tix.ok("reply", answered, "-m", "On it.", "--send")  # first response delivered: resolution clock runs
     clock.set(datetime.fromisoformat("2026-11-23T12:00:00+01:00"))
 
     def ids(*args: str) -> list[str]:

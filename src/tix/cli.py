@@ -175,8 +175,15 @@ def show(
     from tix import output
     from tix.people import display_name
 
+    from tix.mailout import delivery_states
+
     hd = _state(ctx).helpdesk
-    details = hd.load(hd.resolve(ticket)).details()
+    loaded = hd.load(hd.resolve(ticket))
+    details = loaded.details()
+    delivery = delivery_states(hd, loaded)
+    for entry in details["entries"]:
+        if entry["id"] in delivery:
+            entry["delivery"] = delivery[entry["id"]]
     if format == TextOrJson.json:
         _say(output.to_json(details))
     else:
@@ -354,9 +361,14 @@ def send_(
 
 
 def _deliver(desk: Any, names: Optional[list[str]], resend: bool = False, all_clones: bool = False, quiet: bool = False) -> None:
-    from tix.mailout import exit_code, send_outbox
+    from tix.mailout import send_outbox
 
-    report = send_outbox(desk, names, resend, all_clones)
+    _report_delivery(send_outbox(desk, names, resend, all_clones), quiet)
+
+
+def _report_delivery(report: Any, quiet: bool = False) -> None:
+    from tix.mailout import exit_code
+
     if not quiet:
         _say(report.summary())
     for name, error in report.failed.items():
@@ -367,6 +379,63 @@ def _deliver(desk: Any, names: Optional[list[str]], resend: bool = False, all_cl
     code = exit_code(report)
     if code:
         raise typer.Exit(code)
+
+
+outbox_app = typer.Typer(help="Mail not delivered yet, queued in any clone: list it, retry it, cancel it.", invoke_without_command=True)
+app.add_typer(outbox_app, name="outbox")
+
+
+@outbox_app.callback()
+def outbox_(
+    ctx: typer.Context,
+    format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
+) -> None:
+    """List mail waiting in the outbox (queued, failed or uncertain), whichever clone queued it."""
+    if ctx.invoked_subcommand:
+        return
+    from tix import output
+    from tix.mailout import waiting
+
+    hd = _state(ctx).helpdesk
+    items = waiting(hd)
+    if format == TextOrJson.json:
+        _say(output.to_json([item.__dict__ for item in items]))
+        return
+    if not items:
+        typer.echo("the outbox is empty: everything queued was delivered", err=True)
+        return
+    for item in output.printable([item.__dict__ for item in items]):
+        mine = "this clone" if item["queued_by"] in (None, hd.clone_id) else f"clone {item['queued_by']}"
+        queued = output.short_time(item["queued"]) if item["queued"] else "?"
+        _say(f"{item['name']}  {item['state']:<9}  queued {queued} by {mine}, {item['attempts']} tries  "
+             f"to {item['to']}  {item['subject']}")  # fmt: skip
+        if item["last_error"]:
+            _say(f"    last error: {item['last_error']}")
+
+
+@outbox_app.command("retry")
+def outbox_retry(
+    ctx: typer.Context,
+    names: list[str] = typer.Argument(..., metavar="NAME|ID...", help="Outbox names (from tix outbox) or ticket IDs."),
+) -> None:
+    """Deliver the named mail now, from this clone, whichever clone queued it."""
+    from tix.mailout import retry
+
+    _report_delivery(retry(_state(ctx).desk(), names))
+
+
+@outbox_app.command("cancel")
+def outbox_cancel(
+    ctx: typer.Context,
+    names: list[str] = typer.Argument(..., metavar="NAME|ID...", help="Outbox names (from tix outbox) or ticket IDs."),
+    message: str = typer.Option(..., "--message", "-m", help="Why: it becomes a note on the ticket."),
+) -> None:
+    """Withdraw mail before delivery (kept in outbox/cancelled/), with a note on its ticket."""
+    from tix.mailout import cancel
+
+    cancelled, tickets = cancel(_state(ctx).desk(), names, _read_text(message))
+    for item in cancelled:
+        _say(f"{item.name}: cancelled ({item.state}){f', noted on {item.ticket}' if item.ticket in tickets else ''}")
 
 
 @app.command("templates")

@@ -1,10 +1,15 @@
 """Outgoing mail: composing RFC 5322 messages that thread, the outbox, and delivery.
 
 The outbox lives in the repository: `outbox/queue/NAME.eml` with `NAME.json` (its state),
-and `outbox/sent/NAME.eml` with `NAME.json` (when, and what the server answered). A message
+`outbox/sent/NAME.eml` with `NAME.json` (when, and what the server answered), and
+`outbox/cancelled/` for mail withdrawn before delivery (`tix outbox cancel`). A message
 is marked `sending` (synced to disk) before it is handed to the server and moved to `sent/`
 right after; one found still `sending` by a later run was perhaps delivered, perhaps not,
 and is never sent again on its own (`tix send --resend NAME`): nothing goes out twice.
+
+The first-response clock stops when a reply is delivered, not when it is queued: delivery is
+what the customer sees (issue 9 #4, docs/WORKFLOW.md). `tix send` writes `first_response`
+on the ticket in the commit that moves the mail to `sent/`.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from email.utils import format_datetime, getaddresses
 from pathlib import Path
 from typing import Any
 
+from tix import clock
 from tix.config import Config
 from tix.errors import EXIT_TEMPFAIL, InvalidValue, TixError
 from tix.model import Entry, Person, Ticket, one_line
@@ -29,6 +35,7 @@ from tix.store import Helpdesk, read_text, write_atomic
 
 QUEUE = "outbox/queue"
 SENT = "outbox/sent"
+CANCELLED = "outbox/cancelled"
 
 
 def sender(config: Config) -> Person:
@@ -180,12 +187,53 @@ def deliver(
         sent_dir = hd.root / SENT
         sent_dir.mkdir(parents=True, exist_ok=True)
         os.replace(eml, sent_dir / f"{name}.eml")
-        done = {**state, "state": "sent", "sent": datetime.now().astimezone().isoformat(), "server": answer}
+        done = {**state, "state": "sent", "sent": clock.now(config.timezone).isoformat(), "server": answer}
         write_atomic(sent_dir / f"{name}.json", json.dumps(done, indent=2) + "\n")
         state_path.unlink()
         report.sent.append(name)
         changed += [f"{QUEUE}/{name}.eml", f"{QUEUE}/{name}.json", f"{SENT}/{name}.eml", f"{SENT}/{name}.json"]
+        changed += record_delivery(hd, done)
     return report, changed
+
+
+def record_delivery(hd: Helpdesk, state: dict[str, Any]) -> list[str]:
+    """A reply reaches the customer when it is delivered, so that is when it counts for the
+    clocks: the first delivered reply (not an automatic one) gives the ticket's `first_response`,
+    and a wait for the customer that the reply started is paused from now on, not from when it
+    was queued. Idempotent; returns the ticket path when it changed. Mail without a ticket
+    (reminders) or for a ticket gone changes nothing."""
+    ticket_id, entry_id, when = state.get("ticket"), state.get("entry"), state.get("sent")
+    if not (isinstance(ticket_id, str) and isinstance(entry_id, str) and isinstance(when, str)):
+        return []
+    try:
+        ticket = hd.load(ticket_id)
+    except (TixError, OSError):
+        return []
+    entry = next((e for e in ticket.entries if e.id == entry_id), None)
+    if entry is None or entry.kind != "reply" or entry.extra.get("automatic"):
+        return []
+    delivered = datetime.fromisoformat(when)
+    changed = _settle(ticket, entry_id)
+    if not ticket.extra.get("first_response"):
+        ticket.extra["first_response"] = delivered
+        changed = True
+    paused_since = ticket.extra.get("sla_paused_since")
+    if isinstance(paused_since, datetime) and entry.time <= paused_since < delivered:
+        ticket.extra["sla_paused_since"] = delivered
+        changed = True
+    return [hd.save(ticket)] if changed else []
+
+
+def _settle(ticket: Ticket, entry_id: str) -> bool:
+    """Take a reply off the ticket's `undelivered` list (delivered or cancelled)."""
+    pending = [e for e in ticket.extra.get("undelivered") or [] if e != entry_id]
+    if pending == list(ticket.extra.get("undelivered") or []):
+        return False
+    if pending:
+        ticket.extra["undelivered"] = pending
+    else:
+        ticket.extra.pop("undelivered", None)
+    return True
 
 
 def outbox_changes(hd: Helpdesk) -> list[str]:
@@ -205,11 +253,17 @@ def outbox_changes(hd: Helpdesk) -> list[str]:
 
 def recover(hd: Helpdesk, actor: Person) -> str | None:
     """Commit what an interrupted `tix send` moved (queue -> sending -> sent) before anything else,
-    so the outbox in git always tells what went out (issue 10 #5). The caller holds the lock."""
+    so the outbox in git always tells what went out (issue 10 #5), with the first response of
+    mail it delivered but did not record. The caller holds the lock."""
     paths = outbox_changes(hd)
     if not paths:
         return None
-    return hd.git.commit(paths, "tix: record an interrupted send\n\nTix-Action: send\n", actor)
+    for path in [p for p in paths if p.startswith(f"{SENT}/") and p.endswith(".json")]:
+        try:
+            paths += record_delivery(hd, json.loads(read_text(hd.root / path)))
+        except (OSError, ValueError):
+            continue  # a sent record cut short by the kill: the outbox is still committed as it is
+    return hd.git.commit(sorted(set(paths)), "tix: record an interrupted send\n\nTix-Action: send\n", actor)
 
 
 def _commit_claim(hd: Helpdesk, actor: Person, path: str) -> None:
@@ -230,6 +284,152 @@ def send_outbox(desk: Any, names: list[str] | None = None, resend: bool = False,
             message = f"tix: send {len(report.sent)} messages\n\nTix-Action: send\n"
             hd.git.commit(sorted(set(changed)), message, actor)
     return report
+
+
+def retry(desk: Any, refs: list[str]) -> SendReport:
+    """`tix outbox retry`: deliver the named mail now, from this clone, whichever clone queued it
+    (its `sending` mark is committed first, as for --all-clones). Uncertain mail is not resent
+    here: that takes `tix send --resend NAME`, after checking it did not arrive."""
+    chosen = select(desk.hd, refs)
+    foreign = any(w.queued_by not in (None, desk.hd.clone_id) for w in chosen)
+    return send_outbox(desk, [w.name for w in chosen], all_clones=foreign)
+
+
+# --- the outbox as a list: what waits, in every clone (tix outbox) --------------------
+
+
+@dataclass
+class Waiting:
+    """One message not delivered yet. `state`: queued (not tried), failed (tried, refused or
+    unreachable: it stays queued) or uncertain (a run was interrupted while sending it)."""
+
+    name: str
+    state: str
+    ticket: str | None
+    entry: str | None
+    queued: str | None
+    queued_by: str | None
+    attempts: int
+    last_error: str | None
+    to: str
+    subject: str
+
+
+def _read_state(path: Path) -> dict[str, Any]:
+    try:
+        state = json.loads(read_text(path))
+    except (OSError, ValueError):
+        return {}
+    return state if isinstance(state, dict) else {}
+
+
+def _state_word(state: dict[str, Any]) -> str:
+    if state.get("state") == "sending":
+        return "uncertain"
+    return "failed" if state.get("last_error") else "queued"
+
+
+def waiting(hd: Helpdesk) -> list[Waiting]:
+    """Every message in outbox/queue/, whichever clone queued it (the queue travels with sync)."""
+    import email.parser
+    import email.policy
+
+    folder = hd.root / QUEUE
+    if not folder.is_dir():
+        return []
+    parser = email.parser.BytesHeaderParser(policy=email.policy.default)
+    found = []
+    for path in sorted(folder.glob("*.eml")):
+        if not path.is_file() or path.is_symlink():
+            continue
+        state = _read_state(path.with_suffix(".json"))
+        with open(path, "rb") as handle:
+            headers = parser.parsebytes(handle.read(64 * 1024))
+        ticket = state.get("ticket") if isinstance(state.get("ticket"), str) else None
+        entry = state.get("entry") if isinstance(state.get("entry"), str) else None
+        found.append(Waiting(path.stem, _state_word(state), ticket, entry, state.get("queued"), state.get("queued_by"),
+                             int(state.get("attempts") or 0), state.get("last_error"),
+                             one_line(str(headers.get("to", ""))), one_line(str(headers.get("subject", "")))))  # fmt: skip
+    return found
+
+
+def select(hd: Helpdesk, refs: list[str]) -> list[Waiting]:
+    """The waiting messages named by `refs`: an outbox name, or a ticket ID (all of its mail)."""
+    everything = waiting(hd)
+    chosen: dict[str, Waiting] = {}
+    for ref in refs:
+        named = [w for w in everything if w.name == ref]
+        if not named:
+            ticket_id = hd.resolve(ref)
+            named = [w for w in everything if w.ticket == ticket_id]
+            if not named:
+                raise InvalidValue(f"no mail waiting for {ticket_id} in {QUEUE}/ (tix outbox lists what waits)")
+        chosen.update((w.name, w) for w in named)
+    return list(chosen.values())
+
+
+def delivery_states(hd: Helpdesk, ticket: Ticket) -> dict[str, dict[str, Any]]:
+    """entry id -> where its mail stands (queued, failed, uncertain, sent, cancelled), for `tix show`."""
+    states = {}
+    for entry in ticket.entries:
+        if entry.kind != "reply":
+            continue
+        name = outbox_name(ticket.id, entry.id)
+        for folder in (QUEUE, SENT, CANCELLED):
+            state = _read_state(hd.root / folder / f"{name}.json")
+            if state:
+                word = _state_word(state) if folder == QUEUE else folder.rpartition("/")[2]
+                since = state.get({"sent": "sent", "cancelled": "cancelled"}.get(word, "queued"))
+                states[entry.id] = {"state": word, "since": since, "error": state.get("last_error") if folder == QUEUE else None}
+                break
+    return states
+
+
+def cancel(desk: Any, refs: list[str], reason: str) -> tuple[list[Waiting], list[str]]:
+    """`tix outbox cancel`: withdraw waiting mail (to outbox/cancelled/, kept), with a note on its
+    ticket saying what was withdrawn and why. Returns what was cancelled and the tickets noted."""
+    from tix import ids
+    from tix.model import Entry
+
+    if not reason.strip():
+        raise InvalidValue("say why the mail is cancelled: -m TEXT (it becomes a note on the ticket)")
+    hd = desk.hd
+    actor = desk.actor
+    with hd.locked():
+        recover(hd, actor)
+        chosen = select(hd, refs)
+        now = desk.now()
+        paths: list[str] = []
+        notes: dict[str, list[str]] = {}
+        for item in chosen:
+            source, state_path = hd.root / QUEUE / f"{item.name}.eml", hd.root / QUEUE / f"{item.name}.json"
+            target = hd.root / CANCELLED
+            target.mkdir(parents=True, exist_ok=True)
+            state = {**_read_state(state_path), "state": "cancelled", "was": item.state, "cancelled": now.isoformat(),
+                     "cancelled_by": str(actor), "reason": reason}  # fmt: skip
+            os.replace(source, target / f"{item.name}.eml")
+            write_atomic(target / f"{item.name}.json", json.dumps(state, indent=2) + "\n")
+            state_path.unlink(missing_ok=True)
+            paths += [f"{QUEUE}/{item.name}.eml", f"{QUEUE}/{item.name}.json", f"{CANCELLED}/{item.name}.eml", f"{CANCELLED}/{item.name}.json"]
+            if item.ticket:
+                maybe = " (an interrupted run was sending it: it may have gone out)" if item.state == "uncertain" else ""
+                notes.setdefault(item.ticket, []).append(f"Mail {item.name} to {item.to} cancelled before delivery{maybe}: {reason}")
+        for ticket_id, lines in notes.items():
+            try:
+                ticket = hd.load(ticket_id)
+            except TixError:
+                continue  # the mail is withdrawn all the same; the ticket file is broken or gone
+            for item in chosen:
+                if item.ticket == ticket_id and item.entry:
+                    _settle(ticket, item.entry)
+            ticket.entries.append(Entry(ids.random_id(), "note", str(actor), now, "\n".join(lines)))
+            ticket.updated = now
+            paths.append(hd.save(ticket))
+        if paths:
+            subject = f"tix: {chosen[0].ticket} cancel mail" if len(notes) == 1 else f"tix: cancel {len(chosen)} messages"
+            trailer = f"Tix-Ticket: {chosen[0].ticket}\n" if len(notes) == 1 else ""
+            hd.git.commit(sorted(set(paths)), f"{subject}\n\n{trailer}Tix-Action: cancel-mail\n", actor, now)
+    return chosen, sorted(notes)
 
 
 # --- settings that run a program or receive the password: the local user's decision -----

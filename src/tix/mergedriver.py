@@ -28,7 +28,8 @@ from tix import ids, ticketfile
 from tix.errors import TixError
 from tix.model import Entry, Person, Ticket
 
-SET_FIELDS = ("tags", "participants", "message_ids", "references")  # references: what the mail refers to, unseen (mailin)
+SET_FIELDS = ("tags", "participants", "message_ids", "references", "undelivered")
+# references: what the mail refers to, unseen (mailin); undelivered: replies still in the outbox (mailout)
 MERGE_AUTHOR = "tix merge <merge@tix.invalid>"
 CLOCK_SKEW = timedelta(minutes=5)  # clocks this far ahead of the merging clone's still count
 
@@ -70,7 +71,7 @@ def merge(base: Ticket | None, ours: Ticket, theirs: Ticket, now: datetime | Non
             value = va
         elif name in SET_FIELDS:
             value = _merge_set(vo, va, vb)
-        elif name == "created":
+        elif name in ("created", "first_response"):  # the earliest is the first
             value = min(v for v in (va, vb) if v is not _MISSING)
         elif name == "updated":
             value = max(v for v in (va, vb) if v is not _MISSING)

@@ -160,12 +160,22 @@ def ticket_text(details: dict[str, Any], owner_name: Callable[[str | None], str]
         heading = f"── {label} {entry['author']} · {short_time(entry['time'])}"
         if entry.get("robot"):
             heading += f" [{entry['robot']}]"
+        if entry.get("delivery"):
+            heading += " · " + _delivery_text(entry["delivery"])
         if entry.get("files"):
             heading += f" · files: {', '.join(name for name in entry['files'] if name != 'message.eml') or 'message.eml'}"
         lines += ["", paint(heading, "yellow" if entry["kind"] == "note" else "cyan", colour)]
         if entry["text"]:
             lines += ["", entry["text"]]
     return "\n".join(lines)
+
+
+def _delivery_text(delivery: dict[str, Any]) -> str:
+    since = short_time(delivery["since"]) if delivery.get("since") else "?"
+    words = {"queued": f"queued {since}, not delivered yet", "failed": f"NOT DELIVERED (queued {since}): {delivery.get('error')}",
+             "uncertain": "UNCERTAIN: a run was interrupted while sending it (tix outbox)",
+             "sent": f"delivered {since}", "cancelled": f"cancelled {since}, never delivered"}  # fmt: skip
+    return words.get(delivery["state"], delivery["state"])
 
 
 def _value(value: Any) -> str:

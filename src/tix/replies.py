@@ -77,16 +77,18 @@ def prepare(desk: Desk, ticket: Ticket, rendered: Rendered, agent: Person, autom
 
 
 def apply(desk: Desk, reply: Reply, status: str | None) -> str:
-    """Add the reply to its ticket: first response time, status; returns the change summary."""
+    """Add the reply to its ticket and move its status; returns the change summary. The
+    first-response time is written when the mail is delivered (mailout.record_delivery)."""
     ticket, entry = reply.ticket, reply.entry
     first = not any(e.kind == "reply" and not e.extra.get("automatic") for e in ticket.entries)
     ticket.entries.append(entry)
     ticket.message_ids.append(entry.message_id or "")
     ticket.updated = entry.time
     parts = ["reply"]
-    if first and not entry.extra.get("automatic"):
-        ticket.extra.setdefault("first_response", entry.time)
-        parts.append("first response")
+    if not entry.extra.get("automatic"):  # until delivered, it neither answers nor pauses (mailout.record_delivery)
+        ticket.extra["undelivered"] = sorted({*(ticket.extra.get("undelivered") or []), entry.id})
+        if first and not ticket.extra.get("first_response"):
+            parts.append("first response once delivered")
     if status and status != ticket.status:
         parts.append(f"status {ticket.status} → {status}")
         before = (ticket.status, ticket.priority)

@@ -240,7 +240,8 @@ class State:
 def state_of(row: dict[str, Any], now: datetime, near: timedelta = timedelta(hours=2)) -> State:
     """SLA state of an index row (its `sla` part): the first-response target until answered,
     then the resolution target until closed. A paused clock is never breached meanwhile, but a
-    breach that happened before the pause stays a breach: 'paused (breached)' (issue 9 #5)."""
+    breach that happened before the pause stays a breach: 'paused (breached)' (issue 9 #5). A
+    ticket waiting on a customer who has not received its reply yet is not paused (issue 9 #4)."""
     sla = row.get("sla") or {}
     if sla.get("resolved"):
         return State(None, None)
@@ -252,7 +253,7 @@ def state_of(row: dict[str, Any], now: datetime, near: timedelta = timedelta(hou
     if running is None:
         return State(None, None)
     due = datetime.fromisoformat(running)
-    if sla.get("paused"):
+    if sla.get("paused") and not sla.get("undelivered"):
         since = sla.get("paused_since")
         if since and due <= datetime.fromisoformat(str(since)):
             return State(due, PAUSED_BREACHED)

@@ -1,0 +1,173 @@
+"""The first response is the delivered reply; `tix outbox` lists, retries and cancels what waits (issue 9 #4)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from conftest import Cli, Clock, git, make_eml
+from test_replies import smtp_server  # noqa: F401  (a fixture: a real aiosmtpd on 127.0.0.1)
+from test_sync import Team
+
+from tix import ticketfile
+from tix.mergedriver import merge_texts
+from tix.store import ticket_relpath
+
+MONDAY_10 = datetime.fromisoformat("2026-11-23T10:00:00+01:00")
+
+
+def fields(tix: Cli, ticket_id: str) -> dict:  # type: ignore[type-arg]
+    return json.loads(tix.ok("show", ticket_id, "-f", "json").out)["fields"]
+
+
+def row(tix: Cli, ticket_id: str) -> dict:  # type: ignore[type-arg]
+    [found] = [r for r in json.loads(tix.ok("list", "-f", "json").out) if r["id"] == ticket_id]
+    return found
+
+
+def test_a_queued_reply_does_not_stop_the_clock_its_delivery_does(tix: Cli, clock: Clock, smtp_server) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    controller, recorder = smtp_server
+    clock.set(MONDAY_10)
+    ticket_id = tix.new("Server down", "-p", "urgent")  # first response due 11:00
+    clock.set(datetime.fromisoformat("2026-11-23T10:10:00+01:00"))
+    assert "first response once delivered" in tix.ok("reply", ticket_id, "-m", "On it.").out
+    assert "first_response" not in fields(tix, ticket_id) and fields(tix, ticket_id)["undelivered"]
+    assert "queued 2026-11-23 10:10, not delivered yet" in tix.ok("show", ticket_id).out
+    clock.set(datetime.fromisoformat("2026-11-23T11:30:00+01:00"))
+    # the customer has heard nothing: the target is breached although a reply waits in the outbox
+    assert row(tix, ticket_id)["sla"] == "breached"
+    assert [r["id"] for r in json.loads(tix.ok("list", "--breached", "-f", "json").out)] == [ticket_id]
+
+    tix.ok("config", "set", "smtp.url", f"smtp://127.0.0.1:{controller.port}")
+    assert tix.ok("send").out.strip() == "sent 1 messages"
+    assert len(recorder.messages) == 1
+    assert fields(tix, ticket_id)["first_response"] == "2026-11-23T11:30:00+01:00"  # when it was delivered
+    assert row(tix, ticket_id)["sla"] != "breached"  # the resolution target runs now
+    shown = tix.ok("show", ticket_id)
+    assert "delivered 2026-11-23 11:30" in shown.out
+    assert json.loads(tix.ok("show", ticket_id, "-f", "json").out)["entries"][-1]["delivery"]["state"] == "sent"
+    # the reply set the status to pending: the wait for the customer counts from the delivery
+    assert fields(tix, ticket_id)["sla_paused_since"] == "2026-11-23T11:30:00+01:00"
+    assert "undelivered" not in fields(tix, ticket_id)
+    assert git(tix.cwd, "status", "--porcelain") == ""  # the ticket changed in the commit that moved the mail
+    # a later reply, delivered later, does not move the first response
+    clock.advance(hours=1)
+    tix.ok("reply", ticket_id, "-m", "Fixed.", "--send")
+    assert fields(tix, ticket_id)["first_response"] == "2026-11-23T11:30:00+01:00"
+
+
+def test_a_delivered_acknowledgement_is_not_a_first_response(tix: Cli, helpdesk: Path, tmp_path: Path, smtp_server) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    controller, recorder = smtp_server
+    tix.ok("config", "set", "autoack.enabled", "true")
+    tix.ok("config", "set", "smtp.url", f"smtp://127.0.0.1:{controller.port}")
+    source = tmp_path / "in.eml"
+    source.write_bytes(make_eml(message_id="<ack-me@example.pl>"))
+    tix.ok("import", str(source))
+    assert tix.ok("send").out.strip() == "sent 1 messages" and len(recorder.messages) == 1
+    ticket = ticketfile.loads(next((helpdesk / "tickets").rglob("ticket.md")).read_text(encoding="utf-8"))
+    assert "first_response" not in ticket.extra
+
+
+def test_the_outbox_shows_every_clones_mail_and_retry_delivers_it_once(tmp_path: Path, clock: Clock, smtp_server) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    controller, recorder = smtp_server
+    team = Team(tmp_path)
+    anna = team.first("anna")
+    team.ok("anna", "config", "set", "helpdesk.email", "support@example.com")
+    ticket_id = team.ok("anna", "new", "Printer on fire", "--from", "jan@example.pl").strip()
+    team.ok("anna", "reply", ticket_id, "-m", "We are looking at it.")
+    team.ok("anna", "sync")
+    team.clone("bob")
+    team.ok("bob", "sync")
+    anna_clone = (anna / ".git" / "tix" / "clone-id").read_text(encoding="utf-8").strip()
+
+    listed = team.ok("bob", "outbox").splitlines()
+    assert len(listed) == 1
+    name = listed[0].split()[0]
+    assert name.startswith(ticket_id + "-") and " queued " in listed[0] and f"by clone {anna_clone}" in listed[0]
+    assert "to jan@example.pl" in listed[0] and "Printer on fire" in listed[0]
+    [as_json] = json.loads(team.ok("bob", "outbox", "-f", "json"))
+    assert (as_json["name"], as_json["state"], as_json["ticket"], as_json["queued_by"]) == (name, "queued", ticket_id, anna_clone)
+
+    team.ok("bob", "config", "set", "smtp.url", f"smtp://127.0.0.1:{controller.port}")
+    assert team.ok("bob", "send").strip() == "sent 0 messages"  # bob's own send leaves anna's mail alone
+    recorder.refuse = "550 5.1.1 no such user"
+    code, out, err = team.run("bob", "outbox", "retry", ticket_id)
+    assert code == 1 and "550" in err and "stays queued" in err and "Traceback" not in err
+    failed = team.ok("bob", "outbox").splitlines()
+    assert " failed " in failed[0] and "1 tries" in failed[0] and "last error:" in failed[1] and "550" in failed[1]
+    recorder.refuse = None
+    assert team.ok("bob", "outbox", "retry", name).strip() == "sent 1 messages"
+    assert len(recorder.messages) == 1
+    team.ok("bob", "sync")
+    team.ok("anna", "sync")
+    assert team.ok("anna", "send").strip() == "sent 0 messages"  # delivered elsewhere, not again
+    assert len(recorder.messages) == 1
+    assert team.run("anna", "outbox")[2].strip() == "the outbox is empty: everything queued was delivered"
+    shown = json.loads(team.ok("anna", "show", ticket_id, "-f", "json"))
+    assert shown["fields"]["first_response"] == clock.now.isoformat()
+    assert shown["entries"][-1]["delivery"]["state"] == "sent"
+
+
+def test_cancel_withdraws_the_mail_keeps_it_and_notes_why(tix: Cli, helpdesk: Path) -> None:
+    ticket_id = tix.new()
+    tix.ok("reply", ticket_id, "-m", "Wrong answer, wrong customer.")
+    [queued] = (helpdesk / "outbox" / "queue").glob("*.eml")
+    name = queued.stem
+    assert tix("outbox", "cancel", name).code == 2  # no reason given: typer names the missing -m
+    result = tix.ok("outbox", "cancel", name, "-m", "Sent to the wrong customer")
+    assert result.out.strip() == f"{name}: cancelled (queued), noted on {ticket_id}"
+    assert list((helpdesk / "outbox" / "queue").iterdir()) == []
+    assert sorted(p.name for p in (helpdesk / "outbox" / "cancelled").iterdir()) == [f"{name}.eml", f"{name}.json"]
+    state = json.loads((helpdesk / "outbox" / "cancelled" / f"{name}.json").read_text(encoding="utf-8"))
+    assert (state["state"], state["was"], state["reason"]) == ("cancelled", "queued", "Sent to the wrong customer")
+    shown = json.loads(tix.ok("show", ticket_id, "-f", "json").out)
+    note = shown["entries"][-1]
+    assert note["kind"] == "note" and note["text"] == f"Mail {name} to Jan Kowalski <jan@example.pl> cancelled before delivery: Sent to the wrong customer"
+    assert shown["entries"][-2]["delivery"]["state"] == "cancelled"
+    assert "first_response" not in shown["fields"]
+    assert "cancelled 2026-11-23 09:00, never delivered" in tix.ok("show", ticket_id).out
+    assert git(helpdesk, "status", "--porcelain") == ""
+    assert git(helpdesk, "log", "-1", "--format=%(trailers:key=Tix-Action,valueonly)").strip() == "cancel-mail"
+    assert tix.ok("send").out.strip() == "sent 0 messages"
+    again = tix("outbox", "cancel", ticket_id, "-m", "again")
+    assert again.code == 1 and again.err.strip() == f"tix: error: no mail waiting for {ticket_id} in outbox/queue/ (tix outbox lists what waits)"
+
+
+def test_two_clones_that_delivered_keep_the_earlier_first_response(tix: Cli, helpdesk: Path) -> None:
+    ticket_id = tix.new()
+    base = (helpdesk / ticket_relpath(ticket_id)).read_text(encoding="utf-8")
+    ticket = ticketfile.loads(base)
+
+    def delivered(at: str) -> str:
+        ticket.extra["first_response"] = datetime.fromisoformat(at)
+        return ticketfile.dumps(ticket)
+
+    early, late = delivered("2026-11-23T10:00:00+01:00"), delivered("2026-11-23T12:00:00+01:00")
+    for ours, theirs in ((early, late), (late, early)):
+        merged = ticketfile.loads(merge_texts(base, ours, theirs))
+        assert merged.extra["first_response"] == datetime.fromisoformat("2026-11-23T10:00:00+01:00")
+
+
+@pytest.mark.parametrize("ref", ["NOSUCHNAME-XYZ"])
+def test_retry_of_unknown_mail_is_one_line(tix: Cli, ref: str) -> None:
+    result = tix("outbox", "retry", ref)
+    assert result.code == 1 and len(result.err.splitlines()) == 1 and "Traceback" not in result.err
+
+
+def test_a_delivery_killed_before_its_commit_still_records_the_first_response(tix: Cli, helpdesk: Path) -> None:
+    ticket_id = tix.new()
+    tix.ok("reply", ticket_id, "-m", "On it.")
+    [queued] = (helpdesk / "outbox" / "queue").glob("*.eml")
+    # what a run killed right after the server accepted the mail leaves: moved to sent/, nothing committed
+    sent = helpdesk / "outbox" / "sent"
+    sent.mkdir(parents=True)
+    state = json.loads(queued.with_suffix(".json").read_text(encoding="utf-8"))
+    queued.rename(sent / queued.name)
+    queued.with_suffix(".json").unlink()
+    (sent / f"{queued.stem}.json").write_text(json.dumps({**state, "state": "sent", "sent": "2026-11-23T09:05:00+01:00"}), encoding="utf-8")
+    assert tix.ok("send").out.strip() == "sent 0 messages"
+    assert fields(tix, ticket_id)["first_response"] == "2026-11-23T09:05:00+01:00"
+    assert "undelivered" not in fields(tix, ticket_id)
+    assert git(helpdesk, "status", "--porcelain") == ""
