@@ -55,8 +55,11 @@ def ticket_tag(config: Config, ticket_id: str) -> str:
 
 
 def _address(person: Person) -> Address:
-    local, _, domain = person.email.rpartition("@")
-    return Address(display_name=one_line(person.name), username=local, domain=domain)
+    try:  # the stored address is an addr_spec: a quoted local part is quoted once, not twice
+        return Address(display_name=one_line(person.name), addr_spec=person.email)
+    except (ValueError, IndexError, TypeError):
+        local, _, domain = person.email.rpartition("@")
+        return Address(display_name=one_line(person.name), username=local, domain=domain)
 
 
 def compose(config: Config, ticket: Ticket, entry: Entry, subject: str, automatic: bool) -> EmailMessage:

@@ -18,6 +18,20 @@ def one_line(text: str) -> str:
     return " ".join(_CONTROL.sub(" ", text).split())
 
 
+def canonical_address(text: str) -> str:
+    """An address as RFC 5322 writes it: a quoted local part keeps its quotes and spaces
+    ("jan kowalski"@example.pl) and loses needless ones; elsewhere stray spaces are dropped."""
+    text = one_line(text)
+    if '"' in text:
+        from email.headerregistry import Address
+
+        try:
+            return Address(addr_spec=text).addr_spec
+        except (ValueError, IndexError, TypeError):
+            pass
+    return text.replace(" ", "")
+
+
 def normalize_text(text: str) -> str:
     """Canonical conversation text: LF line ends, no leading or trailing empty lines."""
     return text.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
@@ -30,14 +44,24 @@ class Person:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "name", one_line(self.name))
-        object.__setattr__(self, "email", one_line(self.email).replace(" ", ""))
+        object.__setattr__(self, "email", canonical_address(self.email))
 
     @classmethod
     def parse(cls, text: str) -> Person | None:
         """'Name <addr>' or a bare address; None when no address can be found."""
         from email.utils import parseaddr
 
-        name, address = parseaddr(one_line(text))
+        text = one_line(text)
+        if '"' in text:  # a quoted local part ("jan kowalski"@x): parseaddr would drop its quotes
+            from email import policy
+
+            try:
+                [found] = policy.default.header_factory("from", text).addresses
+                if found.domain:
+                    return cls(found.display_name, found.addr_spec)
+            except (ValueError, IndexError, TypeError):
+                pass
+        name, address = parseaddr(text)
         if "@" not in address or " " in address:
             return None
         return cls(name, address)
