@@ -123,10 +123,31 @@ def test_our_own_message_ids_thread_and_our_own_mail_never_makes_a_ticket(tix: C
     answer = make_eml(message_id="<x@example.pl>", in_reply_to=ours, subject="Thanks")
     tix.ok("import", str(write(tmp_path, "x.eml", answer)))
     assert tickets(helpdesk)[ticket_id].entries[1].extra["threading"] == f"refers to our message {ours}"
-    echo = make_eml(sender="Support <support@example.com>", message_id=our_message_id(helpdesk, ticket_id, "C3PXC3PX", instance(tix), "example.com"))
+    echo_id = our_message_id(helpdesk, ticket_id, "C3PXC3PX", instance(tix), "example.com")
+    echo = make_eml(sender="Support <support@example.com>", message_id=echo_id, subject="Re: Printer on fire")
+    before = tickets(helpdesk)[ticket_id]
     result = tix.ok("import", str(write(tmp_path, "echo.eml", echo)))
     assert "1 our own" in result.out
     assert len(tickets(helpdesk)) == 1
+    # kept on its ticket (issue 9 #15: never silently dropped), changing nothing else there
+    after = tickets(helpdesk)[ticket_id]
+    came_back = after.entries[-1]
+    assert came_back.message_id == echo_id and came_back.extra["own"] is True
+    assert came_back.extra["threading"] == "our own outgoing mail came back (entry C3PXC3PX)"
+    assert (after.status, after.participants) == (before.status, before.participants)
+    assert "[our own mail, come back]" in tix.ok("show", ticket_id).out
+    assert "1 duplicates skipped" in tix.ok("import", str(tmp_path / "echo.eml")).out  # once
+    reply = tix.ok("reply", ticket_id, "-m", "Hello", "--preview").out
+    assert "In-Reply-To: <x@example.pl>" in reply  # answers the customer, not our own copy
+
+
+def test_our_own_mail_for_a_ticket_this_clone_lacks_waits_in_quarantine(tix: Cli, helpdesk: Path, tmp_path: Path) -> None:
+    echo = make_eml(sender="Support <support@example.com>", message_id=our_message_id(helpdesk, "ZZZZZZZZ", "C3PXC3PX", instance(tix), "example.com"))
+    result = tix("import", str(write(tmp_path, "echo.eml", echo)))
+    assert result.code == 3 and "1 quarantined" in result.out
+    [reason] = (helpdesk / "quarantine").glob("*.txt")
+    assert "our own mail for ticket ZZZZZZZZ" in reason.read_text(encoding="utf-8")
+    assert tickets(helpdesk) == {}
 
 
 def test_mail_that_only_claims_to_be_ours_is_filed_as_customer_mail(tix: Cli, helpdesk: Path, tmp_path: Path) -> None:

@@ -260,12 +260,15 @@ class Importer:
         if self._ticket_of(mid):
             self._duplicate(item, mid, digest, "its Message-ID was imported before")
             return
-        if self._is_own(mail):
-            self.report.counts["own"] += 1
-            self._decide(Decision(item.label, "own", message_id=mid, reason="our own outgoing mail came back"))
-            self._done(item)
-            return
-        ticket_id, reason, linked = self._thread(mail)
+        ours = self._our_message(mid)
+        if ours is not None:
+            # our own mail come back (a Bcc to the support mailbox, a list's copy): provably ours, so it
+            # changes nothing on the ticket, but it is kept there as an entry, never dropped (issue 9 #15)
+            ticket_id, reason, linked = ours[0], f"our own outgoing mail came back (entry {ours[1]})", None
+            if not self._exists(ticket_id):
+                raise CannotFile(f"our own mail for ticket {ticket_id}, which this clone does not have (tix sync, then tix import --retry-quarantine)")
+        else:
+            ticket_id, reason, linked = self._thread(mail)
         when = self._message_time(mail, item)
         entry_id = ids.derived_id("entry:" + mid)
         try:
@@ -286,7 +289,10 @@ class Importer:
         files = self._entry_files(folder, raw, mail)
         entry = self._entry(entry_id, mail, when, reason, files)
         reopened = False
-        if action == "updated":
+        if ours is not None:
+            entry.extra["own"] = True
+            action = "own"
+        elif action == "updated":
             reopened = self._follow_up(ticket, mail)
             if reopened:
                 entry.extra["reopened"] = True
@@ -499,7 +505,9 @@ class Importer:
 
     def _our_message(self, message_id: str) -> tuple[str, str] | None:
         """(ticket, entry) when `message_id` is provably one of ours: signed with the helpdesk's
-        secret, or an old unsigned ID recorded on that ticket as our own entry (msgid.py)."""
+        secret, or an old unsigned ID recorded on that ticket as our own entry (msgid.py). A loop
+        header or an ID that merely looks like ours is a claim anyone can make: such mail is
+        filed as any other (issue 9 #15)."""
         from tix import msgid
 
         if msgid.SIGNED.match(message_id):
@@ -514,12 +522,6 @@ class Importer:
 
             self._secret_bytes = msgid.load_secret(self.hd.root)[0]
         return self._secret_bytes
-
-    def _is_own(self, mail: ParsedMail) -> bool:
-        """Our own mail come back — only when its Message-ID proves it. A loop header or an ID
-        that merely looks like ours is a claim anyone can make: that mail is filed as any other
-        (issue 9 #15), never dropped."""
-        return self._our_message(mail.message_id) is not None
 
     # --- bookkeeping -----------------------------------------------------------------
 

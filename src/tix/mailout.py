@@ -78,7 +78,8 @@ def compose(config: Config, ticket: Ticket, entry: Entry, subject: str, automati
     message["Date"] = format_datetime(entry.time)
     message["Message-ID"] = entry.message_id or ""
     earlier = [e.message_id for e in ticket.entries if e.message_id and e.id != entry.id]
-    inbound = [e.message_id for e in ticket.entries if e.kind == "inbound" and e.message_id and not e.extra.get("robot")]
+    inbound = [e.message_id for e in ticket.entries
+               if e.kind == "inbound" and e.message_id and not e.extra.get("robot") and not e.extra.get("own")]  # fmt: skip
     if inbound:
         message["In-Reply-To"] = inbound[-1]
     if earlier:

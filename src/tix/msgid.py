@@ -73,7 +73,7 @@ def verify(message_id: str, secret: bytes, instance: str | None = None) -> tuple
 
 
 def ours(hd: Helpdesk, message_id: str, instance: str | None = None) -> tuple[str, str] | None:
-    """For the importer (`_is_own`, `_thread`): (ticket, entry) if `message_id` is provably ours —
+    """For the importer (`_handle`, `_thread`): (ticket, entry) if `message_id` is provably ours —
     signed with this helpdesk's secret, or an old unsigned ID recorded on that ticket as our own
     entry (a reply or other outgoing entry, never an inbound message) — else None."""
     found = verify(message_id, load_secret(hd.root)[0], instance)

@@ -160,6 +160,8 @@ def ticket_text(details: dict[str, Any], owner_name: Callable[[str | None], str]
         heading = f"── {label} {entry['author']} · {short_time(entry['time'])}"
         if entry.get("robot"):
             heading += f" [{entry['robot']}]"
+        if entry.get("own"):
+            heading += " [our own mail, come back]"
         if entry.get("delivery"):
             heading += " · " + _delivery_text(entry["delivery"])
         if entry.get("files"):
