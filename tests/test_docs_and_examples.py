@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tix.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,6 +41,7 @@ def test_readme_has_the_two_setup_commands_and_ci_runs_the_test_one() -> None:
     assert commands[1] in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_the_guided_tour_runs(tmp_path: Path) -> None:
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
     env.pop("TIX_NOW", None)

@@ -8,6 +8,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from conftest import Cli, git
 
 from tix import gitrepo
@@ -18,6 +20,7 @@ def _ticket_text_at_head(root: Path, ticket_id: str) -> str:
     return git(root, "show", f"HEAD:{path}")
 
 
+@pytest.mark.slow
 def test_tix_commits_racing_user_git_commits_land_once_or_not_at_all(tix: Cli, helpdesk: Path) -> None:
     tickets = [tix.new(f"Ticket {n}") for n in range(4)]
     stop = helpdesk / ".git" / "stop-user-loop"

@@ -331,6 +331,7 @@ def big_maildir(root: Path, count: int) -> Path:
                                                            body="Hello\n" * 20) for n in range(count)})
 
 
+@pytest.mark.slow
 def test_kill_9_during_an_import_loses_and_doubles_nothing(helpdesk: Path, tmp_path: Path) -> None:
     maildir = big_maildir(tmp_path / "Maildir", 1500)
     git(helpdesk, "config", "user.name", "Cron")

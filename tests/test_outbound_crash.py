@@ -57,6 +57,7 @@ def tix_process(cwd: Path, *args: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen([*command, *args], cwd=cwd, env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("all_clones", [False, True], ids=["own", "all-clones"])
 def test_a_killed_send_is_committed_by_the_next_run_and_nothing_goes_twice(tix: Cli, helpdesk: Path, slow_server, all_clones: bool) -> None:  # type: ignore[no-untyped-def]
     controller, handler = slow_server

@@ -235,6 +235,7 @@ OPERATIONS = ("note", "assign", "status", "priority", "tag", "import", "sync", "
 MAILS = [("<m0@x>", None), ("<m1@x>", None), ("<m2@x>", "<m0@x>"), ("<m3@x>", "<m1@x>")]
 
 
+@pytest.mark.slow
 @settings(max_examples=10, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(steps=st.lists(st.tuples(st.sampled_from(CLONES), st.sampled_from(OPERATIONS), st.integers(0, 2), st.integers(0, 3)),
                       min_size=4, max_size=18))
