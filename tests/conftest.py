@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import subprocess
@@ -9,6 +10,7 @@ import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any, Iterator
 
 import pytest
 
@@ -181,3 +183,25 @@ def make_maildir(root: Path, messages: dict[str, bytes], sub: str = "new") -> Pa
     for name, data in messages.items():
         (root / sub / name).write_bytes(data)
     return root
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now, for a test server."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextlib.contextmanager
+def smtp_controller(handler: Any, **options: Any) -> Iterator[Any]:
+    """A real aiosmtpd server on 127.0.0.1 running `handler`, stopped afterwards."""
+    from aiosmtpd.controller import Controller
+
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), **options)
+    controller.start()
+    try:
+        yield controller
+    finally:
+        controller.stop()

@@ -7,7 +7,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -16,13 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Cli, git
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from conftest import Cli, git, smtp_controller
 
 
 class SlowSecond:
@@ -42,13 +35,9 @@ class SlowSecond:
 
 @pytest.fixture
 def slow_server():  # type: ignore[no-untyped-def]
-    from aiosmtpd.controller import Controller
-
     handler = SlowSecond()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller, handler
-    controller.stop()
+    with smtp_controller(handler) as controller:
+        yield controller, handler
 
 
 def tix_process(cwd: Path, *args: str) -> subprocess.Popen[bytes]:

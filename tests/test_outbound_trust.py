@@ -3,18 +3,11 @@ team's repository is used only once this clone's user has approved it (issue 10 
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Cli, git
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from conftest import Cli, git, smtp_controller
 
 
 class Recorder:
@@ -29,17 +22,9 @@ class Recorder:
 
 @pytest.fixture
 def servers():  # type: ignore[no-untyped-def]
-    from aiosmtpd.controller import Controller
-
-    pair = []
-    for _ in range(2):
-        recorder = Recorder()
-        controller = Controller(recorder, hostname="127.0.0.1", port=free_port())
-        controller.start()
-        pair.append((controller, recorder))
-    yield pair
-    for controller, _ in pair:
-        controller.stop()
+    first, second = Recorder(), Recorder()
+    with smtp_controller(first) as one, smtp_controller(second) as two:
+        yield [(one, first), (two, second)]
 
 
 def test_a_pulled_sendmail_or_smtp_url_is_not_used_until_approved(tix: Cli, helpdesk: Path, tmp_path: Path, servers, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -6,20 +6,13 @@ from __future__ import annotations
 import email
 import email.policy
 import re
-import socket
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Cli, make_eml
+from conftest import Cli, make_eml, smtp_controller
 
 from tix import ticketfile
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class Strict:
@@ -40,13 +33,9 @@ class Strict:
 
 @pytest.fixture
 def strict_server():  # type: ignore[no-untyped-def]
-    from aiosmtpd.controller import Controller
-
     handler = Strict()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())  # aiosmtpd refuses >1000-byte lines itself
-    controller.start()
-    yield controller, handler
-    controller.stop()
+    with smtp_controller(handler) as controller:  # aiosmtpd refuses >1000-byte lines itself
+        yield controller, handler
 
 
 @pytest.fixture

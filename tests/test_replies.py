@@ -11,18 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Cli, git, make_eml
+from conftest import Cli, free_port, git, make_eml, smtp_controller
 
 from tix import ticketfile, templates
 from tix.store import ticket_relpath
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class Recorder:
@@ -45,13 +39,9 @@ class Recorder:
 
 @pytest.fixture
 def smtp_server():  # type: ignore[no-untyped-def]
-    from aiosmtpd.controller import Controller
-
     recorder = Recorder()
-    controller = Controller(recorder, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller, recorder
-    controller.stop()
+    with smtp_controller(recorder) as controller:
+        yield controller, recorder
 
 
 @pytest.fixture
