@@ -421,7 +421,12 @@ def outbox_retry(
     """Deliver the named mail now, from this clone, whichever clone queued it."""
     from tix.mailout import retry
 
-    _report_delivery(retry(_state(ctx).desk(), names))
+    report, foreign = retry(_state(ctx).desk(), names)
+    for item in foreign:
+        if item.name in report.sent:
+            typer.echo(f"tix: warning: {item.name} was queued by clone {item.queued_by}: run tix sync here and there "
+                       "before that clone's next tix send, or it sends the mail again", err=True)  # fmt: skip
+    _report_delivery(report)
 
 
 @outbox_app.command("cancel")

@@ -290,13 +290,14 @@ def send_outbox(desk: Any, names: list[str] | None = None, resend: bool = False,
     return report
 
 
-def retry(desk: Any, refs: list[str]) -> SendReport:
+def retry(desk: Any, refs: list[str]) -> tuple[SendReport, list[Waiting]]:
     """`tix outbox retry`: deliver the named mail now, from this clone, whichever clone queued it
     (its `sending` mark is committed first, as for --all-clones). Uncertain mail is not resent
-    here: that takes `tix send --resend NAME`, after checking it did not arrive."""
+    here: that takes `tix send --resend NAME`, after checking it did not arrive. Also returns
+    the mail that another clone queued: that clone must sync before its own `tix send`."""
     chosen = select(desk.hd, refs)
-    foreign = any(w.queued_by not in (None, desk.hd.clone_id) for w in chosen)
-    return send_outbox(desk, [w.name for w in chosen], all_clones=foreign)
+    foreign = [w for w in chosen if w.queued_by not in (None, desk.hd.clone_id)]
+    return send_outbox(desk, [w.name for w in chosen], all_clones=bool(foreign)), foreign
 
 
 # --- the outbox as a list: what waits, in every clone (tix outbox) --------------------
