@@ -174,3 +174,19 @@ def test_a_delivery_killed_before_its_commit_still_records_the_first_response(ti
     assert fields(tix, ticket_id)["first_response"] == "2026-11-23T09:05:00+01:00"
     assert "undelivered" not in fields(tix, ticket_id)
     assert git(helpdesk, "status", "--porcelain") == ""
+
+
+def test_remind_reports_mail_left_undelivered_and_odd_queue_files_are_no_traceback(tix: Cli, helpdesk: Path, clock: Clock) -> None:
+    ticket_id = tix.new()
+    tix.ok("reply", ticket_id, "-m", "On it.")
+    assert "not delivered" not in tix.ok("remind", "--no-mail").err  # just queued: cron sends it in a moment
+    clock.advance(minutes=20)
+    result = tix.ok("remind", "--no-mail", "-q")
+    assert result.err.strip() == "tix: warning: 1 messages in the outbox are not delivered, the oldest queued 2026-11-23 09:00 (tix outbox; tix send)"
+    assert [w["ticket"] for w in json.loads(tix.ok("remind", "--no-mail", "-f", "json").out)["undelivered"]] == [ticket_id]
+    # a hand-made (or pushed) queue file with the wrong types
+    (helpdesk / "outbox" / "queue" / "odd.eml").write_bytes(b"Subject: odd\n\nx\n")
+    (helpdesk / "outbox" / "queue" / "odd.json").write_text('{"attempts": "many", "queued": "yesterday", "ticket": 7}', encoding="utf-8")
+    listed = tix.ok("outbox")
+    assert "odd  queued     queued yesterday by this clone, 0 tries" in listed.out and "Traceback" not in listed.err
+    assert "2 messages in the outbox are not delivered" in tix.ok("remind", "--no-mail", "-q").err

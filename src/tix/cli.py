@@ -474,8 +474,11 @@ def remind(
     report = run_remind(desk, send_mail=can_mail and not no_mail, record=not what_if, consume=not no_mail)
     if format == TextOrJson.json:
         _say(output.to_json({"reminders": [r.__dict__ for r in report.reminders], "escalated": report.escalated,
-                             "recorded": not what_if}))  # fmt: skip
+                             "undelivered": [w.__dict__ for w in report.undelivered], "recorded": not what_if}))  # fmt: skip
         return
+    if report.undelivered:  # even with --quiet: mail nobody receives is what cron must tell
+        typer.echo(f"tix: warning: {len(report.undelivered)} messages in the outbox are not delivered, the oldest "
+                   f"queued {output.short_time(str(report.undelivered[0].queued))} (tix outbox; tix send)", err=True)  # fmt: skip
     if quiet:
         return
     for r in report.reminders:

@@ -350,11 +350,10 @@ def waiting(hd: Helpdesk) -> list[Waiting]:
         state = _read_state(path.with_suffix(".json"))
         with open(path, "rb") as handle:
             headers = parser.parsebytes(handle.read(64 * 1024))
-        ticket = state.get("ticket") if isinstance(state.get("ticket"), str) else None
-        entry = state.get("entry") if isinstance(state.get("entry"), str) else None
-        found.append(Waiting(path.stem, _state_word(state), ticket, entry, state.get("queued"), state.get("queued_by"),
-                             int(state.get("attempts") or 0), state.get("last_error"),
-                             one_line(str(headers.get("to", ""))), one_line(str(headers.get("subject", "")))))  # fmt: skip
+        text = {key: state[key] if isinstance(state.get(key), str) else None for key in ("ticket", "entry", "queued", "queued_by", "last_error")}
+        attempts = state.get("attempts") if isinstance(state.get("attempts"), int) else 0
+        found.append(Waiting(path.stem, _state_word(state), text["ticket"], text["entry"], text["queued"], text["queued_by"],
+                             attempts, text["last_error"], one_line(str(headers.get("to", ""))), one_line(str(headers.get("subject", "")))))  # fmt: skip
     return found
 
 

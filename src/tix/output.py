@@ -84,7 +84,10 @@ def json_rows(rows: list[dict[str, Any]]) -> str:
 
 
 def short_time(iso: str, tz: tzinfo | None = None) -> str:
-    moment = datetime.fromisoformat(iso)
+    try:
+        moment = datetime.fromisoformat(iso)
+    except (TypeError, ValueError):
+        return str(printable(iso))  # a hand-made or hostile file's time: shown as it is, never a traceback
     return (moment.astimezone(tz) if tz else moment).strftime("%Y-%m-%d %H:%M")
 
 

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from tix import ids
-from tix.mailout import QUEUE, sender
+from tix.mailout import QUEUE, Waiting, sender, waiting
 from tix.model import Entry, Ticket
 from tix.people import resolve_agent
 from tix.services import Change, Desk
@@ -38,10 +38,14 @@ class Reminder:
     to: str | None  # address told, None when nobody can be
 
 
+UNDELIVERED_AFTER = timedelta(minutes=15)  # mail still in the outbox this long after queueing is reported
+
+
 @dataclass
 class RemindReport:
     reminders: list[Reminder] = field(default_factory=list)
     escalated: list[str] = field(default_factory=list)
+    undelivered: list[Waiting] = field(default_factory=list)  # queued over UNDELIVERED_AFTER ago, in any clone
     commit: str | None = None
 
 
@@ -124,7 +128,22 @@ def remind(desk: Desk, send_mail: bool, record: bool = True, consume: bool = Tru
             summary = f"tix: remind {len(report.reminders)} tickets" + (f", escalate {len(report.escalated)}" if report.escalated else "")
             message = summary + "\n\nTix-Action: remind\n"
             report.commit = hd.git.commit(changed, message, actor, now)
+    late = [w for w in waiting(hd) if _queued_before(w, now - UNDELIVERED_AFTER)]
+    report.undelivered = sorted(late, key=lambda w: _queued_time(w) or now)  # the oldest first
     return report
+
+
+def _queued_time(item: Waiting) -> datetime | None:
+    try:
+        queued = datetime.fromisoformat(str(item.queued))
+    except ValueError:
+        return None
+    return queued if queued.tzinfo is not None else None
+
+
+def _queued_before(item: Waiting, moment: datetime) -> bool:
+    queued = _queued_time(item)
+    return queued is None or queued <= moment  # a queue file without a readable time is reported: someone should look
 
 
 def _queue_notice(desk: Desk, ticket: Ticket, recipient: str, target: str, level: str, due: datetime) -> list[str]:
