@@ -190,3 +190,106 @@ def test_remind_reports_mail_left_undelivered_and_odd_queue_files_are_no_traceba
     listed = tix.ok("outbox")
     assert "odd  queued     queued yesterday by this clone, 0 tries" in listed.out and "Traceback" not in listed.err
     assert "2 messages in the outbox are not delivered" in tix.ok("remind", "--no-mail", "-q").err
+
+
+def test_a_wait_for_the_customer_begins_only_once_they_have_the_reply(tix: Cli, clock: Clock) -> None:
+    clock.set(MONDAY_10)
+    ticket_id = tix.new("Server down", "-p", "urgent")  # first response due 11:00, resolution Tue 10:00
+    due = fields(tix, ticket_id)["resolution_due"]
+    tix.ok("reply", ticket_id, "-m", "Which server?")  # pending, but the customer has nothing yet
+    assert "sla_paused_since" not in fields(tix, ticket_id)
+    clock.advance(hours=2)
+    tix.ok("status", ticket_id, "open")  # before any delivery: no waiting time is credited
+    assert "sla_paused_minutes" not in fields(tix, ticket_id) and fields(tix, ticket_id)["resolution_due"] == due
+    assert row(tix, ticket_id)["sla"] == "breached"
+
+
+def test_a_later_undelivered_reply_does_not_undo_a_pause_and_a_cancelled_one_never_paused(tix: Cli, clock: Clock) -> None:
+    clock.set(MONDAY_10)
+    tix.ok("config", "set", "mail.sendmail", "cat")
+    paused = tix.new("Waiting for a photo", "-p", "urgent")
+    tix.ok("reply", paused, "-m", "Please send a photo.", "--send")  # delivered: paused from 10:00
+    assert fields(tix, paused)["sla_paused_since"] == "2026-11-23T10:00:00+01:00"
+    cancelled = tix.new("Wrong answer", "-p", "urgent")
+    tix.ok("reply", cancelled, "-m", "Answer meant for someone else.")
+    tix.ok("outbox", "cancel", cancelled, "-m", "wrong customer")
+    clock.advance(days=3)
+    tix.ok("reply", paused, "-m", "Still waiting for the photo.")  # queued, status stays pending
+    assert fields(tix, paused)["sla_paused_since"] == "2026-11-23T10:00:00+01:00"
+    breached = [r["id"] for r in json.loads(tix.ok("list", "--breached", "-f", "json").out)]
+    assert breached == [cancelled]  # the customer got nothing: its clock ran all along
+    assert "sla_paused_since" not in fields(tix, cancelled)
+
+
+def test_hand_made_outbox_and_ticket_fields_of_the_wrong_type_are_no_traceback(tix: Cli, helpdesk: Path) -> None:
+    ticket_id = tix.new()
+    path = helpdesk / ticket_relpath(ticket_id)
+    path.write_text(path.read_text(encoding="utf-8").replace("status: new", "status: new\nundelivered: 5", 1), encoding="utf-8")
+    git(helpdesk, "commit", "-qam", "a hand edit")
+    assert [r["id"] for r in json.loads(tix.ok("list", "-f", "json").out)] == [ticket_id]
+    tix.ok("reply", ticket_id, "-m", "Hello")
+    assert len(fields(tix, ticket_id)["undelivered"]) == 1
+    queue = helpdesk / "outbox" / "queue"
+    (queue / "list.eml").write_bytes(b"From: a@example.com\nTo: b@example.com\nSubject: x\n\nx\n")
+    (queue / "list.json").write_text("[1, 2]", encoding="utf-8")
+    (queue / "words.eml").write_bytes(b"From: a@example.com\nTo: b@example.com\nSubject: y\n\ny\n")
+    (queue / "words.json").write_text('{"attempts": "abc"}', encoding="utf-8")
+    tix.ok("config", "set", "mail.sendmail", "cat")
+    result = tix("outbox", "retry", "list", "words")
+    assert result.code == 0 and "Traceback" not in result.err and result.out.strip() == "sent 2 messages"
+    assert tix.ok("send").out.strip() == "sent 1 messages"  # the reply
+    assert "undelivered" not in fields(tix, ticket_id) and fields(tix, ticket_id)["first_response"]
+
+
+def test_a_send_killed_between_its_record_and_the_move_is_completed_as_delivered(tix: Cli, helpdesk: Path) -> None:
+    ticket_id = tix.new()
+    tix.ok("reply", ticket_id, "-m", "On it.")
+    [queued] = (helpdesk / "outbox" / "queue").glob("*.eml")
+    state = json.loads(queued.with_suffix(".json").read_text(encoding="utf-8"))
+    sent = helpdesk / "outbox" / "sent"
+    sent.mkdir(parents=True)
+    # the server took it and its record was written; the kill came before the mail was moved
+    queued.with_suffix(".json").write_text(json.dumps({**state, "state": "sending"}), encoding="utf-8")
+    (sent / f"{queued.stem}.json").write_text(json.dumps({**state, "state": "sent", "sent": "2026-11-23T09:05:00+01:00"}), encoding="utf-8")
+    assert tix.ok("send").out.strip() == "sent 0 messages"  # nothing goes twice
+    assert sorted(p.name for p in sent.iterdir()) == [f"{queued.stem}.eml", f"{queued.stem}.json"]
+    assert list((helpdesk / "outbox" / "queue").iterdir()) == []
+    assert fields(tix, ticket_id)["first_response"] == "2026-11-23T09:05:00+01:00"
+    assert git(helpdesk, "status", "--porcelain") == ""
+
+
+def test_cancelling_one_tickets_mail_and_a_reminder_names_no_ticket_in_the_commit(tix: Cli, helpdesk: Path) -> None:
+    ticket_id = tix.new()
+    tix.ok("reply", ticket_id, "-m", "On it.")
+    queue = helpdesk / "outbox" / "queue"
+    (queue / f"remind-{ticket_id}-x.eml").write_bytes(b"From: a@example.com\nTo: b@example.com\nSubject: x\n\nx\n")
+    (queue / f"remind-{ticket_id}-x.json").write_text('{"state": "queued"}', encoding="utf-8")
+    [reply] = [p.stem for p in queue.glob(f"{ticket_id}-*.eml")]
+    tix.ok("outbox", "cancel", reply, f"remind-{ticket_id}-x", "-m", "not needed")
+    subject, trailers = git(helpdesk, "log", "-1", "--format=%s%n%(trailers)").split("\n", 1)
+    assert subject == "tix: cancel 2 messages" and "Tix-Ticket" not in trailers and "None" not in subject
+
+
+def test_replies_on_two_copies_of_one_ticket_are_recorded_after_the_fold(tmp_path: Path, clock: Clock) -> None:
+    team = Team(tmp_path)
+    team.first("alice")
+    team.ok("alice", "config", "set", "helpdesk.email", "support@example.com")
+    team.ok("alice", "config", "set", "mail.sendmail", "cat")
+    team.ok("alice", "sync")
+    team.clone("bob")
+    first, answer = tmp_path / "first.eml", tmp_path / "answer.eml"
+    first.write_bytes(make_eml(message_id="<first@example.pl>"))
+    answer.write_bytes(make_eml(message_id="<answer@example.pl>", in_reply_to="<first@example.pl>", subject="Re: Printer on fire"))
+    team.ok("alice", "import", str(first), str(answer))
+    team.ok("bob", "import", str(answer))  # bob lacks the first message: the answer opens a ticket of its own
+    for name in ("alice", "bob"):
+        [ticket_id] = [p.parent.name for p in (team.clones[name] / "tickets").glob("*/*/ticket.md")]
+        team.ok(name, "reply", ticket_id, "-m", f"{name} answers")
+    team.converge()  # bob's ticket is folded into alice's
+    [survivor] = [p.parent.name for p in (team.clones["alice"] / "tickets").glob("*/*/ticket.md")]
+    assert len(team.ticket("alice", survivor).extra["undelivered"]) == 2
+    team.ok("alice", "config", "approve")
+    assert team.ok("alice", "send", "--all-clones").strip() == "sent 2 messages"
+    team.converge()
+    ticket = team.ticket("bob", survivor)
+    assert "undelivered" not in ticket.extra and ticket.extra["first_response"] == clock.now

@@ -438,9 +438,12 @@ def outbox_cancel(
     """Withdraw mail before delivery (kept in outbox/cancelled/), with a note on its ticket."""
     from tix.mailout import cancel
 
-    cancelled, tickets = cancel(_state(ctx).desk(), names, _read_text(message))
+    cancelled, tickets, foreign = cancel(_state(ctx).desk(), names, _read_text(message))
     for item in cancelled:
         _say(f"{item.name}: cancelled ({item.state}){f', noted on {item.ticket}' if item.ticket in tickets else ''}")
+    for item in foreign:
+        typer.echo(f"tix: warning: {item.name} was queued by clone {item.queued_by}, which delivers it until it syncs: "
+                   "run tix sync now", err=True)  # fmt: skip
 
 
 @app.command("templates")

@@ -29,7 +29,7 @@ from tix.errors import TixError
 from tix.model import Ticket
 from tix.store import TICKET_FILE, TICKETS_DIR, Helpdesk
 
-SCHEMA_VERSION = "8"  # 8: sla.undelivered
+SCHEMA_VERSION = "7"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS tickets (
@@ -207,8 +207,6 @@ class Index:
         if sla or "sla_paused_since" in ticket.extra:
             summary["sla"] = {key: value.isoformat() if hasattr(value, "isoformat") else str(value) for key, value in sla.items()}
             summary["sla"]["paused"] = "sla_paused_since" in ticket.extra
-            if ticket.extra.get("undelivered"):  # a reply that has not reached the customer pauses nothing (sla.state_of)
-                summary["sla"]["undelivered"] = len(ticket.extra["undelivered"])
             if "sla_paused_since" in ticket.extra:  # a breach before the pause stays a breach (sla.state_of)
                 since = ticket.extra["sla_paused_since"]
                 summary["sla"]["paused_since"] = since.isoformat() if hasattr(since, "isoformat") else str(since)

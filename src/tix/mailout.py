@@ -27,7 +27,7 @@ from email.utils import format_datetime, getaddresses
 from pathlib import Path
 from typing import Any
 
-from tix import clock
+from tix import clock, sla
 from tix.config import Config
 from tix.errors import EXIT_TEMPFAIL, InvalidValue, TixError
 from tix.model import Entry, Person, Ticket, one_line
@@ -141,7 +141,7 @@ def queued(hd: Helpdesk, all_clones: bool = False) -> list[str]:
     names = []
     for path in sorted(folder.glob("*.eml")):
         state_path = path.with_suffix(".json")
-        state = json.loads(read_text(state_path)) if state_path.exists() else {}
+        state = _read_state(state_path)
         if all_clones or state.get("queued_by") in (None, hd.clone_id):
             names.append(path.stem)
     return names
@@ -164,11 +164,12 @@ def deliver(
         eml, state_path = hd.root / QUEUE / f"{name}.eml", hd.root / QUEUE / f"{name}.json"
         if not eml.exists():
             raise InvalidValue(f"no queued message {name} in {QUEUE}/")
-        state = json.loads(read_text(state_path)) if state_path.exists() else {"attempts": 0}
+        state = _read_state(state_path)  # {} when missing or not a JSON object (a hand-made file)
         if state.get("state") == "sending" and not resend:
             report.uncertain.append(name)
             continue
-        state.update(state="sending", attempts=int(state.get("attempts", 0)) + 1, tried=datetime.now().astimezone().isoformat())
+        attempts = state.get("attempts") if isinstance(state.get("attempts"), int) else 0
+        state.update(state="sending", attempts=attempts + 1, tried=clock.now(config.timezone).isoformat())
         write_atomic(state_path, json.dumps(state, indent=2) + "\n")  # on disk before the server sees it
         if claim is not None:
             claim(f"{QUEUE}/{name}.json")
@@ -190,9 +191,9 @@ def deliver(
             continue
         sent_dir = hd.root / SENT
         sent_dir.mkdir(parents=True, exist_ok=True)
-        os.replace(eml, sent_dir / f"{name}.eml")
         done = {**state, "state": "sent", "sent": clock.now(config.timezone).isoformat(), "server": answer}
-        write_atomic(sent_dir / f"{name}.json", json.dumps(done, indent=2) + "\n")
+        write_atomic(sent_dir / f"{name}.json", json.dumps(done, indent=2) + "\n")  # first: recover() completes the move
+        os.replace(eml, sent_dir / f"{name}.eml")
         state_path.unlink()
         report.sent.append(name)
         changed += [f"{QUEUE}/{name}.eml", f"{QUEUE}/{name}.json", f"{SENT}/{name}.eml", f"{SENT}/{name}.json"]
@@ -216,27 +217,25 @@ def record_delivery(hd: Helpdesk, state: dict[str, Any]) -> list[str]:
     entry = next((e for e in ticket.entries if e.id == entry_id), None)
     if entry is None or entry.kind != "reply" or entry.extra.get("automatic"):
         return []
-    delivered = datetime.fromisoformat(when)
+    try:
+        delivered = datetime.fromisoformat(when)
+    except ValueError:
+        return []
     changed = _settle(ticket, entry_id)
     if not ticket.extra.get("first_response"):
         ticket.extra["first_response"] = delivered
         changed = True
-    paused_since = ticket.extra.get("sla_paused_since")
-    if isinstance(paused_since, datetime) and entry.time <= paused_since < delivered:
-        ticket.extra["sla_paused_since"] = delivered
+    if sla.start_pause(ticket, hd.config, delivered):  # waiting for the customer from the moment they have it
         changed = True
     return [hd.save(ticket)] if changed else []
 
 
 def _settle(ticket: Ticket, entry_id: str) -> bool:
     """Take a reply off the ticket's `undelivered` list (delivered or cancelled)."""
-    pending = [e for e in ticket.extra.get("undelivered") or [] if e != entry_id]
-    if pending == list(ticket.extra.get("undelivered") or []):
+    before = sla.undelivered(ticket)
+    if entry_id not in before and before == ticket.extra.get("undelivered", []):
         return False
-    if pending:
-        ticket.extra["undelivered"] = pending
-    else:
-        ticket.extra.pop("undelivered", None)
+    sla.set_undelivered(ticket, [e for e in before if e != entry_id])
     return True
 
 
@@ -263,10 +262,15 @@ def recover(hd: Helpdesk, actor: Person) -> str | None:
     if not paths:
         return None
     for path in [p for p in paths if p.startswith(f"{SENT}/") and p.endswith(".json")]:
-        try:
-            paths += record_delivery(hd, json.loads(read_text(hd.root / path)))
-        except (OSError, ValueError):
+        name = path[len(SENT) + 1 : -len(".json")]
+        state = _read_state(hd.root / path)
+        if state.get("state") != "sent":
             continue  # a sent record cut short by the kill: the outbox is still committed as it is
+        if (hd.root / QUEUE / f"{name}.eml").is_file():  # the server took it; the kill came before the move
+            os.replace(hd.root / QUEUE / f"{name}.eml", hd.root / SENT / f"{name}.eml")
+            (hd.root / QUEUE / f"{name}.json").unlink(missing_ok=True)
+            paths += [f"{QUEUE}/{name}.eml", f"{QUEUE}/{name}.json", f"{SENT}/{name}.eml"]
+        paths += record_delivery(hd, state)
     return hd.git.commit(sorted(set(paths)), "tix: record an interrupted send\n\nTix-Action: send\n", actor)
 
 
@@ -296,7 +300,7 @@ def retry(desk: Any, refs: list[str]) -> tuple[SendReport, list[Waiting]]:
     here: that takes `tix send --resend NAME`, after checking it did not arrive. Also returns
     the mail that another clone queued: that clone must sync before its own `tix send`."""
     chosen = select(desk.hd, refs)
-    foreign = [w for w in chosen if w.queued_by not in (None, desk.hd.clone_id)]
+    foreign = _queued_elsewhere(desk.hd, chosen)
     return send_outbox(desk, [w.name for w in chosen], all_clones=bool(foreign)), foreign
 
 
@@ -389,9 +393,11 @@ def delivery_states(hd: Helpdesk, ticket: Ticket) -> dict[str, dict[str, Any]]:
     return states
 
 
-def cancel(desk: Any, refs: list[str], reason: str) -> tuple[list[Waiting], list[str]]:
+def cancel(desk: Any, refs: list[str], reason: str) -> tuple[list[Waiting], list[str], list[Waiting]]:
     """`tix outbox cancel`: withdraw waiting mail (to outbox/cancelled/, kept), with a note on its
-    ticket saying what was withdrawn and why. Returns what was cancelled and the tickets noted."""
+    ticket saying what was withdrawn and why. The reply no longer counts as sent: a waiting
+    status it set does not pause the clock. Returns what was cancelled, the tickets noted, and
+    the mail another clone queued (which that clone still delivers until it syncs)."""
     from tix import ids
     from tix.model import Entry
 
@@ -430,10 +436,28 @@ def cancel(desk: Any, refs: list[str], reason: str) -> tuple[list[Waiting], list
             ticket.updated = now
             paths.append(hd.save(ticket))
         if paths:
-            subject = f"tix: {chosen[0].ticket} cancel mail" if len(notes) == 1 else f"tix: cancel {len(chosen)} messages"
-            trailer = f"Tix-Ticket: {chosen[0].ticket}\n" if len(notes) == 1 else ""
+            tickets = {item.ticket for item in chosen}
+            only = next(iter(tickets)) if len(tickets) == 1 else None  # one ticket's mail, none without a ticket
+            subject = f"tix: {only} cancel mail" if only else f"tix: cancel {len(chosen)} messages"
+            trailer = f"Tix-Ticket: {only}\n" if only else ""
             hd.git.commit(sorted(set(paths)), f"{subject}\n\n{trailer}Tix-Action: cancel-mail\n", actor, now)
-    return chosen, sorted(notes)
+    return chosen, sorted(notes), _queued_elsewhere(hd, chosen)
+
+
+def retarget(hd: Helpdesk, source_id: str, target_id: str) -> list[str]:
+    """Queued mail of a ticket folded into another now belongs to that one (sync._fold)."""
+    changed = []
+    folder = hd.root / QUEUE
+    for path in sorted(folder.glob(f"{source_id}-*.json")) if folder.is_dir() else []:
+        state = _read_state(path)
+        if state.get("ticket") == source_id:
+            write_atomic(path, json.dumps({**state, "ticket": target_id}, indent=2) + "\n")
+            changed.append(str(path.relative_to(hd.root)))
+    return changed
+
+
+def _queued_elsewhere(hd: Helpdesk, items: list[Waiting]) -> list[Waiting]:
+    return [w for w in items if w.queued_by not in (None, hd.clone_id)]
 
 
 # --- settings that run a program or receive the password: the local user's decision -----

@@ -51,7 +51,7 @@ class RemindReport:
 
 def _running(ticket: Ticket) -> tuple[str, datetime] | None:
     extra = ticket.extra
-    if extra.get("resolved") or ("sla_paused_since" in extra and not extra.get("undelivered")):
+    if extra.get("resolved") or "sla_paused_since" in extra:
         return None
     if not extra.get("first_response") and extra.get("first_response_due"):
         return "first_response", _time(extra["first_response_due"])

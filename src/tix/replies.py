@@ -7,7 +7,7 @@ from typing import Any
 
 from tix import ids
 from tix.errors import InvalidValue
-from tix import msgid
+from tix import msgid, sla
 from tix.mailout import compose, queue_files, ticket_tag
 from tix.model import Entry, Person, Ticket
 from tix.people import display_name
@@ -86,7 +86,7 @@ def apply(desk: Desk, reply: Reply, status: str | None) -> str:
     ticket.updated = entry.time
     parts = ["reply"]
     if not entry.extra.get("automatic"):  # until delivered, it neither answers nor pauses (mailout.record_delivery)
-        ticket.extra["undelivered"] = sorted({*(ticket.extra.get("undelivered") or []), entry.id})
+        sla.set_undelivered(ticket, [*sla.undelivered(ticket), entry.id])
         if first and not ticket.extra.get("first_response"):
             parts.append("first response once delivered")
     if status and status != ticket.status:

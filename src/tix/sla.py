@@ -176,6 +176,31 @@ class Calendar:
 DUE_FIELDS = ("first_response_due", "resolution_due")
 
 
+def undelivered(ticket: Any) -> list[str]:
+    """The replies (entry ids) of a ticket still in the outbox: until the customer has them, a
+    waiting status does not pause the clock (issue 9 #4). Anything but a list of ids (a hand
+    edit, a teammate's push) counts as none."""
+    value = ticket.extra.get("undelivered")
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+
+def set_undelivered(ticket: Any, entry_ids: list[str]) -> None:
+    if entry_ids:
+        ticket.extra["undelivered"] = sorted(set(entry_ids))
+    else:
+        ticket.extra.pop("undelivered", None)
+
+
+def start_pause(ticket: Any, config: Any, now: datetime) -> bool:
+    """Pause the clock from `now` if the ticket waits for someone else, nothing it sent is
+    still undelivered, and it is not paused already. Returns whether it paused."""
+    if (config.data["clock"]["pause_when_waiting"] and config.status_group(ticket.status) == "waiting"
+            and "sla_paused_since" not in ticket.extra and not undelivered(ticket)):  # fmt: skip
+        ticket.extra["sla_paused_since"] = now
+        return True
+    return False
+
+
 def _targets(config: Any, priority: str) -> dict[str, Any]:
     targets = config.data["sla"].get(priority) or {}
     return {name: parse_target(targets[name], f"sla.{priority}.{name}") for name in ("first_response", "resolution") if targets.get(name)}
@@ -204,9 +229,7 @@ def update(ticket: Any, before: tuple[str, str] | None, config: Any, now: dateti
             ticket.extra["resolved"] = now
         return
     old_group = config.status_group(before[0])
-    pause = bool(config.data["clock"]["pause_when_waiting"])
-    if pause and group == "waiting" and "sla_paused_since" not in ticket.extra:
-        ticket.extra["sla_paused_since"] = now
+    start_pause(ticket, config, now)
     if group != "waiting" and "sla_paused_since" in ticket.extra:
         since = ticket.extra.pop("sla_paused_since")
         since = since if isinstance(since, datetime) else datetime.fromisoformat(str(since))
@@ -240,8 +263,7 @@ class State:
 def state_of(row: dict[str, Any], now: datetime, near: timedelta = timedelta(hours=2)) -> State:
     """SLA state of an index row (its `sla` part): the first-response target until answered,
     then the resolution target until closed. A paused clock is never breached meanwhile, but a
-    breach that happened before the pause stays a breach: 'paused (breached)' (issue 9 #5). A
-    ticket waiting on a customer who has not received its reply yet is not paused (issue 9 #4)."""
+    breach that happened before the pause stays a breach: 'paused (breached)' (issue 9 #5)."""
     sla = row.get("sla") or {}
     if sla.get("resolved"):
         return State(None, None)
@@ -253,7 +275,7 @@ def state_of(row: dict[str, Any], now: datetime, near: timedelta = timedelta(hou
     if running is None:
         return State(None, None)
     due = datetime.fromisoformat(running)
-    if sla.get("paused") and not sla.get("undelivered"):
+    if sla.get("paused"):
         since = sla.get("paused_since")
         if since and due <= datetime.fromisoformat(str(since)):
             return State(due, PAUSED_BREACHED)

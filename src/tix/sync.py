@@ -8,6 +8,8 @@ import os
 import shlex
 import sys
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from tix.errors import GitError, TixError
 from tix.gitrepo import git_dir
@@ -290,6 +292,18 @@ def fold_duplicates(desk: Desk) -> list[str]:
     return lines
 
 
+def _fold_delivery(hd: Helpdesk, source: Any, target: Any, changed: list[str]) -> None:
+    """The source's replies still in the outbox stay undelivered on the target, and are
+    recorded there when delivered; the earlier first response is kept."""
+    from tix import mailout, sla
+
+    sla.set_undelivered(target, [*sla.undelivered(target), *sla.undelivered(source)])
+    answered = [t.extra["first_response"] for t in (target, source) if isinstance(t.extra.get("first_response"), datetime)]
+    if answered:
+        target.extra["first_response"] = min(answered)
+    changed += mailout.retarget(hd, source.id, target.id)
+
+
 def _fold(hd: Helpdesk, source_id: str, target_id: str) -> list[str]:
     """Move the source ticket's conversation and files into the target; delete the source."""
     import shutil
@@ -316,6 +330,7 @@ def _fold(hd: Helpdesk, source_id: str, target_id: str) -> list[str]:
         target.extra.pop("references", None)
     target.participants = sorted(set(target.participants) | set(source.participants) | {source.requester.email}
                                  - {target.requester.email})  # fmt: skip
+    _fold_delivery(hd, source, target, changed)
     target.updated = max(target.updated, source.updated)
     hd.save(target)
     for path in sorted(source_dir.rglob("*"), reverse=True):
