@@ -1,0 +1,186 @@
+"""What mallory pushes reaches the victim's clone at the next `tix sync`; then the victim's everyday
+commands (list, show, reply, send, import) run no program, read nothing outside the helpdesk, send
+the password to no server the victim did not approve, lose no mail, and name the hostile file or
+key in one clear line (issue 10 #3, #4, #8, #9 and hostile numbers in tix.yaml)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import Clock, git, make_eml, make_maildir
+from test_outbound_trust import Recorder, free_port
+from test_sync import Team
+
+from tix.yamlio import dump_yaml, load_yaml
+
+MARKER = "OUTSIDE-7c1e9b-MARKER"  # the content of a file outside every clone: it must never show up
+PASSWORD = "s3cret-of-the-victim"
+
+
+@pytest.fixture
+def servers():  # type: ignore[no-untyped-def]
+    """The victim's own SMTP server and mallory's; each records logins (AUTH) and messages."""
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+
+    pair = []
+    for _ in range(2):
+        recorder = Recorder()
+
+        def authenticator(server, session, envelope, mechanism, auth_data, recorder=recorder):  # type: ignore[no-untyped-def]
+            recorder.logins.append((auth_data.login, auth_data.password))
+            return AuthResult(success=True)
+
+        controller = Controller(recorder, hostname="127.0.0.1", port=free_port(), authenticator=authenticator,
+                                auth_require_tls=False)  # fmt: skip
+        controller.start()
+        pair.append((controller, recorder))
+    yield pair
+    for controller, _ in pair:
+        controller.stop()
+
+
+class Scene:
+    """mallory (first clone) and the victim (second clone) sharing a bare remote; the victim
+    delivers through its own approved SMTP server with its password in the environment."""
+
+    def __init__(self, tmp_path: Path, servers: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+        (self.ours, self.our_mail), (self.theirs, self.their_mail) = servers
+        monkeypatch.setenv("TIX_SMTP_PASSWORD", PASSWORD)
+        self.team = Team(tmp_path)
+        self.outside = tmp_path / "outside"
+        self.outside.mkdir()
+        self.secret = self.outside / "secret.txt"
+        self.secret.write_text(f"Subject: {MARKER}\n\n{MARKER}\n", encoding="utf-8")
+        self.pwned = self.outside / "PWNED"
+        self.mallory = self.team.first("mallory")
+        self.victim = self.team.clone("victim")
+        for key, value in [("helpdesk.email", "support@example.com"), ("autoack.enabled", "true"),
+                           ("smtp.url", f"smtp://agent@127.0.0.1:{self.ours.port}")]:  # fmt: skip
+            self.team.ok("victim", "config", "set", key, value)  # the victim's own choice: approved here
+        self.ticket = self.team.ok("victim", "new", "Printer on fire", "--from", "Jan <jan@example.pl>").strip()
+        self.team.ok("victim", "sync")
+        self.team.ok("mallory", "sync")
+
+    def _outside_files(self) -> dict[str, bytes]:
+        return {str(p.relative_to(self.outside)): p.read_bytes() if p.is_file() else b"/" for p in self.outside.rglob("*")}
+
+    def config(self, change: Any) -> None:
+        """mallory edits tix.yaml by hand (no validation), as anyone with push access can."""
+        path = self.mallory / "tix.yaml"
+        data = load_yaml(path.read_text(encoding="utf-8"))
+        change(data)
+        path.write_text(dump_yaml(data), encoding="utf-8")
+
+    def push(self) -> None:
+        self.before = self._outside_files()
+        git(self.mallory, "add", "-A")
+        git(self.mallory, "commit", "-qm", "hostile")
+        git(self.mallory, "push", "-q", "origin", "HEAD")
+
+    def everyday(self, tmp_path: Path, subject: str = "Laptop broken") -> dict[str, tuple[int, str, str, float]]:
+        """The victim's day after mallory's push: every command's (exit code, stdout, stderr, seconds)."""
+        mail = make_eml(subject=subject, sender="Ola <ola@example.pl>", message_id="<new@example.pl>")
+        self.maildir = make_maildir(tmp_path / "Maildir", {"1.a": mail})
+        commands = {
+            "sync": ["sync"],
+            "list": ["list"],
+            "show": ["show", self.ticket],
+            "preview": ["reply", self.ticket, "-t", "ack", "--preview"],
+            "reply": ["reply", self.ticket, "-m", "We are on it."],
+            "import": ["import", str(self.maildir)],
+            "send": ["send"],
+            "list after": ["list"],
+        }
+        results = {}
+        for name, args in commands.items():
+            started = time.monotonic()
+            code, out, err = self.team.run("victim", *args)
+            results[name] = (code, out, err, time.monotonic() - started)
+        return results
+
+    def assert_contained(self, results: dict[str, tuple[int, str, str, float]]) -> None:
+        """Nothing read or written outside, no program run, no password to mallory, no traceback."""
+        for name, (code, out, err, seconds) in results.items():
+            assert "Traceback" not in err and len(err.strip().splitlines()) <= 2, (name, err)
+            assert MARKER not in out + err, name
+            assert seconds < 10, (name, seconds)
+        assert self._outside_files() == self.before  # the secret unchanged, nothing new (no PWNED)
+        assert not self.pwned.exists()
+        for path in self.victim.rglob("*"):
+            if path.is_file() and not path.is_symlink() and ".git" not in path.relative_to(self.victim).parts:
+                assert MARKER.encode() not in path.read_bytes(), path
+        assert MARKER not in git(self.victim, "log", "-p", "--all")
+        assert all(MARKER.encode() not in message for message in self.our_mail.messages)
+        assert self.their_mail.messages == [] and self.their_mail.logins == []
+        assert all(login == (b"agent", PASSWORD.encode()) for login in self.our_mail.logins)
+        # the customer's mail is filed in a ticket (or still waits in the Maildir): never lost
+        filed = any("Laptop" in p.read_text(encoding="utf-8") or "aaaa" in p.read_text(encoding="utf-8")
+                    for p in (self.victim / "tickets").rglob("ticket.md") if not p.is_symlink())  # fmt: skip
+        waiting = [p.name for p in (self.maildir / "new").iterdir()]
+        assert filed or waiting == ["1.a"]
+
+
+@pytest.fixture
+def scene(tmp_path: Path, clock: Clock, servers: Any, monkeypatch: pytest.MonkeyPatch) -> Scene:
+    return Scene(tmp_path, servers, monkeypatch)
+
+
+def _queued(root: Path) -> list[str]:
+    return sorted(p.name for p in (root / "outbox").rglob("*.eml") if "queue" in p.parts)
+
+
+# --- issue 10 #3: settings that run a program or receive the password -------------------------
+
+
+def test_a_pushed_sendmail_or_smtp_url_never_runs_a_program_nor_gets_the_password(scene: Scene, tmp_path: Path) -> None:
+    scene.config(lambda c: c["mail"].update(sendmail=f"sh -c 'cat {scene.secret} > /dev/null; touch {scene.pwned}'"))
+    scene.config(lambda c: c["smtp"].update(url=f"smtp://thief@127.0.0.1:{scene.theirs.port}"))
+    scene.push()
+    results = scene.everyday(tmp_path)
+    scene.assert_contained(results)
+    assert [results[name][0] for name in ("sync", "list", "show", "preview", "reply", "import")] == [0] * 6
+    code, out, err, _ = results["send"]
+    assert code == 1 and err.count("\n") == 1
+    assert "mail.sendmail=" in err and "smtp.url=" in err and "tix.yaml" in err and "tix config approve" in err
+    assert scene.our_mail.messages == []  # nothing went out anywhere ...
+    assert len(_queued(scene.victim)) == 2  # ... and the reply and the acknowledgement still wait
+
+
+# --- issue 10 #4: a symlink that would make tix read an outside file ------------------------------
+
+
+def test_a_pushed_symlinked_template_never_sends_the_outside_file(scene: Scene, tmp_path: Path) -> None:
+    (scene.mallory / "templates" / "ack.j2").unlink()
+    os.symlink(scene.secret, scene.mallory / "templates" / "ack.j2")
+    scene.push()
+    results = scene.everyday(tmp_path)
+    scene.assert_contained(results)
+    assert [results[name][0] for name in ("sync", "list", "show", "reply", "import", "send")] == [0] * 6
+    warning = "template 'ack': templates/ack.j2 is a symlink; templates are read only as regular files"
+    assert results["preview"][:3] == (1, "", f"tix: error: {warning}\n")
+    assert results["import"][2] == f"tix: warning: no acknowledgements sent: {warning}\n"
+    assert "Ola" in results["list after"][1]  # the new mail is filed, unacknowledged
+    assert len(scene.our_mail.messages) == 1 and _queued(scene.victim) == []  # the reply went out
+
+
+def test_a_pushed_symlinked_templates_folder_is_never_read(scene: Scene, tmp_path: Path) -> None:
+    elsewhere = scene.outside / "templates"
+    elsewhere.mkdir()
+    (elsewhere / "ack.j2").write_text(scene.secret.read_text(encoding="utf-8"), encoding="utf-8")
+    git(scene.mallory, "rm", "-rq", "templates")
+    os.symlink(elsewhere, scene.mallory / "templates")
+    scene.push()
+    results = scene.everyday(tmp_path)
+    scene.assert_contained(results)
+    assert results["preview"][0] == 1 and "templates/ is a symlink" in results["preview"][2]
+    assert results["import"][0] == 0 and "no acknowledgements sent" in results["import"][2]
+    assert "templates/ is a symlink" in results["import"][2]
+    assert results["reply"][0] == 1 and "templates/ is a symlink" in results["reply"][2]  # -m uses templates/blank.j2
+    assert results["send"][:2] == (0, "sent 0 messages\n")
+
