@@ -184,3 +184,27 @@ def test_a_pushed_symlinked_templates_folder_is_never_read(scene: Scene, tmp_pat
     assert results["reply"][0] == 1 and "templates/ is a symlink" in results["reply"][2]  # -m uses templates/blank.j2
     assert results["send"][:2] == (0, "sent 0 messages\n")
 
+
+def test_a_pushed_symlinked_tix_yaml_is_never_read(scene: Scene, tmp_path: Path) -> None:
+    """An outside file that is a valid config would put its text in every mail (here: the From)."""
+    outside_config = scene.outside / "config.yaml"
+    scene.config(lambda c: c["helpdesk"].update(name=MARKER))
+    (scene.mallory / "tix.yaml").rename(outside_config)
+    git(scene.mallory, "checkout", "-q", "--", "tix.yaml")
+    (scene.mallory / "tix.yaml").unlink()
+    os.symlink(outside_config, scene.mallory / "tix.yaml")
+    scene.push()
+    results = scene.everyday(tmp_path)
+    scene.assert_contained(results)
+    assert results["sync"][0] == 0
+    refused = f"tix: error: {scene.victim / 'tix.yaml'}: a symlink (committed by someone?); the config is read only from a regular file\n"
+    for name in ("list", "show", "preview", "reply", "import", "send"):
+        assert results[name][:3] == (1, "", refused), name
+    # the mail waits in the Maildir (assert_contained) until a teammate's fix arrives (tix sync needs
+    # the config too, so the victim pulls it with git)
+    git(scene.mallory, "rm", "-q", "tix.yaml")
+    git(scene.mallory, "checkout", "-q", "HEAD~1", "--", "tix.yaml")
+    scene.push()
+    git(scene.victim, "pull", "-q", "--no-rebase")
+    assert "1 new tickets" in scene.team.ok("victim", "import", str(scene.maildir))
+    assert MARKER not in scene.team.ok("victim", "reply", scene.ticket, "-t", "ack", "--preview")
