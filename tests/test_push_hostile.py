@@ -208,3 +208,72 @@ def test_a_pushed_symlinked_tix_yaml_is_never_read(scene: Scene, tmp_path: Path)
     git(scene.victim, "pull", "-q", "--no-rebase")
     assert "1 new tickets" in scene.team.ok("victim", "import", str(scene.maildir))
     assert MARKER not in scene.team.ok("victim", "reply", scene.ticket, "-t", "ack", "--preview")
+
+
+
+# --- issue 10 #8: a routing rule with a catastrophic regular expression ----------------------------
+
+
+def test_a_pushed_catastrophic_rule_never_stalls_the_victims_import(scene: Scene, tmp_path: Path) -> None:
+    rules = [{"name": "report", "match": {"subject": "^(a+)+$"}, "set": {"priority": "urgent"}},  # the report's pattern
+             {"name": "mallory-stall", "match": {"subject": "(a|aa)+b"}, "set": {"priority": "urgent"}}]  # fmt: skip
+    scene.config(lambda c: c.update(rules=rules))
+    scene.push()
+    results = scene.everyday(tmp_path, subject="a" * 34 + "!")  # backtracking without a limit: minutes under the lock
+    scene.assert_contained(results)  # every command under 10 s
+    assert [results[name][0] for name in ("sync", "list", "show", "preview", "reply", "import", "send")] == [0] * 7
+    code, out, err, seconds = results["import"]
+    assert err == "tix: warning: rule 'mallory-stall': a pattern took longer than 0.5 s; counted as not matching\n"
+    assert "1 new tickets" in out
+    [row] = [line for line in results["list after"][1].splitlines() if "a" * 34 in line]
+    assert " normal " in row  # neither rule matched
+    assert len(scene.our_mail.messages) == 2  # the reply and the acknowledgement went out
+
+
+# --- issue 10 #9: a broken (or hostile) ack template -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ("Subject: Re {{ ticket.subject }\n\n{{ 1 / 0 }}\n", "unexpected '}'"),
+        ("Subject: x\n\n{% include 'SECRET' %}\n", "{% include %} is not allowed"),
+        ("Subject: x\n\n{{ cycler.__init__.__globals__.os.popen('touch PWNED').read() }}\n", "unsafe"),
+    ],
+    ids=["syntax", "include-outside", "sandbox-escape"],
+)
+def test_a_pushed_broken_ack_template_never_stops_intake(scene: Scene, tmp_path: Path, body: str, reason: str) -> None:
+    body = body.replace("SECRET", str(scene.secret)).replace("PWNED", str(scene.pwned))
+    (scene.mallory / "templates" / "ack.j2").write_text(body, encoding="utf-8")
+    scene.push()
+    results = scene.everyday(tmp_path)
+    scene.assert_contained(results)
+    assert [results[name][0] for name in ("sync", "list", "show", "reply", "import", "send")] == [0] * 6
+    code, out, err, _ = results["preview"]
+    assert code == 1 and err.startswith("tix: error: template 'ack': ") and reason in err
+    code, out, err, _ = results["import"]
+    assert "1 new tickets" in out and err.startswith("tix: warning: no acknowledgements sent: template 'ack': ")
+    assert reason in err and err.count("\n") == 1
+    assert len(scene.our_mail.messages) == 1  # the agent's reply went out; no acknowledgement
+
+
+# --- hostile numbers in tix.yaml (issue 9 #20), pushed ---------------------------------------------
+
+
+@pytest.mark.parametrize(("section", "key", "value"), [("mail", "batch", float("inf")), ("mail", "timeout", float("nan")),
+                                                       ("autoack", "limit", 10**30)])  # fmt: skip
+def test_a_pushed_infinite_number_is_one_line_naming_the_key(scene: Scene, tmp_path: Path, section: str, key: str, value: Any) -> None:
+    scene.config(lambda c: c[section].update({key: value}))
+    scene.push()
+    results = scene.everyday(tmp_path)
+    scene.assert_contained(results)
+    assert results["sync"][0] == 0
+    for name in ("list", "show", "preview", "reply", "import", "send"):
+        code, out, err, _ = results[name]
+        assert (code, out) == (1, "") and err.startswith(f"tix: error: {section}.{key}: ") and err.count("\n") == 1, name
+    # the mail waits in the Maildir (assert_contained) until a teammate's fix arrives (tix sync needs
+    # a valid config too, so the victim pulls it with git)
+    scene.config(lambda c: c[section].pop(key))
+    scene.push()
+    git(scene.victim, "pull", "-q", "--no-rebase")
+    assert "1 new tickets" in scene.team.ok("victim", "import", str(scene.maildir))
