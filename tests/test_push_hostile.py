@@ -6,6 +6,7 @@ key in one clear line (issue 10 #3, #4, #8, #9 and hostile numbers in tix.yaml).
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import time
 from pathlib import Path
@@ -209,6 +210,37 @@ def test_a_pushed_symlinked_tix_yaml_is_never_read(scene: Scene, tmp_path: Path)
     assert "1 new tickets" in scene.team.ok("victim", "import", str(scene.maildir))
     assert MARKER not in scene.team.ok("victim", "reply", scene.ticket, "-t", "ack", "--preview")
 
+
+
+def test_a_pushed_symlinked_message_id_secret_never_signs_with_an_outside_file(scene: Scene, tmp_path: Path) -> None:
+    """.tix/secret -> the victim's SMTP password file: every Message-ID would carry an HMAC of the
+    password, which mallory reads in the pushed outbox and can attack offline."""
+    from tix import msgid
+
+    password_file = Path(os.environ["HOME"]) / ".config" / "tix" / "smtp-password"
+    password_file.parent.mkdir(parents=True)
+    password_file.write_text(PASSWORD + "\n", encoding="utf-8")
+    (scene.mallory / ".tix").mkdir(exist_ok=True)
+    (scene.mallory / ".tix" / "secret").unlink(missing_ok=True)
+    os.symlink(password_file, scene.mallory / ".tix" / "secret")
+    scene.push()
+    results = scene.everyday(tmp_path)
+    scene.assert_contained(results)
+    followup = make_eml(subject="Re: Printer on fire", message_id="<f1@example.pl>",
+                        in_reply_to=f"<tix.{scene.ticket}.ABCDEFGH.TIX.0123456789abcdef@example.com>")  # fmt: skip
+    second = make_maildir(tmp_path / "Maildir2", {"1.a": make_eml(message_id="<n2@example.pl>", subject="Monitor"), "2.b": followup})
+    results["follow-up"] = scene.team.run("victim", "import", str(second)) + (0.0,)
+    found = re.findall(r"<tix\.[^>]+>", "".join(out for _, out, _, _ in results.values()) + git(scene.victim, "log", "-p", "--all"))
+    found += [mid for message in scene.our_mail.messages for mid in re.findall(r"<tix\.[^>]+>", message.decode())]
+    assert not any(msgid.verify(mid, PASSWORD.encode()) for mid in found)
+    refused = "refusing to read .tix/secret: it is a symlink (committed by someone?); restore it with git"
+    for name in ("preview", "reply"):  # nothing is signed with it: the agent is told why
+        assert results[name][:3] == (1, "", f"tix: error: {refused}\n"), name
+    assert results["import"][2] == f"tix: warning: no acknowledgements sent: {refused}\n"
+    code, out, err, _ = results["follow-up"]  # intake goes on: nothing can prove a reference ours
+    assert code == 0 and "2 new tickets" in out
+    assert f"tix: warning: no Message-ID can be verified as ours: {refused}\n" in err and err.count("\n") == 2
+    assert git(scene.victim, "status", "--porcelain") == ""
 
 
 # --- issue 10 #8: a routing rule with a catastrophic regular expression ----------------------------
