@@ -243,6 +243,31 @@ def test_a_pushed_symlinked_message_id_secret_never_signs_with_an_outside_file(s
     assert git(scene.victim, "status", "--porcelain") == ""
 
 
+
+
+@pytest.mark.parametrize("kind", ["no-from"])
+def test_a_pushed_outbox_message_never_sends_an_outside_file(scene: Scene, tmp_path: Path, kind: str) -> None:
+    """A queued message with no state counts as the victim's own: `tix send` delivers it, so it
+    must be a regular file inside the helpdesk (and a hand-made one without From is no traceback)."""
+    queue = scene.mallory / "outbox" / "queue"
+    queue.mkdir(parents=True, exist_ok=True)
+    if kind == "symlink":
+        scene.secret.write_text(f"From: jan@example.pl\nTo: mallory@evil.example\nSubject: x\n\n{MARKER}\n", encoding="utf-8")
+        os.symlink(scene.secret, queue / "EVIL.eml")
+    else:
+        (queue / "EVIL.eml").write_text("To: mallory@evil.example\nSubject: x\n\nhello\n", encoding="utf-8")
+    scene.push()
+    results = scene.everyday(tmp_path)
+    scene.assert_contained(results)
+    assert [results[name][0] for name in ("sync", "list", "show", "preview", "reply", "import")] == [0] * 6
+    code, out, err, _ = results["send"]
+    why = "refusing to read outbox/queue/EVIL.eml: it is a symlink (committed by someone?)" if kind == "symlink" else "no From address"
+    assert (code, out) == (1, "sent 2 messages, 1 still queued\n") and why in err and err.count("\n") == 1, err
+    assert err.startswith("tix: warning: EVIL: ") and err.endswith(" (stays queued)\n")
+    assert len(scene.our_mail.messages) == 2  # the victim's reply and acknowledgement went out
+    assert all(b"evil.example" not in message for message in scene.our_mail.messages)
+
+
 # --- issue 10 #8: a routing rule with a catastrophic regular expression ----------------------------
 
 

@@ -299,7 +299,10 @@ def envelope(raw: bytes) -> tuple[str, list[str]]:
     import email
 
     message = email.message_from_bytes(raw)
-    sender_address = getaddresses([str(message.get("from", ""))])[0][1]
+    senders = getaddresses([str(message.get("from", ""))])
+    if not senders:
+        raise TixError("no From address in the message")
+    sender_address = senders[0][1]
     recipients = [address for _, address in getaddresses([str(v) for v in message.get_all("to", []) + message.get_all("cc", [])]) if address]
     return sender_address, recipients
 
