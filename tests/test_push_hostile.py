@@ -245,7 +245,7 @@ def test_a_pushed_symlinked_message_id_secret_never_signs_with_an_outside_file(s
 
 
 
-@pytest.mark.parametrize("kind", ["no-from"])
+@pytest.mark.parametrize("kind", ["symlink", "no-from"])
 def test_a_pushed_outbox_message_never_sends_an_outside_file(scene: Scene, tmp_path: Path, kind: str) -> None:
     """A queued message with no state counts as the victim's own: `tix send` delivers it, so it
     must be a regular file inside the helpdesk (and a hand-made one without From is no traceback)."""

@@ -25,7 +25,7 @@ from typing import Any
 from tix.config import Config
 from tix.errors import EXIT_TEMPFAIL, InvalidValue, TixError
 from tix.model import Entry, Person, Ticket, one_line
-from tix.store import Helpdesk, read_text, write_atomic
+from tix.store import Helpdesk, UnsafePath, read_bytes, read_text, write_atomic
 
 QUEUE = "outbox/queue"
 SENT = "outbox/sent"
@@ -157,11 +157,15 @@ def deliver(
         if state.get("state") == "sending" and not resend:
             report.uncertain.append(name)
             continue
+        try:
+            raw = read_bytes(eml)  # a regular file of the helpdesk: a pushed symlink must not send an outside file
+        except UnsafePath as exc:
+            report.failed[name] = exc.message
+            continue
         state.update(state="sending", attempts=int(state.get("attempts", 0)) + 1, tried=datetime.now().astimezone().isoformat())
         write_atomic(state_path, json.dumps(state, indent=2) + "\n")  # on disk before the server sees it
         if claim is not None:
             claim(f"{QUEUE}/{name}.json")
-        raw = eml.read_bytes()
         try:
             answer = transport.send(raw)
         except TemporaryFailure as exc:

@@ -220,9 +220,14 @@ def ensure_real_dirs(folder: Path, create: bool = True, checked: set[Path] | Non
 
 def read_text(path: Path) -> str:
     """A file of the helpdesk, read only if it is a regular file inside it (no symlinks)."""
+    return read_bytes(path).decode("utf-8", errors="replace")
+
+
+def read_bytes(path: Path) -> bytes:
+    """A file of the helpdesk, read only if it is a regular file inside it (no symlinks)."""
     root = _root_of(path)
     if root is None:
-        return path.read_bytes().decode("utf-8", errors="replace")
+        return path.read_bytes()
     ensure_real_dirs(path.parent, create=False)
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
@@ -233,7 +238,7 @@ def read_text(path: Path) -> str:
     with os.fdopen(fd, "rb") as handle:
         if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
             raise UnsafePath(f"refusing to read {path.relative_to(root)}: it is not a regular file")
-        return handle.read().decode("utf-8", errors="replace")
+        return handle.read()
 
 
 def _read_umask() -> int:
