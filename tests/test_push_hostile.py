@@ -71,6 +71,9 @@ class Scene:
     def _outside_files(self) -> dict[str, bytes]:
         return {str(p.relative_to(self.outside)): p.read_bytes() if p.is_file() else b"/" for p in self.outside.rglob("*")}
 
+    def ticket_path(self) -> tuple[str, str, str]:
+        return (self.ticket[:2], self.ticket, "ticket.md")
+
     def config(self, change: Any) -> None:
         """mallory edits tix.yaml by hand (no validation), as anyone with push access can."""
         path = self.mallory / "tix.yaml"
@@ -266,6 +269,26 @@ def test_a_pushed_outbox_message_never_sends_an_outside_file(scene: Scene, tmp_p
     assert err.startswith("tix: warning: EVIL: ") and err.endswith(" (stays queued)\n")
     assert len(scene.our_mail.messages) == 2  # the victim's reply and acknowledgement went out
     assert all(b"evil.example" not in message for message in scene.our_mail.messages)
+
+
+
+
+def test_a_pushed_symlinked_ticket_file_is_never_read(scene: Scene, tmp_path: Path) -> None:
+    """tickets/ZZ/ZZZZZZZZ/ticket.md -> an outside file: `list` would show what it holds."""
+    scene.secret.write_text((scene.mallory / "tickets").joinpath(*scene.ticket_path()).read_text(encoding="utf-8")
+                            .replace("Printer on fire", MARKER).replace(scene.ticket, "ZZZZZZZZ"), encoding="utf-8")  # fmt: skip
+    folder = scene.mallory / "tickets" / "ZZ" / "ZZZZZZZZ"
+    folder.mkdir(parents=True)
+    os.symlink(scene.secret, folder / "ticket.md")
+    scene.push()
+    results = scene.everyday(tmp_path)
+    results["show it"] = scene.team.run("victim", "show", "ZZZZZZZZ") + (0.0,)
+    results["list all"] = scene.team.run("victim", "list", "--all", "-f", "json") + (0.0,)
+    scene.assert_contained(results)
+    assert [results[name][0] for name in ("sync", "list", "show", "preview", "reply", "import", "send")] == [0] * 7
+    warning = "tix: warning: tickets/ZZ/ZZZZZZZZ/ticket.md: it is a symlink (committed by someone?); remove it with git rm\n"
+    assert results["list"][2] == warning and results["list all"][2] == warning
+    assert results["show it"][:2] == (1, "") and "it is a symlink" in results["show it"][2]
 
 
 # --- issue 10 #8: a routing rule with a catastrophic regular expression ----------------------------

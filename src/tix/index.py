@@ -27,7 +27,7 @@ from typing import Any, Iterable, Iterator
 
 from tix.errors import TixError
 from tix.model import Ticket
-from tix.store import TICKET_FILE, TICKETS_DIR, Helpdesk
+from tix.store import TICKET_FILE, TICKETS_DIR, Helpdesk, UnsafePath, read_bytes
 
 SCHEMA_VERSION = "7"
 _SCHEMA = """
@@ -180,10 +180,15 @@ class Index:
             self._forget(path)
             return 0
         try:
-            data = (self.hd.root / path).read_bytes()
+            data = read_bytes(self.hd.root / path)  # never through a pushed symlink (issue 10 #4)
         except FileNotFoundError:
             self._forget(path)
             return 0
+        except UnsafePath as exc:
+            self._forget(path)
+            self.db.execute("DELETE FROM broken WHERE path = ?", (path,))
+            self.db.execute("INSERT INTO broken VALUES (?, ?, ?)", (path, "", exc.message.removeprefix(f"refusing to read {path}: ")))
+            return 1
         blob = blob_id(data)
         row = self.db.execute(
             "SELECT blob FROM tickets WHERE path = ? UNION ALL SELECT blob FROM broken WHERE path = ?", (path, path)
