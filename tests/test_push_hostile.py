@@ -291,6 +291,32 @@ def test_a_pushed_symlinked_ticket_file_is_never_read(scene: Scene, tmp_path: Pa
     assert results["show it"][:2] == (1, "") and "it is a symlink" in results["show it"][2]
 
 
+
+@pytest.mark.parametrize("what", ["file", "folder"])
+def test_a_pushed_symlink_in_quarantine_is_never_filed(scene: Scene, tmp_path: Path, what: str) -> None:
+    """quarantine/X.eml -> an outside file: `import --retry-quarantine` would file it as a ticket,
+    which the next sync pushes to mallory."""
+    if what == "file":
+        (scene.mallory / "quarantine").mkdir(exist_ok=True)
+        os.symlink(scene.secret, scene.mallory / "quarantine" / "0123456789.eml")
+    else:
+        (scene.outside / "q").mkdir()
+        (scene.outside / "q" / "0123456789.eml").write_text(scene.secret.read_text(encoding="utf-8"), encoding="utf-8")
+        os.symlink(scene.outside / "q", scene.mallory / "quarantine")
+    scene.push()
+    results = scene.everyday(tmp_path)
+    results["retry"] = scene.team.run("victim", "import", "--retry-quarantine") + (0.0,)
+    results["sync after"] = scene.team.run("victim", "sync") + (0.0,)
+    scene.assert_contained(results)  # also: nothing of it in the victim's commits, which the sync pushed
+    assert [results[name][0] for name in ("sync", "list", "show", "preview", "reply", "import", "send", "sync after")] == [0] * 8
+    code, out, err, _ = results["retry"]
+    if what == "file":
+        assert (code, err) == (0, "tix: warning: quarantine/0123456789.eml: not a regular file (a symlink committed by someone?); skipped\n")
+        assert "imported 0 messages" in out
+    else:
+        assert (code, out) == (1, "") and "quarantine: it is a symlink (committed by someone?)" in err and err.count("\n") == 1
+
+
 # --- issue 10 #8: a routing rule with a catastrophic regular expression ----------------------------
 
 

@@ -156,8 +156,13 @@ class Importer:
             try:
                 self.index.refresh()
                 sources = list(paths)
-                if retry_quarantine:
-                    sources += [str(p) for p in sorted((self.hd.root / QUARANTINE_DIR).glob("*.eml"))]
+                if retry_quarantine:  # regular files of the helpdesk only: never a pushed symlink (issue 10 #4)
+                    ensure_real_dirs(self.hd.root / QUARANTINE_DIR, create=False)
+                    for path in sorted((self.hd.root / QUARANTINE_DIR).glob("*.eml")):
+                        if path.is_symlink() or not path.is_file():
+                            self.report.warn(f"{QUARANTINE_DIR}/{path.name}: not a regular file (a symlink committed by someone?); skipped")
+                        else:
+                            sources.append(str(path))
                 # Parsing the next chunk (on worker processes) overlaps with writing and
                 # committing the current one (here).
                 waiting: tuple[list[tuple[Item, bytes, str]], Any] | None = None
