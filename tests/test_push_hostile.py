@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -108,8 +107,9 @@ class Scene:
             results[name] = (code, out, err, time.monotonic() - started)
         return results
 
-    def assert_contained(self, results: dict[str, tuple[int, str, str, float]]) -> None:
-        """Nothing read or written outside, no program run, no password to mallory, no traceback."""
+    def assert_contained(self, results: dict[str, tuple[int, str, str, float]], filed: bool = True) -> None:
+        """Nothing read or written outside, no program run, no password to mallory, no traceback;
+        the customer's new mail is filed (or, with `filed=False`, not yet: it waits in the Maildir)."""
         for name, (code, out, err, seconds) in results.items():
             assert "Traceback" not in err and len(err.strip().splitlines()) <= 2, (name, err)
             assert MARKER not in out + err, name
@@ -123,11 +123,9 @@ class Scene:
         assert all(MARKER.encode() not in message for message in self.our_mail.messages)
         assert self.their_mail.messages == [] and self.their_mail.logins == []
         assert all(login == (b"agent", PASSWORD.encode()) for login in self.our_mail.logins)
-        # the customer's mail is filed in a ticket (or still waits in the Maildir): never lost
-        filed = any("Laptop" in p.read_text(encoding="utf-8") or "aaaa" in p.read_text(encoding="utf-8")
-                    for p in (self.victim / "tickets").rglob("ticket.md") if not p.is_symlink())  # fmt: skip
-        waiting = [p.name for p in (self.maildir / "new").iterdir()]
-        assert filed or waiting == ["1.a"]
+        tickets = [p.read_text(encoding="utf-8") for p in (self.victim / "tickets").rglob("ticket.md") if not p.is_symlink()]
+        assert any("<new@example.pl>" in text for text in tickets) == filed
+        assert [p.name for p in (self.maildir / "new").iterdir()] == ["1.a"]  # tix never removes it
 
 
 @pytest.fixture
@@ -199,12 +197,12 @@ def test_a_pushed_symlinked_tix_yaml_is_never_read(scene: Scene, tmp_path: Path)
     os.symlink(outside_config, scene.mallory / "tix.yaml")
     scene.push()
     results = scene.everyday(tmp_path)
-    scene.assert_contained(results)
+    scene.assert_contained(results, filed=False)
     assert results["sync"][0] == 0
     refused = f"tix: error: {scene.victim / 'tix.yaml'}: a symlink (committed by someone?); the config is read only from a regular file\n"
     for name in ("list", "show", "preview", "reply", "import", "send"):
         assert results[name][:3] == (1, "", refused), name
-    # the mail waits in the Maildir (assert_contained) until a teammate's fix arrives (tix sync needs
+    # the mail waits in the Maildir until a teammate's fix arrives (tix sync needs
     # the config too, so the victim pulls it with git)
     git(scene.mallory, "rm", "-q", "tix.yaml")
     git(scene.mallory, "checkout", "-q", "HEAD~1", "--", "tix.yaml")
@@ -367,17 +365,17 @@ def test_a_pushed_broken_ack_template_never_stops_intake(scene: Scene, tmp_path:
 
 
 @pytest.mark.parametrize(("section", "key", "value"), [("mail", "batch", float("inf")), ("mail", "timeout", float("nan")),
-                                                       ("autoack", "limit", 10**30)])  # fmt: skip
+                                                       ("autoack", "limit", 10**30)], ids=["batch-inf", "timeout-nan", "limit-1e30"])  # fmt: skip
 def test_a_pushed_infinite_number_is_one_line_naming_the_key(scene: Scene, tmp_path: Path, section: str, key: str, value: Any) -> None:
     scene.config(lambda c: c[section].update({key: value}))
     scene.push()
     results = scene.everyday(tmp_path)
-    scene.assert_contained(results)
+    scene.assert_contained(results, filed=False)
     assert results["sync"][0] == 0
     for name in ("list", "show", "preview", "reply", "import", "send"):
         code, out, err, _ = results[name]
         assert (code, out) == (1, "") and err.startswith(f"tix: error: {section}.{key}: ") and err.count("\n") == 1, name
-    # the mail waits in the Maildir (assert_contained) until a teammate's fix arrives (tix sync needs
+    # the mail waits in the Maildir until a teammate's fix arrives (tix sync needs
     # a valid config too, so the victim pulls it with git)
     scene.config(lambda c: c[section].pop(key))
     scene.push()
