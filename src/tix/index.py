@@ -23,6 +23,7 @@ import os
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from tix.errors import TixError
@@ -119,6 +120,7 @@ class Index:
                 candidates = changed | set(json.loads(self._meta("dirty") or "[]"))
         dirty = {path for path in git.modified_paths(head, TICKETS_DIR) if is_ticket_path(path)}
         shard_times = self._shard_times()
+        self._real_dirs: set[Path] = set()  # folders found real in this refresh (store.ensure_real_dirs)
         self.db.execute("BEGIN IMMEDIATE")
         try:
             if candidates is None:
@@ -180,7 +182,7 @@ class Index:
             self._forget(path)
             return 0
         try:
-            data = read_bytes(self.hd.root / path)  # never through a pushed symlink (issue 10 #4)
+            data = read_bytes(self.hd.root / path, self._real_dirs)  # never through a pushed symlink (issue 10 #4)
         except FileNotFoundError:
             self._forget(path)
             return 0

@@ -223,12 +223,13 @@ def read_text(path: Path) -> str:
     return read_bytes(path).decode("utf-8", errors="replace")
 
 
-def read_bytes(path: Path) -> bytes:
-    """A file of the helpdesk, read only if it is a regular file inside it (no symlinks)."""
+def read_bytes(path: Path, checked: set[Path] | None = None) -> bytes:
+    """A file of the helpdesk, read only if it is a regular file inside it (no symlinks);
+    `checked` as for ensure_real_dirs."""
     root = _root_of(path)
     if root is None:
         return path.read_bytes()
-    ensure_real_dirs(path.parent, create=False)
+    ensure_real_dirs(path.parent, create=False, checked=checked)
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
