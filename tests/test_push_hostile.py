@@ -271,23 +271,30 @@ def test_a_pushed_outbox_message_never_sends_an_outside_file(scene: Scene, tmp_p
 
 
 
-def test_a_pushed_symlinked_ticket_file_is_never_read(scene: Scene, tmp_path: Path) -> None:
-    """tickets/ZZ/ZZZZZZZZ/ticket.md -> an outside file: `list` would show what it holds."""
-    scene.secret.write_text((scene.mallory / "tickets").joinpath(*scene.ticket_path()).read_text(encoding="utf-8")
-                            .replace("Printer on fire", MARKER).replace(scene.ticket, "ZZZZZZZZ"), encoding="utf-8")  # fmt: skip
-    folder = scene.mallory / "tickets" / "ZZ" / "ZZZZZZZZ"
-    folder.mkdir(parents=True)
-    os.symlink(scene.secret, folder / "ticket.md")
+@pytest.mark.parametrize("what", ["file", "shard"])
+def test_a_pushed_symlinked_ticket_file_is_never_read(scene: Scene, tmp_path: Path, what: str) -> None:
+    """tickets/ZZ/ZZZZZZZZ/ticket.md (or the shard tickets/ZZ) -> outside: `list` would show what it holds."""
+    text = (scene.mallory / "tickets").joinpath(*scene.ticket_path()).read_text(encoding="utf-8")
+    text = text.replace("Printer on fire", MARKER).replace(scene.ticket, "ZZZZZZZZ")  # a valid ticket file
+    if what == "file":
+        scene.secret.write_text(text, encoding="utf-8")
+        (scene.mallory / "tickets" / "ZZ" / "ZZZZZZZZ").mkdir(parents=True)
+        os.symlink(scene.secret, scene.mallory / "tickets" / "ZZ" / "ZZZZZZZZ" / "ticket.md")
+        why = "it is a symlink (committed by someone?); remove it with git rm"
+    else:
+        (scene.outside / "ZZ" / "ZZZZZZZZ").mkdir(parents=True)
+        (scene.outside / "ZZ" / "ZZZZZZZZ" / "ticket.md").write_text(text, encoding="utf-8")
+        os.symlink(scene.outside / "ZZ", scene.mallory / "tickets" / "ZZ")
+        why = "refusing to read below tickets/ZZ: it is a symlink (committed by someone?); remove it with git rm"
     scene.push()
     results = scene.everyday(tmp_path)
     results["show it"] = scene.team.run("victim", "show", "ZZZZZZZZ") + (0.0,)
     results["list all"] = scene.team.run("victim", "list", "--all", "-f", "json") + (0.0,)
     scene.assert_contained(results)
     assert [results[name][0] for name in ("sync", "list", "show", "preview", "reply", "import", "send")] == [0] * 7
-    warning = "tix: warning: tickets/ZZ/ZZZZZZZZ/ticket.md: it is a symlink (committed by someone?); remove it with git rm\n"
+    warning = f"tix: warning: tickets/ZZ/ZZZZZZZZ/ticket.md: {why}\n"
     assert results["list"][2] == warning and results["list all"][2] == warning
-    assert results["show it"][:2] == (1, "") and "it is a symlink" in results["show it"][2]
-
+    assert results["show it"][:2] == (1, "") and "symlink" in results["show it"][2]
 
 
 @pytest.mark.parametrize("what", ["file", "folder"])
@@ -312,7 +319,7 @@ def test_a_pushed_symlink_in_quarantine_is_never_filed(scene: Scene, tmp_path: P
         assert (code, err) == (0, "tix: warning: quarantine/0123456789.eml: not a regular file (a symlink committed by someone?); skipped\n")
         assert "imported 0 messages" in out
     else:
-        assert (code, out) == (1, "") and "quarantine: it is a symlink (committed by someone?)" in err and err.count("\n") == 1
+        assert (code, out) == (1, "") and "refusing to read below quarantine: it is a symlink (committed by someone?)" in err and err.count("\n") == 1
 
 
 # --- issue 10 #8: a routing rule with a catastrophic regular expression ----------------------------

@@ -213,7 +213,7 @@ def ensure_real_dirs(folder: Path, create: bool = True, checked: set[Path] | Non
         if not stat.S_ISDIR(mode):
             what = "a symlink" if stat.S_ISLNK(mode) else "not a folder"
             shown = current.relative_to(root)
-            raise UnsafePath(f"refusing to write below {shown}: it is {what} (committed by someone?); remove it with git rm")
+            raise UnsafePath(f"refusing to {'write' if create else 'read'} below {shown}: it is {what} (committed by someone?); remove it with git rm")
         if checked is not None:
             checked.add(current)
 
