@@ -415,11 +415,22 @@ class Config:
     def load(cls, root: Path) -> Config:
         from tix.yamlio import YAMLError, load_yaml
 
+        import errno
+        import os
+        import stat
+
         path = root / CONFIG_FILE
-        try:
-            raw = load_yaml(path.read_text(encoding="utf-8"))
+        try:  # a regular file of the helpdesk only: a pushed symlink must not read an outside file (issue 10 #4)
+            with os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0)), "rb") as handle:
+                if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                    raise ConfigError(f"{path}: not a regular file")
+                raw = load_yaml(handle.read().decode("utf-8"))
         except FileNotFoundError:
             raise ConfigError(f"{path}: missing (run `tix init`)") from None
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise ConfigError(f"{path}: a symlink (committed by someone?); the config is read only from a regular file") from None
+            raise
         except (YAMLError, UnicodeDecodeError) as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" at line {mark.line + 1}" if mark is not None else ""

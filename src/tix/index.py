@@ -23,11 +23,12 @@ import os
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from tix.errors import TixError
 from tix.model import Ticket
-from tix.store import TICKET_FILE, TICKETS_DIR, Helpdesk
+from tix.store import TICKET_FILE, TICKETS_DIR, Helpdesk, UnsafePath, read_bytes
 
 SCHEMA_VERSION = "7"
 _SCHEMA = """
@@ -119,6 +120,7 @@ class Index:
                 candidates = changed | set(json.loads(self._meta("dirty") or "[]"))
         dirty = {path for path in git.modified_paths(head, TICKETS_DIR) if is_ticket_path(path)}
         shard_times = self._shard_times()
+        self._real_dirs: set[Path] = set()  # folders found real in this refresh (store.ensure_real_dirs)
         self.db.execute("BEGIN IMMEDIATE")
         try:
             if candidates is None:
@@ -180,10 +182,15 @@ class Index:
             self._forget(path)
             return 0
         try:
-            data = (self.hd.root / path).read_bytes()
+            data = read_bytes(self.hd.root / path, self._real_dirs)  # never through a pushed symlink (issue 10 #4)
         except FileNotFoundError:
             self._forget(path)
             return 0
+        except UnsafePath as exc:
+            self._forget(path)
+            self.db.execute("DELETE FROM broken WHERE path = ?", (path,))
+            self.db.execute("INSERT INTO broken VALUES (?, ?, ?)", (path, "", exc.message.removeprefix(f"refusing to read {path}: ")))
+            return 1
         blob = blob_id(data)
         row = self.db.execute(
             "SELECT blob FROM tickets WHERE path = ? UNION ALL SELECT blob FROM broken WHERE path = ?", (path, path)

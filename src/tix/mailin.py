@@ -156,8 +156,13 @@ class Importer:
             try:
                 self.index.refresh()
                 sources = list(paths)
-                if retry_quarantine:
-                    sources += [str(p) for p in sorted((self.hd.root / QUARANTINE_DIR).glob("*.eml"))]
+                if retry_quarantine:  # regular files of the helpdesk only: never a pushed symlink (issue 10 #4)
+                    ensure_real_dirs(self.hd.root / QUARANTINE_DIR, create=False)
+                    for path in sorted((self.hd.root / QUARANTINE_DIR).glob("*.eml")):
+                        if path.is_symlink() or not path.is_file():
+                            self.report.warn(f"{QUARANTINE_DIR}/{path.name}: not a regular file (a symlink committed by someone?); skipped")
+                        else:
+                            sources.append(str(path))
                 # Parsing the next chunk (on worker processes) overlaps with writing and
                 # committing the current one (here).
                 waiting: tuple[list[tuple[Item, bytes, str]], Any] | None = None
@@ -520,7 +525,11 @@ class Importer:
         if self._secret_bytes is None:
             from tix import msgid
 
-            self._secret_bytes = msgid.load_secret(self.hd.root)[0]
+            try:
+                self._secret_bytes = msgid.load_secret(self.hd.root)[0]
+            except UnsafePath as exc:  # a pushed symlink is the repository's problem: intake goes on
+                self.report.warn(f"no Message-ID can be verified as ours: {exc.message}")
+                self._secret_bytes = os.urandom(32)  # nothing verifies; such mail is filed as any other
         return self._secret_bytes
 
     # --- bookkeeping -----------------------------------------------------------------

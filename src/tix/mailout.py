@@ -31,7 +31,7 @@ from tix import clock, sla
 from tix.config import Config
 from tix.errors import EXIT_TEMPFAIL, InvalidValue, TixError
 from tix.model import Entry, Person, Ticket, one_line
-from tix.store import Helpdesk, read_text, write_atomic
+from tix.store import Helpdesk, UnsafePath, read_bytes, read_text, write_atomic
 
 QUEUE = "outbox/queue"
 SENT = "outbox/sent"
@@ -168,12 +168,16 @@ def deliver(
         if state.get("state") == "sending" and not resend:
             report.uncertain.append(name)
             continue
+        try:
+            raw = read_bytes(eml)  # a regular file of the helpdesk: a pushed symlink must not send an outside file
+        except UnsafePath as exc:
+            report.failed[name] = exc.message
+            continue
         attempts = state.get("attempts") if isinstance(state.get("attempts"), int) else 0
         state.update(state="sending", attempts=attempts + 1, tried=clock.now(config.timezone).isoformat())
         write_atomic(state_path, json.dumps(state, indent=2) + "\n")  # on disk before the server sees it
         if claim is not None:
             claim(f"{QUEUE}/{name}.json")
-        raw = eml.read_bytes()
         try:
             answer = transport.send(raw)
         except TemporaryFailure as exc:
@@ -325,9 +329,10 @@ class Waiting:
 
 
 def _read_state(path: Path) -> dict[str, Any]:
+    """A queue or sent record; {} when missing, unreadable, refused (a symlink) or not an object."""
     try:
         state = json.loads(read_text(path))
-    except (OSError, ValueError):
+    except (OSError, ValueError, UnsafePath):
         return {}
     return state if isinstance(state, dict) else {}
 
@@ -348,12 +353,15 @@ def waiting(hd: Helpdesk) -> list[Waiting]:
         return []
     parser = email.parser.BytesHeaderParser(policy=email.policy.default)
     found = []
+    checked: set[Path] = set()
     for path in sorted(folder.glob("*.eml")):
-        if not path.is_file() or path.is_symlink():
-            continue
         state = _read_state(path.with_suffix(".json"))
-        with open(path, "rb") as handle:
-            headers = parser.parsebytes(handle.read(64 * 1024))
+        try:
+            headers = parser.parsebytes(read_bytes(path, checked)[: 64 * 1024])
+        except UnsafePath as exc:  # listed, so that someone looks; never read (tix send refuses it too)
+            headers, state = parser.parsebytes(b""), {**state, "last_error": exc.message}
+        except OSError:
+            continue
         text = {key: state[key] if isinstance(state.get(key), str) else None for key in ("ticket", "entry", "queued", "queued_by", "last_error")}
         attempts = state.get("attempts") if isinstance(state.get("attempts"), int) else 0
         found.append(Waiting(path.stem, _state_word(state), text["ticket"], text["entry"], text["queued"], text["queued_by"],
@@ -527,7 +535,10 @@ def envelope(raw: bytes) -> tuple[str, list[str]]:
     import email
 
     message = email.message_from_bytes(raw)
-    sender_address = getaddresses([str(message.get("from", ""))])[0][1]
+    senders = getaddresses([str(message.get("from", ""))])
+    if not senders:
+        raise TixError("no From address in the message")
+    sender_address = senders[0][1]
     recipients = [address for _, address in getaddresses([str(v) for v in message.get_all("to", []) + message.get_all("cc", [])]) if address]
     return sender_address, recipients
 

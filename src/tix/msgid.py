@@ -43,9 +43,27 @@ def _root_commit(root: Path) -> str:
 
 def load_secret(root: Path) -> tuple[bytes, bytes | None]:
     """(the secret, the file's content when it must still be written and committed, else None)."""
+    import errno
+    import os
+    import stat
+
+    from tix.store import UnsafePath, ensure_real_dirs
+
     path = root / SECRET_PATH
-    if path.is_file():
-        return path.read_bytes().strip(), None
+    ensure_real_dirs(path.parent, create=False)  # a regular file of the helpdesk only: a pushed
+    try:  # symlink to ~/.config/tix/smtp-password would sign every Message-ID with it (issue 10 #4)
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        fd = None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise UnsafePath(f"refusing to read {SECRET_PATH}: it is a symlink (committed by someone?); restore it with git") from None
+        raise
+    if fd is not None:
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise UnsafePath(f"refusing to read {SECRET_PATH}: it is not a regular file")
+            return handle.read().strip(), None
     text = hashlib.sha256(f"tix-secret:{_root_commit(root)}".encode()).hexdigest().encode()
     return text, text + b"\n"
 
@@ -76,9 +94,8 @@ def ours(hd: Helpdesk, message_id: str, instance: str | None = None) -> tuple[st
     """For the importer (`_handle`, `_thread`): (ticket, entry) if `message_id` is provably ours —
     signed with this helpdesk's secret, or an old unsigned ID recorded on that ticket as our own
     entry (a reply or other outgoing entry, never an inbound message) — else None."""
-    found = verify(message_id, load_secret(hd.root)[0], instance)
-    if found:
-        return found
+    if SIGNED.match(message_id.strip()):
+        return verify(message_id, load_secret(hd.root)[0], instance)
     match = UNSIGNED.match(message_id.strip())
     if not match or (instance is not None and match.group(3).lower() != instance.lower()):
         return None

@@ -213,17 +213,23 @@ def ensure_real_dirs(folder: Path, create: bool = True, checked: set[Path] | Non
         if not stat.S_ISDIR(mode):
             what = "a symlink" if stat.S_ISLNK(mode) else "not a folder"
             shown = current.relative_to(root)
-            raise UnsafePath(f"refusing to write below {shown}: it is {what} (committed by someone?); remove it with git rm")
+            raise UnsafePath(f"refusing to {'write' if create else 'read'} below {shown}: it is {what} (committed by someone?); remove it with git rm")
         if checked is not None:
             checked.add(current)
 
 
 def read_text(path: Path) -> str:
     """A file of the helpdesk, read only if it is a regular file inside it (no symlinks)."""
+    return read_bytes(path).decode("utf-8", errors="replace")
+
+
+def read_bytes(path: Path, checked: set[Path] | None = None) -> bytes:
+    """A file of the helpdesk, read only if it is a regular file inside it (no symlinks);
+    `checked` as for ensure_real_dirs."""
     root = _root_of(path)
     if root is None:
-        return path.read_bytes().decode("utf-8", errors="replace")
-    ensure_real_dirs(path.parent, create=False)
+        return path.read_bytes()
+    ensure_real_dirs(path.parent, create=False, checked=checked)
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
@@ -233,7 +239,7 @@ def read_text(path: Path) -> str:
     with os.fdopen(fd, "rb") as handle:
         if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
             raise UnsafePath(f"refusing to read {path.relative_to(root)}: it is not a regular file")
-        return handle.read().decode("utf-8", errors="replace")
+        return handle.read()
 
 
 def _read_umask() -> int:
