@@ -6,7 +6,6 @@ from pathlib import Path
 
 from conftest import Cli, make_eml
 
-
 FORGED = b"""---
 id: {victim}
 subject: FORGED

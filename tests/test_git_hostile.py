@@ -57,7 +57,7 @@ def test_committed_symlinks_and_forged_ids_never_lead_writes_outside(team: Team,
                      attachments=[("authorized_keys", b"ssh-ed25519 AAAA mallory")])  # fmt: skip
     results["import"] = team.run("victim", "import", str(make_maildir(tmp_path / "in2", {"2": reply})))
     results["sync after"] = team.run("victim", "sync")
-    for name, (code, out, err) in results.items():
+    for name, (_code, _out, err) in results.items():
         assert "Traceback" not in err and len(err.splitlines()) <= 2, (name, err)
     assert _files_in(outside) == []
     assert results["note"][0] == 0

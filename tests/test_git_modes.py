@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 
-
 def _tix(*args: str, cwd: Path, umask: str) -> subprocess.CompletedProcess[str]:
     script = Path(sys.executable).with_name("tix")
     command = " ".join(f"'{a}'" for a in ([str(script)] if script.exists() else [sys.executable, "-m", "tix"]) + list(args))

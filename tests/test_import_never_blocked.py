@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import Cli, make_eml, make_maildir
+
 from tix import ticketfile
 
 

@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import Cli, Clock, git, make_eml, make_maildir, run_console_script
 
-from tix import ticketfile
-from tix import msgid
+from tix import msgid, ticketfile
 from tix.store import ticket_relpath
 
 

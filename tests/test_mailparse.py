@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, corpus_files
+from conftest import corpus_files
 
 from tix import mailparse
 

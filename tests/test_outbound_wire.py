@@ -52,7 +52,8 @@ RUSSIAN = ("Здравствуйте! Мы отправили техника, о
 LONG_LINES = "\n".join(("x" * 997 + str(i % 10)) for i in range(5))  # five 998-character lines
 
 
-@pytest.mark.parametrize("text", [RUSSIAN, LONG_LINES, "Короткий ответ.\n\nВторая строка.\n.\nТочка выше."], ids=["russian-5000", "998-char-lines", "short-with-dot"])
+@pytest.mark.parametrize("text", [RUSSIAN, LONG_LINES, "Короткий ответ.\n\nВторая строка.\n.\nТочка выше."],
+                         ids=["russian-5000", "998-char-lines", "short-with-dot"])
 def test_replies_arrive_intact_over_a_strict_smtp_server(desk: tuple[Cli, str], strict_server, text: str) -> None:  # type: ignore[no-untyped-def]
     tix, ticket_id = desk
     controller, handler = strict_server

@@ -105,7 +105,7 @@ class Scene:
     def assert_contained(self, results: dict[str, tuple[int, str, str, float]], filed: bool = True) -> None:
         """Nothing read or written outside, no program run, no password to mallory, no traceback;
         the customer's new mail is filed (or, with `filed=False`, not yet: it waits in the Maildir)."""
-        for name, (code, out, err, seconds) in results.items():
+        for name, (_code, out, err, seconds) in results.items():
             assert "Traceback" not in err and len(err.strip().splitlines()) <= 2, (name, err)
             assert MARKER not in out + err, name
             assert seconds < 10, (name, seconds)

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from conftest import Cli, free_port, git, make_eml, smtp_controller
 
-from tix import ticketfile, templates
+from tix import templates, ticketfile
 from tix.store import ticket_relpath
 
 ROOT = Path(__file__).resolve().parents[1]

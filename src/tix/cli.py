@@ -173,9 +173,8 @@ def show(
 ) -> None:
     """Show a ticket with its whole conversation."""
     from tix import output
-    from tix.people import display_name
-
     from tix.mailout import delivery_states
+    from tix.people import display_name
 
     hd = _state(ctx).helpdesk
     loaded = hd.load(hd.resolve(ticket))
@@ -206,7 +205,8 @@ def list_(
     sort: str = typer.Option("priority,created", "--sort", help="Sort keys, comma-separated; '-key' descends."),
     all_: bool = typer.Option(False, "--all", "-a", help="Include closed tickets."),
     breached: bool = typer.Option(False, "--breached", help="Only tickets past an SLA target."),
-    due_within: Optional[str] = typer.Option(None, "--due-within", help="Only tickets with a target due within this time (2h, 1d, 30m), breached ones included.", metavar="DURATION"),
+    due_within: Optional[str] = typer.Option(None, "--due-within", metavar="DURATION",
+                                             help="Only tickets with a target due within this time (2h, 1d, 30m), breached ones included."),
     format: ListFormat = typer.Option(ListFormat.table, "--format", "-f", help="Output format."),
     limit: Optional[int] = typer.Option(None, "--limit", "-n", min=0, help="Show at most N tickets."),
 ) -> None:
@@ -271,7 +271,8 @@ def _indexed_rows(hd: Any, filters: Any) -> list[dict[str, Any]]:
 def import_(
     ctx: typer.Context,
     sources: Optional[list[str]] = typer.Argument(None, metavar="PATH", help=".eml files, folders, Maildirs, mbox files; '-' reads one message from stdin."),
-    maildirs: Optional[list[Path]] = typer.Option(None, "--maildir", help="A Maildir to import (repeatable); same as giving it as PATH, but refused if it is not a Maildir.", metavar="DIR"),
+    maildirs: Optional[list[Path]] = typer.Option(None, "--maildir", metavar="DIR",
+                                                  help="A Maildir to import (repeatable); same as giving it as PATH, but refused if it is not a Maildir."),
     mark_seen: bool = typer.Option(False, "--mark-seen", help="Maildir: move imported mail to cur/ with the S flag (only where tix owns the folder)."),
     dry_run: bool = typer.Option(False, "--dry-run", "-n", help="Show what would happen, and why, without changing anything."),
     retry_quarantine: bool = typer.Option(False, "--retry-quarantine", help="Try the messages in quarantine/ again."),
@@ -281,7 +282,6 @@ def import_(
     """Import mail: new messages become tickets, replies join theirs (exactly once)."""
     from tix.errors import EXIT_QUARANTINED
     from tix.mailin import Importer, progress_printer
-
     from tix.mailsource import is_maildir
 
     for maildir in maildirs or []:

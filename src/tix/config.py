@@ -136,8 +136,8 @@ def find_key(path: str) -> tuple[Key, list[str]]:
     parts = path.split(".")
     for key in SCHEMA:
         pattern = key.path.split(".")
-        if len(pattern) == len(parts) and all(p == "*" or p == q for p, q in zip(pattern, parts)):
-            return key, [q for p, q in zip(pattern, parts) if p == "*"]
+        if len(pattern) == len(parts) and all(p == "*" or p == q for p, q in zip(pattern, parts, strict=True)):
+            return key, [q for p, q in zip(pattern, parts, strict=True) if p == "*"]
     raise ConfigError(f"unknown config key '{path}' (see docs/CONFIG.md)")
 
 
@@ -413,11 +413,11 @@ class Config:
 
     @classmethod
     def load(cls, root: Path) -> Config:
-        from tix.yamlio import YAMLError, load_yaml
-
         import errno
         import os
         import stat
+
+        from tix.yamlio import YAMLError, load_yaml
 
         path = root / CONFIG_FILE
         try:  # a regular file of the helpdesk only: a pushed symlink must not read an outside file (issue 10 #4)

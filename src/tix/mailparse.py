@@ -31,12 +31,12 @@ import hashlib
 import re
 import secrets
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.header import decode_header
 from email.policy import Compat32
 from email.utils import getaddresses, parsedate_to_datetime
-from typing import Iterator
 
 from tix.htmltext import html_to_text
 from tix.model import Person, normalize_text, one_line
@@ -225,7 +225,7 @@ def decode_bytes(data: bytes, declared: str | None, fallbacks: list[str]) -> tup
         return data.decode("utf-8", errors="replace"), "a few invalid UTF-8 bytes replaced"
     best = _best_fallback(data, fallbacks)
     if best:
-        return data.decode(best), f"charset {'unknown' if not declared else declared!r}, guessed {best}"
+        return data.decode(best), f"charset {declared if declared else 'unknown'!r}, guessed {best}"
     return data.decode("utf-8", errors="replace"), "undecodable bytes replaced"
 
 
@@ -671,7 +671,9 @@ def _leaf_parts(message: email.message.Message, problems: list[str]) -> Iterator
     The charset is the part's own, else the nearest enclosing multipart's (a charset declared
     only on a multipart/signed container is meant for the text inside it)."""
 
-    def walk(part: email.message.Message, in_alternative: bool, inherited: str | None, level: int = 0) -> Iterator[tuple[email.message.Message, bool, str | None]]:
+    def walk(
+        part: email.message.Message, in_alternative: bool, inherited: str | None, level: int = 0
+    ) -> Iterator[tuple[email.message.Message, bool, str | None]]:
         if level > MAX_DEPTH:
             if not any(p.startswith("MIME nested") for p in problems):
                 problems.append(f"MIME nested over {MAX_DEPTH} levels deep; the deeper parts are only in the raw message")

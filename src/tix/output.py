@@ -12,8 +12,9 @@ import os
 import re
 import shutil
 import sys
+from collections.abc import Callable
 from datetime import datetime, tzinfo
-from typing import Any, Callable
+from typing import Any
 
 from tix.history import Event
 
@@ -111,9 +112,9 @@ def table(rows: list[dict[str, Any]], priorities: list[str], owner_name: Callabl
     widths[5] = min(widths[5], 24)
     total = shutil.get_terminal_size((200, 24)).columns if sys.stdout.isatty() else 10_000
     subject_width = max(10, total - sum(widths) - 2 * len(widths))
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths + [0])).rstrip()]
-    for row, cell in zip(rows, cells):
-        parts = [_fit(value, width).ljust(width) for value, width in zip(cell[:-1], widths)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths + [0], strict=True)).rstrip()]
+    for row, cell in zip(rows, cells, strict=True):
+        parts = [_fit(value, width).ljust(width) for value, width in zip(cell[:-1], widths, strict=True)]
         rank = priorities.index(row["priority"]) if row["priority"] in priorities else None
         parts[0] = paint(parts[0], "bold", colour)
         parts[2] = paint(parts[2], _PRIORITY_COLOUR.get(rank) if rank is not None else None, colour)

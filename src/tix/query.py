@@ -99,9 +99,7 @@ def apply(rows: list[dict[str, Any]], filters: Filters) -> list[dict[str, Any]]:
             requester = row["requester"]
             if needle not in requester["email"].lower() and needle not in requester["name"].lower():
                 return False
-        if filters.since and datetime.fromisoformat(row["updated"]) < filters.since:
-            return False
-        return True
+        return not (filters.since and datetime.fromisoformat(row["updated"]) < filters.since)
 
     return [row for row in rows if keep(row)]
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from tix import ids
+from tix import ids, msgid, sla
 from tix.errors import InvalidValue
-from tix import msgid, sla
 from tix.mailout import compose, queue_files, ticket_tag
 from tix.model import Entry, Person, Ticket
 from tix.people import display_name

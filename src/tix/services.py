@@ -7,9 +7,10 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from tix import clock, ids
 from tix.config import Config
@@ -156,7 +157,7 @@ class Desk:
 
     def _update(self, ticket_ref: str, action: str, mutate: Callable[[Ticket], str]) -> Change:
         """Load, mutate, save and commit one ticket. `mutate` returns the change summary ('' = no-op)."""
-        self.actor  # fail on a missing identity before touching anything
+        _ = self.actor  # fail on a missing identity before touching anything
         with self.hd.locked():
             ticket = self.hd.load(self.hd.resolve(ticket_ref))
             before = (ticket.status, ticket.priority)
@@ -311,7 +312,7 @@ class Desk:
         """Open the ticket file in $EDITOR (a copy); commit the result if it is still a valid ticket."""
         from tix import ticketfile
 
-        self.actor  # fail on a missing identity before the editor runs
+        _ = self.actor  # fail on a missing identity before the editor runs
         ticket_id = self.hd.resolve(ticket_ref)
         path = self.hd.path_of(ticket_id)
         original = read_text(path)

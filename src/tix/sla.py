@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from tix.errors import ConfigError
@@ -95,13 +95,13 @@ class Calendar:
         if day in self.holidays or (self.public_holidays is not None and day in self.public_holidays):
             return []
         return [
-            (datetime.combine(day, a, self.tz).astimezone(timezone.utc), datetime.combine(day, b, self.tz).astimezone(timezone.utc))
+            (datetime.combine(day, a, self.tz).astimezone(UTC), datetime.combine(day, b, self.tz).astimezone(UTC))
             for a, b in self.hours.get(day.weekday(), [])
         ]
 
     def add(self, start: datetime, amount: timedelta) -> datetime:
         """The moment `amount` of open time after `start`."""
-        moment = start.astimezone(timezone.utc)
+        moment = start.astimezone(UTC)
         remaining = amount
         day = start.astimezone(self.tz).date()
         for _ in range(MAX_DAYS):
@@ -121,9 +121,9 @@ class Calendar:
         if end <= start:
             return timedelta(0)
         total = timedelta(0)
-        a, b = start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+        a, b = start.astimezone(UTC), end.astimezone(UTC)
         day = start.astimezone(self.tz).date()
-        while datetime.combine(day, time(0), self.tz).astimezone(timezone.utc) < b:
+        while datetime.combine(day, time(0), self.tz).astimezone(UTC) < b:
             for opens, closes in self._intervals(day):
                 overlap = min(closes, b) - max(opens, a)
                 if overlap > timedelta(0):
@@ -132,7 +132,7 @@ class Calendar:
         return total
 
     def end_of_day(self, start: datetime) -> datetime:
-        moment = start.astimezone(timezone.utc)
+        moment = start.astimezone(UTC)
         day = start.astimezone(self.tz).date()
         for _ in range(MAX_DAYS):
             intervals = self._intervals(day)
@@ -162,7 +162,7 @@ class Calendar:
             return self.business_days(start, number)
         if unit.startswith("wall-"):
             amount = {"m": timedelta(minutes=number), "h": timedelta(hours=number), "d": timedelta(days=number)}[unit[5:]]
-            return (start.astimezone(timezone.utc) + amount).astimezone(self.tz)
+            return (start.astimezone(UTC) + amount).astimezone(self.tz)
         return self.add(start, timedelta(minutes=number) if unit == "m" else timedelta(hours=number))
 
 

@@ -132,9 +132,9 @@ def _environment() -> Any:
                 for seq, times in ((left, right), (right, left)):
                     if isinstance(seq, sized) and isinstance(times, int) and len(seq) * times > MAX_OUTPUT:
                         raise _TooBig(f"a value longer than {MAX_OUTPUT:,} characters")
-            if operator == "**" and isinstance(left, (int, float)) and isinstance(right, (int, float)):
-                if abs(right) > 1000 or (abs(left) > 1 and abs(right) * max(1, int(abs(left))).bit_length() > 10_000):
-                    raise _TooBig("a power too large")
+            numbers = isinstance(left, (int, float)) and isinstance(right, (int, float))
+            if operator == "**" and numbers and (abs(right) > 1000 or (abs(left) > 1 and abs(right) * max(1, int(abs(left))).bit_length() > 10_000)):
+                raise _TooBig("a power too large")
             if operator == "%" and isinstance(left, str) and _BIG_WIDTH.search(left):
                 raise _TooBig("a format width too large")
             return check_size(super().call_binop(context, operator, left, right))
@@ -189,8 +189,8 @@ def render_text(name: str, text: str, context: dict[str, Any]) -> Rendered:
     import signal
     import threading
 
-    from jinja2 import TemplateSyntaxError, UndefinedError, nodes
     from jinja2 import TemplateError as JinjaError
+    from jinja2 import TemplateSyntaxError, UndefinedError, nodes
 
     environment = _environment()
     try:

@@ -121,7 +121,7 @@ MESSAGES["auto-reply.eml"] = lines(
     *head(q_word("Automatyczna odpowiedź: Printer on fire", "utf-8"), "Jan Kowalski <jan@example.pl>", "<autoreply@example.pl>",
           "Auto-Submitted: auto-replied", "X-Autoreply: yes", "In-Reply-To: <original@example.com>",
           "MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: 8bit"),
-    "", "Jestem na urlopie do poniedziałku.".encode("utf-8"),
+    "", "Jestem na urlopie do poniedziałku.".encode(),
 )
 
 # 10. Mailing-list mail.
