@@ -73,7 +73,7 @@ class State:
 
 
 def _state(ctx: typer.Context) -> State:
-    return ctx.ensure_object(State) if ctx.obj is None else ctx.obj  # type: ignore[no-any-return]
+    return ctx.ensure_object(State) if ctx.obj is None else ctx.obj
 
 
 def _say(text: str) -> None:
@@ -263,8 +263,8 @@ def _indexed_rows(hd: Any, filters: Any) -> list[dict[str, Any]]:
         for broken in index.broken():
             typer.echo(f"tix: warning: {broken.path}: {broken.error.removeprefix(broken.path + ': ')}", err=True)
         if filters.statuses:
-            return index.summaries(statuses=filters.statuses)  # type: ignore[no-any-return]
-        return index.summaries(exclude_statuses=None if filters.include_closed else hd.config.closed_statuses)  # type: ignore[no-any-return]
+            return index.summaries(statuses=filters.statuses)
+        return index.summaries(exclude_statuses=None if filters.include_closed else hd.config.closed_statuses)
 
 
 @app.command("import")

@@ -297,7 +297,8 @@ def _check_number(key: Key, path: str, value: Any) -> int | float:
     if not low <= value <= high:
         shown = f"{value:g}" if isinstance(value, float) else (str(value) if abs(value) < 10**12 else f"{float(value):g}")
         raise ConfigError(f"{path}: {shown} is out of range (expected {_range_text(key)})")
-    return value
+    number: int | float = value
+    return number
 
 
 def validate(raw: Any, source: str = CONFIG_FILE) -> dict[str, Any]:
@@ -468,7 +469,7 @@ class Config:
     @property
     def statuses(self) -> list[str]:
         groups = self.data["statuses"]
-        return groups["open"] + groups["waiting"] + groups["closed"]
+        return [*groups["open"], *groups["waiting"], *groups["closed"]]
 
     def status_group(self, status: str) -> str | None:
         for group in ("open", "waiting", "closed"):
@@ -494,11 +495,13 @@ class Config:
 
     @property
     def team(self) -> dict[str, dict[str, Any]]:
-        return self.data["team"]
+        team: dict[str, dict[str, Any]] = self.data["team"]
+        return team
 
     @property
     def mail(self) -> dict[str, Any]:
-        return self.data["mail"]
+        mail: dict[str, Any] = self.data["mail"]
+        return mail
 
     @property
     def instance(self) -> str:
@@ -533,7 +536,7 @@ def render(data: dict[str, Any]) -> str:
         for key in fixed:
             leaf = key.path.split(".", 1)[1]
             out.append(f"  # {key.doc}")
-            out += ["  " + line for line in dump_yaml({leaf: value[leaf]}, flow_lists=True).rstrip("\n").split("\n")]
+            out += ["  " + line for line in dump_yaml({leaf: (value or {})[leaf]}, flow_lists=True).rstrip("\n").split("\n")]
     return "\n".join(out) + "\n"
 
 

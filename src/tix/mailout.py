@@ -173,7 +173,8 @@ def deliver(
         except UnsafePath as exc:
             report.failed[name] = exc.message
             continue
-        attempts = state.get("attempts") if isinstance(state.get("attempts"), int) else 0
+        tries = state.get("attempts")
+        attempts = tries if isinstance(tries, int) else 0
         state.update(state="sending", attempts=attempts + 1, tried=clock.now(config.timezone).isoformat())
         write_atomic(state_path, json.dumps(state, indent=2) + "\n")  # on disk before the server sees it
         if claim is not None:
@@ -363,7 +364,8 @@ def waiting(hd: Helpdesk) -> list[Waiting]:
         except OSError:
             continue
         text = {key: state[key] if isinstance(state.get(key), str) else None for key in ("ticket", "entry", "queued", "queued_by", "last_error")}
-        attempts = state.get("attempts") if isinstance(state.get("attempts"), int) else 0
+        tries = state.get("attempts")
+        attempts = tries if isinstance(tries, int) else 0
         found.append(Waiting(path.stem, _state_word(state), text["ticket"], text["entry"], text["queued"], text["queued_by"],
                              attempts, text["last_error"], one_line(str(headers.get("to", ""))), one_line(str(headers.get("subject", "")))))  # fmt: skip
     return found

@@ -196,7 +196,7 @@ class _RawHeaders(Compat32):
     """compat32, except that header values come back as sent: 8-bit bytes stay available
     (as surrogate escapes) for tix to decode, instead of becoming U+FFFD."""
 
-    def header_fetch_parse(self, name: str, value: str) -> str:  # type: ignore[override]
+    def header_fetch_parse(self, name: str, value: str) -> str:
         return value
 
 
@@ -862,7 +862,8 @@ _AUTO_REPLY_SUBJECT = re.compile(
 
 def _robot_kind(message: email.message.Message, parsed: ParsedMail) -> str | None:
     """The union of the rules in research §2.9, case-insensitive; 'Auto-Submitted: no' is human."""
-    header = lambda name: str(message.get(name, "")).strip().lower()  # noqa: E731
+    def header(name: str) -> str:
+        return str(message.get(name, "")).strip().lower()
     sender = (parsed.sender.email if parsed.sender else "").lower()
     if (
         message.get_content_type() == "multipart/report"
@@ -897,7 +898,7 @@ def _reported_ids(message: email.message.Message) -> list[str]:
         content_type = part.get_content_type()
         if content_type in ("message/rfc822", "message/global"):
             inner = part.get_payload()
-            if isinstance(inner, list) and inner:
+            if isinstance(inner, list) and inner and isinstance(inner[0], email.message.Message):
                 found += _message_ids(inner[0].get("message-id")) + _message_ids(inner[0].get("in-reply-to"))
         elif content_type in ("text/rfc822-headers", "message/rfc822-headers"):
             headers = email.message_from_bytes(_payload(part))

@@ -61,7 +61,8 @@ def merge(base: Ticket | None, ours: Ticket, theirs: Ticket, now: datetime | Non
     # A side whose `updated` lies in the future of the merging clone's clock is no evidence of
     # being later: a clock that runs ahead must not win every conflict (issue 9 #18, docs/SYNC.md).
     fallback = base.updated if base else min(ours.updated, theirs.updated)
-    trusted = lambda t: t if t <= horizon else min(fallback, horizon)  # noqa: E731
+    def trusted(moment: datetime) -> datetime:
+        return moment if moment <= horizon else min(fallback, horizon)
     a_later = (trusted(ours.updated), _key(a)) >= (trusted(theirs.updated), _key(b))
     merged: dict[str, Any] = {}
     lost: list[str] = []
@@ -200,7 +201,8 @@ def main(argv: list[str]) -> int:
         return 2
     base_path, ours_path, theirs_path = argv[:3]
     shown = argv[3] if len(argv) > 3 else ours_path
-    read = lambda p: Path(p).read_bytes().decode("utf-8", errors="replace")  # noqa: E731
+    def read(path: str) -> str:
+        return Path(path).read_bytes().decode("utf-8", errors="replace")
     try:
         merged = merge_texts(read(base_path), read(ours_path), read(theirs_path), shown)
     except (TixError, MergeRefused) as exc:

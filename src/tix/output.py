@@ -181,7 +181,7 @@ def _delivery_text(delivery: dict[str, Any]) -> str:
     words = {"queued": f"queued {since}, not delivered yet", "failed": f"NOT DELIVERED (queued {since}): {delivery.get('error')}",
              "uncertain": "UNCERTAIN: a run was interrupted while sending it (tix outbox)",
              "sent": f"delivered {since}", "cancelled": f"cancelled {since}, never delivered"}  # fmt: skip
-    return words.get(delivery["state"], delivery["state"])
+    return words.get(delivery["state"], str(delivery["state"]))
 
 
 def _value(value: Any) -> str:

@@ -9,6 +9,7 @@ import shlex
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +54,7 @@ class Desk:
             self._actor = acting_user(self.hd.git, self._actor_override)
         return self._actor
 
-    def now(self):  # type: ignore[no-untyped-def]
+    def now(self) -> datetime:
         return clock.now(self.config.timezone)
 
     # --- validation -----------------------------------------------------------

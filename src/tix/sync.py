@@ -239,7 +239,8 @@ def _resolve_tickets(hd: Helpdesk, unmerged: dict[str, dict[int, str]]) -> None:
     from tix.store import write_atomic
 
     blobs = hd.git.read_blobs([oid for stages in unmerged.values() for oid in stages.values()])
-    text = lambda oid: blobs[oid].decode("utf-8", errors="replace")  # noqa: E731
+    def text(oid: str) -> str:
+        return blobs[oid].decode("utf-8", errors="replace")
     for path, stages in sorted(unmerged.items()):
         if 2 not in stages or 3 not in stages:
             merged = text(stages.get(2) or stages[3])  # deleted on one side, changed on the other: keep it

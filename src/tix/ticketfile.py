@@ -129,10 +129,10 @@ def loads(text: str, path: str = "<ticket>") -> Ticket:
 
 def _split(text: str, path: str) -> tuple[dict[str, Any], str, int]:
     """Front-matter and body (python-frontmatter's split), and the file line the body starts on."""
-    import frontmatter
+    from frontmatter.default_handlers import YAMLHandler
 
     text = text.lstrip("\ufeff")
-    handler = frontmatter.YAMLHandler()
+    handler = YAMLHandler()
     if not handler.detect(text):
         raise TicketFormatError(path, "no YAML front-matter (the file must start with a '---' line)")
     try:
