@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import datetime
 from enum import Enum
 from pathlib import Path
 from typing import Any, Optional
@@ -211,60 +210,28 @@ def list_(
     limit: Optional[int] = typer.Option(None, "--limit", "-n", min=0, help="Show at most N tickets."),
 ) -> None:
     """List tickets (by default those not closed), filtered and sorted."""
-    from tix import query
-    from tix.people import acting_user, display_name, resolve_agent
+    from tix import clock, listing, output
+    from tix.people import display_name
 
     state = _state(ctx)
     hd = state.helpdesk
-    config = hd.config
-    filters = query.Filters(
-        statuses=query.expand_statuses(config, query.split_values(status)),
-        owners=[resolve_agent(config, o).lower() for o in query.split_values(owner)],
-        unassigned=unassigned,
-        priorities=query.split_values(priority),
-        categories=query.split_values(category),
-        tags=query.split_values(tag),
-        queues=query.split_values(queue),
-        customer=customer,
-        include_closed=all_,
-    )
-    if mine:
-        filters.owners.append(acting_user(hd.git, state.as_user).email.lower())
-    from tix import clock
-
-    now = clock.now(config.timezone)
-    if since:
-        filters.since = query.parse_since(since, now)
-    rows = query.with_sla(_indexed_rows(hd, filters), now)
-    if breached:
-        from tix.sla import BREACHED
-
-        rows = [row for row in rows if row["sla"] in BREACHED]
-    if due_within:
-        limit_time = now + query.parse_duration(due_within, "--due-within")
-        rows = [row for row in rows if row["due"] and datetime.fromisoformat(row["due"]) <= limit_time]
-    rows = query.sort(query.apply(rows, filters), sort, config)[:limit]
-    from tix import output
-
+    request = listing.make_request(
+        hd, clock.now(hd.config.timezone), status=status, owner=owner, mine=mine, as_user=state.as_user, unassigned=unassigned,
+        priority=priority, category=category, tag=tag, queue=queue, customer=customer, since=since, include_closed=all_,
+        breached=breached, due_within=due_within, sort=sort, limit=limit,
+    )  # fmt: skip
+    result = listing.list_tickets(hd, request, clock.now(hd.config.timezone))
+    for broken in result.broken:
+        typer.echo(f"tix: warning: {broken.path}: {broken.error.removeprefix(broken.path + ': ')}", err=True)
+    rows = [row.as_dict() for row in result.rows]
     if format == ListFormat.json:
-        _say(output.json_rows([{k: v for k, v in row.items() if k != "entries"} for row in rows]))
+        _say(output.json_rows(rows))
     elif format == ListFormat.csv:
         _say(output.csv_text(rows))
     elif rows:
-        _say(output.table(rows, config.priorities, lambda email: display_name(config, email)))
+        _say(output.table(rows, hd.config.priorities, lambda email: display_name(hd.config, email)))
     else:
         typer.echo("no tickets match", err=True)
-
-
-def _indexed_rows(hd: Any, filters: Any) -> list[dict[str, Any]]:
-    from tix.index import Index
-
-    with Index.current(hd) as index:
-        for broken in index.broken():
-            typer.echo(f"tix: warning: {broken.path}: {broken.error.removeprefix(broken.path + ': ')}", err=True)
-        if filters.statuses:
-            return index.summaries(statuses=filters.statuses)
-        return index.summaries(exclude_statuses=None if filters.include_closed else hd.config.closed_statuses)
 
 
 @app.command("import")
