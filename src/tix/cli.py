@@ -486,9 +486,9 @@ def rules_test(
     files: list[Path] = typer.Argument(..., metavar="FILE.eml...", help="Messages to route (nothing is changed)."),
 ) -> None:
     """Show which rules fire for each message and the fields a new ticket would get."""
-    from tix.rules import explain
+    from tix.services import explain_rules
 
-    for path, fired, fields in explain(_state(ctx).helpdesk, files):
+    for path, fired, fields in explain_rules(_state(ctx).helpdesk, files):
         for warning in fields.pop("warnings", []):
             typer.echo(f"tix: warning: {warning}", err=True)
         if fired and fired[0].startswith("robot ("):  # filed closed, rules not applied

@@ -192,37 +192,3 @@ def pick_owner(config_data: dict[str, Any], queue: str, rows: list[dict[str, Any
               for m in members}  # fmt: skip
     chosen = min(members, key=lambda m: (latest[m], members.index(m)))
     return chosen, f"round-robin in {queue}"
-
-
-def explain(helpdesk: Any, paths: list[Any]) -> list[tuple[Any, list[str], dict[str, Any]]]:
-    """`tix rules test`: for each message file, the rules that fire and the resulting fields
-    (with the owner auto-assignment would pick); for robot mail, `robot (KIND)` and the closed
-    status the importer gives it. Nothing is changed."""
-    from tix import mailparse
-    from tix.errors import InvalidValue
-    from tix.index import Index
-
-    config = helpdesk.config
-    with Index.current(helpdesk) as index:
-        rows = index.summaries()
-    results = []
-    for path in paths:
-        try:
-            mail = mailparse.parse(path.read_bytes(), list(config.mail["fallback_charsets"]))
-        except OSError as exc:
-            raise InvalidValue(f"{path}: {exc.strerror}") from None
-        if mail.robot:  # the importer files robot mail closed, tagged with its kind, without rules (mailin.py)
-            results.append((path, [f"robot ({mail.robot})"], {"status": config.closed_statuses[0]}))
-            continue
-        sender = mail.sender.email if mail.sender else ""
-        recipients = [p.email for p in mail.to + mail.cc] + mail.delivered_to
-        outcome = route(config.data.get("rules") or [], Message(mail.subject, mail.text, sender, recipients, "email"))
-        fields = dict(outcome.fields)
-        if outcome.warnings:
-            fields["warnings"] = list(outcome.warnings)
-        if fields.get("queue") and "owner" not in fields:
-            picked = pick_owner(config.data, str(fields["queue"]), rows, config.closed_statuses)
-            if picked:
-                fields["owner"] = f"{picked[0]} ({picked[1]})"
-        results.append((path, outcome.fired, fields))
-    return results
