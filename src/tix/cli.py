@@ -60,9 +60,9 @@ class State:
     @property
     def helpdesk(self) -> Any:
         if self._helpdesk is None:
-            from tix.store import Helpdesk
+            from tix.bootstrap import open_helpdesk
 
-            self._helpdesk = Helpdesk.discover(self.start)
+            self._helpdesk = open_helpdesk(self.start)
         return self._helpdesk
 
     def desk(self) -> Any:

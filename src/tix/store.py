@@ -61,13 +61,8 @@ class Helpdesk:
 
     @classmethod
     def discover(cls, start: Path) -> Helpdesk:
-        """The helpdesk at or above `start`, with the ticket merge driver registered in this
-        clone (a fresh `git clone` has none until some tix command runs)."""
-        helpdesk = cls(find_root(start))
-        from tix.sync import ensure_merge_driver
-
-        ensure_merge_driver(helpdesk)
-        return helpdesk
+        """The helpdesk at or above `start` (bootstrap.open_helpdesk also registers the merge driver)."""
+        return cls(find_root(start))
 
     @cached_property
     def config(self) -> Config:

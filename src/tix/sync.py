@@ -5,20 +5,17 @@ pushed in between. The remote is any git remote; there is no tix server.
 from __future__ import annotations
 
 import os
-import shlex
-import sys
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from tix.bootstrap import ensure_merge_driver
 from tix.errors import GitError, TixError
-from tix.gitrepo import git_dir
 from tix.services import Desk
 from tix.store import TICKET_FILE, TICKETS_DIR, Helpdesk
 
 DELETE_LIMIT = 10  # pushing more ticket deletions than this at once needs --force
 MAX_ATTEMPTS = 5
-DRIVER_NAME = "tix ticket merge (field by field, entries as a union)"
 
 
 class RemoteUnreachable(TixError):
@@ -35,55 +32,6 @@ class SyncResult:
 
     def summary(self) -> str:
         return f"synced with {self.remote}/{self.branch}: {self.pulled} commits in, {self.pushed} commits out"
-
-
-def driver_command() -> str:
-    return f"{shlex.quote(sys.executable)} -m tix.mergedriver %O %A %B %P"
-
-
-INFO_ATTRIBUTES = "tickets/**/ticket.md merge=tix"
-
-
-def ensure_merge_driver(hd: Helpdesk) -> bool:
-    """Register the ticket merge driver in this clone's config (it cannot travel with a clone),
-    and declare it in .git/info/attributes, which outranks every committed .gitattributes: a
-    pushed `merge=union` line cannot bypass it (issue 10 #7). Cheap when both are there: two
-    small reads. True if the driver had to be registered."""
-    _ensure_info_attributes(hd)
-    config = git_dir(hd.root) / "config"
-    try:
-        text = config.read_text(encoding="utf-8", errors="replace")
-    except FileNotFoundError:
-        return False
-    if '[merge "tix"]' in text:
-        start = text.index('[merge "tix"]')
-        section = text[start : text.find("\n[", start + 1) if "\n[" in text[start + 1 :] else len(text)]
-        for line in section.splitlines():
-            key, _, value = line.strip().partition("=")
-            if key.strip() == "driver":
-                executable = shlex.split(value.strip())[0] if value.strip() else ""
-                if executable and os.path.exists(executable):
-                    return False
-    hd.git.run("config", "merge.tix.name", DRIVER_NAME)
-    hd.git.run("config", "merge.tix.driver", driver_command())
-    return True
-
-
-def _ensure_info_attributes(hd: Helpdesk) -> None:
-    path = git_dir(hd.root) / "info" / "attributes"
-    try:
-        current = path.read_text(encoding="utf-8", errors="replace")
-    except FileNotFoundError:
-        current = ""
-    except OSError:
-        return
-    if INFO_ATTRIBUTES in current.splitlines():
-        return
-    from tix.store import write_atomic
-
-    separator = "" if not current or current.endswith("\n") else "\n"
-    note = "# tix: its own merge driver for ticket files, above any committed .gitattributes\n"
-    write_atomic(path, current + separator + note + INFO_ATTRIBUTES + "\n")
 
 
 def _classify(error: GitError, remote: str) -> TixError:
