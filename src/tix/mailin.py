@@ -29,7 +29,7 @@ from tix.mailparse import NO_REPLY, ParsedMail, parse, strip_reply_prefixes
 from tix.mailsource import Item, UnreadableMessage, iter_items
 from tix.model import Entry, Person, Ticket
 from tix.services import Desk
-from tix.store import TICKETS_DIR, UnsafePath, ensure_real_dirs, read_text, ticket_relpath, write_atomic
+from tix.store import TICKETS_DIR, UnsafePath, ensure_real_dirs, read_text, ticket_relpath, write_atomic, write_many
 
 QUARANTINE_DIR = "quarantine"
 MAX_TEXT_CHARS = 200_000
@@ -131,7 +131,7 @@ class Importer:
         self.journal = self.hd.state_dir / "import-journal"
         self._snapshots: dict[str, str] = {}
         self._secret_bytes: bytes | None = None
-        self._checked_dirs: set[Path] = set()  # folders found real in this run (store.ensure_real_dirs)
+        self._checked_dirs: set[str] = set()  # folders found real in this run (store.ensure_real_dirs)
         self._pool: Any = None
         self._seen_count = 0
 
@@ -615,21 +615,14 @@ class Importer:
         self._finish_batch(committed=True)
 
     def _real_dirs(self, folder: str, create: bool = True) -> None:
-        ensure_real_dirs(self.hd.root / folder, create=create, checked=self._checked_dirs)
+        ensure_real_dirs(f"{self.hd.root}/{folder}", create=create, checked=self._checked_dirs)
 
     def _write_files(self, files: dict[str, bytes]) -> None:
-        """Write a batch's files, entry files before ticket files (dict order), on a few threads:
-        creating files dominates an import and the file system serves several at once."""
-        from concurrent.futures import ThreadPoolExecutor
-
-        folders = sorted({str(Path(path).parent) for path in files})
-        for folder in folders:
-            self._real_dirs(folder)  # never through a committed symlink
-        tickets = [p for p in files if p.endswith("/ticket.md")]
-        others = [p for p in files if not p.endswith("/ticket.md")]
-        with ThreadPoolExecutor(max_workers=4) as pool:
-            for group in (others, tickets):  # a ticket file only after every file it lists
-                list(pool.map(lambda p: write_atomic(self.hd.root / p, files[p], durable=False, make_parent=False), group))
+        """Write a batch's files, every ticket file after all the files it lists, in this thread:
+        a pool of writer threads cost more in switching than it saved (bench/bench_import.py)."""
+        ordered = {path: data for path, data in files.items() if not path.endswith("/ticket.md")}
+        ordered.update((path, data) for path, data in files.items() if path.endswith("/ticket.md"))
+        write_many(self.hd.root, ordered, self._checked_dirs)  # never through a committed symlink
 
     def _finish_batch(self, committed: bool) -> None:
         if committed and not self.dry_run:
