@@ -43,3 +43,67 @@ def test_bulk_writes_refuse_a_committed_symlink_folder(helpdesk: Path, tmp_path:
     write_many(helpdesk, {"tickets/victim": b"data", "tickets/AB/f": b"data"}, set())
     assert list(outside.iterdir()) == []  # the link is replaced, never followed
     assert (helpdesk / "tickets" / "victim").read_bytes() == b"data" and not (helpdesk / "tickets" / "victim").is_symlink()
+
+
+def test_a_commit_made_while_the_pack_is_written_is_kept(helpdesk: Path) -> None:
+    from tix.model import Person
+
+    repo = Helpdesk(helpdesk).git
+    files = {"tickets/AB/ABAAAAAA/e1/message.eml": b"mail\n", "quarantine/x.txt": b"note\n"}
+    write_many(helpdesk, files, set())  # the working tree holds the bytes first, as the importer does
+    started = repo.commit_files(dict(files), "tix: import 1 messages", Person("Cron", "cron@example.com"), wait=False)
+    (helpdesk / "notes.txt").write_text("a teammate's change\n", encoding="utf-8")
+    git(helpdesk, "add", "notes.txt")
+    git(helpdesk, "commit", "-qm", "teammate")  # HEAD moves while git writes the pack
+    teammate = git(helpdesk, "rev-parse", "HEAD").strip()
+    landed = started.land()
+    assert landed == git(helpdesk, "rev-parse", "HEAD").strip()
+    assert started.parent == teammate  # built again on the new HEAD: nothing overwritten
+    assert git(helpdesk, "log", "--format=%s", "-2").splitlines() == ["tix: import 1 messages", "teammate"]
+    assert {"notes.txt", *files} <= set(git(helpdesk, "ls-files").split())
+    assert git(helpdesk, "status", "--porcelain") == ""
+    assert "refs/tix/commit-in-progress" not in git(helpdesk, "for-each-ref")
+
+
+def test_a_failing_run_leaves_its_batch_to_the_journal(helpdesk: Path, tmp_path: Path) -> None:
+    """A run that fails while a batch's pack is being written: nothing moves HEAD, the next run
+    commits the batch from the journal, and no message is lost or doubled."""
+    from conftest import make_eml, make_maildir, run_console_script
+
+    from tix.mailin import Importer
+    from tix.services import Desk
+
+    maildir = make_maildir(tmp_path / "Maildir", {f"{n}.host": make_eml(message_id=f"<m{n}@x>") for n in range(30)})
+    run_console_script("config", "set", "mail.batch", "10", cwd=helpdesk)
+    importer = Importer(Desk(Helpdesk(helpdesk)))
+    real_land = importer._land
+    landed = []
+
+    def land_twice_then_fail() -> None:
+        if importer._in_flight is not None:
+            if len(landed) == 2:
+                raise KeyboardInterrupt  # killed while the third batch's pack is written
+            landed.append(1)
+        real_land()
+
+    importer._land = land_twice_then_fail  # type: ignore[method-assign]
+    head = git(helpdesk, "rev-parse", "HEAD")
+    with pytest.raises(KeyboardInterrupt):
+        importer.run([str(maildir)])
+    assert len(git(helpdesk, "rev-list", f"{head.strip()}..HEAD").split()) == 2
+    assert (helpdesk / ".git" / "tix" / "import-journal").exists()
+    rerun = run_console_script("import", str(maildir), cwd=helpdesk)
+    assert rerun.returncode == 0, rerun.stderr
+    assert message_ids(helpdesk) == sorted(f"<m{n}@x>" for n in range(30))  # each once
+    assert git(helpdesk, "log", "-1", "--format=%s").strip() == "tix: complete an interrupted import"
+    assert git(helpdesk, "status", "--porcelain") == ""
+    assert not (helpdesk / ".git" / "tix" / "import-journal").exists()
+
+
+def message_ids(root: Path) -> list[str]:
+    from tix import ticketfile
+
+    found = []
+    for path in (root / "tickets").glob("*/*/ticket.md"):
+        found += ticketfile.loads(path.read_text(encoding="utf-8"), str(path.relative_to(root))).message_ids
+    return sorted(found)

@@ -134,6 +134,7 @@ class Importer:
         self._checked_dirs: set[str] = set()  # folders found real in this run (store.ensure_real_dirs)
         self._pool: Any = None
         self._seen_count = 0
+        self._in_flight: _InFlight | None = None  # the batch whose commit git is writing
 
     def _reset_batch(self) -> None:
         self.pending: dict[str, Ticket] = {}
@@ -170,7 +171,10 @@ class Importer:
                 if waiting:
                     self._consume(*waiting)
                 self._flush()
+                self._land()
             finally:
+                if self._in_flight is not None:  # the run failed: the journal completes the batch next time
+                    self._in_flight.commit.cancel()
                 self.index.close()
                 if self._pool is not None:
                     self._pool.terminate()
@@ -581,7 +585,10 @@ class Importer:
     # --- writing ---------------------------------------------------------------------
 
     def _flush(self) -> None:
-        """Write the batch's files, commit them, then mark its Maildir messages seen."""
+        """Write the batch's files and start their commit: git packs them on another core while
+        the next batch is parsed and filed. The batch before lands first (only then is its mail
+        marked seen), so at most one batch is in flight, and the journal lists only its files."""
+        self._land()
         if self.dry_run or (not self.files and not self.pending and not self.removed):
             self._finish_batch(committed=not self.dry_run)
             return
@@ -604,15 +611,23 @@ class Importer:
         message = f"tix: import {self.batch_messages} messages into {len(self.pending)} tickets ({self.batch_created} new)\n\nTix-Action: import\n"
         if 0 < len(self.pending) <= 20:
             message += "".join(f"Tix-Ticket: {ticket_id}\n" for ticket_id in sorted(self.pending))
-        parent = self.hd.git.head()
         content.update({relpath: None for relpath in self.removed})
         actor = self.desk.actor
-        commit = self.hd.git.commit_files(content, message, actor, self.desk.now())
+        started = self.hd.git.commit_files(content, message, actor, self.desk.now(), wait=False)
+        self._in_flight = _InFlight(started, texts, self.hashes, self.fingerprints, self.done_items)
+        self._reset_batch()
+
+    def _land(self) -> None:
+        """Move HEAD to the batch in flight, then forget its journal and mark its mail seen."""
+        batch, self._in_flight = self._in_flight, None
+        if batch is None:
+            return
+        commit = batch.commit.land()
         if commit:
             self.report.commits.append(commit)
-            self.index.record_commit(parent, commit, texts)
+            self.index.record_commit(batch.commit.parent, commit, batch.texts)
         self.journal.unlink(missing_ok=True)
-        self._finish_batch(committed=True)
+        self._mark_done(batch.hashes, batch.fingerprints, batch.items)
 
     def _real_dirs(self, folder: str, create: bool = True) -> None:
         ensure_real_dirs(f"{self.hd.root}/{folder}", create=create, checked=self._checked_dirs)
@@ -626,15 +641,19 @@ class Importer:
 
     def _finish_batch(self, committed: bool) -> None:
         if committed and not self.dry_run:
-            self.index.remember_imported(self.hashes, self.fingerprints)
-            if self.mark_seen:
-                for item in self.done_items:
-                    try:
-                        item.mark_seen()
-                    except OSError as exc:  # a read-only Maildir: imported all the same, left unmarked
-                        self.report.warn(f"cannot mark mail seen in {item.maildir}: {exc.strerror or exc} "
-                                         "(it is imported; the next run skips it as a duplicate)")  # fmt: skip
+            self._mark_done(self.hashes, self.fingerprints, self.done_items)
         self._reset_batch()
+
+    def _mark_done(self, hashes: list[tuple[str, str]], fingerprints: list[tuple[str, str]], items: list[Item]) -> None:
+        """After the commit that holds them: remember the messages, mark them seen."""
+        self.index.remember_imported(hashes, fingerprints)
+        if self.mark_seen:
+            for item in items:
+                try:
+                    item.mark_seen()
+                except OSError as exc:  # a read-only Maildir: imported all the same, left unmarked
+                    self.report.warn(f"cannot mark mail seen in {item.maildir}: {exc.strerror or exc} "
+                                     "(it is imported; the next run skips it as a duplicate)")  # fmt: skip
 
     def _commit(self, paths: list[str], message: str) -> str | None:
         actor = self.desk.actor
@@ -691,6 +710,17 @@ def _lexists(path: Path) -> bool:
         return path.is_file() and not path.is_symlink()
     except OSError:
         return False
+
+
+@dataclass
+class _InFlight:
+    """A written batch whose commit git is writing (gitrepo.FileCommit)."""
+
+    commit: Any
+    texts: dict[str, tuple[Ticket, str]]
+    hashes: list[tuple[str, str]]
+    fingerprints: list[tuple[str, str]]
+    items: list[Item]
 
 
 class _Done:
