@@ -107,3 +107,29 @@ def message_ids(root: Path) -> list[str]:
     for path in (root / "tickets").glob("*/*/ticket.md"):
         found += ticketfile.loads(path.read_text(encoding="utf-8"), str(path.relative_to(root))).message_ids
     return sorted(found)
+
+
+def test_after_an_import_a_re_run_reads_no_ticket_file_again(helpdesk: Path, tmp_path: Path) -> None:
+    """The import leaves git's index with stat data and the ticket index current: the next run's
+    refresh parses nothing (it re-read every ticket before), yet still sees a folder added by hand."""
+    import shutil
+
+    from conftest import make_eml, make_maildir, run_console_script
+
+    from tix.index import Index
+
+    maildir = make_maildir(tmp_path / "Maildir", {f"{n}.host": make_eml(message_id=f"<m{n}@x>") for n in range(30)})
+    result = run_console_script("import", str(maildir), cwd=helpdesk)
+    assert result.returncode == 0, result.stderr
+    assert git(helpdesk, "diff-index", "--name-only", "HEAD") == ""  # no file left for git to read again
+    index = Index(Helpdesk(helpdesk))
+    try:
+        assert index.refresh() == 0
+        source = next((helpdesk / "tickets").glob("*/*/ticket.md")).parent
+        copy = source.parent / (source.name[:2] + "".join(reversed(source.name[2:])))
+        shutil.copytree(source, copy)  # a ticket folder added by hand to a shard the import wrote to
+        (copy / "ticket.md").write_text((copy / "ticket.md").read_text(encoding="utf-8").replace(source.name, copy.name), encoding="utf-8")
+        assert index.refresh() == 1
+        assert copy.name in {row["id"] for row in index.summaries()}
+    finally:
+        index.close()

@@ -360,6 +360,16 @@ class GitRepo:
         process.errors = errors  # type: ignore[attr-defined]
         return process
 
+    def refresh_index_stat(self) -> None:
+        """Let git record the stat data of files committed from content: `update-index
+        --index-info` writes none, so until the index is refreshed every `git status` and
+        `git diff-index` reads such files again (the ticket index asks for the latter on
+        every run). Best effort: with git busy (index.lock held), the next one does it."""
+        try:
+            self.run("update-index", "-q", "--refresh")
+        except GitError:
+            pass  # files changed by hand are reported with exit 1; that is not our business here
+
     def _index_info(self, paths: list[str]) -> bytes:
         """`update-index --index-info` input for the paths: each file hashed into the object
         store once (one `hash-object` for all), a missing file as a removal."""

@@ -172,6 +172,8 @@ class Importer:
                     self._consume(*waiting)
                 self._flush()
                 self._land()
+                if self.report.commits:
+                    self.hd.git.refresh_index_stat()  # a re-run and `git status` then read none of it again
             finally:
                 if self._in_flight is not None:  # the run failed: the journal completes the batch next time
                     self._in_flight.commit.cancel()
