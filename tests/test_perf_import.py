@@ -133,3 +133,22 @@ def test_after_an_import_a_re_run_reads_no_ticket_file_again(helpdesk: Path, tmp
         assert copy.name in {row["id"] for row in index.summaries()}
     finally:
         index.close()
+
+
+@pytest.mark.parametrize("padding", [0, 4070, 4085, 4096, 9000, 16300, 16380])
+def test_a_re_run_confirms_a_file_by_its_message_id_wherever_its_header_puts_it(tmp_path: Path, padding: int) -> None:
+    """The head is read 4 KB at a time up to 16 KB: a Message-ID across a 4 KB boundary, or late
+    in a long header, still confirms the file; one only in the body, or past 16 KB, never does."""
+    from tix.mailin import _head_names
+    from tix.mailsource import Item
+
+    received = b"".join(b"Received: from relay%d.example.net by mx.example.com; Mon, 1 Dec 2026\n" % n for n in range(400))
+    head = received[:padding] + (b"\n" if padding else b"")
+    path = tmp_path / "m.eml"
+    path.write_bytes(head + b"Subject: x\nMessage-ID:\n <a@example.pl>\n\nbody\n")
+    item = Item(str(path), path=path)
+    found = len(head) + 40 < 16384
+    assert _head_names(item, "<a@example.pl>") is found
+    assert _head_names(item, "<b@example.pl>") is False
+    path.write_bytes(head + b"Subject: x\n\nMessage-ID: <a@example.pl>\n")
+    assert _head_names(item, "<a@example.pl>") is False  # in the body it is anyone's text

@@ -298,6 +298,14 @@ class Index:
         row = self.db.execute("SELECT count(*) FROM autoacks WHERE address = ? AND time >= ?", (address, since)).fetchone()
         return int(row[0])
 
+    def known_file(self, fingerprint: str) -> tuple[str, str, str | None] | None:
+        """For a file's fingerprint seen before: (its content hash, the Message-ID imported from
+        those bytes, the ticket holding that message or None) — one query (hints to confirm)."""
+        row = self.db.execute(
+            "SELECT d.sha256, i.message_id, (SELECT ticket FROM messages WHERE message_id = i.message_id ORDER BY ticket LIMIT 1)"
+            " FROM file_digests d JOIN imported i ON i.sha256 = d.sha256 WHERE d.fingerprint = ?", (fingerprint,)).fetchone()  # fmt: skip
+        return (row[0], row[1], row[2]) if row else None
+
     def file_digest(self, fingerprint: str) -> str | None:
         row = self.db.execute("SELECT sha256 FROM file_digests WHERE fingerprint = ?", (fingerprint,)).fetchone()
         return row[0] if row else None

@@ -20,16 +20,18 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from tix import ids, ticketfile
 from tix.errors import GitError, LockHeld, TixError, storage_error
 from tix.index import Index
-from tix.mailparse import NO_REPLY, ParsedMail, parse, strip_reply_prefixes
 from tix.mailsource import Item, UnreadableMessage, iter_items
 from tix.model import Entry, Person, Ticket
 from tix.services import Desk
 from tix.store import TICKETS_DIR, UnsafePath, ensure_real_dirs, read_text, ticket_relpath, write_atomic, write_many
+
+if TYPE_CHECKING:  # the parser is imported only by a run that parses (not by a re-run with nothing new)
+    from tix.mailparse import ParsedMail
 
 QUARANTINE_DIR = "quarantine"
 MAX_TEXT_CHARS = 200_000
@@ -80,6 +82,8 @@ class Report:
 
 def _parse_job(job: tuple[bytes, list[str], int, float]) -> tuple[str, Any]:
     """Parse one message under a time limit (runs in a worker process or inline)."""
+    from tix.mailparse import parse
+
     raw, fallbacks, max_attachment, timeout = job
 
     def expire(signum: int, frame: Any) -> None:
@@ -187,11 +191,13 @@ class Importer:
         jobs: list[tuple[Item, bytes, str]] = []
         for item in items:
             fingerprint = item.fingerprint()
-            digest = self.index.file_digest(fingerprint) if fingerprint else None
-            known = self.index.imported_message(digest) if digest else None
-            if digest and known and self._ticket_of(known) and _head_names(item, known):
-                self._duplicate(item, known, digest, "the same file was imported before")
-                continue  # settled by reading its head only; anything else is hashed whole below
+            seen = self.index.known_file(fingerprint) if fingerprint else None
+            if seen:
+                digest, known, ticket = seen
+                ticket = ticket or self.index.run_ticket(known)
+                if ticket and _head_names(item, known):
+                    self._duplicate(item, known, digest, "the same file was imported before", ticket, remember=False)
+                    continue  # settled by reading its head only; anything else is hashed whole below
             try:
                 raw = item.read()
             except UnreadableMessage as exc:
@@ -206,8 +212,9 @@ class Importer:
             if fingerprint:
                 self.fingerprints.append((fingerprint, digest))
             known = self.index.imported_message(digest)
-            if known and self._ticket_of(known):
-                self._duplicate(item, known, digest, "the same bytes were imported before")
+            ticket = self._ticket_of(known) if known else None
+            if known and ticket:
+                self._duplicate(item, known, digest, "the same bytes were imported before", ticket, remember=False)
                 continue
             if self._is_quarantined_copy(item, digest):
                 continue
@@ -218,6 +225,9 @@ class Importer:
         return jobs
 
     def _submit(self, raws: list[bytes]) -> Any:
+        if raws:
+            import tix.mailparse  # noqa: F401  once, here, before the workers fork
+
         jobs = [(raw, self.fallbacks, self.max_attachment, self.timeout) for raw in raws]
         if len(jobs) < 16 or (os.cpu_count() or 1) < 2:
             return _Done([_parse_job(job) for job in jobs])
@@ -354,6 +364,8 @@ class Importer:
         attempt = 0
         while self._exists(ticket_id := ids.derived_id(mail.message_id, attempt)):
             attempt += 1  # an ID clash with another message's ticket: the next candidate, as in every clone
+        from tix.mailparse import strip_reply_prefixes
+
         subject = strip_reply_prefixes(self.tag_pattern.sub("", mail.subject)) or "(no subject)"
         config = self.desk.config
         ticket = Ticket(
@@ -407,6 +419,8 @@ class Importer:
     def _may_acknowledge(self, mail: ParsedMail, ticket: Ticket) -> bool:
         """Acknowledge a new ticket only for a human at a real address, at most
         autoack.limit times per address per window: two robots can never loop."""
+        from tix.mailparse import NO_REPLY
+
         config = self.desk.config
         if not config.data["autoack"]["enabled"] or mail.robot or self.dry_run:
             return False
@@ -545,11 +559,12 @@ class Importer:
             self._snapshots[ticket_id] = ticketfile.dumps(self.pending[ticket_id])
         return self.pending[ticket_id]
 
-    def _duplicate(self, item: Item, mid: str, digest: str, reason: str) -> None:
+    def _duplicate(self, item: Item, mid: str, digest: str, reason: str, ticket: str | None = None, remember: bool = True) -> None:
+        """A message held already; `remember` its bytes' Message-ID unless that pair is known."""
         self.report.counts["duplicate"] += 1
-        ticket = self._ticket_of(mid)
-        self._decide(Decision(item.label, "duplicate", ticket, mid, reason))
-        self.hashes.append((digest, mid))
+        self._decide(Decision(item.label, "duplicate", ticket or self._ticket_of(mid), mid, reason))
+        if remember:
+            self.hashes.append((digest, mid))
         self._done(item)
 
     def _is_quarantined_copy(self, item: Item, digest: str) -> bool:
@@ -688,17 +703,30 @@ _MESSAGE_ID_HEADER = re.compile(rb"^message-id:[ \t]*(?:\r?\n[ \t]+)?(<[^>\r\n]*
 def _head_names(item: Item, message_id: str) -> bool:
     """Whether the file's own header names `message_id`. The (device, inode, size, mtime)
     cache only says which message a file probably is — an inode is reused, timestamps can be
-    equal — so a skip is confirmed by the file's Message-ID (its first 16 KB; past that it is hashed whole)."""
+    equal — so a skip is confirmed by the file's Message-ID (within its first 16 KB, read 4 KB
+    at a time; past that it is hashed whole)."""
     if item.path is None:
         return False
     try:
-        with open(item.path, "rb") as handle:
-            head = handle.read(16384)
+        fd = os.open(item.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     except OSError:
         return False
-    end = min((i for i in (head.find(b"\n\n"), head.find(b"\r\n\r\n")) if i >= 0), default=len(head))
-    match = _MESSAGE_ID_HEADER.search(head[:end])
-    return bool(match) and match.group(1).decode("utf-8", "replace") == message_id
+    head = b""
+    try:
+        while len(head) < 16384:
+            more = os.read(fd, 4096)
+            head += more
+            end = min((i for i in (head.find(b"\n\n"), head.find(b"\r\n\r\n")) if i >= 0), default=-1)
+            match = _MESSAGE_ID_HEADER.search(head if end < 0 else head[:end])  # never one in the body
+            if match:  # complete: it ends at its '>' (more bytes cannot change it)
+                return match.group(1).decode("utf-8", "replace") == message_id
+            if end >= 0 or not more:
+                return False
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+    return False
 
 
 def _replayable(path: str) -> bool:
