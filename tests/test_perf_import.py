@@ -152,3 +152,34 @@ def test_a_re_run_confirms_a_file_by_its_message_id_wherever_its_header_puts_it(
     assert _head_names(item, "<b@example.pl>") is False
     path.write_bytes(head + b"Subject: x\n\nMessage-ID: <a@example.pl>\n")
     assert _head_names(item, "<a@example.pl>") is False  # in the body it is anyone's text
+
+
+
+def test_a_follow_up_that_fails_half_way_leaves_its_ticket_as_the_batch_had_it(tix, helpdesk: Path, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The undo snapshot of a ticket already pending in the batch (now a pickle, not YAML) puts
+    back everything the failing message changed: entries, participants, Message-IDs."""
+    from conftest import make_eml
+
+    from tix.mailin import Importer
+
+    original = Importer._entry
+
+    def explode(self, entry_id, mail, *args):  # type: ignore[no-untyped-def]
+        if mail.message_id == "<bad@x>":
+            raise RuntimeError("an unforeseen case")
+        return original(self, entry_id, mail, *args)
+
+    monkeypatch.setattr(Importer, "_entry", explode)
+    (tmp_path / "1.eml").write_bytes(make_eml(message_id="<first@x>"))
+    (tmp_path / "2.eml").write_bytes(make_eml(message_id="<bad@x>", in_reply_to="<first@x>", references="<first@x>",
+                                              sender="Ola Nowa <ola@example.pl>", subject="Re: x"))  # fmt: skip
+    (tmp_path / "3.eml").write_bytes(make_eml(message_id="<third@x>", in_reply_to="<first@x>", references="<first@x>"))
+    result = tix("import", str(tmp_path / "1.eml"), str(tmp_path / "2.eml"), str(tmp_path / "3.eml"))
+    assert result.code == 3 and "1 quarantined" in result.out, result.out + result.err
+    from tix import ticketfile
+
+    [path] = list((helpdesk / "tickets").glob("*/*/ticket.md"))
+    ticket = ticketfile.loads(path.read_text(encoding="utf-8"), str(path.relative_to(helpdesk)))
+    assert ticket.message_ids == ["<first@x>", "<third@x>"]
+    assert "ola@example.pl" not in ticket.participants
+    assert len(ticket.entries) == 2

@@ -483,14 +483,10 @@ class FileCommit:
         finally:
             self.cancel()
             self._spool.close()
-        head = self.parent = bases[-1]
-        private = git_dir(repo.root) / "tix" / "commit-index"
-        base_file = private.with_suffix(".base")
-        base = base_file.read_text(encoding="utf-8").strip() if base_file.exists() else None
-        base_file.unlink(missing_ok=True)
-        if private.exists() and base == (head or ""):
-            repo.run("update-index", "-z", "--index-info", env={"GIT_INDEX_FILE": str(private)}, stdin=self.index_info)
-            base_file.write_text(new, encoding="utf-8")
+        self.parent = bases[-1]
+        # commit()'s private index no longer mirrors HEAD: the next commit() reads HEAD's tree
+        # once, instead of every batch of an import rewriting that index (a git run a batch)
+        (git_dir(repo.root) / "tix" / "commit-index.base").unlink(missing_ok=True)
         return new
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 import re
 import signal
 import sys
@@ -133,7 +134,7 @@ class Importer:
         self.assigned_rows: list[dict[str, Any]] = []
         self._reset_batch()
         self.journal = self.hd.state_dir / "import-journal"
-        self._snapshots: dict[str, str] = {}
+        self._snapshots: dict[str, bytes] = {}
         self._secret_bytes: bytes | None = None
         self._checked_dirs: set[str] = set()  # folders found real in this run (store.ensure_real_dirs)
         self._pool: Any = None
@@ -262,8 +263,8 @@ class Importer:
             self._forget_files_after(files_before)
             for ticket_id in list(self.pending)[tickets_before:]:
                 del self.pending[ticket_id]
-            for ticket_id, text in self._snapshots.items():
-                self.pending[ticket_id] = ticketfile.loads(text)
+            for ticket_id, snapshot in self._snapshots.items():
+                self.pending[ticket_id] = pickle.loads(snapshot)
             reason = str(exc) if isinstance(exc, CannotFile) else f"tix could not file it: {type(exc).__name__}: {exc}"
             self._quarantine(item, raw, digest, reason)
 
@@ -556,7 +557,7 @@ class Importer:
         if ticket_id not in self.pending:
             self.pending[ticket_id] = self.hd.load(ticket_id)
         elif ticket_id not in self._snapshots:
-            self._snapshots[ticket_id] = ticketfile.dumps(self.pending[ticket_id])
+            self._snapshots[ticket_id] = pickle.dumps(self.pending[ticket_id])  # in memory only: ~10x cheaper than YAML
         return self.pending[ticket_id]
 
     def _duplicate(self, item: Item, mid: str, digest: str, reason: str, ticket: str | None = None, remember: bool = True) -> None:

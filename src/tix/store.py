@@ -204,16 +204,17 @@ def ensure_real_dirs(folder: Path | str, create: bool = True, checked: set[str] 
         current = f"{current}/{part}"
         if checked is not None and current in checked:
             continue
-        try:
-            mode = os.lstat(current).st_mode
-        except FileNotFoundError:
-            if not create:
-                return
+        if create:  # most folders a writer names are new (an entry's): make it first, look only if it was there
             try:
                 os.mkdir(current)
                 mode = stat.S_IFDIR  # made just now, by us
             except FileExistsError:
                 mode = os.lstat(current).st_mode
+        else:
+            try:
+                mode = os.lstat(current).st_mode
+            except FileNotFoundError:
+                return
         if not stat.S_ISDIR(mode):
             what = "a symlink" if stat.S_ISLNK(mode) else "not a folder"
             shown = os.path.relpath(current, root)
@@ -312,3 +313,4 @@ def write_many(root: Path, files: dict[str, bytes], checked: set[str]) -> None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
+
