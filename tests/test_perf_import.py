@@ -183,3 +183,36 @@ def test_a_follow_up_that_fails_half_way_leaves_its_ticket_as_the_batch_had_it(t
     assert ticket.message_ids == ["<first@x>", "<third@x>"]
     assert "ola@example.pl" not in ticket.participants
     assert len(ticket.entries) == 2
+
+
+def test_a_batch_the_file_system_refuses_is_one_line_and_the_next_run_completes_it(tix, helpdesk: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """What the file system refuses in a batch (here: permission denied on a shard folder) reaches
+    the user as one line; HEAD does not move, nothing is marked seen, and the next run imports
+    every message exactly once (commit 55ff303 had no test)."""
+    import subprocess
+
+    from conftest import make_eml, make_maildir
+
+    from tix import ids
+
+    first = make_eml(message_id="<one@x>")
+    maildir = make_maildir(tmp_path / "Maildir", {"1.host": first, "2.host": make_eml(message_id="<two@x>", subject="Other")})
+    head = git(helpdesk, "rev-parse", "HEAD")
+    shard = helpdesk / "tickets" / ids.shard(ids.derived_id("<one@x>"))
+    shard.mkdir(parents=True)
+    lock = ["chattr", "+i", str(shard)] if os.geteuid() == 0 else ["chmod", "555", str(shard)]
+    subprocess.run(lock, check=True)
+    try:
+        result = tix("import", "--mark-seen", str(maildir))
+    finally:
+        subprocess.run(["chattr", "-i", str(shard)] if os.geteuid() == 0 else ["chmod", "755", str(shard)], check=True)
+    assert result.code == 1, result.err
+    assert result.err.count("\n") == 1 and "permission denied" in result.err and "nothing was lost" in result.err
+    assert "Traceback" not in result.err
+    assert git(helpdesk, "rev-parse", "HEAD") == head
+    assert len(list((maildir / "new").iterdir())) == 2  # not marked seen
+    again = tix("import", "--mark-seen", str(maildir))
+    assert again.code == 0, again.err
+    assert message_ids(helpdesk) == ["<one@x>", "<two@x>"]
+    assert git(helpdesk, "status", "--porcelain") == ""
+    assert list((maildir / "new").iterdir()) == []
