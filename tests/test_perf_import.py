@@ -216,3 +216,36 @@ def test_a_batch_the_file_system_refuses_is_one_line_and_the_next_run_completes_
     assert message_ids(helpdesk) == ["<one@x>", "<two@x>"]
     assert git(helpdesk, "status", "--porcelain") == ""
     assert list((maildir / "new").iterdir()) == []
+
+
+def test_a_parser_process_that_dies_costs_its_share_a_stay_in_quarantine_not_the_run(tix, helpdesk: Path, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Parsing runs in worker processes fed by the importer itself. One that dies (out of memory,
+    killed) puts the messages it held in quarantine with the reason, a fresh one takes over, and
+    the run goes on; `--retry-quarantine` files them later. (With multiprocessing.Pool a dead
+    worker left the run waiting forever.)"""
+    from conftest import make_eml
+
+    from tix import mailin
+
+    real = mailin._parse_job
+
+    def dies_on_one(job):  # type: ignore[no-untyped-def]
+        if b"<die@x>" in job[0]:
+            os._exit(9)
+        return real(job)
+
+    monkeypatch.setattr(mailin, "_parse_job", dies_on_one)
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    for n in range(40):
+        mid = "<die@x>" if n == 3 else f"<m{n}@x>"
+        (folder / f"{n:02d}.eml").write_bytes(make_eml(message_id=mid, subject=f"Question {n}"))
+    result = tix("import", str(folder))
+    assert result.code == 3, result.err
+    quarantined = sorted((helpdesk / "quarantine").glob("*.txt"))
+    assert 1 <= len(quarantined) <= 20
+    assert all("the parser process stopped" in path.read_text(encoding="utf-8") for path in quarantined)
+    assert len(message_ids(helpdesk)) == 40 - len(quarantined)
+    monkeypatch.setattr(mailin, "_parse_job", real)
+    assert tix("import", "--retry-quarantine").code == 0
+    assert len(message_ids(helpdesk)) == 40 and "<die@x>" in message_ids(helpdesk)
