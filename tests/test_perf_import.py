@@ -249,3 +249,24 @@ def test_a_parser_process_that_dies_costs_its_share_a_stay_in_quarantine_not_the
     monkeypatch.setattr(mailin, "_parse_job", real)
     assert tix("import", "--retry-quarantine").code == 0
     assert len(message_ids(helpdesk)) == 40 and "<die@x>" in message_ids(helpdesk)
+
+
+def test_a_pack_started_on_a_stale_base_lands_on_the_real_head(helpdesk: Path) -> None:
+    """The importer starts each batch's pack on its own last commit without asking git; when a
+    teammate committed since, the commit is built again on the real HEAD, and the helper ref goes."""
+    from tix.model import Person
+
+    repo = Helpdesk(helpdesk).git
+    stale = repo.head_and_tree()
+    (helpdesk / "notes.txt").write_text("a teammate's change\n", encoding="utf-8")
+    git(helpdesk, "add", "notes.txt")
+    git(helpdesk, "commit", "-qm", "teammate")
+    files = {"quarantine/x.txt": b"note\n"}
+    write_many(helpdesk, files, set())
+    started = repo.commit_files(dict(files), "tix: import 1 messages", Person("Cron", "cron@example.com"), wait=False,
+                                base=stale)  # fmt: skip
+    landed = started.land()
+    assert git(helpdesk, "log", "--format=%s", "-2").splitlines() == ["tix: import 1 messages", "teammate"]
+    assert landed == git(helpdesk, "rev-parse", "HEAD").strip() and started.parent != stale[0]
+    assert git(helpdesk, "status", "--porcelain") == ""
+    assert "refs/tix/commit-in-progress" not in git(helpdesk, "for-each-ref")

@@ -203,7 +203,9 @@ class GitRepo:
 
     # --- moving HEAD safely -------------------------------------------------
 
-    def _advance_head(self, build: Callable[[str | None, str | None], str | None], reason: str) -> str | None:
+    def _advance_head(
+        self, build: Callable[[str | None, str | None], str | None], reason: str, delete: str | None = None
+    ) -> str | None:
         """Move HEAD to the commit `build(head, head_tree)` makes, by compare-and-swap.
 
         A plain `git commit` of the user's may hold HEAD.lock or the branch's lock for a few
@@ -219,7 +221,10 @@ class GitRepo:
             if new is None:
                 return None
             try:
-                self.run("update-ref", "-m", reason, "HEAD", new, head or ZERO_OID)
+                if delete is None:
+                    self.run("update-ref", "-m", reason, "HEAD", new, head or ZERO_OID)
+                else:  # one transaction: HEAD moves and the helper ref goes, or neither
+                    self.run("update-ref", "-m", reason, "--stdin", stdin=f"update HEAD {new} {head or ZERO_OID}\ndelete {delete}\n".encode())
                 return new
             except GitError as exc:
                 if self._landed(new):
@@ -310,8 +315,9 @@ class GitRepo:
             copy.unlink(missing_ok=True)  # e.g. a split index: `git status` shows the difference until `git reset`
 
     def commit_files(
-        self, files: dict[str, bytes | None], message: str, author: Person, when: datetime | None = None, wait: bool = True
-    ) -> Any:
+        self, files: dict[str, bytes | None], message: str, author: Person, when: datetime | None = None, wait: bool = True,
+        base: tuple[str, str] | None = None,
+    ) -> Any:  # fmt: skip
         """Commit many files given as content (None: delete) in one `git fast-import` pack.
 
         For bulk writers (mail import): loose objects cost ~1 ms each here, a pack of a
@@ -319,7 +325,9 @@ class GitRepo:
         by compare-and-swap, and both indexes are updated from ids computed here, so git
         hashes nothing twice. Returns the new commit, or None when nothing changed.
         With `wait=False` it returns a FileCommit at once, its pack being written by git
-        meanwhile (on the other core); its `land()` moves HEAD and returns what this returns."""
+        meanwhile (on the other core); its `land()` moves HEAD and returns what this returns.
+        `base` (commit, tree) is where HEAD most likely is (the caller's last commit): the pack
+        is started on it without asking git; a HEAD found elsewhere on landing is built on again."""
         when = when or datetime.now().astimezone()
         stamp = f"{int(when.timestamp())} {when.strftime('%z') or '+0000'}".encode()
         own = self.config_value("user.email")
@@ -342,7 +350,7 @@ class GitRepo:
                 info.append(f"100644 {oid}\t{path}")
         parts.append(b"\n")
         index_info = "".join(line + "\0" for line in info).encode("utf-8", "surrogateescape")
-        pending = FileCommit(self, b"".join(header), parts, index_info, message.splitlines()[0])
+        pending = FileCommit(self, b"".join(header), parts, index_info, message.splitlines()[0], base)
         return pending.land() if wait else pending
 
     def _fast_import(self, spool: Any) -> subprocess.Popen[bytes]:
@@ -404,13 +412,16 @@ class FileCommit:
     `land()` waits for it and moves HEAD by compare-and-swap. Started on HEAD as it was; if
     HEAD moved meanwhile (a teammate's commit), it is built again on the new HEAD."""
 
-    def __init__(self, repo: GitRepo, header: bytes, parts: list[bytes], index_info: bytes, reason: str) -> None:
+    def __init__(
+        self, repo: GitRepo, header: bytes, parts: list[bytes], index_info: bytes, reason: str, base: tuple[str, str] | None = None
+    ) -> None:  # fmt: skip
         import tempfile
 
         self.repo = repo
         self.header, self.index_info, self.reason = header, index_info, reason
-        self.base, self.base_tree = repo.head_and_tree()
+        self.base, self.base_tree = base or repo.head_and_tree()
         self.parent: str | None = None  # the commit it landed on
+        self.tree: str | None = None  # the tree of the commit it made
         # The stream waits in an unlinked file (not in memory while the next batch is read).
         self._spool = tempfile.TemporaryFile(dir=git_dir(repo.root))
         self._spool.write(self._head_of_stream(self.base))
@@ -466,17 +477,19 @@ class FileCommit:
             if not started or head != self.base:
                 self._restart_on(head)
                 self._wait()
-            new, tree = repo.run("rev-parse", _TEMP_REF, f"{_TEMP_REF}^{{tree}}").split()
-            if head is not None and tree == head_tree:
+            new, self.tree = repo.run("rev-parse", _TEMP_REF, f"{_TEMP_REF}^{{tree}}").split()
+            if head is not None and self.tree == head_tree:
                 return None
             return new
 
         try:
             with repo.user_index_locked():
+                new = None
                 try:
-                    new = repo._advance_head(build, self.reason)
+                    new = repo._advance_head(build, self.reason, delete=_TEMP_REF)
                 finally:
-                    repo.run("update-ref", "-d", _TEMP_REF)
+                    if new is None:  # on success the helper ref went with HEAD's move
+                        repo.run("update-ref", "-d", _TEMP_REF)
                 if new is None:
                     return None
                 repo._update_user_index(self.index_info)

@@ -140,6 +140,7 @@ class Importer:
         self._pool: Any = None
         self._seen_count = 0
         self._in_flight: _InFlight | None = None  # the batch whose commit git is writing
+        self._base: tuple[str, str] | None = None  # this run's last commit and its tree
 
     def _reset_batch(self) -> None:
         self.pending: dict[str, Ticket] = {}
@@ -631,7 +632,7 @@ class Importer:
             message += "".join(f"Tix-Ticket: {ticket_id}\n" for ticket_id in sorted(self.pending))
         content.update({relpath: None for relpath in self.removed})
         actor = self.desk.actor
-        started = self.hd.git.commit_files(content, message, actor, self.desk.now(), wait=False)
+        started = self.hd.git.commit_files(content, message, actor, self.desk.now(), wait=False, base=self._base)
         self._in_flight = _InFlight(started, texts, self.hashes, self.fingerprints, self.done_items)
         self._reset_batch()
 
@@ -642,6 +643,7 @@ class Importer:
             return
         commit = batch.commit.land()
         if commit:
+            self._base = (commit, batch.commit.tree)  # where the next batch's pack starts
             self.report.commits.append(commit)
             self.index.record_commit(batch.commit.parent, commit, batch.texts)
         self.journal.unlink(missing_ok=True)
