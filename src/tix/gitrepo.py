@@ -428,6 +428,7 @@ class FileCommit:
         self._parts_at = self._spool.tell()
         self._spool.writelines(parts)
         self._process: subprocess.Popen[bytes] | None = repo._fast_import(self._spool)
+        self._started = False  # set on landing: the pack made ahead is there to use
 
     def _head_of_stream(self, head: str | None) -> bytes:
         return self.header + (f"from {head}\n".encode() if head else b"")
@@ -472,9 +473,8 @@ class FileCommit:
 
         def build(head: str | None, head_tree: str | None) -> str | None:
             bases.append(head)
-            started = self._process is not None
-            self._wait()  # the pack started ahead, on the HEAD of then
-            if not started or head != self.base:
+            started, self._started = self._started, False
+            if not started or head != self.base:  # the pack made ahead is on another HEAD (or was used)
                 self._restart_on(head)
                 self._wait()
             new, self.tree = repo.run("rev-parse", _TEMP_REF, f"{_TEMP_REF}^{{tree}}").split()
@@ -483,6 +483,10 @@ class FileCommit:
             return new
 
         try:
+            # The pack is finished before git's index.lock is taken: the lock is held only for
+            # moving HEAD and updating the index (a kill -9 inside that moment leaves it behind).
+            self._started = self._process is not None
+            self._wait()
             with repo.user_index_locked():
                 new = None
                 try:
