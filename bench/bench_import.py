@@ -1,17 +1,21 @@
 """Benchmark for mail intake: import a Maildir of realistic messages into an empty helpdesk.
 
-    python bench/bench_import.py                  # 2,000 and 10,000 messages
-    python bench/bench_import.py --sizes 10000
+    python bench/bench_import.py                  # 2,000 and 10,000 messages, both mixes
+    python bench/bench_import.py --sizes 10000 --mix replies
     python bench/bench_import.py --check          # CI: 1,000 messages against a floor from the same run
 
 Messages are generated (deterministically): English, Polish and Russian customers, plain and
 multipart/alternative with HTML, UTF-8 / ISO-8859-2 / windows-1250 / KOI8-R / windows-1251
 bodies, RFC 2047 subjects and names, one in five with an attachment (PDF-like or image, 8-60 KB),
-one in four a reply to an earlier message. The real `tix import` runs in a fresh process.
+one in four a reply to an earlier message (`--mix standard`). `--mix replies` is issue 9's second
+mix: 30 % replies to a random earlier message (any ticket, not only recent ones), 10 % with a 20 KB
+attachment, every message in an 8-bit charset (ISO-8859-1/2, windows-1250/1251/1252, KOI8-R) sent
+as 8bit, its subject and sender's name RFC 2047-encoded in that charset or (one in three) raw 8-bit
+bytes, as old mailers send them. The real `tix import` runs in a fresh process.
 
 Reports messages per second, peak memory (largest process, workers included) and the time
-of a second run over the same Maildir with nothing new. Targets: >= 300 msg/s, memory flat
-in the number of messages, re-run <= 2 s (10,000 messages).
+of a second run over the same Maildir with nothing new. Targets (issue 9): >= 600 msg/s, memory flat
+in the number of messages, re-run <= 1.5 s (10,000 messages, both mixes).
 
 --check imports 1,000 messages and compares the rate with a floor measured in the same run on the same
 Maildir: reading and parsing every message with the standard library's parser, single-process
@@ -34,10 +38,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from urllib.parse import quote
 
 TIX = [str(Path(sys.executable).with_name("tix"))] if Path(sys.executable).with_name("tix").exists() else [sys.executable, "-m", "tix"]
 PEOPLE = [
@@ -54,6 +59,8 @@ TEXTS = {
            "The quick brown fox jumps over the lazy dog.\nKind regards\n"),
 }  # fmt: skip
 CHARSETS = {"pl": ["utf-8", "iso-8859-2", "windows-1250"], "ru": ["utf-8", "koi8-r", "windows-1251"], "en": ["utf-8", "us-ascii"]}
+CHARSETS_8BIT = {"pl": ["iso-8859-2", "windows-1250"], "ru": ["koi8-r", "windows-1251"], "en": ["iso-8859-1", "windows-1252"]}
+EN_8BIT = "Café, naïve façade, 20 °C, £5 (voilà).\n"
 
 
 def make_message(n: int, rng: random.Random, sent: list[str]) -> bytes:
@@ -64,7 +71,7 @@ def make_message(n: int, rng: random.Random, sent: list[str]) -> bytes:
     message["From"] = f"{name} <{address}>"
     message["To"] = "Pomoc <pomoc@firma.example>"
     message["Subject"] = subject
-    message["Date"] = format_datetime(datetime(2026, 1, 1, tzinfo=timezone.utc) + timedelta(minutes=7 * n))
+    message["Date"] = format_datetime(datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=7 * n))
     message_id = f"<bench.{n}.{rng.getrandbits(32):x}@{address.split('@')[1]}>"
     message["Message-ID"] = message_id
     if sent and rng.random() < 0.25:
@@ -86,14 +93,58 @@ def make_message(n: int, rng: random.Random, sent: list[str]) -> bytes:
     return bytes(message)
 
 
-def build_maildir(root: Path, count: int) -> int:
+def make_replies_message(n: int, rng: random.Random, sent: list[str]) -> bytes:
+    """Issue 9's second mix: 30 % replies to any earlier message, 10 % with a 20 KB attachment,
+    8-bit charsets in subjects, names and bodies."""
+    from email.header import Header
+
+    name, address, language = rng.choice(PEOPLE)
+    subject, body = (part.format(n=n) for part in TEXTS[language])
+    body = (body + (EN_8BIT if language == "en" else "")) * rng.randint(1, 6)
+    charset = rng.choice(CHARSETS_8BIT[language])
+    message_id = f"<mix.{n}.{rng.getrandbits(32):x}@{address.split('@')[1]}>"
+    reply_to = rng.choice(sent) if sent and rng.random() < 0.3 else None
+    if reply_to:
+        subject = "Re: " + subject
+    raw_header = rng.random() < 1 / 3  # unencoded 8-bit bytes in the header, as old mailers send them
+    encoded_name = name.encode(charset) if raw_header else Header(name, charset).encode().encode("ascii")
+    encoded_subject = subject.encode(charset) if raw_header else Header(subject, charset).encode().encode("ascii")
+    when = format_datetime(datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=7 * n))
+    head = [b"From: " + encoded_name + f" <{address}>".encode(), b"To: Pomoc <pomoc@firma.example>",
+            b"Subject: " + encoded_subject, f"Date: {when}".encode(), f"Message-ID: {message_id}".encode(),
+            b"MIME-Version: 1.0"]  # fmt: skip
+    if reply_to:
+        head += [f"In-Reply-To: {reply_to}".encode(), f"References: {reply_to}".encode()]
+    text_part = [f"Content-Type: text/plain; charset={charset}".encode(), b"Content-Transfer-Encoding: 8bit", b"",
+                 body.encode(charset)]  # fmt: skip
+    if rng.random() < 0.1:
+        import base64
+
+        boundary = f"=_mix{n}_{rng.getrandbits(48):x}".encode()
+        data = base64.encodebytes(rng.randbytes(20 * 1024)).rstrip(b"\n")
+        filename = rng.choice(["faktura.pdf", "zdjęcie.jpg", "счёт.pdf", "photo.png"])
+        attachment = [b"Content-Type: application/octet-stream", b"Content-Transfer-Encoding: base64",
+                      f"Content-Disposition: attachment; filename*=utf-8''{quote(filename)}".encode(), b"", data]  # fmt: skip
+        head.append(b'Content-Type: multipart/mixed; boundary="' + boundary + b'"')
+        lines = head + [b"", b"--" + boundary] + text_part + [b"--" + boundary] + attachment + [b"--" + boundary + b"--", b""]
+    else:
+        lines = head + text_part
+    sent.append(message_id)
+    return b"\n".join(lines)
+
+
+MIXES = {"standard": make_message, "replies": make_replies_message}
+
+
+def build_maildir(root: Path, count: int, mix: str = "standard") -> int:
     rng = random.Random(20261122)
     sent: list[str] = []
     for sub in ("tmp", "new", "cur"):
         (root / sub).mkdir(parents=True, exist_ok=True)
     total = 0
+    make = MIXES[mix]
     for n in range(count):
-        data = make_message(n, rng, sent)
+        data = make(n, rng, sent)
         total += len(data)
         (root / "new" / f"{1767225600 + n}.M{n}P1.bench").write_bytes(data)
     return total
@@ -105,11 +156,11 @@ def run(args: list[str], cwd: Path, env: dict[str, str]) -> float:
     return time.perf_counter() - start
 
 
-def bench(count: int, env: dict[str, str]) -> dict[str, float]:
+def bench(count: int, env: dict[str, str], mix: str = "standard") -> dict[str, float]:
     work = Path(tempfile.mkdtemp(prefix=f"tix-import-{count}-"))
     try:
         maildir = work / "Maildir"
-        size = build_maildir(maildir, count)
+        size = build_maildir(maildir, count, mix)
         desk = work / "desk"
         subprocess.run(TIX + ["init", str(desk)], env=env, check=True, stdout=subprocess.DEVNULL)
         run(["config", "set", "mail.fallback_charsets", "windows-1250, iso-8859-2, windows-1251, koi8-r"], desk, env)
@@ -180,22 +231,26 @@ def check(count: int, env: dict[str, str]) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[2_000, 10_000])
+    parser.add_argument("--mix", choices=[*MIXES, "both"], default="both", help="which generated mail (default: both)")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # one size in this process (own peak memory)
     parser.add_argument("--check", action="store_true", help="CI: compare with a floor from the same run; exit 1 if far past")
     parser.add_argument("--check-size", type=int, default=1_000, help="messages for --check (default 1,000)")
     options = parser.parse_args()
     if options.check:
         sys.exit(check(options.check_size, bench_env()))
+    mixes = list(MIXES) if options.mix == "both" else [options.mix]
     if options.one is None:
         results = {}
-        for count in options.sizes:  # a fresh process per size, so peak memory is that size's own
-            line = subprocess.run([sys.executable, __file__, "--one", str(count)], check=True, capture_output=True, text=True).stdout
-            results[count] = json.loads(line.strip().splitlines()[-1])
-        print(f"{'figure':<24}" + "".join(f"{f'{n:,} messages':>18}" for n in results))
+        for mix in mixes:
+            for count in options.sizes:  # a fresh process per size, so peak memory is that size's own
+                command = [sys.executable, __file__, "--one", str(count), "--mix", mix]
+                line = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+                results[mix, count] = json.loads(line.strip().splitlines()[-1])
+        print(f"{'figure':<24}" + "".join(f"{f'{mix} {n:,}':>18}" for mix, n in results))
         for name in next(iter(results.values())):
-            print(f"{name:<24}" + "".join(f"{results[n][name]:>18.2f}" for n in results))
+            print(f"{name:<24}" + "".join(f"{value[name]:>18.2f}" for value in results.values()))
         return
-    print(json.dumps(bench(options.one, bench_env())))
+    print(json.dumps(bench(options.one, bench_env(), mixes[0])))
 
 
 def bench_env() -> dict[str, str]:

@@ -13,23 +13,27 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 import re
 import signal
 import sys
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from tix import ids, ticketfile
 from tix.errors import GitError, LockHeld, TixError, storage_error
 from tix.index import Index
-from tix.mailparse import NO_REPLY, ParsedMail, parse, strip_reply_prefixes
 from tix.mailsource import Item, UnreadableMessage, iter_items
 from tix.model import Entry, Person, Ticket
 from tix.services import Desk
-from tix.store import TICKETS_DIR, UnsafePath, ensure_real_dirs, read_text, ticket_relpath, write_atomic
+from tix.store import TICKETS_DIR, UnsafePath, ensure_real_dirs, read_text, ticket_relpath, write_atomic, write_many
+
+if TYPE_CHECKING:  # the parser is imported only by a run that parses (not by a re-run with nothing new)
+    from tix.mailparse import ParsedMail
 
 QUARANTINE_DIR = "quarantine"
 MAX_TEXT_CHARS = 200_000
@@ -80,6 +84,8 @@ class Report:
 
 def _parse_job(job: tuple[bytes, list[str], int, float]) -> tuple[str, Any]:
     """Parse one message under a time limit (runs in a worker process or inline)."""
+    from tix.mailparse import parse
+
     raw, fallbacks, max_attachment, timeout = job
 
     def expire(signum: int, frame: Any) -> None:
@@ -129,11 +135,13 @@ class Importer:
         self.assigned_rows: list[dict[str, Any]] = []
         self._reset_batch()
         self.journal = self.hd.state_dir / "import-journal"
-        self._snapshots: dict[str, str] = {}
+        self._snapshots: dict[str, bytes] = {}
         self._secret_bytes: bytes | None = None
-        self._checked_dirs: set[Path] = set()  # folders found real in this run (store.ensure_real_dirs)
+        self._checked_dirs: set[str] = set()  # folders found real in this run (store.ensure_real_dirs)
         self._pool: Any = None
         self._seen_count = 0
+        self._in_flight: _InFlight | None = None  # the batch whose commit git is writing
+        self._base: tuple[str, str] | None = None  # this run's last commit and its tree
 
     def _reset_batch(self) -> None:
         self.pending: dict[str, Ticket] = {}
@@ -163,22 +171,29 @@ class Importer:
                             self.report.warn(f"{QUARANTINE_DIR}/{path.name}: not a regular file (a symlink committed by someone?); skipped")
                         else:
                             sources.append(str(path))
-                # Parsing the next chunk (on worker processes) overlaps with writing and
-                # committing the current one (here).
+                # Parsing the next chunk (on worker processes) overlaps with filing, writing and
+                # committing the current one (here). A chunk's results are collected before the
+                # next chunk is sent: the workers are then idle, so no pipe can fill both ways.
                 waiting: tuple[list[tuple[Item, bytes, str]], Any] | None = None
                 for chunk in _chunks(iter_items(sources), 200):
                     jobs = self._prepare(chunk)
+                    results = waiting[1].get() if waiting else []
                     submitted = (jobs, self._submit([raw for _, raw, _ in jobs]))
                     if waiting:
-                        self._consume(*waiting)
+                        self._consume(waiting[0], results)
                     waiting = submitted
                 if waiting:
-                    self._consume(*waiting)
+                    self._consume(waiting[0], waiting[1].get())
                 self._flush()
+                self._land()
+                if self.report.commits:
+                    self.hd.git.refresh_index_stat()  # a re-run and `git status` then read none of it again
             finally:
+                if self._in_flight is not None:  # the run failed: the journal completes the batch next time
+                    self._in_flight.commit.cancel()
                 self.index.close()
                 if self._pool is not None:
-                    self._pool.terminate()
+                    self._pool.close()
         return self.report
 
     def _prepare(self, items: list[Item]) -> list[tuple[Item, bytes, str]]:
@@ -186,11 +201,13 @@ class Importer:
         jobs: list[tuple[Item, bytes, str]] = []
         for item in items:
             fingerprint = item.fingerprint()
-            digest = self.index.file_digest(fingerprint) if fingerprint else None
-            known = self.index.imported_message(digest) if digest else None
-            if digest and known and self._ticket_of(known) and _head_names(item, known):
-                self._duplicate(item, known, digest, "the same file was imported before")
-                continue  # settled by reading its head only; anything else is hashed whole below
+            seen = self.index.known_file(fingerprint) if fingerprint else None
+            if seen:
+                digest, known, ticket = seen
+                ticket = ticket or self.index.run_ticket(known)
+                if ticket and _head_names(item, known):
+                    self._duplicate(item, known, digest, "the same file was imported before", ticket, remember=False)
+                    continue  # settled by reading its head only; anything else is hashed whole below
             try:
                 raw = item.read()
             except UnreadableMessage as exc:
@@ -204,9 +221,10 @@ class Importer:
             digest = hashlib.sha256(raw).hexdigest()
             if fingerprint:
                 self.fingerprints.append((fingerprint, digest))
-            known = self.index.imported_message(digest)
-            if known and self._ticket_of(known):
-                self._duplicate(item, known, digest, "the same bytes were imported before")
+            imported = self.index.imported_message(digest)
+            holder = self._ticket_of(imported) if imported else None
+            if imported and holder:
+                self._duplicate(item, imported, digest, "the same bytes were imported before", holder, remember=False)
                 continue
             if self._is_quarantined_copy(item, digest):
                 continue
@@ -217,17 +235,18 @@ class Importer:
         return jobs
 
     def _submit(self, raws: list[bytes]) -> Any:
+        if raws:
+            import tix.mailparse  # noqa: F401  once, here, before the workers fork
+
         jobs = [(raw, self.fallbacks, self.max_attachment, self.timeout) for raw in raws]
         if len(jobs) < 16 or (os.cpu_count() or 1) < 2:
             return _Done([_parse_job(job) for job in jobs])
         if self._pool is None:
-            import multiprocessing
+            self._pool = _Parsers(min(os.cpu_count() or 2, 4))
+        return self._pool.submit(jobs)
 
-            self._pool = multiprocessing.get_context("fork").Pool(min(os.cpu_count() or 2, 4))
-        return self._pool.map_async(_parse_job, jobs, chunksize=4)
-
-    def _consume(self, jobs: list[tuple[Item, bytes, str]], parsed: Any) -> None:
-        for (item, raw, digest), (status, result) in zip(jobs, parsed.get()):
+    def _consume(self, jobs: list[tuple[Item, bytes, str]], results: list[tuple[str, Any]]) -> None:
+        for (item, raw, digest), (status, result) in zip(jobs, results, strict=True):  # a result per job, in order
             if status == "ok":
                 self._handle_safely(item, raw, digest, result)
             else:
@@ -251,8 +270,8 @@ class Importer:
             self._forget_files_after(files_before)
             for ticket_id in list(self.pending)[tickets_before:]:
                 del self.pending[ticket_id]
-            for ticket_id, text in self._snapshots.items():
-                self.pending[ticket_id] = ticketfile.loads(text)
+            for ticket_id, snapshot in self._snapshots.items():
+                self.pending[ticket_id] = pickle.loads(snapshot)
             reason = str(exc) if isinstance(exc, CannotFile) else f"tix could not file it: {type(exc).__name__}: {exc}"
             self._quarantine(item, raw, digest, reason)
 
@@ -266,6 +285,7 @@ class Importer:
             self._duplicate(item, mid, digest, "its Message-ID was imported before")
             return
         ours = self._our_message(mid)
+        ticket_id: str | None
         if ours is not None:
             # our own mail come back (a Bcc to the support mailbox, a list's copy): provably ours, so it
             # changes nothing on the ticket, but it is kept there as an entry, never dropped (issue 9 #15)
@@ -359,6 +379,8 @@ class Importer:
         attempt = 0
         while self._exists(ticket_id := ids.derived_id(mail.message_id, attempt)):
             attempt += 1  # an ID clash with another message's ticket: the next candidate, as in every clone
+        from tix.mailparse import strip_reply_prefixes
+
         subject = strip_reply_prefixes(self.tag_pattern.sub("", mail.subject)) or "(no subject)"
         config = self.desk.config
         ticket = Ticket(
@@ -412,6 +434,8 @@ class Importer:
     def _may_acknowledge(self, mail: ParsedMail, ticket: Ticket) -> bool:
         """Acknowledge a new ticket only for a human at a real address, at most
         autoack.limit times per address per window: two robots can never loop."""
+        from tix.mailparse import NO_REPLY
+
         config = self.desk.config
         if not config.data["autoack"]["enabled"] or mail.robot or self.dry_run:
             return False
@@ -440,9 +464,8 @@ class Importer:
 
     def _acknowledge(self, ticket: Ticket) -> None:
         from tix import replies
-        from tix.templates import render
-
         from tix.mailout import sender
+        from tix.templates import render
 
         agent = sender(self.desk.config)
         rendered = render(self.hd.root, "ack", replies.context(self.desk, ticket, agent, index=self.index))
@@ -547,14 +570,15 @@ class Importer:
         if ticket_id not in self.pending:
             self.pending[ticket_id] = self.hd.load(ticket_id)
         elif ticket_id not in self._snapshots:
-            self._snapshots[ticket_id] = ticketfile.dumps(self.pending[ticket_id])
+            self._snapshots[ticket_id] = pickle.dumps(self.pending[ticket_id])  # in memory only: ~10x cheaper than YAML
         return self.pending[ticket_id]
 
-    def _duplicate(self, item: Item, mid: str, digest: str, reason: str) -> None:
+    def _duplicate(self, item: Item, mid: str, digest: str, reason: str, ticket: str | None = None, remember: bool = True) -> None:
+        """A message held already; `remember` its bytes' Message-ID unless that pair is known."""
         self.report.counts["duplicate"] += 1
-        ticket = self._ticket_of(mid)
-        self._decide(Decision(item.label, "duplicate", ticket, mid, reason))
-        self.hashes.append((digest, mid))
+        self._decide(Decision(item.label, "duplicate", ticket or self._ticket_of(mid), mid, reason))
+        if remember:
+            self.hashes.append((digest, mid))
         self._done(item)
 
     def _is_quarantined_copy(self, item: Item, digest: str) -> bool:
@@ -592,7 +616,10 @@ class Importer:
     # --- writing ---------------------------------------------------------------------
 
     def _flush(self) -> None:
-        """Write the batch's files, commit them, then mark its Maildir messages seen."""
+        """Write the batch's files and start their commit: git packs them on another core while
+        the next batch is parsed and filed. The batch before lands first (only then is its mail
+        marked seen), so at most one batch is in flight, and the journal lists only its files."""
+        self._land()
         if self.dry_run or (not self.files and not self.pending and not self.removed):
             self._finish_batch(committed=not self.dry_run)
             return
@@ -615,44 +642,50 @@ class Importer:
         message = f"tix: import {self.batch_messages} messages into {len(self.pending)} tickets ({self.batch_created} new)\n\nTix-Action: import\n"
         if 0 < len(self.pending) <= 20:
             message += "".join(f"Tix-Ticket: {ticket_id}\n" for ticket_id in sorted(self.pending))
-        parent = self.hd.git.head()
         content.update({relpath: None for relpath in self.removed})
         actor = self.desk.actor
-        commit = self.hd.git.commit_files(content, message, actor, self.desk.now())
+        started = self.hd.git.commit_files(content, message, actor, self.desk.now(), wait=False, base=self._base)
+        self._in_flight = _InFlight(started, texts, self.hashes, self.fingerprints, self.done_items)
+        self._reset_batch()
+
+    def _land(self) -> None:
+        """Move HEAD to the batch in flight, then forget its journal and mark its mail seen."""
+        batch, self._in_flight = self._in_flight, None
+        if batch is None:
+            return
+        commit = batch.commit.land()
         if commit:
+            self._base = (commit, batch.commit.tree)  # where the next batch's pack starts
             self.report.commits.append(commit)
-            self.index.record_commit(parent, commit, texts)
+            self.index.record_commit(batch.commit.parent, commit, batch.texts)
         self.journal.unlink(missing_ok=True)
-        self._finish_batch(committed=True)
+        self._mark_done(batch.hashes, batch.fingerprints, batch.items)
 
     def _real_dirs(self, folder: str, create: bool = True) -> None:
-        ensure_real_dirs(self.hd.root / folder, create=create, checked=self._checked_dirs)
+        ensure_real_dirs(f"{self.hd.root}/{folder}", create=create, checked=self._checked_dirs)
 
     def _write_files(self, files: dict[str, bytes]) -> None:
-        """Write a batch's files, entry files before ticket files (dict order), on a few threads:
-        creating files dominates an import and the file system serves several at once."""
-        from concurrent.futures import ThreadPoolExecutor
-
-        folders = sorted({str(Path(path).parent) for path in files})
-        for folder in folders:
-            self._real_dirs(folder)  # never through a committed symlink
-        tickets = [p for p in files if p.endswith("/ticket.md")]
-        others = [p for p in files if not p.endswith("/ticket.md")]
-        with ThreadPoolExecutor(max_workers=4) as pool:
-            for group in (others, tickets):  # a ticket file only after every file it lists
-                list(pool.map(lambda p: write_atomic(self.hd.root / p, files[p], durable=False, make_parent=False), group))
+        """Write a batch's files, every ticket file after all the files it lists, in this thread:
+        a pool of writer threads cost more in switching than it saved (bench/bench_import.py)."""
+        ordered = {path: data for path, data in files.items() if not path.endswith("/ticket.md")}
+        ordered.update((path, data) for path, data in files.items() if path.endswith("/ticket.md"))
+        write_many(self.hd.root, ordered, self._checked_dirs)  # never through a committed symlink
 
     def _finish_batch(self, committed: bool) -> None:
         if committed and not self.dry_run:
-            self.index.remember_imported(self.hashes, self.fingerprints)
-            if self.mark_seen:
-                for item in self.done_items:
-                    try:
-                        item.mark_seen()
-                    except OSError as exc:  # a read-only Maildir: imported all the same, left unmarked
-                        self.report.warn(f"cannot mark mail seen in {item.maildir}: {exc.strerror or exc} "
-                                         "(it is imported; the next run skips it as a duplicate)")  # fmt: skip
+            self._mark_done(self.hashes, self.fingerprints, self.done_items)
         self._reset_batch()
+
+    def _mark_done(self, hashes: list[tuple[str, str]], fingerprints: list[tuple[str, str]], items: list[Item]) -> None:
+        """After the commit that holds them: remember the messages, mark them seen."""
+        self.index.remember_imported(hashes, fingerprints)
+        if self.mark_seen:
+            for item in items:
+                try:
+                    item.mark_seen()
+                except OSError as exc:  # a read-only Maildir: imported all the same, left unmarked
+                    self.report.warn(f"cannot mark mail seen in {item.maildir}: {exc.strerror or exc} "
+                                     "(it is imported; the next run skips it as a duplicate)")  # fmt: skip
 
     def _commit(self, paths: list[str], message: str) -> str | None:
         actor = self.desk.actor
@@ -685,17 +718,30 @@ _MESSAGE_ID_HEADER = re.compile(rb"^message-id:[ \t]*(?:\r?\n[ \t]+)?(<[^>\r\n]*
 def _head_names(item: Item, message_id: str) -> bool:
     """Whether the file's own header names `message_id`. The (device, inode, size, mtime)
     cache only says which message a file probably is — an inode is reused, timestamps can be
-    equal — so a skip is confirmed by the file's Message-ID (its first 16 KB; past that it is hashed whole)."""
+    equal — so a skip is confirmed by the file's Message-ID (within its first 16 KB, read 4 KB
+    at a time; past that it is hashed whole)."""
     if item.path is None:
         return False
     try:
-        with open(item.path, "rb") as handle:
-            head = handle.read(16384)
+        fd = os.open(item.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     except OSError:
         return False
-    end = min((i for i in (head.find(b"\n\n"), head.find(b"\r\n\r\n")) if i >= 0), default=len(head))
-    match = _MESSAGE_ID_HEADER.search(head[:end])
-    return bool(match) and match.group(1).decode("utf-8", "replace") == message_id
+    head = b""
+    try:
+        while len(head) < 16384:
+            more = os.read(fd, 4096)
+            head += more
+            end = min((i for i in (head.find(b"\n\n"), head.find(b"\r\n\r\n")) if i >= 0), default=-1)
+            match = _MESSAGE_ID_HEADER.search(head if end < 0 else head[:end])  # never one in the body
+            if match:  # complete: it ends at its '>' (more bytes cannot change it)
+                return match.group(1).decode("utf-8", "replace") == message_id
+            if end >= 0 or not more:
+                return False
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+    return False
 
 
 def _replayable(path: str) -> bool:
@@ -709,6 +755,102 @@ def _lexists(path: Path) -> bool:
         return path.is_file() and not path.is_symlink()
     except OSError:
         return False
+
+
+@dataclass
+class _InFlight:
+    """A written batch whose commit git is writing (gitrepo.FileCommit)."""
+
+    commit: Any
+    texts: dict[str, tuple[Ticket, str]]
+    hashes: list[tuple[str, str]]
+    fingerprints: list[tuple[str, str]]
+    items: list[Item]
+
+
+def _parser_loop(connection: Any, inherited: list[Any]) -> None:
+    """A parser process: parse each list of jobs it is sent, send back the results. It ends when
+    the importer does, even by kill -9 (its pipe closes), and never outlives it holding the
+    helpdesk lock it inherited."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the importer's to handle
+    for other in inherited:  # the other workers' pipes: held here, they would never see the importer go
+        other.close()
+    _die_with_parent()
+    while True:
+        try:
+            jobs = connection.recv()
+        except (EOFError, OSError):
+            return
+        connection.send([_parse_job(job) for job in jobs])
+
+
+class _Parsers:
+    """Parser processes fed and read by the importer's own thread. (multiprocessing.Pool's helper
+    threads, pickling and unpickling beside it, made every SQLite query and file call of the
+    filing wait for the GIL: a point query took ~120 µs instead of ~5.)"""
+
+    def __init__(self, count: int) -> None:
+        import multiprocessing
+
+        self._context = multiprocessing.get_context("fork")
+        self._workers: list[tuple[Any, Any]] = []
+        for _ in range(count):
+            self._workers.append(self._start())
+
+    def _start(self) -> tuple[Any, Any]:
+        mine, theirs = self._context.Pipe()
+        inherited = [connection for _, connection in self._workers]
+        process = self._context.Process(target=_parser_loop, args=(theirs, inherited), daemon=True)
+        process.start()
+        theirs.close()
+        return process, mine
+
+    def submit(self, jobs: list[Any]) -> _Parsing:
+        size = -(-len(jobs) // len(self._workers))
+        parts = [jobs[i : i + size] for i in range(0, len(jobs), size)]
+        for (_, connection), part in zip(self._workers, parts, strict=False):  # fewer parts than workers for a small chunk
+            connection.send(part)
+        return _Parsing(self, [len(part) for part in parts])
+
+    def collect(self, sizes: list[int]) -> list[tuple[str, Any]]:
+        results: list[tuple[str, Any]] = []
+        for number, size in enumerate(sizes):
+            process, connection = self._workers[number]
+            try:
+                results += connection.recv()
+            except (EOFError, OSError):  # the process died (killed, out of memory): its messages wait in quarantine
+                results += [("error", "the parser process stopped (killed or out of memory)")] * size
+                connection.close()
+                process.join(1)
+                self._workers[number] = self._start()
+        return results
+
+    def close(self) -> None:
+        for process, connection in self._workers:
+            connection.close()
+            process.terminate()
+        for process, _ in self._workers:
+            process.join(1)
+
+
+def _die_with_parent() -> None:
+    """Linux: the kernel kills this process when its parent dies (PR_SET_PDEATHSIG)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # elsewhere the closed pipe ends it
+
+
+class _Parsing:
+    """A chunk being parsed; `get()` waits for its results, in the order of its jobs."""
+
+    def __init__(self, parsers: _Parsers, sizes: list[int]) -> None:
+        self.parsers, self.sizes = parsers, sizes
+
+    def get(self) -> list[tuple[str, Any]]:
+        return self.parsers.collect(self.sizes)
 
 
 class _Done:

@@ -354,7 +354,7 @@ def waiting(hd: Helpdesk) -> list[Waiting]:
         return []
     parser = email.parser.BytesHeaderParser(policy=email.policy.default)
     found = []
-    checked: set[Path] = set()
+    checked: set[str] = set()
     for path in sorted(folder.glob("*.eml")):
         state = _read_state(path.with_suffix(".json"))
         try:

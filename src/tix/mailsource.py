@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
 
 from tix.errors import InvalidValue
 
@@ -33,6 +33,7 @@ class Item:
     path: Path | None = None  # the file, for .eml and Maildir
     maildir: Path | None = None  # the Maildir this file is in
     data: bytes | None = None  # already read (mbox, stdin)
+    listed: str | None = None  # the fingerprint from the folder listing (one stat a file, not two)
 
     def read(self) -> bytes | None:
         """The message bytes; None if the file vanished (renamed by a sync tool meanwhile)."""
@@ -51,6 +52,8 @@ class Item:
         also after a sync tool renames it (a cache key for its content hash, never an identity)."""
         if self.path is None:
             return None
+        if self.listed is not None:
+            return self.listed
         try:
             st = self.path.stat()
         except FileNotFoundError:
@@ -66,9 +69,9 @@ class Item:
             return None
         prefix = self.path.name.split(".", 1)[0]
         if prefix.isdigit() and MAILDIR_TIME_RANGE[0] <= int(prefix) <= MAILDIR_TIME_RANGE[1]:
-            return datetime.fromtimestamp(int(prefix), timezone.utc)
+            return datetime.fromtimestamp(int(prefix), UTC)
         try:
-            return datetime.fromtimestamp(self.path.stat().st_mtime, timezone.utc)
+            return datetime.fromtimestamp(self.path.stat().st_mtime, UTC)
         except OSError:
             return None
 
@@ -114,37 +117,39 @@ def iter_items(paths: list[str]) -> Iterator[Item]:
             yield Item(str(path), path=path)
 
 
-def _files(folder: Path) -> Iterator[Path]:
-    """Regular, non-hidden files, oldest first. Only (mtime, name) pairs are held while
+def _files(folder: Path) -> Iterator[tuple[Path, str | None]]:
+    """Regular, non-hidden files, oldest first, each with its fingerprint (Item.fingerprint)
+    from the one stat the listing makes. Only (mtime, name, fingerprint) are held while
     sorting, so listing a folder of 100,000 messages costs a few megabytes."""
     try:
-        listing = [(_mtime(entry), entry.name) for entry in os.scandir(folder)
+        listing = [(*_stat(entry), entry.name) for entry in os.scandir(folder)
                    if not entry.name.startswith(".") and entry.is_file(follow_symlinks=False)]  # fmt: skip
     except FileNotFoundError:
         return
-    listing.sort()
-    for _, name in listing:
-        yield folder / name
+    listing.sort(key=lambda row: (row[0], row[2]))
+    for _, fingerprint, name in listing:
+        yield folder / name, fingerprint
 
 
-def _mtime(entry: os.DirEntry[str]) -> float:
+def _stat(entry: os.DirEntry[str]) -> tuple[float, str | None]:
     try:
-        return entry.stat(follow_symlinks=False).st_mtime
+        st = entry.stat(follow_symlinks=False)
     except FileNotFoundError:
-        return 0.0
+        return 0.0, None
+    return st.st_mtime, f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}"
 
 
 def _folder(folder: Path) -> Iterator[Item]:
     if is_maildir(folder):
         for sub in ("new", "cur"):
-            for path in _files(folder / sub):
-                yield Item(str(path), path=path, maildir=folder)
+            for path, fingerprint in _files(folder / sub):
+                yield Item(str(path), path=path, maildir=folder, listed=fingerprint)
         return
-    for path in _files(folder):
+    for path, fingerprint in _files(folder):
         if _is_mbox(path):
             yield from _mbox(path)
         else:
-            yield Item(str(path), path=path)
+            yield Item(str(path), path=path, listed=fingerprint)
     for entry in sorted(os.scandir(folder), key=lambda e: e.name):
         if entry.is_dir(follow_symlinks=False) and not entry.name.startswith(".") and entry.name != "tmp":
             yield from _folder(Path(entry.path))

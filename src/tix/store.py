@@ -9,16 +9,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import os
 import stat
 import tempfile
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
-from typing import Iterator
 
 from tix import ids
 from tix.config import CONFIG_FILE, Config
@@ -48,7 +49,7 @@ class UnsafePath(TixError):
     """A path in the repository that would lead outside it (a committed symlink)."""
 
 
-_ROOTS: set[Path] = set()  # helpdesk roots of this process: writes below them never follow a symlink
+_ROOTS: set[str] = set()  # helpdesk roots of this process: writes below them never follow a symlink
 
 
 class Helpdesk:
@@ -56,7 +57,7 @@ class Helpdesk:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        _ROOTS.add(Path(os.path.abspath(root)))
+        _ROOTS.add(os.path.abspath(root))
         self.git = GitRepo(root)
 
     @classmethod
@@ -171,43 +172,47 @@ class Helpdesk:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _root_of(path: Path) -> Path | None:
-    absolute = Path(os.path.abspath(path))
+def _root_of(path: Path | str) -> str | None:
+    absolute = os.path.abspath(path)
     for root in _ROOTS:
-        if absolute.is_relative_to(root) and absolute != root:
+        if absolute.startswith(root) and absolute[len(root) : len(root) + 1] == "/":
             return root
     return None
 
 
-def ensure_real_dirs(folder: Path, create: bool = True, checked: set[Path] | None = None) -> None:
+def ensure_real_dirs(folder: Path | str, create: bool = True, checked: set[str] | None = None) -> None:
     """Check (and with `create`, make) every folder from the helpdesk root down to `folder` as
     a real directory, never a symlink: a teammate can commit a symlink at a ticket's shard or
     entry folder, and following it would write outside the repository (issue 10 #1).
-    `checked` remembers folders found real (a caller holding the helpdesk lock, e.g. an import
-    run): each is then checked once, not once per file."""
+    `checked` remembers folders found real (absolute paths; a caller holding the helpdesk lock,
+    e.g. an import run): each is then checked once, not once per file."""
     root = _root_of(folder)
     if root is None:
         if create:
-            folder.mkdir(parents=True, exist_ok=True)
+            Path(folder).mkdir(parents=True, exist_ok=True)
+        return
+    absolute = os.path.abspath(folder)
+    if checked is not None and absolute in checked:
         return
     current = root
-    for part in Path(os.path.abspath(folder)).relative_to(root).parts:
-        current = current / part
+    for part in absolute[len(root) + 1 :].split("/"):
+        current = f"{current}/{part}"
         if checked is not None and current in checked:
             continue
-        try:
-            mode = os.lstat(current).st_mode
-        except FileNotFoundError:
-            if not create:
-                return
+        if create:  # most folders a writer names are new (an entry's): make it first, look only if it was there
             try:
                 os.mkdir(current)
+                mode = stat.S_IFDIR  # made just now, by us
             except FileExistsError:
-                pass
-            mode = os.lstat(current).st_mode
+                mode = os.lstat(current).st_mode
+        else:
+            try:
+                mode = os.lstat(current).st_mode
+            except FileNotFoundError:
+                return
         if not stat.S_ISDIR(mode):
             what = "a symlink" if stat.S_ISLNK(mode) else "not a folder"
-            shown = current.relative_to(root)
+            shown = os.path.relpath(current, root)
             raise UnsafePath(f"refusing to {'write' if create else 'read'} below {shown}: it is {what} (committed by someone?); remove it with git rm")
         if checked is not None:
             checked.add(current)
@@ -218,7 +223,7 @@ def read_text(path: Path) -> str:
     return read_bytes(path).decode("utf-8", errors="replace")
 
 
-def read_bytes(path: Path, checked: set[Path] | None = None) -> bytes:
+def read_bytes(path: Path, checked: set[str] | None = None) -> bytes:
     """A file of the helpdesk, read only if it is a regular file inside it (no symlinks);
     `checked` as for ensure_real_dirs."""
     root = _root_of(path)
@@ -229,11 +234,11 @@ def read_bytes(path: Path, checked: set[Path] | None = None) -> bytes:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            raise UnsafePath(f"refusing to read {path.relative_to(root)}: it is a symlink (committed by someone?); remove it with git rm") from None
+            raise UnsafePath(f"refusing to read {os.path.relpath(path, root)}: it is a symlink (committed by someone?); remove it with git rm") from None
         raise
     with os.fdopen(fd, "rb") as handle:
         if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            raise UnsafePath(f"refusing to read {path.relative_to(root)}: it is not a regular file")
+            raise UnsafePath(f"refusing to read {os.path.relpath(path, root)}: it is not a regular file")
         return handle.read()
 
 
@@ -275,3 +280,38 @@ def write_atomic(path: Path, content: str | bytes, durable: bool = True, make_pa
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+_WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+
+
+def write_many(root: Path, files: dict[str, bytes], checked: set[str]) -> None:
+    """Write many files below the helpdesk root (paths relative to it), in the given order, each
+    whole through a crash (a temporary name, then a rename), none fsynced: for a bulk writer
+    holding the helpdesk lock (a mail import batch, which its journal makes crash-safe).
+    Folders are made and checked real once (`checked`, as ensure_real_dirs); no file is
+    opened through a symlink. The mode is git's (0666 less the umask, applied by open)."""
+    base = os.path.abspath(root)
+    for relpath, data in files.items():
+        folder = f"{base}/{relpath.rpartition('/')[0]}" if "/" in relpath else base
+        if folder not in checked:
+            ensure_real_dirs(folder, create=True, checked=checked)
+        tmp = f"{folder}/.tix-write.tmp"  # one at a time: the lock holder is the only writer
+        try:
+            fd = os.open(tmp, _WRITE_FLAGS, 0o666)
+        except FileExistsError:  # left by a run that crashed
+            os.unlink(tmp)
+            fd = os.open(tmp, _WRITE_FLAGS, 0o666)
+        try:
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
+            finally:
+                os.close(fd)
+            os.replace(tmp, f"{base}/{relpath}")
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+

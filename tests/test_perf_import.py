@@ -1,0 +1,272 @@
+"""The import's fast paths keep every guarantee of the slow ones: files written in bulk never go
+through a symlink and get git's mode; a commit whose pack is written in the background keeps a
+commit made meanwhile; a re-run settles known files cheaply but never on the cache alone."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from conftest import git
+
+from tix.store import UMASK, Helpdesk, UnsafePath, write_many
+
+
+def test_bulk_writes_make_folders_and_give_files_git_s_mode(helpdesk: Path) -> None:
+    Helpdesk(helpdesk)  # registers the root: writes below it never follow a symlink
+    checked: set[str] = set()
+    (helpdesk / "tickets" / "AB").mkdir(parents=True)
+    (helpdesk / "tickets" / "AB" / ".tix-write.tmp").write_bytes(b"left by a crashed run")
+    write_many(helpdesk, {"tickets/AB/X/e1/message.eml": b"raw", "tickets/AB/.x": b"", "tickets/AB/X/ticket.md": b"t" * 70_000},
+               checked)  # fmt: skip
+    assert (helpdesk / "tickets/AB/X/e1/message.eml").read_bytes() == b"raw"
+    assert (helpdesk / "tickets/AB/X/ticket.md").read_bytes() == b"t" * 70_000
+    assert stat.S_IMODE((helpdesk / "tickets/AB/X/ticket.md").stat().st_mode) == 0o666 & ~UMASK
+    assert not list(helpdesk.rglob(".tix-write.tmp"))  # no temporary file stays, not even an old one
+    assert f"{helpdesk}/tickets/AB/X/e1" in checked
+
+
+def test_bulk_writes_refuse_a_committed_symlink_folder(helpdesk: Path, tmp_path: Path) -> None:
+    Helpdesk(helpdesk)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (helpdesk / "tickets").mkdir(exist_ok=True)
+    os.symlink(outside, helpdesk / "tickets" / "ZY")
+    with pytest.raises(UnsafePath, match="tickets/ZY: it is a symlink"):
+        write_many(helpdesk, {"tickets/ZY/ZYAAAAAA/ticket.md": b"x"}, set())
+    assert list(outside.iterdir()) == []
+    os.symlink(outside / "file", helpdesk / "tickets" / "victim")
+    (helpdesk / "tickets" / "AB").mkdir()
+    os.symlink(outside / "planted", helpdesk / "tickets" / "AB" / ".tix-write.tmp")  # a symlink at the temporary name
+    write_many(helpdesk, {"tickets/victim": b"data", "tickets/AB/f": b"data"}, set())
+    assert list(outside.iterdir()) == []  # the link is replaced, never followed
+    assert (helpdesk / "tickets" / "victim").read_bytes() == b"data" and not (helpdesk / "tickets" / "victim").is_symlink()
+
+
+def test_a_commit_made_while_the_pack_is_written_is_kept(helpdesk: Path) -> None:
+    from tix.model import Person
+
+    repo = Helpdesk(helpdesk).git
+    files = {"tickets/AB/ABAAAAAA/e1/message.eml": b"mail\n", "quarantine/x.txt": b"note\n"}
+    write_many(helpdesk, files, set())  # the working tree holds the bytes first, as the importer does
+    started = repo.commit_files(dict(files), "tix: import 1 messages", Person("Cron", "cron@example.com"), wait=False)
+    (helpdesk / "notes.txt").write_text("a teammate's change\n", encoding="utf-8")
+    git(helpdesk, "add", "notes.txt")
+    git(helpdesk, "commit", "-qm", "teammate")  # HEAD moves while git writes the pack
+    teammate = git(helpdesk, "rev-parse", "HEAD").strip()
+    landed = started.land()
+    assert landed == git(helpdesk, "rev-parse", "HEAD").strip()
+    assert started.parent == teammate  # built again on the new HEAD: nothing overwritten
+    assert git(helpdesk, "log", "--format=%s", "-2").splitlines() == ["tix: import 1 messages", "teammate"]
+    assert {"notes.txt", *files} <= set(git(helpdesk, "ls-files").split())
+    assert git(helpdesk, "status", "--porcelain") == ""
+    assert "refs/tix/commit-in-progress" not in git(helpdesk, "for-each-ref")
+
+
+def test_a_failing_run_leaves_its_batch_to_the_journal(helpdesk: Path, tmp_path: Path) -> None:
+    """A run that fails while a batch's pack is being written: nothing moves HEAD, the next run
+    commits the batch from the journal, and no message is lost or doubled."""
+    from conftest import make_eml, make_maildir, run_console_script
+
+    from tix.mailin import Importer
+    from tix.services import Desk
+
+    maildir = make_maildir(tmp_path / "Maildir", {f"{n}.host": make_eml(message_id=f"<m{n}@x>") for n in range(30)})
+    run_console_script("config", "set", "mail.batch", "10", cwd=helpdesk)
+    importer = Importer(Desk(Helpdesk(helpdesk)))
+    real_land = importer._land
+    landed = []
+
+    def land_twice_then_fail() -> None:
+        if importer._in_flight is not None:
+            if len(landed) == 2:
+                raise KeyboardInterrupt  # killed while the third batch's pack is written
+            landed.append(1)
+        real_land()
+
+    importer._land = land_twice_then_fail  # type: ignore[method-assign]
+    head = git(helpdesk, "rev-parse", "HEAD")
+    with pytest.raises(KeyboardInterrupt):
+        importer.run([str(maildir)])
+    assert len(git(helpdesk, "rev-list", f"{head.strip()}..HEAD").split()) == 2
+    assert (helpdesk / ".git" / "tix" / "import-journal").exists()
+    rerun = run_console_script("import", str(maildir), cwd=helpdesk)
+    assert rerun.returncode == 0, rerun.stderr
+    assert message_ids(helpdesk) == sorted(f"<m{n}@x>" for n in range(30))  # each once
+    assert git(helpdesk, "log", "-1", "--format=%s").strip() == "tix: complete an interrupted import"
+    assert git(helpdesk, "status", "--porcelain") == ""
+    assert not (helpdesk / ".git" / "tix" / "import-journal").exists()
+
+
+def message_ids(root: Path) -> list[str]:
+    from tix import ticketfile
+
+    found = []
+    for path in (root / "tickets").glob("*/*/ticket.md"):
+        found += ticketfile.loads(path.read_text(encoding="utf-8"), str(path.relative_to(root))).message_ids
+    return sorted(found)
+
+
+def test_after_an_import_a_re_run_reads_no_ticket_file_again(helpdesk: Path, tmp_path: Path) -> None:
+    """The import leaves git's index with stat data and the ticket index current: the next run's
+    refresh parses nothing (it re-read every ticket before), yet still sees a folder added by hand."""
+    import shutil
+
+    from conftest import make_eml, make_maildir, run_console_script
+
+    from tix.index import Index
+
+    maildir = make_maildir(tmp_path / "Maildir", {f"{n}.host": make_eml(message_id=f"<m{n}@x>") for n in range(30)})
+    result = run_console_script("import", str(maildir), cwd=helpdesk)
+    assert result.returncode == 0, result.stderr
+    assert git(helpdesk, "diff-index", "--name-only", "HEAD") == ""  # no file left for git to read again
+    index = Index(Helpdesk(helpdesk))
+    try:
+        assert index.refresh() == 0
+        source = next((helpdesk / "tickets").glob("*/*/ticket.md")).parent
+        copy = source.parent / (source.name[:2] + "".join(reversed(source.name[2:])))
+        shutil.copytree(source, copy)  # a ticket folder added by hand to a shard the import wrote to
+        (copy / "ticket.md").write_text((copy / "ticket.md").read_text(encoding="utf-8").replace(source.name, copy.name), encoding="utf-8")
+        assert index.refresh() == 1
+        assert copy.name in {row["id"] for row in index.summaries()}
+    finally:
+        index.close()
+
+
+@pytest.mark.parametrize("padding", [0, 4070, 4085, 4096, 9000, 16300, 16380])
+def test_a_re_run_confirms_a_file_by_its_message_id_wherever_its_header_puts_it(tmp_path: Path, padding: int) -> None:
+    """The head is read 4 KB at a time up to 16 KB: a Message-ID across a 4 KB boundary, or late
+    in a long header, still confirms the file; one only in the body, or past 16 KB, never does."""
+    from tix.mailin import _head_names
+    from tix.mailsource import Item
+
+    received = b"".join(b"Received: from relay%d.example.net by mx.example.com; Mon, 1 Dec 2026\n" % n for n in range(400))
+    head = received[:padding] + (b"\n" if padding else b"")
+    path = tmp_path / "m.eml"
+    path.write_bytes(head + b"Subject: x\nMessage-ID:\n <a@example.pl>\n\nbody\n")
+    item = Item(str(path), path=path)
+    found = len(head) + 40 < 16384
+    assert _head_names(item, "<a@example.pl>") is found
+    assert _head_names(item, "<b@example.pl>") is False
+    path.write_bytes(head + b"Subject: x\n\nMessage-ID: <a@example.pl>\n")
+    assert _head_names(item, "<a@example.pl>") is False  # in the body it is anyone's text
+
+
+
+def test_a_follow_up_that_fails_half_way_leaves_its_ticket_as_the_batch_had_it(tix, helpdesk: Path, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The undo snapshot of a ticket already pending in the batch (now a pickle, not YAML) puts
+    back everything the failing message changed: entries, participants, Message-IDs."""
+    from conftest import make_eml
+
+    from tix.mailin import Importer
+
+    original = Importer._entry
+
+    def explode(self, entry_id, mail, *args):  # type: ignore[no-untyped-def]
+        if mail.message_id == "<bad@x>":
+            raise RuntimeError("an unforeseen case")
+        return original(self, entry_id, mail, *args)
+
+    monkeypatch.setattr(Importer, "_entry", explode)
+    (tmp_path / "1.eml").write_bytes(make_eml(message_id="<first@x>"))
+    (tmp_path / "2.eml").write_bytes(make_eml(message_id="<bad@x>", in_reply_to="<first@x>", references="<first@x>",
+                                              sender="Ola Nowa <ola@example.pl>", subject="Re: x"))  # fmt: skip
+    (tmp_path / "3.eml").write_bytes(make_eml(message_id="<third@x>", in_reply_to="<first@x>", references="<first@x>"))
+    result = tix("import", str(tmp_path / "1.eml"), str(tmp_path / "2.eml"), str(tmp_path / "3.eml"))
+    assert result.code == 3 and "1 quarantined" in result.out, result.out + result.err
+    from tix import ticketfile
+
+    [path] = list((helpdesk / "tickets").glob("*/*/ticket.md"))
+    ticket = ticketfile.loads(path.read_text(encoding="utf-8"), str(path.relative_to(helpdesk)))
+    assert ticket.message_ids == ["<first@x>", "<third@x>"]
+    assert "ola@example.pl" not in ticket.participants
+    assert len(ticket.entries) == 2
+
+
+def test_a_batch_the_file_system_refuses_is_one_line_and_the_next_run_completes_it(tix, helpdesk: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """What the file system refuses in a batch (here: permission denied on a shard folder) reaches
+    the user as one line; HEAD does not move, nothing is marked seen, and the next run imports
+    every message exactly once (commit 55ff303 had no test)."""
+    import subprocess
+
+    from conftest import make_eml, make_maildir
+
+    from tix import ids
+
+    first = make_eml(message_id="<one@x>")
+    maildir = make_maildir(tmp_path / "Maildir", {"1.host": first, "2.host": make_eml(message_id="<two@x>", subject="Other")})
+    head = git(helpdesk, "rev-parse", "HEAD")
+    shard = helpdesk / "tickets" / ids.shard(ids.derived_id("<one@x>"))
+    shard.mkdir(parents=True)
+    lock = ["chattr", "+i", str(shard)] if os.geteuid() == 0 else ["chmod", "555", str(shard)]
+    subprocess.run(lock, check=True)
+    try:
+        result = tix("import", "--mark-seen", str(maildir))
+    finally:
+        subprocess.run(["chattr", "-i", str(shard)] if os.geteuid() == 0 else ["chmod", "755", str(shard)], check=True)
+    assert result.code == 1, result.err
+    assert result.err.count("\n") == 1 and "permission denied" in result.err and "nothing was lost" in result.err
+    assert "Traceback" not in result.err
+    assert git(helpdesk, "rev-parse", "HEAD") == head
+    assert len(list((maildir / "new").iterdir())) == 2  # not marked seen
+    again = tix("import", "--mark-seen", str(maildir))
+    assert again.code == 0, again.err
+    assert message_ids(helpdesk) == ["<one@x>", "<two@x>"]
+    assert git(helpdesk, "status", "--porcelain") == ""
+    assert list((maildir / "new").iterdir()) == []
+
+
+def test_a_parser_process_that_dies_costs_its_share_a_stay_in_quarantine_not_the_run(tix, helpdesk: Path, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Parsing runs in worker processes fed by the importer itself. One that dies (out of memory,
+    killed) puts the messages it held in quarantine with the reason, a fresh one takes over, and
+    the run goes on; `--retry-quarantine` files them later. (With multiprocessing.Pool a dead
+    worker left the run waiting forever.)"""
+    from conftest import make_eml
+
+    from tix import mailin
+
+    real = mailin._parse_job
+
+    def dies_on_one(job):  # type: ignore[no-untyped-def]
+        if b"<die@x>" in job[0]:
+            os._exit(9)
+        return real(job)
+
+    monkeypatch.setattr(mailin, "_parse_job", dies_on_one)
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    for n in range(40):
+        mid = "<die@x>" if n == 3 else f"<m{n}@x>"
+        (folder / f"{n:02d}.eml").write_bytes(make_eml(message_id=mid, subject=f"Question {n}"))
+    result = tix("import", str(folder))
+    assert result.code == 3, result.err
+    quarantined = sorted((helpdesk / "quarantine").glob("*.txt"))
+    assert 1 <= len(quarantined) <= 20
+    assert all("the parser process stopped" in path.read_text(encoding="utf-8") for path in quarantined)
+    assert len(message_ids(helpdesk)) == 40 - len(quarantined)
+    monkeypatch.setattr(mailin, "_parse_job", real)
+    assert tix("import", "--retry-quarantine").code == 0
+    assert len(message_ids(helpdesk)) == 40 and "<die@x>" in message_ids(helpdesk)
+
+
+def test_a_pack_started_on_a_stale_base_lands_on_the_real_head(helpdesk: Path) -> None:
+    """The importer starts each batch's pack on its own last commit without asking git; when a
+    teammate committed since, the commit is built again on the real HEAD, and the helper ref goes."""
+    from tix.model import Person
+
+    repo = Helpdesk(helpdesk).git
+    stale = repo.head_and_tree()
+    (helpdesk / "notes.txt").write_text("a teammate's change\n", encoding="utf-8")
+    git(helpdesk, "add", "notes.txt")
+    git(helpdesk, "commit", "-qm", "teammate")
+    files = {"quarantine/x.txt": b"note\n"}
+    write_many(helpdesk, files, set())
+    started = repo.commit_files(dict(files), "tix: import 1 messages", Person("Cron", "cron@example.com"), wait=False,
+                                base=stale)  # fmt: skip
+    landed = started.land()
+    assert git(helpdesk, "log", "--format=%s", "-2").splitlines() == ["tix: import 1 messages", "teammate"]
+    assert landed == git(helpdesk, "rev-parse", "HEAD").strip() and started.parent != stale[0]
+    assert git(helpdesk, "status", "--porcelain") == ""
+    assert "refs/tix/commit-in-progress" not in git(helpdesk, "for-each-ref")
