@@ -18,7 +18,7 @@ from tix.query import SORT_KEYS, Filters
 from tix.store import Helpdesk
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class TicketRow:
     """One ticket as `tix list` shows it. `as_dict()` is the stable JSON shape."""
 
@@ -33,8 +33,8 @@ class TicketRow:
     channel: str
     requester_name: str
     requester_email: str
-    created: datetime
-    updated: datetime
+    created: str  # ISO 8601, as the index holds it (parsed only to sort or filter by time: 20,000 rows)
+    updated: str
     due: datetime | None  # the next target still running
     sla: str | None  # breached | paused (breached) | near | ok | None (no clock runs)
 
@@ -46,7 +46,7 @@ class TicketRow:
             id=summary["id"], subject=summary["subject"], status=summary["status"], owner=summary["owner"],
             priority=summary["priority"], category=summary["category"], tags=tuple(summary["tags"]), queue=summary["queue"],
             channel=summary["channel"], requester_name=requester["name"], requester_email=requester["email"],
-            created=datetime.fromisoformat(summary["created"]), updated=datetime.fromisoformat(summary["updated"]),
+            created=summary["created"], updated=summary["updated"],
             due=state.due, sla=state.state,
         )  # fmt: skip
 
@@ -55,7 +55,7 @@ class TicketRow:
             "id": self.id, "subject": self.subject, "status": self.status, "owner": self.owner,
             "priority": self.priority, "category": self.category, "tags": list(self.tags), "queue": self.queue,
             "channel": self.channel, "requester": {"name": self.requester_name, "email": self.requester_email},
-            "created": self.created.isoformat(), "updated": self.updated.isoformat(),
+            "created": self.created, "updated": self.updated,
             "due": self.due.isoformat() if self.due else None, "sla": self.sla,
         }  # fmt: skip
 
@@ -135,7 +135,7 @@ def _matches(row: TicketRow, filters: Filters) -> bool:
         needle = filters.customer.lower()
         if needle not in row.requester_email.lower() and needle not in row.requester_name.lower():
             return False
-    return not (filters.since and row.updated < filters.since)
+    return not (filters.since and datetime.fromisoformat(row.updated) < filters.since)
 
 
 def sort_rows(rows: list[TicketRow], spec: str, config: Config) -> list[TicketRow]:
@@ -154,7 +154,7 @@ def sort_rows(rows: list[TicketRow], spec: str, config: Config) -> list[TicketRo
             if name == "status":
                 return status_rank.get(row.status, len(status_rank))
             if name in ("created", "updated"):
-                return getattr(row, name)
+                return datetime.fromisoformat(getattr(row, name))
             if name == "due":
                 return (row.due is None, row.due or datetime.min)
             return (getattr(row, name) or "").lower()
