@@ -53,7 +53,7 @@ def test_the_guided_tour_runs(tmp_path: Path) -> None:
     assert "Faktura nr 123/2026 - błędna kwota" in result.stdout
     assert "Dzień dobry, Jestem na urlopie" in result.stdout  # undeclared windows-1250, read by the fallbacks
     assert "status: open → closed" in result.stdout
-    assert "sent 1 messages" in result.stdout
-    assert "1 follow-ups (1 reopened)" in result.stdout  # the customer's answer to our reply
+    assert "sent 1 message" in result.stdout
+    assert "1 follow-up (1 reopened)" in result.stdout  # the customer's answer to our reply
     log = subprocess.run(["git", "-C", str(tmp_path / "desk"), "log", "--format=%an"], capture_output=True, text=True)
     assert set(log.stdout.split("\n")) >= {"Anna Nowak", "Bob Builder"}

@@ -82,9 +82,9 @@ def test_a_new_message_in_a_reused_file_with_the_same_size_and_mtime_is_imported
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     assert path.stat().st_ino == stat.st_ino and path.stat().st_size == stat.st_size
     result = tix.ok("import", str(maildir))
-    assert "1 new tickets" in result.out
+    assert "1 new ticket" in result.out
     assert sorted(m for t in _tickets(tix.cwd) for m in t.message_ids) == ["<first@example.pl>", "<other@example.pl>"]
-    assert "1 duplicates skipped" in tix.ok("import", str(maildir)).out
+    assert "1 duplicate skipped" in tix.ok("import", str(maildir)).out
 
 
 def test_an_attachment_name_of_360_bytes_is_shortened_and_the_mail_beside_it_imported(tix: Cli, tmp_path: Path) -> None:

@@ -43,7 +43,7 @@ def test_a_new_message_becomes_a_ticket_with_its_raw_bytes_and_attachments(tix: 
     raw = make_eml(subject="Re: Drukarka się pali", body="Dzień dobry,\nproszę o pomoc.",
                    attachments=[("faktura.pdf", b"%PDF-1.4 fake"), ("../../.git/hooks/post-commit", b"#!/bin/sh\necho owned\n")])
     result = tix.ok("import", str(write(tmp_path, "one.eml", raw)))
-    assert result.out == "imported 1 messages: 1 new tickets, 0 follow-ups, 0 duplicates skipped, 0 from robots, 0 our own, 0 quarantined\n"
+    assert result.out == "imported 1 message: 1 new ticket, 0 follow-ups, 0 duplicates skipped, 0 from robots, 0 our own, 0 quarantined\n"
     [ticket] = tickets(helpdesk).values()
     assert (ticket.subject, str(ticket.requester), ticket.channel, ticket.status) == (
         "Drukarka się pali", "Jan Kowalski <jan@example.pl>", "email", "new")
@@ -60,7 +60,7 @@ def test_a_new_message_becomes_a_ticket_with_its_raw_bytes_and_attachments(tix: 
     assert entry.extra["files"] == ["message.eml", "faktura.pdf", "post-commit"]
     assert not (helpdesk / ".git" / "hooks" / "post-commit").exists()
     assert git(helpdesk, "status", "--porcelain") == ""
-    assert git(helpdesk, "log", "-1", "--format=%s").strip() == "tix: import 1 messages into 1 tickets (1 new)"
+    assert git(helpdesk, "log", "-1", "--format=%s").strip() == "tix: import 1 message into 1 ticket (1 new)"
 
 
 def test_replies_thread_by_in_reply_to_and_references_and_customers_reopen(tix: Cli, helpdesk: Path, tmp_path: Path) -> None:
@@ -135,7 +135,7 @@ def test_our_own_message_ids_thread_and_our_own_mail_never_makes_a_ticket(tix: C
     assert came_back.extra["threading"] == "our own outgoing mail came back (entry C3PXC3PX)"
     assert (after.status, after.participants) == (before.status, before.participants)
     assert "[our own mail, come back]" in tix.ok("show", ticket_id).out
-    assert "1 duplicates skipped" in tix.ok("import", str(tmp_path / "echo.eml")).out  # once
+    assert "1 duplicate skipped" in tix.ok("import", str(tmp_path / "echo.eml")).out  # once
     reply = tix.ok("reply", ticket_id, "-m", "Hello", "--preview").out
     assert "In-Reply-To: <x@example.pl>" in reply  # answers the customer, not our own copy
 
@@ -202,7 +202,7 @@ def test_the_same_message_is_imported_once_across_reruns_aliases_and_folders(tix
     to_alias = raw.replace(b"To: Support <support@example.com>", b"To: Sales <sales@example.com>")
     maildir = make_maildir(tmp_path / "Maildir", {"1.host": raw, "2.host": to_alias})
     first = tix.ok("import", str(maildir))
-    assert "1 new tickets" in first.out and "1 duplicates skipped" in first.out
+    assert "1 new ticket" in first.out and "1 duplicate skipped" in first.out
     again = tix.ok("import", str(maildir), str(write(tmp_path, "copy.eml", raw)))
     assert "0 new tickets" in again.out and "3 duplicates skipped" in again.out
     assert all_message_ids(helpdesk) == ["<same@example.pl>"]
@@ -259,16 +259,16 @@ def test_quarantine_keeps_the_bytes_and_the_reason_and_retry_imports_them(tix: C
     small = make_eml(message_id="<small@x>", body="short")
     result = tix("import", str(write(tmp_path, "big.eml", big)), str(write(tmp_path, "small.eml", small)))
     assert result.code == 3
-    assert "1 new tickets" in result.out and "1 quarantined" in result.out
-    assert "tix: warning: 1 messages could not be read and are kept in quarantine/" in result.err
+    assert "1 new ticket" in result.out and "1 quarantined" in result.out
+    assert "tix: warning: 1 message could not be read; kept in quarantine/" in result.err
     [stored] = (helpdesk / "quarantine").glob("*.eml")
     assert stored.read_bytes() == big
     assert "is over mail.max_message_mb" in stored.with_suffix(".txt").read_text(encoding="utf-8")
     assert git(helpdesk, "status", "--porcelain") == ""
-    assert tix("import", str(tmp_path / "big.eml")).out.count("1 duplicates skipped") == 1  # not quarantined twice
+    assert tix("import", str(tmp_path / "big.eml")).out.count("1 duplicate skipped") == 1  # not quarantined twice
     tix.ok("config", "set", "mail.max_message_mb", "50")
     retried = tix.ok("import", "--retry-quarantine")
-    assert "1 new tickets" in retried.out
+    assert "1 new ticket" in retried.out
     assert sorted(all_message_ids(helpdesk)) == ["<big@x>", "<small@x>"]
     assert list((helpdesk / "quarantine").glob("*")) == []
     assert git(helpdesk, "status", "--porcelain") == ""
@@ -296,7 +296,7 @@ def test_dry_run_explains_and_changes_nothing(tix: Cli, helpdesk: Path, tmp_path
     [ticket_id] = tickets(helpdesk)
     assert lines[0] == f"{reply}: updated {ticket_id} — refers to <a@x>"
     assert lines[1].startswith(f"{fresh}: created ") and lines[1].endswith("— no reference to a known ticket")
-    assert lines[2].startswith("would import 2 messages: 1 new tickets, 1 follow-ups")
+    assert lines[2].startswith("would import 2 messages: 1 new ticket, 1 follow-up")
     assert git(helpdesk, "rev-parse", "HEAD") == head and git(helpdesk, "status", "--porcelain") == ""
 
 
@@ -399,7 +399,7 @@ def test_an_interrupted_batch_is_committed_by_the_next_run(tix: Cli, helpdesk: P
     assert (helpdesk / ".git" / "tix" / "import-journal").exists()
     assert git(helpdesk, "status", "--porcelain") != ""
     result = tix.ok("import", str(tmp_path / "a.eml"))
-    assert "1 duplicates skipped" in result.out
+    assert "1 duplicate skipped" in result.out
     assert git(helpdesk, "status", "--porcelain") == ""
     assert git(helpdesk, "log", "-2", "--format=%s").splitlines()[0] == "tix: complete an interrupted import"
     assert all_message_ids(helpdesk) == ["<a@x>"]
@@ -421,7 +421,7 @@ def test_a_message_tix_cannot_file_is_quarantined_and_the_rest_goes_on(tix: Cli,
     bad.write_bytes(make_eml(message_id="<bad@x>", attachments=[("a.bin", b"x")]))
     good.write_bytes(make_eml(message_id="<good@x>"))
     result = tix("import", str(bad), str(good))
-    assert result.code == 3 and "1 new tickets" in result.out and "1 quarantined" in result.out
+    assert result.code == 3 and "1 new ticket" in result.out and "1 quarantined" in result.out
     reason = next((helpdesk / "quarantine").glob("*.txt")).read_text(encoding="utf-8")
     assert "tix could not file it: RuntimeError: an unforeseen case" in reason
     assert all_message_ids(helpdesk) == ["<good@x>"]
@@ -450,7 +450,7 @@ def test_an_unreadable_file_is_reported_and_left_for_the_next_run(tix: Cli, help
     result = tix("import", str(locked), str(good))
     assert result.code == 3
     assert result.err.startswith(f"tix: warning: cannot read {locked}: Permission denied; it stays where it is")
-    assert "1 new tickets" in result.out and all_message_ids(helpdesk) == ["<good@x>"]
+    assert "1 new ticket" in result.out and all_message_ids(helpdesk) == ["<good@x>"]
 
 
 def test_the_arrival_time_is_ours_not_the_senders(tix: Cli, helpdesk: Path, tmp_path: Path) -> None:

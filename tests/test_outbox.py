@@ -41,7 +41,7 @@ def test_a_queued_reply_does_not_stop_the_clock_its_delivery_does(tix: Cli, cloc
     assert [r["id"] for r in json.loads(tix.ok("list", "--breached", "-f", "json").out)] == [ticket_id]
 
     tix.ok("config", "set", "smtp.url", f"smtp://127.0.0.1:{controller.port}")
-    assert tix.ok("send").out.strip() == "sent 1 messages"
+    assert tix.ok("send").out.strip() == "sent 1 message"
     assert len(recorder.messages) == 1
     assert fields(tix, ticket_id)["first_response"] == "2026-11-23T11:30:00+01:00"  # when it was delivered
     assert row(tix, ticket_id)["sla"] != "breached"  # the resolution target runs now
@@ -65,7 +65,7 @@ def test_a_delivered_acknowledgement_is_not_a_first_response(tix: Cli, helpdesk:
     source = tmp_path / "in.eml"
     source.write_bytes(make_eml(message_id="<ack-me@example.pl>"))
     tix.ok("import", str(source))
-    assert tix.ok("send").out.strip() == "sent 1 messages" and len(recorder.messages) == 1
+    assert tix.ok("send").out.strip() == "sent 1 message" and len(recorder.messages) == 1
     ticket = ticketfile.loads(next((helpdesk / "tickets").rglob("ticket.md")).read_text(encoding="utf-8"))
     assert "first_response" not in ticket.extra
 
@@ -99,7 +99,7 @@ def test_the_outbox_shows_every_clones_mail_and_retry_delivers_it_once(tmp_path:
     assert " failed " in failed[0] and "1 tries" in failed[0] and "last error:" in failed[1] and "550" in failed[1]
     recorder.refuse = None
     code, out, err = team.run("bob", "outbox", "retry", name)
-    assert (code, out.strip()) == (0, "sent 1 messages")
+    assert (code, out.strip()) == (0, "sent 1 message")
     assert err.strip() == (f"tix: warning: {name} was queued by clone {anna_clone}: run tix sync here and there "
                            "before that clone's next tix send, or it sends the mail again")  # fmt: skip
     assert len(recorder.messages) == 1
@@ -182,14 +182,14 @@ def test_remind_reports_mail_left_undelivered_and_odd_queue_files_are_no_traceba
     assert "not delivered" not in tix.ok("remind", "--no-mail").err  # just queued: cron sends it in a moment
     clock.advance(minutes=20)
     result = tix.ok("remind", "--no-mail", "-q")
-    assert result.err.strip() == "tix: warning: 1 messages in the outbox are not delivered, the oldest queued 2026-11-23 09:00 (tix outbox; tix send)"
+    assert result.err.strip() == "tix: warning: 1 message in the outbox not delivered, the oldest queued 2026-11-23 09:00 (tix outbox; tix send)"
     assert [w["ticket"] for w in json.loads(tix.ok("remind", "--no-mail", "-f", "json").out)["undelivered"]] == [ticket_id]
     # a hand-made (or pushed) queue file with the wrong types
     (helpdesk / "outbox" / "queue" / "odd.eml").write_bytes(b"Subject: odd\n\nx\n")
     (helpdesk / "outbox" / "queue" / "odd.json").write_text('{"attempts": "many", "queued": "yesterday", "ticket": 7}', encoding="utf-8")
     listed = tix.ok("outbox")
     assert "odd  queued     queued yesterday by this clone, 0 tries" in listed.out and "Traceback" not in listed.err
-    assert "2 messages in the outbox are not delivered" in tix.ok("remind", "--no-mail", "-q").err
+    assert "2 messages in the outbox not delivered" in tix.ok("remind", "--no-mail", "-q").err
 
 
 def test_a_wait_for_the_customer_begins_only_once_they_have_the_reply(tix: Cli, clock: Clock) -> None:
@@ -237,7 +237,7 @@ def test_hand_made_outbox_and_ticket_fields_of_the_wrong_type_are_no_traceback(t
     tix.ok("config", "set", "mail.sendmail", "cat")
     result = tix("outbox", "retry", "list", "words")
     assert result.code == 0 and "Traceback" not in result.err and result.out.strip() == "sent 2 messages"
-    assert tix.ok("send").out.strip() == "sent 1 messages"  # the reply
+    assert tix.ok("send").out.strip() == "sent 1 message"  # the reply
     assert "undelivered" not in fields(tix, ticket_id) and fields(tix, ticket_id)["first_response"]
 
 

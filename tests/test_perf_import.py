@@ -51,7 +51,7 @@ def test_a_commit_made_while_the_pack_is_written_is_kept(helpdesk: Path) -> None
     repo = Helpdesk(helpdesk).git
     files = {"tickets/AB/ABAAAAAA/e1/message.eml": b"mail\n", "quarantine/x.txt": b"note\n"}
     write_many(helpdesk, files, set())  # the working tree holds the bytes first, as the importer does
-    started = repo.commit_files(dict(files), "tix: import 1 messages", Person("Cron", "cron@example.com"), wait=False)
+    started = repo.commit_files(dict(files), "tix: import 1 message", Person("Cron", "cron@example.com"), wait=False)
     (helpdesk / "notes.txt").write_text("a teammate's change\n", encoding="utf-8")
     git(helpdesk, "add", "notes.txt")
     git(helpdesk, "commit", "-qm", "teammate")  # HEAD moves while git writes the pack
@@ -59,7 +59,7 @@ def test_a_commit_made_while_the_pack_is_written_is_kept(helpdesk: Path) -> None
     landed = started.land()
     assert landed == git(helpdesk, "rev-parse", "HEAD").strip()
     assert started.parent == teammate  # built again on the new HEAD: nothing overwritten
-    assert git(helpdesk, "log", "--format=%s", "-2").splitlines() == ["tix: import 1 messages", "teammate"]
+    assert git(helpdesk, "log", "--format=%s", "-2").splitlines() == ["tix: import 1 message", "teammate"]
     assert {"notes.txt", *files} <= set(git(helpdesk, "ls-files").split())
     assert git(helpdesk, "status", "--porcelain") == ""
     assert "refs/tix/commit-in-progress" not in git(helpdesk, "for-each-ref")
@@ -263,10 +263,10 @@ def test_a_pack_started_on_a_stale_base_lands_on_the_real_head(helpdesk: Path) -
     git(helpdesk, "commit", "-qm", "teammate")
     files = {"quarantine/x.txt": b"note\n"}
     write_many(helpdesk, files, set())
-    started = repo.commit_files(dict(files), "tix: import 1 messages", Person("Cron", "cron@example.com"), wait=False,
+    started = repo.commit_files(dict(files), "tix: import 1 message", Person("Cron", "cron@example.com"), wait=False,
                                 base=stale)  # fmt: skip
     landed = started.land()
-    assert git(helpdesk, "log", "--format=%s", "-2").splitlines() == ["tix: import 1 messages", "teammate"]
+    assert git(helpdesk, "log", "--format=%s", "-2").splitlines() == ["tix: import 1 message", "teammate"]
     assert landed == git(helpdesk, "rev-parse", "HEAD").strip() and started.parent != stale[0]
     assert git(helpdesk, "status", "--porcelain") == ""
     assert "refs/tix/commit-in-progress" not in git(helpdesk, "for-each-ref")

@@ -203,7 +203,7 @@ def test_a_pushed_symlinked_tix_yaml_is_never_read(scene: Scene, tmp_path: Path)
     git(scene.mallory, "checkout", "-q", "HEAD~1", "--", "tix.yaml")
     scene.push()
     git(scene.victim, "pull", "-q", "--no-rebase")
-    assert "1 new tickets" in scene.team.ok("victim", "import", str(scene.maildir))
+    assert "1 new ticket" in scene.team.ok("victim", "import", str(scene.maildir))
     assert MARKER not in scene.team.ok("victim", "reply", scene.ticket, "-t", "ack", "--preview")
 
 
@@ -330,7 +330,7 @@ def test_a_pushed_catastrophic_rule_never_stalls_the_victims_import(scene: Scene
     assert [results[name][0] for name in ("sync", "list", "show", "preview", "reply", "import", "send")] == [0] * 7
     code, out, err, seconds = results["import"]
     assert err == "tix: warning: rule 'mallory-stall': a pattern took longer than 0.5 s; counted as not matching\n"
-    assert "1 new tickets" in out
+    assert "1 new ticket" in out
     [row] = [line for line in results["list after"][1].splitlines() if "a" * 34 in line]
     assert " normal " in row  # neither rule matched
     assert len(scene.our_mail.messages) == 2  # the reply and the acknowledgement went out
@@ -358,7 +358,7 @@ def test_a_pushed_broken_ack_template_never_stops_intake(scene: Scene, tmp_path:
     code, out, err, _ = results["preview"]
     assert code == 1 and err.startswith("tix: error: template 'ack': ") and reason in err
     code, out, err, _ = results["import"]
-    assert "1 new tickets" in out and err.startswith("tix: warning: no acknowledgements sent: template 'ack': ")
+    assert "1 new ticket" in out and err.startswith("tix: warning: no acknowledgements sent: template 'ack': ")
     assert reason in err and err.count("\n") == 1
     assert len(scene.our_mail.messages) == 1  # the agent's reply went out; no acknowledgement
 
@@ -382,4 +382,4 @@ def test_a_pushed_infinite_number_is_one_line_naming_the_key(scene: Scene, tmp_p
     scene.config(lambda c: c[section].pop(key))
     scene.push()
     git(scene.victim, "pull", "-q", "--no-rebase")
-    assert "1 new tickets" in scene.team.ok("victim", "import", str(scene.maildir))
+    assert "1 new ticket" in scene.team.ok("victim", "import", str(scene.maildir))

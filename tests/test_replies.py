@@ -192,7 +192,7 @@ def test_a_refusing_or_absent_server_keeps_the_mail_queued_and_it_arrives_once_l
     [state] = (helpdesk / "outbox" / "queue").glob("*.json")
     assert json.loads(state.read_text(encoding="utf-8"))["attempts"] == 3
     recorder.refuse = None
-    assert tix.ok("send").out == "sent 1 messages\n"
+    assert tix.ok("send").out == "sent 1 message\n"
     assert len(recorder.messages) == 1
     assert tix.ok("send").out == "sent 0 messages\n" and len(recorder.messages) == 1
 
@@ -342,7 +342,7 @@ def test_starttls_and_login_with_the_password_from_the_environment(desk: tuple[C
         missing = tix("send")
         assert missing.code == 1 and "no password was found" in missing.err
         monkeypatch.setenv("TIX_SMTP_PASSWORD", "s3cret")
-        assert tix.ok("send").out == "sent 1 messages\n"
+        assert tix.ok("send").out == "sent 1 message\n"
         assert logins[-1] == (b"agent", b"s3cret") and len(recorder.messages) == 1
     finally:
         controller.stop()

@@ -99,7 +99,7 @@ def test_a_fresh_clone_gets_the_merge_driver_and_merges_concurrent_changes(team:
     team.ok("bob", "status", ticket_id, "open")                 # a plain text merge would conflict
     team.ok("bob", "note", ticket_id, "bob's note")
     assert "merge.tix.driver" in git(bob, "config", "--list")  # the first tix command registered it
-    assert "1 commits in" in team.ok("bob", "sync") or True
+    assert "1 commit in" in team.ok("bob", "sync") or True
     team.converge()
     ticket = team.ticket("alice", ticket_id)
     assert (ticket.owner, ticket.status) == ("alice@example.com", "open")
@@ -349,7 +349,7 @@ def test_mail_queued_in_one_clone_is_delivered_once_by_the_team(team: Team, cloc
     team.ok("bob", "sync")
     assert team.ok("bob", "send") == "sent 0 messages\n"  # not bob's to send
     team.ok("bob", "config", "approve")  # mail.sendmail came with a pull: bob's clone approves it once
-    assert team.ok("bob", "send", "--all-clones") == "sent 1 messages\n"  # the clone that sends for everyone
+    assert team.ok("bob", "send", "--all-clones") == "sent 1 message\n"  # the clone that sends for everyone
     team.ok("bob", "sync")
     team.ok("alice", "sync")
     assert team.ok("alice", "send") == "sent 0 messages\n"

@@ -11,6 +11,7 @@ from typing import Any, Optional
 import typer
 
 from tix.errors import InvalidValue
+from tix.messages import count
 
 app = typer.Typer(
     name="tix",
@@ -284,7 +285,7 @@ def import_(
         for warning in report.warnings:
             typer.echo(f"tix: warning: {warning}", err=True)
         if quarantined and not dry_run:
-            typer.echo(f"tix: warning: {quarantined} messages could not be read and are kept in quarantine/ "
+            typer.echo(f"tix: warning: {count(quarantined, 'message')} could not be read; kept in quarantine/ "
                        "(see the .txt beside each; retry with `tix import --retry-quarantine`)", err=True)  # fmt: skip
     if (report.counts["quarantined"] or report.counts["unreadable"]) and not dry_run and sources != ["-"]:
         raise typer.Exit(EXIT_QUARANTINED)
@@ -447,7 +448,7 @@ def remind(
                              "undelivered": [w.__dict__ for w in report.undelivered], "recorded": not what_if}))  # fmt: skip
         return
     if report.undelivered:  # even with --quiet: mail nobody receives is what cron must tell
-        typer.echo(f"tix: warning: {len(report.undelivered)} messages in the outbox are not delivered, the oldest "
+        typer.echo(f"tix: warning: {count(len(report.undelivered), 'message')} in the outbox not delivered, the oldest "
                    f"queued {output.short_time(str(report.undelivered[0].queued))} (tix outbox; tix send)", err=True)  # fmt: skip
     if quiet:
         return
@@ -521,7 +522,7 @@ def reindex(ctx: typer.Context) -> None:
     index = Index(_state(ctx).helpdesk)
     try:
         parsed = index.refresh(full=True)  # a full rebuild, so not Index.current
-        _say(f"indexed {index.count()} tickets ({parsed} files read, {len(index.broken())} broken)")
+        _say(f"indexed {count(index.count(), 'ticket')} ({count(parsed, 'file')} read, {len(index.broken())} broken)")
     finally:
         index.close()
 

@@ -28,6 +28,7 @@ from tix import ids, ticketfile
 from tix.errors import GitError, LockHeld, TixError, storage_error
 from tix.index import Index
 from tix.mailsource import Item, UnreadableMessage, iter_items
+from tix.messages import count
 from tix.model import Entry, Person, Ticket
 from tix.services import Desk
 from tix.store import TICKETS_DIR, UnsafePath, ensure_real_dirs, read_text, ticket_relpath, write_atomic, write_many
@@ -72,9 +73,9 @@ class Report:
     def summary(self) -> str:
         c = self.counts
         total = sum(c[k] for k in ("created", "updated", "duplicate", "own", "quarantined"))
-        parts = [f"{c['created']} new tickets", f"{c['updated']} follow-ups" + (f" ({c['reopened']} reopened)" if c["reopened"] else "")]
-        parts += [f"{c['duplicate']} duplicates skipped", f"{c['robot']} from robots", f"{c['own']} our own", f"{c['quarantined']} quarantined"]
-        return f"{total} messages: " + ", ".join(parts)
+        parts = [count(c["created"], "new ticket"), count(c["updated"], "follow-up") + (f" ({c['reopened']} reopened)" if c["reopened"] else "")]
+        parts += [count(c["duplicate"], "duplicate skipped"), f"{c['robot']} from robots", f"{c['own']} our own", f"{c['quarantined']} quarantined"]
+        return count(total, "message") + ": " + ", ".join(parts)
 
     def as_dict(self) -> dict[str, Any]:
         keys = ("created", "updated", "reopened", "duplicate", "robot", "own", "quarantined", "vanished", "acknowledged", "unreadable")
@@ -639,7 +640,8 @@ class Importer:
             raise error from None
         for relpath in self.removed:
             (self.hd.root / relpath).unlink(missing_ok=True)
-        message = f"tix: import {self.batch_messages} messages into {len(self.pending)} tickets ({self.batch_created} new)\n\nTix-Action: import\n"
+        what = f"{count(self.batch_messages, 'message')} into {count(len(self.pending), 'ticket')} ({self.batch_created} new)"
+        message = f"tix: import {what}\n\nTix-Action: import\n"
         if 0 < len(self.pending) <= 20:
             message += "".join(f"Tix-Ticket: {ticket_id}\n" for ticket_id in sorted(self.pending))
         content.update({relpath: None for relpath in self.removed})

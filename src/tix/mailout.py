@@ -30,6 +30,7 @@ from typing import Any
 from tix import clock, sla
 from tix.config import Config
 from tix.errors import EXIT_TEMPFAIL, InvalidValue, TixError
+from tix.messages import count
 from tix.model import Entry, Person, Ticket, one_line
 from tix.store import Helpdesk, UnsafePath, read_bytes, read_text, write_atomic
 
@@ -124,7 +125,7 @@ class SendReport:
     temporary: bool = False
 
     def summary(self) -> str:
-        text = f"sent {len(self.sent)} messages"
+        text = "sent " + count(len(self.sent), "message")
         if self.failed:
             text += f", {len(self.failed)} still queued"
         if self.uncertain:
@@ -294,7 +295,7 @@ def send_outbox(desk: Any, names: list[str] | None = None, resend: bool = False,
         report, changed = deliver(hd, hd.config, names, resend, all_clones, claim)
         if changed:
             actor = desk.actor
-            message = f"tix: send {len(report.sent)} messages\n\nTix-Action: send\n"
+            message = f"tix: send {count(len(report.sent), 'message')}\n\nTix-Action: send\n"
             hd.git.commit(sorted(set(changed)), message, actor)
     return report
 
@@ -448,7 +449,7 @@ def cancel(desk: Any, refs: list[str], reason: str) -> tuple[list[Waiting], list
         if paths:
             tickets = {item.ticket for item in chosen}
             only = next(iter(tickets)) if len(tickets) == 1 else None  # one ticket's mail, none without a ticket
-            subject = f"tix: {only} cancel mail" if only else f"tix: cancel {len(chosen)} messages"
+            subject = f"tix: {only} cancel mail" if only else f"tix: cancel {count(len(chosen), 'message')}"
             trailer = f"Tix-Ticket: {only}\n" if only else ""
             hd.git.commit(sorted(set(paths)), f"{subject}\n\n{trailer}Tix-Action: cancel-mail\n", actor, now)
     return chosen, sorted(notes), _queued_elsewhere(hd, chosen)

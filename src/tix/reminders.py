@@ -21,6 +21,7 @@ from email.utils import format_datetime, make_msgid
 
 from tix import ids
 from tix.mailout import QUEUE, Waiting, sender, waiting
+from tix.messages import count
 from tix.model import Entry, Ticket
 from tix.people import resolve_agent
 from tix.services import Change, Desk
@@ -125,7 +126,7 @@ def remind(desk: Desk, send_mail: bool, record: bool = True, consume: bool = Tru
                 changed += _queue_notice(desk, ticket, recipient, target, level, due)
         if changed:
             actor = desk.actor
-            summary = f"tix: remind {len(report.reminders)} tickets" + (f", escalate {len(report.escalated)}" if report.escalated else "")
+            summary = f"tix: remind {count(len(report.reminders), 'ticket')}" + (f", escalate {len(report.escalated)}" if report.escalated else "")
             message = summary + "\n\nTix-Action: remind\n"
             report.commit = hd.git.commit(changed, message, actor, now)
     late = [w for w in waiting(hd) if _queued_before(w, now - UNDELIVERED_AFTER)]

@@ -11,6 +11,7 @@ from typing import Any
 
 from tix.bootstrap import ensure_merge_driver
 from tix.errors import GitError, TixError
+from tix.messages import count
 from tix.services import Desk
 from tix.store import TICKET_FILE, TICKETS_DIR, Helpdesk
 
@@ -31,7 +32,7 @@ class SyncResult:
     attempts: int = 1
 
     def summary(self) -> str:
-        return f"synced with {self.remote}/{self.branch}: {self.pulled} commits in, {self.pushed} commits out"
+        return f"synced with {self.remote}/{self.branch}: {count(self.pulled, 'commit')} in, {count(self.pushed, 'commit')} out"
 
 
 def _classify(error: GitError, remote: str) -> TixError:
