@@ -38,10 +38,7 @@ def test_a_clock_a_year_fast_does_not_win_conflicting_status_changes(team: Team,
 
 
 def test_a_normal_later_change_still_wins(team: Team, clock: Clock) -> None:
-    team.first("alice")
-    ticket = team.ok("alice", "new", "Hi", "--from", "jan@example.pl").strip()
-    team.ok("alice", "sync")
-    team.clone("bob")
+    ticket = team.shared_ticket()
     team.ok("alice", "status", ticket, "pending")
     clock.advance(minutes=3)
     team.ok("bob", "status", ticket, "on-hold")  # later, within the clock horizon

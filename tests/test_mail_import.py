@@ -406,17 +406,22 @@ def test_an_interrupted_batch_is_committed_by_the_next_run(tix: Cli, helpdesk: P
     assert ticket_relpath(next(iter(tickets(helpdesk)))) in git(helpdesk, "ls-files")
 
 
-def test_a_message_tix_cannot_file_is_quarantined_and_the_rest_goes_on(tix: Cli, helpdesk: Path, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def fail_filing(monkeypatch: pytest.MonkeyPatch, message_id: str) -> None:
+    """Make the importer fail in the middle of filing one message, as an unforeseen bug would."""
     from tix.mailin import Importer
 
     original = Importer._entry
 
     def explode(self, entry_id, mail, *args):  # type: ignore[no-untyped-def]
-        if mail.message_id == "<bad@x>":
+        if mail.message_id == message_id:
             raise RuntimeError("an unforeseen case")
         return original(self, entry_id, mail, *args)
 
     monkeypatch.setattr(Importer, "_entry", explode)
+
+
+def test_a_message_tix_cannot_file_is_quarantined_and_the_rest_goes_on(tix: Cli, helpdesk: Path, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    fail_filing(monkeypatch, "<bad@x>")
     bad, good = tmp_path / "bad.eml", tmp_path / "good.eml"
     bad.write_bytes(make_eml(message_id="<bad@x>", attachments=[("a.bin", b"x")]))
     good.write_bytes(make_eml(message_id="<good@x>"))

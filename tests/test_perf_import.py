@@ -159,17 +159,9 @@ def test_a_follow_up_that_fails_half_way_leaves_its_ticket_as_the_batch_had_it(t
     """The undo snapshot of a ticket already pending in the batch (now a pickle, not YAML) puts
     back everything the failing message changed: entries, participants, Message-IDs."""
     from conftest import make_eml
+    from test_mail_import import fail_filing
 
-    from tix.mailin import Importer
-
-    original = Importer._entry
-
-    def explode(self, entry_id, mail, *args):  # type: ignore[no-untyped-def]
-        if mail.message_id == "<bad@x>":
-            raise RuntimeError("an unforeseen case")
-        return original(self, entry_id, mail, *args)
-
-    monkeypatch.setattr(Importer, "_entry", explode)
+    fail_filing(monkeypatch, "<bad@x>")
     (tmp_path / "1.eml").write_bytes(make_eml(message_id="<first@x>"))
     (tmp_path / "2.eml").write_bytes(make_eml(message_id="<bad@x>", in_reply_to="<first@x>", references="<first@x>",
                                               sender="Ola Nowa <ola@example.pl>", subject="Re: x"))  # fmt: skip

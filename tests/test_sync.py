@@ -42,6 +42,14 @@ class Team:
         self.clones[name] = root
         return root
 
+    def shared_ticket(self) -> str:
+        """alice's helpdesk with one ticket, synced, and bob's clone of it: the ticket's ID."""
+        self.first("alice")
+        ticket_id = self.ok("alice", "new", "Hi", "--from", "jan@example.pl").strip()
+        self.ok("alice", "sync")
+        self.clone("bob")
+        return ticket_id
+
     def run(self, name: str, *args: str) -> tuple[int, str, str]:
         """The real entry point, in the clone's folder, its output captured here (no fixtures,
         so a hypothesis test can make teams too)."""
@@ -119,10 +127,7 @@ def test_plain_git_pull_uses_the_same_driver(team: Team, clock: Clock) -> None:
 
 
 def test_the_same_field_changed_on_both_sides_keeps_the_later_and_records_the_other(team: Team, clock: Clock) -> None:
-    team.first("alice")
-    ticket_id = team.ok("alice", "new", "Hi", "--from", "jan@example.pl").strip()
-    team.ok("alice", "sync")
-    team.clone("bob")
+    ticket_id = team.shared_ticket()
     team.ok("alice", "status", ticket_id, "pending")
     clock.advance(minutes=5)
     team.ok("bob", "status", ticket_id, "on-hold")  # the later change
