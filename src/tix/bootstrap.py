@@ -7,7 +7,6 @@ import shlex
 import shutil
 import sys
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +36,8 @@ class InitResult:
 
 def default_templates_dir() -> Path:
     """The reply templates a new helpdesk is seeded with (the repo's top-level templates/)."""
+    from importlib import resources  # only init needs it; every command opens the helpdesk through this module
+
     packaged = Path(str(resources.files("tix"))) / "default_templates"
     if packaged.is_dir():
         return packaged
