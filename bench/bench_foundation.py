@@ -30,9 +30,10 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from tix import ids, ticketfile
-from tix.model import Entry, Person, Ticket
-from tix.store import ticket_relpath
+from tix.domain import ids
+from tix.domain.model import Entry, Person, Ticket
+from tix.storage import ticketfile
+from tix.storage.layout import ticket_relpath
 
 TIX = [str(Path(sys.executable).with_name("tix"))] if Path(sys.executable).with_name("tix").exists() else [sys.executable, "-m", "tix"]
 STATUSES = ["new", "open", "open", "pending", "on-hold", "closed", "closed", "closed"]

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import mailparser
 
-from tix import mailparse
+from tix.mail import parse as mailparse
 
 FALLBACKS = ["windows-1250", "iso-8859-2", "windows-1251", "koi8-r"]
 ENCODED_WORD = re.compile(r"=\?[^?]+\?[qQbB]\?")

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tix.main import main
+from tix.cli.main import main
 
 START = datetime.fromisoformat("2026-11-23T09:00:00+01:00")
 
@@ -70,7 +70,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 
 
 class Cli:
-    """Runs the real entry point (tix.main.main) in this process, in a given folder."""
+    """Runs the real entry point (tix.cli.main.main) in this process, in a given folder."""
 
     def __init__(self, cwd: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
         self.cwd = cwd

@@ -8,19 +8,27 @@ from pathlib import Path
 SOURCE = Path(__file__).resolve().parents[1] / "src" / "tix"
 
 
+def module_name(path: Path) -> str:
+    parts = path.relative_to(SOURCE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
 def import_graph() -> dict[str, set[str]]:
-    modules = {path.stem for path in SOURCE.glob("*.py")}
+    """Every tix module and the tix modules it imports (`from tix.storage import index` counts
+    as tix.storage.index), anywhere in the file."""
+    paths = sorted(SOURCE.rglob("*.py"))
+    modules = {module_name(path) for path in paths}
     graph: dict[str, set[str]] = {}
-    for path in SOURCE.glob("*.py"):
+    for path in paths:
         found: set[str] = set()
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and node.module == "tix":
-                found |= {alias.name for alias in node.names}
-            elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("tix."):
-                found.add(node.module.split(".")[1])
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 and node.module.split(".")[0] == "tix":
+                found.add(node.module)
+                found |= {f"{node.module}.{alias.name}" for alias in node.names}
             elif isinstance(node, ast.Import):
-                found |= {alias.name.split(".")[1] for alias in node.names if alias.name.startswith("tix.")}
-        graph[path.stem] = (found & modules) - {path.stem}
+                found |= {alias.name for alias in node.names if alias.name.startswith("tix.")}
+        name = module_name(path)
+        graph[name] = (found & modules) - {name, "tix"} - {m for m in modules if name.startswith(m + ".")}
     return graph
 
 
@@ -53,3 +61,9 @@ def test_no_module_imports_itself_back_through_others() -> None:
 def test_the_cycle_finder_finds_a_cycle() -> None:
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_the_graph_sees_every_layer() -> None:
+    graph = import_graph()
+    assert {"tix.cli.app", "tix.services.intake", "tix.storage.gitrepo", "tix.domain.model"} <= set(graph)
+    assert "tix.storage.layout" in graph["tix.services.intake"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from conftest import Cli, Clock, git
 
-from tix.store import ticket_relpath
+from tix.storage.layout import ticket_relpath
 
 
 def test_log_of_a_ticket_lists_each_change_with_author_time_and_values(tix: Cli, helpdesk: Path, clock: Clock) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import Cli, make_eml, make_maildir
 
-from tix import config as configmod
+from tix.storage import config as configmod
 
 NUMERIC = [key.path for key in configmod.SCHEMA if key.kind in ("number", "integer")]
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import Cli, make_eml, make_maildir
 
-from tix import rules
-from tix.yamlio import dump_yaml, load_yaml
+from tix.domain import rules
+from tix.storage.yamlio import dump_yaml, load_yaml
 
 EVIL_SUBJECT = "a" * 34 + "!"
 

@@ -12,7 +12,7 @@ import pytest
 from conftest import Cli
 
 from tix.errors import TemplateError
-from tix.templates import render_text
+from tix.mail.templates import render_text
 
 SECRET = "Subject: stolen\n\nTOP SECRET outside the helpdesk\n"
 
@@ -78,7 +78,7 @@ def test_a_template_error_carries_the_template_and_line_for_the_importer() -> No
 
 
 def test_rendering_is_time_limited(monkeypatch: pytest.MonkeyPatch) -> None:
-    import tix.templates as templates
+    import tix.mail.templates as templates
 
     monkeypatch.setattr(templates, "MAX_SECONDS", 0.2)
     with pytest.raises(TemplateError, match=r"rendering took longer than 0.2 s"):

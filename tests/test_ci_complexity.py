@@ -1,7 +1,7 @@
 """Complexity tests: count the work per message, not the time (deterministic, no clock).
 
 `import_work(helpdesk, messages)` imports messages through the real Importer in this process and counts
-calls to `tix.ticketfile.dumps` (each ticket serialisation) and git subprocesses. The counters wrap the real
+calls to `tix.storage.ticketfile.dumps` (each ticket serialisation) and git subprocesses. The counters wrap the real
 functions (counting, not mocking: they call through). Use `assert_linear` on the counts of N and 4N
 messages for any other hot path."""
 
@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from conftest import make_eml
 
-from tix import ticketfile
-from tix.mailin import Importer
-from tix.services import Desk
-from tix.store import Helpdesk
+from tix.services.intake import Importer
+from tix.services.tickets import Desk
+from tix.storage import ticketfile
+from tix.storage.layout import Helpdesk
 
 N = 40  # and 4N = 160: one import batch each (mail.batch is 500), so a per-batch cost shows
 
@@ -82,7 +82,7 @@ def assert_linear(small: int, large: int, what: str, bound: float = 4.5) -> None
 @pytest.fixture
 def work(helpdesk: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clock) -> dict[int, Counter[str]]:  # type: ignore[no-untyped-def]
     """The work of importing N messages into one fresh helpdesk and 4N into another."""
-    from tix.main import main
+    from tix.cli.main import main
 
     second = tmp_path / "desk4n"
     assert main(["init", str(second), "--email", "support@example.com", "--timezone", "Europe/Warsaw"]) == 0

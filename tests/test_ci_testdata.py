@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import TEST_MAIL, Cli, git
 
-from tix import mailparse
+from tix.mail import parse as mailparse
 
 POLISH_RUSSIAN = ["windows-1250", "iso-8859-2", "windows-1251", "koi8-r"]
 ALL = sorted(TEST_MAIL.glob("*.eml"))
@@ -107,7 +107,7 @@ def test_all_the_test_mail_imports(tix: Cli, helpdesk: Path) -> None:
     # robots are filed, closed, never acknowledged; the bounce and the auto-reply both answer
     # <original@example.com>, which tix never saw, so they share one ticket (whichever came first)
     assert len(robots) == 2 and set(robots.values()) == {"closed"}, robots
-    from tix import ticketfile
+    from tix.storage import ticketfile
 
     held = [set(ticketfile.loads(p.read_text(encoding="utf-8")).message_ids) for p in (helpdesk / "tickets").rglob("ticket.md")]
     assert {"<autoreply@example.pl>", "<bounce@mx.example.com>"} in held

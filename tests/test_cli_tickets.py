@@ -7,8 +7,8 @@ from pathlib import Path
 
 from conftest import Cli, Clock, git, run_console_script
 
-from tix import ticketfile
-from tix.store import ticket_relpath
+from tix.storage import ticketfile
+from tix.storage.layout import ticket_relpath
 
 
 def load(root: Path, ticket_id: str):  # type: ignore[no-untyped-def]
@@ -128,7 +128,7 @@ def test_ambiguous_prefix_is_refused_with_the_candidates(tix: Cli, helpdesk: Pat
 def load_template(helpdesk: Path, ticket_id: str):  # type: ignore[no-untyped-def]
     from datetime import datetime
 
-    from tix.model import Person, Ticket
+    from tix.domain.model import Person, Ticket
 
     when = datetime.fromisoformat("2026-11-23T09:00:00+01:00")
     return Ticket(ticket_id, "Made by hand", Person("", "x@example.com"), "new", "normal", when, when)

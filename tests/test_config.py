@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from conftest import Cli, git
 
-from tix import config as configmod
-from tix.main import main
+from tix.cli.main import main
+from tix.storage import config as configmod
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -100,13 +100,13 @@ def test_unknown_keys_in_a_hand_edited_file_are_named(tix: Cli, helpdesk: Path) 
 
 def test_every_config_key_is_documented_in_docs_config_md() -> None:
     documented = (ROOT / "docs" / "CONFIG.md").read_text(encoding="utf-8")
-    assert documented == configmod.docs_markdown(), "regenerate: python -m tix.config > docs/CONFIG.md"
+    assert documented == configmod.docs_markdown(), "regenerate: python -m tix.storage.config > docs/CONFIG.md"
     for key in configmod.SCHEMA:
         assert f"`{key.path}`" in documented
 
 
 def test_default_config_round_trips_through_its_rendered_file() -> None:
-    from tix.yamlio import load_yaml
+    from tix.storage.yamlio import load_yaml
 
     data = configmod.validate({})
     assert configmod.validate(load_yaml(configmod.render(data))) == data

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tix.cli import app
+from tix.cli.app import app
 
 ROOT = Path(__file__).resolve().parents[1]
 

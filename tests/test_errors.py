@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import Cli, git, run_console_script
 
-from tix.store import ticket_relpath
+from tix.storage.layout import ticket_relpath
 
 
 @pytest.mark.parametrize(
@@ -97,7 +97,7 @@ def test_lock_held_exits_75(tix: Cli, helpdesk: Path, monkeypatch: pytest.Monkey
     import fcntl
 
     ticket_id = tix.new()
-    monkeypatch.setattr("tix.store.LOCK_WAIT_SECONDS", 0.2)
+    monkeypatch.setattr("tix.storage.layout.LOCK_WAIT_SECONDS", 0.2)
     with open(helpdesk / ".git" / "tix" / "lock", "a+") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         result = tix("assign", ticket_id, "bob@example.com")

@@ -8,7 +8,7 @@ import pytest
 from conftest import Clock, git
 from test_sync import Team
 
-from tix.store import ticket_relpath
+from tix.storage.layout import ticket_relpath
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ import pytest
 from conftest import Clock, git, make_eml, make_maildir
 from test_sync import Team
 
-from tix import ids
-from tix.store import ticket_relpath
+from tix.domain import ids
+from tix.storage.layout import ticket_relpath
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import Cli, git
 
-from tix import gitrepo
+from tix.storage import gitrepo
 
 
 def _ticket_text_at_head(root: Path, ticket_id: str) -> str:

@@ -41,7 +41,7 @@ def test_with_umask_077_files_stay_private(tmp_path: Path) -> None:
 
 
 def test_private_writes_stay_0600_whatever_the_umask(tmp_path: Path) -> None:
-    from tix.store import write_atomic
+    from tix.storage.files import write_atomic
 
     write_atomic(tmp_path / "secret", "s3cret\n", private=True)
     write_atomic(tmp_path / "public", "hello\n")

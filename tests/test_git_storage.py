@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import Cli, git
 
-from tix import ticketfile
+from tix.storage import ticketfile
 
 
 def _can_unshare() -> bool:

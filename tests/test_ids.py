@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from tix import ids
+from tix.domain import ids
 
 
 def test_random_ids_are_eight_unambiguous_characters() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from conftest import Cli, make_eml, make_maildir
 
-from tix import ticketfile
+from tix.storage import ticketfile
 
 
 def _tickets(root: Path) -> list[ticketfile.Ticket]:

@@ -29,7 +29,7 @@ def test_a_state_change_rewrites_only_its_own_shard_tree(tix: Cli, helpdesk: Pat
 
 def test_help_does_not_import_git_mail_or_template_libraries() -> None:
     code = (
-        "import sys\nfrom tix.main import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "import sys\nfrom tix.cli.main import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
         "print(sorted(m for m in ('git', 'mailparser', 'jinja2', 'frontmatter', 'sqlite3', 'yaml') if m in sys.modules))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

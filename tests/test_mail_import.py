@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 from conftest import Cli, Clock, git, make_eml, make_maildir, run_console_script
 
-from tix import msgid, ticketfile
-from tix.store import ticket_relpath
+from tix.domain import identities as msgid
+from tix.storage import ticketfile
+from tix.storage.layout import ticket_relpath
+from tix.storage.secret import load_secret
 
 
 def tickets(root: Path) -> dict[str, ticketfile.Ticket]:
@@ -112,7 +114,7 @@ def test_subject_tag_threads_for_known_people_and_opens_a_linked_ticket_for_stra
 
 def our_message_id(root: Path, ticket_id: str, entry_id: str, instance: str, domain: str) -> str:
     """A Message-ID as tix signs it for its own mail."""
-    return msgid.make(msgid.load_secret(root)[0], ticket_id, entry_id, instance, domain)
+    return msgid.make(load_secret(root)[0], ticket_id, entry_id, instance, domain)
 
 
 def test_our_own_message_ids_thread_and_our_own_mail_never_makes_a_ticket(tix: Cli, helpdesk: Path, tmp_path: Path) -> None:
@@ -209,7 +211,7 @@ def test_the_same_message_is_imported_once_across_reruns_aliases_and_folders(tix
 
 
 def test_two_clones_importing_the_same_mail_write_the_same_ticket(tmp_path: Path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from tix.main import main
+    from tix.cli.main import main
 
     raw = make_eml(message_id="<shared@example.pl>")
     source = write(tmp_path, "m.eml", raw)
@@ -376,7 +378,7 @@ def test_two_concurrent_imports_never_double_a_message(helpdesk: Path, tmp_path:
 def test_a_second_import_gives_up_with_75_when_the_lock_stays_held(tix: Cli, helpdesk: Path, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import fcntl
 
-    monkeypatch.setattr("tix.store.LOCK_WAIT_SECONDS", 0.2)
+    monkeypatch.setattr("tix.storage.layout.LOCK_WAIT_SECONDS", 0.2)
     with open(helpdesk / ".git" / "tix" / "lock", "a+") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         result = tix("import", str(write(tmp_path, "a.eml", make_eml())))
@@ -385,9 +387,9 @@ def test_a_second_import_gives_up_with_75_when_the_lock_stays_held(tix: Cli, hel
 
 
 def test_an_interrupted_batch_is_committed_by_the_next_run(tix: Cli, helpdesk: Path, tmp_path: Path, clock: Clock) -> None:
-    from tix.mailin import Importer
-    from tix.services import Desk
-    from tix.store import Helpdesk
+    from tix.services.intake import Importer
+    from tix.services.tickets import Desk
+    from tix.storage.layout import Helpdesk
 
     importer = Importer(Desk(Helpdesk(helpdesk)))
     def die(*args: object, **kwargs: object) -> None:
@@ -408,7 +410,7 @@ def test_an_interrupted_batch_is_committed_by_the_next_run(tix: Cli, helpdesk: P
 
 def fail_filing(monkeypatch: pytest.MonkeyPatch, message_id: str) -> None:
     """Make the importer fail in the middle of filing one message, as an unforeseen bug would."""
-    from tix.mailin import Importer
+    from tix.services.intake import Importer
 
     original = Importer._entry
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import corpus_files
 
-from tix import mailparse
+from tix.mail import parse as mailparse
 
 POLISH_RUSSIAN = ["windows-1250", "iso-8859-2", "windows-1251", "koi8-r"]
 ALL = corpus_files() or [None]  # None: no corpus here, the corpus_dir fixture skips

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from conftest import Cli, make_eml
 
-from tix import ticketfile
+from tix.storage import ticketfile
 
 
 def test_the_autoack_never_copies_participants_but_a_human_reply_does(tix: Cli, helpdesk: Path, tmp_path: Path) -> None:

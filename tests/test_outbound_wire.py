@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from conftest import Cli, make_eml, smtp_controller
 
-from tix import ticketfile
+from tix.storage import ticketfile
 
 
 class Strict:

@@ -11,9 +11,9 @@ from conftest import Cli, Clock, git, make_eml
 from test_replies import smtp_server  # noqa: F401  (a fixture: a real aiosmtpd on 127.0.0.1)
 from test_sync import Team
 
-from tix import ticketfile
-from tix.mergedriver import merge_texts
-from tix.store import ticket_relpath
+from tix.storage import ticketfile
+from tix.storage.layout import ticket_relpath
+from tix.storage.mergedriver import merge_texts
 
 MONDAY_10 = datetime.fromisoformat("2026-11-23T10:00:00+01:00")
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from conftest import make_eml, make_maildir
 
-from tix import mailparse, mailsource
+from tix.mail import parse as mailparse
+from tix.mail import sources as mailsource
 
 
 def with_received(*received: str) -> bytes:

@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from tix import mailparse
+from tix.mail import parse as mailparse
 
 POLISH = "Jeżu klątw, spłódź Finom część gry hańb!"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from conftest import Cli, make_eml
 
-from tix import mailparse
+from tix.mail import parse as mailparse
 
 MB = 1024 * 1024
 

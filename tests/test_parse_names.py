@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import Cli, make_eml
 
-from tix import mailparse
+from tix.mail import parse as mailparse
 
 CJK = "漢" * 120  # 360 bytes in UTF-8
 

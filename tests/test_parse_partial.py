@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from conftest import Cli, make_eml
 
-from tix import mailparse, ticketfile
+from tix.mail import parse as mailparse
+from tix.storage import ticketfile
 
 
 def nested(levels: int, text: bytes = b"hello from the bottom") -> bytes:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import Cli, make_eml
 
-from tix import mailparse
+from tix.mail import parse as mailparse
 
 
 def robot(subject: str = "Faktura", **headers: str) -> str | None:

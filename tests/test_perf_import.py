@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import git
 
-from tix.store import UMASK, Helpdesk, UnsafePath, write_many
+from tix.storage.files import UMASK, UnsafePath, write_many
+from tix.storage.layout import Helpdesk
 
 
 def test_bulk_writes_make_folders_and_give_files_git_s_mode(helpdesk: Path) -> None:
@@ -46,7 +47,7 @@ def test_bulk_writes_refuse_a_committed_symlink_folder(helpdesk: Path, tmp_path:
 
 
 def test_a_commit_made_while_the_pack_is_written_is_kept(helpdesk: Path) -> None:
-    from tix.model import Person
+    from tix.domain.model import Person
 
     repo = Helpdesk(helpdesk).git
     files = {"tickets/AB/ABAAAAAA/e1/message.eml": b"mail\n", "quarantine/x.txt": b"note\n"}
@@ -70,8 +71,8 @@ def test_a_failing_run_leaves_its_batch_to_the_journal(helpdesk: Path, tmp_path:
     commits the batch from the journal, and no message is lost or doubled."""
     from conftest import make_eml, make_maildir, run_console_script
 
-    from tix.mailin import Importer
-    from tix.services import Desk
+    from tix.services.intake import Importer
+    from tix.services.tickets import Desk
 
     maildir = make_maildir(tmp_path / "Maildir", {f"{n}.host": make_eml(message_id=f"<m{n}@x>") for n in range(30)})
     run_console_script("config", "set", "mail.batch", "10", cwd=helpdesk)
@@ -101,7 +102,7 @@ def test_a_failing_run_leaves_its_batch_to_the_journal(helpdesk: Path, tmp_path:
 
 
 def message_ids(root: Path) -> list[str]:
-    from tix import ticketfile
+    from tix.storage import ticketfile
 
     found = []
     for path in (root / "tickets").glob("*/*/ticket.md"):
@@ -116,7 +117,7 @@ def test_after_an_import_a_re_run_reads_no_ticket_file_again(helpdesk: Path, tmp
 
     from conftest import make_eml, make_maildir, run_console_script
 
-    from tix.index import Index
+    from tix.storage.index import Index
 
     maildir = make_maildir(tmp_path / "Maildir", {f"{n}.host": make_eml(message_id=f"<m{n}@x>") for n in range(30)})
     result = run_console_script("import", str(maildir), cwd=helpdesk)
@@ -139,8 +140,8 @@ def test_after_an_import_a_re_run_reads_no_ticket_file_again(helpdesk: Path, tmp
 def test_a_re_run_confirms_a_file_by_its_message_id_wherever_its_header_puts_it(tmp_path: Path, padding: int) -> None:
     """The head is read 4 KB at a time up to 16 KB: a Message-ID across a 4 KB boundary, or late
     in a long header, still confirms the file; one only in the body, or past 16 KB, never does."""
-    from tix.mailin import _head_names
-    from tix.mailsource import Item
+    from tix.mail.sources import Item
+    from tix.services.intake import _head_names
 
     received = b"".join(b"Received: from relay%d.example.net by mx.example.com; Mon, 1 Dec 2026\n" % n for n in range(400))
     head = received[:padding] + (b"\n" if padding else b"")
@@ -168,7 +169,7 @@ def test_a_follow_up_that_fails_half_way_leaves_its_ticket_as_the_batch_had_it(t
     (tmp_path / "3.eml").write_bytes(make_eml(message_id="<third@x>", in_reply_to="<first@x>", references="<first@x>"))
     result = tix("import", str(tmp_path / "1.eml"), str(tmp_path / "2.eml"), str(tmp_path / "3.eml"))
     assert result.code == 3 and "1 quarantined" in result.out, result.out + result.err
-    from tix import ticketfile
+    from tix.storage import ticketfile
 
     [path] = list((helpdesk / "tickets").glob("*/*/ticket.md"))
     ticket = ticketfile.loads(path.read_text(encoding="utf-8"), str(path.relative_to(helpdesk)))
@@ -185,7 +186,7 @@ def test_a_batch_the_file_system_refuses_is_one_line_and_the_next_run_completes_
 
     from conftest import make_eml, make_maildir
 
-    from tix import ids
+    from tix.domain import ids
 
     first = make_eml(message_id="<one@x>")
     maildir = make_maildir(tmp_path / "Maildir", {"1.host": first, "2.host": make_eml(message_id="<two@x>", subject="Other")})
@@ -217,7 +218,7 @@ def test_a_parser_process_that_dies_costs_its_share_a_stay_in_quarantine_not_the
     worker left the run waiting forever.)"""
     from conftest import make_eml
 
-    from tix import mailin
+    from tix.services import intake as mailin
 
     real = mailin._parse_job
 
@@ -246,7 +247,7 @@ def test_a_parser_process_that_dies_costs_its_share_a_stay_in_quarantine_not_the
 def test_a_pack_started_on_a_stale_base_lands_on_the_real_head(helpdesk: Path) -> None:
     """The importer starts each batch's pack on its own last commit without asking git; when a
     teammate committed since, the commit is built again on the real HEAD, and the helper ref goes."""
-    from tix.model import Person
+    from tix.domain.model import Person
 
     repo = Helpdesk(helpdesk).git
     stale = repo.head_and_tree()

@@ -16,7 +16,7 @@ from conftest import Clock, git, make_eml, make_maildir, smtp_controller
 from test_outbound_trust import Recorder
 from test_sync import Team
 
-from tix.yamlio import dump_yaml, load_yaml
+from tix.storage.yamlio import dump_yaml, load_yaml
 
 MARKER = "OUTSIDE-7c1e9b-MARKER"  # the content of a file outside every clone: it must never show up
 PASSWORD = "s3cret-of-the-victim"
@@ -211,7 +211,7 @@ def test_a_pushed_symlinked_tix_yaml_is_never_read(scene: Scene, tmp_path: Path)
 def test_a_pushed_symlinked_message_id_secret_never_signs_with_an_outside_file(scene: Scene, tmp_path: Path) -> None:
     """.tix/secret -> the victim's SMTP password file: every Message-ID would carry an HMAC of the
     password, which mallory reads in the pushed outbox and can attack offline."""
-    from tix import msgid
+    from tix.domain import identities as msgid
 
     password_file = Path(os.environ["HOME"]) / ".config" / "tix" / "smtp-password"
     password_file.parent.mkdir(parents=True)

@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 from conftest import Cli, free_port, git, make_eml, smtp_controller
 
-from tix import templates, ticketfile
-from tix.store import ticket_relpath
+from tix.mail import templates
+from tix.storage import ticketfile
+from tix.storage.layout import ticket_relpath
 
 ROOT = Path(__file__).resolve().parents[1]
 

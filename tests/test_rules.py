@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from conftest import Cli, make_eml
 
-from tix import rules
-from tix.yamlio import dump_yaml, load_yaml
+from tix.domain import rules
+from tix.storage.yamlio import dump_yaml, load_yaml
 
 RULES = [
     {"name": "complaints", "match": {"to": "reklamacje@firma.example"},

@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from conftest import Cli, Clock
 
-from tix import ticketfile
+from tix.domain.sla import Calendar, parse_target
 from tix.errors import ConfigError
-from tix.sla import Calendar, parse_target
-from tix.store import ticket_relpath
+from tix.storage import ticketfile
+from tix.storage.layout import ticket_relpath
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 OFFICE = {n: [(time(9), time(17))] for n in range(5)}

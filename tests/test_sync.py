@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from conftest import Clock, git, make_eml
 
-from tix import ticketfile
-from tix.main import main
-from tix.mergedriver import merge_texts
-from tix.store import ticket_relpath
+from tix.cli.main import main
+from tix.storage import ticketfile
+from tix.storage.layout import ticket_relpath
+from tix.storage.mergedriver import merge_texts
 
 
 class Team:
@@ -211,7 +211,7 @@ def test_mass_deletion_is_not_pushed_without_force(team: Team) -> None:
 def test_merge_driver_is_symmetric_and_idempotent() -> None:
     from datetime import datetime
 
-    from tix.model import Entry, Person, Ticket
+    from tix.domain.model import Entry, Person, Ticket
 
     when = datetime.fromisoformat("2026-11-23T09:00:00+01:00")
     base = Ticket("4KX2QF7A", "Hi", Person("Jan", "jan@example.pl"), "new", "normal", when, when, tags=["a"])

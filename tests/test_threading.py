@@ -8,7 +8,7 @@ from pathlib import Path
 from conftest import Cli, Clock, make_eml, make_maildir
 from test_sync import Team
 
-from tix import ticketfile
+from tix.storage import ticketfile
 
 
 def tickets(root: Path) -> list[ticketfile.Ticket]:

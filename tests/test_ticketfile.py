@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tix import ticketfile
+from tix.domain.model import Entry, Person, Ticket
 from tix.errors import TicketFormatError
-from tix.model import Entry, Person, Ticket
+from tix.storage import ticketfile
 
 WHEN = datetime(2026, 11, 23, 9, 0, tzinfo=timezone(timedelta(hours=1)))
 # Any Unicode text a mail can decode to (surrogates cannot be written as UTF-8 at all).

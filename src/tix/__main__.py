@@ -1,3 +1,3 @@
-from tix.main import run
+from tix.cli.main import run
 
 run()

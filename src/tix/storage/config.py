@@ -13,8 +13,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from tix.domain.model import Person
 from tix.errors import ConfigError
-from tix.model import Person
 
 CONFIG_FILE = "tix.yaml"
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
@@ -196,7 +196,7 @@ def _check_value(key: Key, path: str, value: Any) -> Any:
             raise ConfigError(f"{path}: expected true or false, got {value!r}")
         return value
     if key.kind == "rules":
-        from tix import rules
+        from tix.domain import rules
 
         return rules.validate(value)
     if key.kind == "dates":
@@ -248,17 +248,17 @@ def _check_value(key: Key, path: str, value: Any) -> Any:
     if key.kind == "name" and not _NAME.match(text):
         raise ConfigError(f"{path}: {text!r} is not a valid name")
     if key.kind == "country" and text:
-        from tix.sla import public_holidays
+        from tix.domain.sla import public_holidays
 
         public_holidays(text)
     if key.kind == "assign" and text not in ("", "round-robin", "least-open"):
         raise ConfigError(f"{path}: {text!r} is not round-robin, least-open or empty")
     if key.kind == "hours":
-        from tix.sla import parse_hours
+        from tix.domain.sla import parse_hours
 
         parse_hours(text, path)
     if key.kind == "target" and text:
-        from tix.sla import parse_target
+        from tix.domain.sla import parse_target
 
         parse_target(text, path)
     if key.kind == "token" and not re.match(r"^[A-Za-z0-9][A-Za-z0-9-]{0,15}$", text):
@@ -390,7 +390,7 @@ def _check_rules(data: dict[str, Any]) -> None:
     url = data["smtp"]["url"]
     if url and not re.match(r"^smtps?://([^@/]+@)?[^@/:]+(:\d+)?/?$", url):
         raise ConfigError(f"smtp.url: {url!r} is not smtp://[user@]host[:port] or smtps://…")
-    from tix import rules
+    from tix.domain import rules
 
     rules.check_against(data)
     for name in data["sla"]:
@@ -418,7 +418,7 @@ class Config:
         import os
         import stat
 
-        from tix.yamlio import YAMLError, load_yaml
+        from tix.storage.yamlio import YAMLError, load_yaml
 
         path = root / CONFIG_FILE
         try:  # a regular file of the helpdesk only: a pushed symlink must not read an outside file (issue 10 #4)
@@ -516,7 +516,7 @@ class Config:
 
 def render(data: dict[str, Any]) -> str:
     """The config file text: every section with its documentation as comments."""
-    from tix.yamlio import dump_yaml
+    from tix.storage.yamlio import dump_yaml
 
     out = [
         "# tix helpdesk configuration. Every key is described in docs/CONFIG.md.",
@@ -576,5 +576,5 @@ def docs_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
-if __name__ == "__main__":  # python -m tix.config > docs/CONFIG.md
+if __name__ == "__main__":  # python -m tix.storage.config > docs/CONFIG.md
     print(docs_markdown(), end="")

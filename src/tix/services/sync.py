@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from tix.bootstrap import ensure_merge_driver
 from tix.errors import GitError, TixError
 from tix.messages import count
-from tix.services import Desk
-from tix.store import TICKET_FILE, TICKETS_DIR, Helpdesk
+from tix.services.tickets import Desk
+from tix.storage.gitrepo import ensure_merge_driver
+from tix.storage.journal import ImportJournal
+from tix.storage.layout import TICKET_FILE, TICKETS_DIR, Helpdesk
 
 DELETE_LIMIT = 10  # pushing more ticket deletions than this at once needs --force
 MAX_ATTEMPTS = 5
@@ -50,10 +51,8 @@ def sync(desk: Desk, remote: str | None = None, force: bool = False) -> SyncResu
     git = hd.git
     desk.actor  # noqa: B018  fail on a missing identity before touching the remote
     with hd.locked():
-        ensure_merge_driver(hd)
-        from tix.mailin import Importer
-
-        Importer(desk).recover()  # an import killed before its commit: finish it first
+        ensure_merge_driver(hd.git)
+        ImportJournal(hd).recover(desk.actor, desk.now())  # an import killed before its commit: finish it first
         branch = _branch(hd)
         remote = remote or _default_remote(hd, branch)
         result = SyncResult(remote, branch)
@@ -184,8 +183,8 @@ def _unmerged(hd: Helpdesk) -> dict[str, dict[int, str]]:
 
 
 def _resolve_tickets(hd: Helpdesk, unmerged: dict[str, dict[int, str]]) -> None:
-    from tix.mergedriver import MergeRefused, merge_texts
-    from tix.store import write_atomic
+    from tix.storage.files import write_atomic
+    from tix.storage.mergedriver import MergeRefused, merge_texts
 
     blobs = hd.git.read_blobs([oid for stages in unmerged.values() for oid in stages.values()])
     def text(oid: str) -> str:
@@ -217,8 +216,8 @@ def fold_duplicates(desk: Desk) -> list[str]:
     it answers, the other did not) ends up on two tickets. The ticket that this very mail
     opened is folded into the other one — the same decision in every clone, so they converge.
     Returns a line per fold; commits them as one change."""
-    from tix import ids
-    from tix.index import Index
+    from tix.domain import ids
+    from tix.storage.index import Index
 
     hd = desk.hd
     with Index.current(hd) as index:
@@ -245,7 +244,8 @@ def fold_duplicates(desk: Desk) -> list[str]:
 def _fold_delivery(hd: Helpdesk, source: Any, target: Any, changed: list[str]) -> None:
     """The source's replies still in the outbox stay undelivered on the target, and are
     recorded there when delivered; the earlier first response is kept."""
-    from tix import mailout, sla
+    from tix.domain import sla
+    from tix.mail import outbox as mailout
 
     sla.set_undelivered(target, [*sla.undelivered(target), *sla.undelivered(source)])
     answered = [t.extra["first_response"] for t in (target, source) if isinstance(t.extra.get("first_response"), datetime)]
@@ -258,7 +258,7 @@ def _fold(hd: Helpdesk, source_id: str, target_id: str) -> list[str]:
     """Move the source ticket's conversation and files into the target; delete the source."""
     import shutil
 
-    from tix.store import ticket_relpath
+    from tix.storage.layout import ticket_relpath
 
     source, target = hd.load(source_id), hd.load(target_id)
     known = {entry.id for entry in target.entries}

@@ -27,12 +27,13 @@ from email.utils import format_datetime, getaddresses
 from pathlib import Path
 from typing import Any
 
-from tix import clock, sla
-from tix.config import Config
+from tix.domain import clock, sla
+from tix.domain.model import Entry, Person, Ticket, one_line
 from tix.errors import EXIT_TEMPFAIL, InvalidValue, TixError
 from tix.messages import count
-from tix.model import Entry, Person, Ticket, one_line
-from tix.store import Helpdesk, UnsafePath, read_bytes, read_text, write_atomic
+from tix.storage.config import Config
+from tix.storage.files import UnsafePath, read_bytes, read_text, write_atomic
+from tix.storage.layout import Helpdesk
 
 QUEUE = "outbox/queue"
 SENT = "outbox/sent"
@@ -409,8 +410,8 @@ def cancel(desk: Any, refs: list[str], reason: str) -> tuple[list[Waiting], list
     ticket saying what was withdrawn and why. The reply no longer counts as sent: a waiting
     status it set does not pause the clock. Returns what was cancelled, the tickets noted, and
     the mail another clone queued (which that clone still delivers until it syncs)."""
-    from tix import ids
-    from tix.model import Entry
+    from tix.domain import ids
+    from tix.domain.model import Entry
 
     if not reason.strip():
         raise InvalidValue("say why the mail is cancelled: -m TEXT (it becomes a note on the ticket)")

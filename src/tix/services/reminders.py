@@ -19,14 +19,14 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
-from tix import ids
-from tix.mailout import QUEUE, Waiting, sender, waiting
+from tix.domain import ids
+from tix.domain.model import Entry, Ticket
+from tix.domain.sla import Calendar, parse_target
+from tix.mail.outbox import QUEUE, Waiting, sender, waiting
 from tix.messages import count
-from tix.model import Entry, Ticket
-from tix.people import resolve_agent
-from tix.services import Change, Desk
-from tix.sla import Calendar, parse_target
-from tix.store import write_atomic
+from tix.services.tickets import Change, Desk
+from tix.storage.files import write_atomic
+from tix.storage.people import resolve_agent
 
 
 @dataclass
@@ -81,7 +81,7 @@ def remind(desk: Desk, send_mail: bool, record: bool = True, consume: bool = Tru
     """Find due and breached targets. `record=False` (a dry run, a what-if with TIX_NOW) changes
     nothing at all; `consume=False` (--no-mail) leaves the reminders for the next run (escalations
     still happen). A reminder nobody can receive is reported and never consumed."""
-    from tix.index import Index
+    from tix.storage.index import Index
 
     hd = desk.hd
     config = desk.config

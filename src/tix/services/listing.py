@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from tix import sla
-from tix.config import Config
+from tix.domain import sla
+from tix.domain.filters import SORT_KEYS, Filters
 from tix.errors import InvalidValue
-from tix.index import Broken, Index
-from tix.query import SORT_KEYS, Filters
-from tix.store import Helpdesk
+from tix.storage.config import Config
+from tix.storage.index import Broken, Index
+from tix.storage.layout import Helpdesk
 
 
 @dataclass(slots=True)
@@ -79,12 +79,12 @@ def make_request(
 ) -> ListRequest:
     """The request from `tix list`'s options as typed (comma lists, handles, durations); `mine`
     adds the acting user (`as_user`, else TIX_USER, else git's identity) to the owners."""
-    from tix.people import acting_user, resolve_agent
-    from tix.query import expand_statuses, parse_duration, parse_since, split_values
+    from tix.domain.filters import expand_statuses, parse_duration, parse_since, split_values
+    from tix.storage.people import acting_user, resolve_agent
 
     config = hd.config
     filters = Filters(
-        statuses=expand_statuses(config, split_values(status)),
+        statuses=expand_statuses(config.data["statuses"], split_values(status)),
         owners=[resolve_agent(config, o).lower() for o in split_values(owner)],
         unassigned=unassigned, priorities=split_values(priority), categories=split_values(category),
         tags=split_values(tag), queues=split_values(queue), customer=customer, include_closed=include_closed,

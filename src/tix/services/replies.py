@@ -5,14 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from tix import ids, msgid, sla
+from tix.domain import identities, ids, sla
+from tix.domain.model import Entry, Person, Ticket
 from tix.errors import InvalidValue
-from tix.mailout import compose, queue_files, ticket_tag
-from tix.model import Entry, Person, Ticket
-from tix.people import display_name
-from tix.services import Desk, commit_message
-from tix.store import read_text, write_atomic
-from tix.templates import Rendered, render, split
+from tix.mail.outbox import compose, queue_files, ticket_tag
+from tix.mail.templates import Rendered, render, split
+from tix.services.tickets import Desk, commit_message
+from tix.storage.files import read_text, write_atomic
+from tix.storage.people import display_name
+from tix.storage.secret import SECRET_PATH, load_secret
 
 
 @dataclass
@@ -43,7 +44,7 @@ def context(desk: Desk, ticket: Ticket, agent: Person, message: str = "", index:
 
 
 def _earlier_tickets(desk: Desk, ticket: Ticket, index: Any = None) -> list[dict[str, Any]]:
-    from tix.index import Index
+    from tix.storage.index import Index
 
     if index is None:
         with Index.current(desk.hd) as fresh:
@@ -61,9 +62,9 @@ def prepare(desk: Desk, ticket: Ticket, rendered: Rendered, agent: Person, autom
     entry_id = ids.random_id()
     domain = (config.mail["from"] or config.data["helpdesk"]["email"] or "tix.invalid").rpartition("@")[2].strip(">")
     now = desk.now()
-    secret, new_secret = msgid.load_secret(desk.hd.root)
+    secret, new_secret = load_secret(desk.hd.root)
     entry = Entry(entry_id, "reply", str(agent), now, rendered.body.rstrip("\n"),
-                  msgid.make(secret, ticket.id, entry_id, config.instance, domain),
+                  identities.make(secret, ticket.id, entry_id, config.instance, domain),
                   {"subject": rendered.subject, "to": [str(ticket.requester)], "template": rendered.template})  # fmt: skip
     if automatic:
         entry.extra["automatic"] = True
@@ -71,7 +72,7 @@ def prepare(desk: Desk, ticket: Ticket, rendered: Rendered, agent: Person, autom
     entry.extra["subject"] = str(message["Subject"])
     outbox = queue_files(ticket, entry, message, now, desk.hd.clone_id)
     if new_secret is not None:  # the first signed Message-ID: the secret is committed with it
-        outbox[msgid.SECRET_PATH] = new_secret
+        outbox[SECRET_PATH] = new_secret
     return Reply(ticket, entry, bytes(message), outbox)
 
 
@@ -109,7 +110,7 @@ def reply(
         raise InvalidValue("say what to send: -t TEMPLATE, -m TEXT or --edit")
     rendered = render(hd.root, name, context(desk, ticket, agent, message or ""))
     if edit:
-        from tix.services import run_editor
+        from tix.services.tickets import run_editor
 
         draft = hd.state_dir / "edit" / f"reply-{ticket.id}.txt"
         write_atomic(draft, f"Subject: {rendered.subject}\n\n{rendered.body}")

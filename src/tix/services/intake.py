@@ -11,7 +11,6 @@ Maildir files are marked seen (when asked) only after the commit that holds them
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import pickle
 import re
@@ -21,20 +20,23 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tix import ids, ticketfile
+from tix.domain import identities, ids
+from tix.domain.model import Entry, Person, Ticket
 from tix.errors import GitError, LockHeld, TixError, storage_error
-from tix.index import Index
-from tix.mailsource import Item, UnreadableMessage, iter_items
+from tix.mail.sources import Item, UnreadableMessage, iter_items
 from tix.messages import count
-from tix.model import Entry, Person, Ticket
-from tix.services import Desk
-from tix.store import TICKETS_DIR, UnsafePath, ensure_real_dirs, read_text, ticket_relpath, write_atomic, write_many
+from tix.services.tickets import Desk
+from tix.storage import ticketfile
+from tix.storage.files import UnsafePath, ensure_real_dirs, write_many
+from tix.storage.index import Index
+from tix.storage.journal import ImportJournal
+from tix.storage.layout import TICKETS_DIR, ticket_relpath
+from tix.storage.secret import load_secret, ours
 
 if TYPE_CHECKING:  # the parser is imported only by a run that parses (not by a re-run with nothing new)
-    from tix.mailparse import ParsedMail
+    from tix.mail.parse import ParsedMail
 
 QUARANTINE_DIR = "quarantine"
 MAX_TEXT_CHARS = 200_000
@@ -85,7 +87,7 @@ class Report:
 
 def _parse_job(job: tuple[bytes, list[str], int, float]) -> tuple[str, Any]:
     """Parse one message under a time limit (runs in a worker process or inline)."""
-    from tix.mailparse import parse
+    from tix.mail.parse import parse
 
     raw, fallbacks, max_attachment, timeout = job
 
@@ -129,13 +131,12 @@ class Importer:
         self.reopen = bool(mail["reopen"])
         self.own = config.own_addresses()
         self.team = {str(member["email"]).lower() for member in config.team.values()}
-        tag = re.escape(mail["tag"]).replace(r"\{instance\}", re.escape(self.instance)).replace(r"\{id\}", "([2-9A-HJKMNP-Z]{8})")
-        self.tag_pattern = re.compile(tag, re.IGNORECASE)
+        self.tag_pattern = identities.tag_pattern(mail["tag"], self.instance)
         self.report = Report()
         self.all_rows: list[dict[str, Any]] | None = None
         self.assigned_rows: list[dict[str, Any]] = []
         self._reset_batch()
-        self.journal = self.hd.state_dir / "import-journal"
+        self.journal = ImportJournal(self.hd)
         self._snapshots: dict[str, bytes] = {}
         self._secret_bytes: bytes | None = None
         self._checked_dirs: set[str] = set()  # folders found real in this run (store.ensure_real_dirs)
@@ -237,7 +238,7 @@ class Importer:
 
     def _submit(self, raws: list[bytes]) -> Any:
         if raws:
-            import tix.mailparse  # noqa: F401  once, here, before the workers fork
+            import tix.mail.parse  # noqa: F401  once, here, before the workers fork
 
         jobs = [(raw, self.fallbacks, self.max_attachment, self.timeout) for raw in raws]
         if len(jobs) < 16 or (os.cpu_count() or 1) < 2:
@@ -380,7 +381,7 @@ class Importer:
         attempt = 0
         while self._exists(ticket_id := ids.derived_id(mail.message_id, attempt)):
             attempt += 1  # an ID clash with another message's ticket: the next candidate, as in every clone
-        from tix.mailparse import strip_reply_prefixes
+        from tix.mail.parse import strip_reply_prefixes
 
         subject = strip_reply_prefixes(self.tag_pattern.sub("", mail.subject)) or "(no subject)"
         config = self.desk.config
@@ -396,7 +397,7 @@ class Importer:
         if linked:
             ticket.extra["related"] = [linked]
         if not mail.robot:
-            from tix.rules import Message
+            from tix.domain.rules import Message
 
             recipients = [p.email for p in mail.to + mail.cc] + mail.delivered_to
             sender_address = mail.sender.email if mail.sender else ticket.requester.email
@@ -435,7 +436,7 @@ class Importer:
     def _may_acknowledge(self, mail: ParsedMail, ticket: Ticket) -> bool:
         """Acknowledge a new ticket only for a human at a real address, at most
         autoack.limit times per address per window: two robots can never loop."""
-        from tix.mailparse import NO_REPLY
+        from tix.mail.parse import NO_REPLY
 
         config = self.desk.config
         if not config.data["autoack"]["enabled"] or mail.robot or self.dry_run:
@@ -464,9 +465,9 @@ class Importer:
             self.report.warn(f"no acknowledgements sent: {reason}")
 
     def _acknowledge(self, ticket: Ticket) -> None:
-        from tix import replies
-        from tix.mailout import sender
-        from tix.templates import render
+        from tix.mail.outbox import sender
+        from tix.mail.templates import render
+        from tix.services import replies
 
         agent = sender(self.desk.config)
         rendered = render(self.hd.root, "ack", replies.context(self.desk, ticket, agent, index=self.index))
@@ -537,20 +538,14 @@ class Importer:
         secret, or an old unsigned ID recorded on that ticket as our own entry (msgid.py). A loop
         header or an ID that merely looks like ours is a claim anyone can make: such mail is
         filed as any other (issue 9 #15)."""
-        from tix import msgid
-
-        if msgid.SIGNED.match(message_id):
-            return msgid.verify(message_id, self._secret(), self.instance)
-        if msgid.UNSIGNED.match(message_id):
-            return msgid.ours(self.hd, message_id, self.instance)
-        return None
+        if not (identities.SIGNED.match(message_id) or identities.UNSIGNED.match(message_id)):
+            return None
+        return ours(self.hd, message_id, self.instance, self._secret())
 
     def _secret(self) -> bytes:
         if self._secret_bytes is None:
-            from tix import msgid
-
             try:
-                self._secret_bytes = msgid.load_secret(self.hd.root)[0]
+                self._secret_bytes = load_secret(self.hd.root)[0]
             except UnsafePath as exc:  # a pushed symlink is the repository's problem: intake goes on
                 self.report.warn(f"no Message-ID can be verified as ours: {exc.message}")
                 self._secret_bytes = os.urandom(32)  # nothing verifies; such mail is filed as any other
@@ -625,7 +620,7 @@ class Importer:
             self._finish_batch(committed=not self.dry_run)
             return
         paths = sorted(set(self.files) | {ticket_relpath(t) for t in self.pending} | set(self.removed))
-        write_atomic(self.journal, json.dumps(paths))
+        self.journal.write(paths)
         # Atomic renames keep every file whole through a crash; an fsync per file (power-cut
         # durability) would cost more than all the parsing (bench/bench_import.py).
         texts = {ticket_relpath(t.id): (t, ticketfile.dumps(t)) for t in self.pending.values()}
@@ -660,7 +655,7 @@ class Importer:
             self._base = (commit, batch.commit.tree)  # where the next batch's pack starts
             self.report.commits.append(commit)
             self.index.record_commit(batch.commit.parent, commit, batch.texts)
-        self.journal.unlink(missing_ok=True)
+        self.journal.forget()
         self._mark_done(batch.hashes, batch.fingerprints, batch.items)
 
     def _real_dirs(self, folder: str, create: bool = True) -> None:
@@ -689,29 +684,9 @@ class Importer:
                     self.report.warn(f"cannot mark mail seen in {item.maildir}: {exc.strerror or exc} "
                                      "(it is imported; the next run skips it as a duplicate)")  # fmt: skip
 
-    def _commit(self, paths: list[str], message: str) -> str | None:
-        actor = self.desk.actor
-        return self.hd.git.commit(paths, message, actor, self.desk.now())
-
     def recover(self) -> str | None:
         """Commit what an interrupted run wrote (listed in the journal), so it is not lost."""
-        if not self.journal.exists():
-            return None
-        try:
-            listed = json.loads(read_text(self.journal))
-        except (ValueError, OSError, UnicodeDecodeError):
-            listed = []
-        # Replay must never fail on what the journal holds: only plain relative paths that
-        # can exist here are taken; anything else was never written and is dropped.
-        paths = [p for p in listed if isinstance(p, str) and _replayable(p)] if isinstance(listed, list) else []
-        tracked = set(self.hd.git.run("ls-files", "-z", "--", *paths, strip=False).split("\0")) if paths else set()
-        paths = [p for p in paths if _lexists(self.hd.root / p) or p in tracked]
-        commit = None
-        if paths:
-            message = "tix: complete an interrupted import\n\nTix-Action: import\n"
-            commit = self._commit(paths, message)
-        self.journal.unlink(missing_ok=True)
-        return commit
+        return self.journal.recover(self.desk.actor, self.desk.now())
 
 
 _MESSAGE_ID_HEADER = re.compile(rb"^message-id:[ \t]*(?:\r?\n[ \t]+)?(<[^>\r\n]*>)", re.IGNORECASE | re.MULTILINE)
@@ -744,19 +719,6 @@ def _head_names(item: Item, message_id: str) -> bool:
     finally:
         os.close(fd)
     return False
-
-
-def _replayable(path: str) -> bool:
-    parts = path.split("/")
-    return (not path.startswith("/") and "\0" not in path and all(part not in ("", ".", "..") for part in parts)
-            and all(len(part.encode("utf-8", "surrogateescape")) <= 255 for part in parts))  # fmt: skip
-
-
-def _lexists(path: Path) -> bool:
-    try:
-        return path.is_file() and not path.is_symlink()
-    except OSError:
-        return False
 
 
 @dataclass

@@ -7,8 +7,10 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shlex
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,8 +19,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from tix.domain.model import Person
 from tix.errors import GitError, LockHeld
-from tix.model import Person
+from tix.storage.files import write_atomic
 
 ZERO_OID = "0" * 40
 GIT_LOCK_WAIT = float(os.environ.get("TIX_GIT_LOCK_WAIT", "5"))  # seconds to wait out a git command's lock
@@ -555,3 +558,55 @@ def git_dir(root: Path) -> Path:
 def iter_ancestors(start: Path) -> Iterator[Path]:
     yield start
     yield from start.parents
+
+
+# --- the ticket merge driver: registered in every clone, since git config never travels ---
+
+DRIVER_NAME = "tix ticket merge (field by field, entries as a union)"
+DRIVER_MODULE = "tix.storage.mergedriver"
+INFO_ATTRIBUTES = "tickets/**/ticket.md merge=tix"
+
+
+def driver_command() -> str:
+    return f"{shlex.quote(sys.executable)} -m {DRIVER_MODULE} %O %A %B %P"
+
+
+def ensure_merge_driver(git: GitRepo) -> bool:
+    """Register the ticket merge driver in this clone's config (it cannot travel with a clone),
+    and declare it in .git/info/attributes, which outranks every committed .gitattributes: a
+    pushed `merge=union` line cannot bypass it (issue 10 #7). Cheap when both are there: two
+    small reads. A driver registered by an older tix (another module path) or by a Python that
+    is gone is registered again. True if the driver had to be registered."""
+    _ensure_info_attributes(git.root)
+    config = git_dir(git.root) / "config"
+    try:
+        text = config.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return False
+    if '[merge "tix"]' in text:
+        start = text.index('[merge "tix"]')
+        section = text[start : text.find("\n[", start + 1) if "\n[" in text[start + 1 :] else len(text)]
+        for line in section.splitlines():
+            key, _, value = line.strip().partition("=")
+            if key.strip() == "driver":
+                words = shlex.split(value.strip()) if value.strip() else []
+                if words and os.path.exists(words[0]) and DRIVER_MODULE in words:
+                    return False
+    git.run("config", "merge.tix.name", DRIVER_NAME)
+    git.run("config", "merge.tix.driver", driver_command())
+    return True
+
+
+def _ensure_info_attributes(root: Path) -> None:
+    path = git_dir(root) / "info" / "attributes"
+    try:
+        current = path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        current = ""
+    except OSError:
+        return
+    if INFO_ATTRIBUTES in current.splitlines():
+        return
+    separator = "" if not current or current.endswith("\n") else "\n"
+    note = "# tix: its own merge driver for ticket files, above any committed .gitattributes\n"
+    write_atomic(path, current + separator + note + INFO_ATTRIBUTES + "\n")

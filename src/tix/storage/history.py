@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from tix.domain.model import Person, Ticket
 from tix.errors import TixError
-from tix.gitrepo import ZERO_OID
-from tix.model import Person, Ticket
-from tix.store import TICKET_FILE, TICKETS_DIR, Helpdesk, ticket_relpath
+from tix.storage.gitrepo import ZERO_OID
+from tix.storage.layout import TICKET_FILE, TICKETS_DIR, Helpdesk, ticket_relpath
 
 _SKIPPED_FIELDS = {"updated"}  # changes with every action; shown as the event's time instead
 
@@ -54,7 +54,7 @@ class Event:
 
 def events(hd: Helpdesk, ticket_id: str | None = None, limit: int | None = None) -> list[Event]:
     """Events newest first, for one ticket or (ticket_id None) the whole helpdesk."""
-    from tix import ticketfile
+    from tix.storage import ticketfile
 
     pathspec = ticket_relpath(ticket_id) if ticket_id else TICKETS_DIR
     commits = hd.git.log(pathspec, max_count=limit)
@@ -89,7 +89,7 @@ def events(hd: Helpdesk, ticket_id: str | None = None, limit: int | None = None)
 
 
 def _fields(ticket: Ticket) -> dict[str, Any]:
-    from tix.ticketfile import front_matter
+    from tix.storage.ticketfile import front_matter
 
     data = front_matter(ticket)
     data["requester"] = str(ticket.requester)  # one readable value in the trail

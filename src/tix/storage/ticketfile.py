@@ -26,9 +26,9 @@ import re
 from datetime import datetime
 from typing import Any
 
+from tix.domain.model import Entry, Person, Ticket, one_line
 from tix.errors import TicketFormatError
-from tix.model import Entry, Person, Ticket, one_line
-from tix.yamlio import DuplicateKey, YAMLError, dump_yaml, load_yaml
+from tix.storage.yamlio import DuplicateKey, YAMLError, dump_yaml, load_yaml
 
 FIELD_ORDER = (
     "id", "subject", "status", "priority", "owner", "queue", "category", "tags",

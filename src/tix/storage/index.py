@@ -26,9 +26,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from tix.domain.model import Ticket
 from tix.errors import TixError
-from tix.model import Ticket
-from tix.store import TICKET_FILE, TICKETS_DIR, Helpdesk, UnsafePath, read_bytes
+from tix.storage.files import UnsafePath, read_bytes
+from tix.storage.layout import TICKET_FILE, TICKETS_DIR, Helpdesk
 
 SCHEMA_VERSION = "7"
 _SCHEMA = """
@@ -51,7 +52,7 @@ CREATE TABLE IF NOT EXISTS file_digests (fingerprint TEXT PRIMARY KEY, sha256 TE
 def is_ticket_path(path: str) -> bool:
     """Only `tickets/XX/ID/ticket.md` at exactly that depth is a ticket: a file of that name
     deeper down (an attachment called ticket.md) is data, never a ticket."""
-    from tix import ids
+    from tix.domain import ids
 
     parts = path.split("/")
     return (len(parts) == 4 and parts[0] == TICKETS_DIR and parts[3] == TICKET_FILE
@@ -186,7 +187,7 @@ class Index:
             raise
 
     def _refresh_path(self, path: str) -> int:
-        from tix import ticketfile
+        from tix.storage import ticketfile
 
         if not is_ticket_path(path):
             self._forget(path)

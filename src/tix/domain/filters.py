@@ -6,7 +6,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from tix.config import Config
 from tix.errors import InvalidValue
 
 SORT_KEYS = ("priority", "created", "updated", "due", "status", "owner", "id", "subject", "category", "queue")
@@ -33,17 +32,18 @@ def split_values(values: list[str] | None) -> list[str]:
     return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
 
 
-def expand_statuses(config: Config, names: list[str]) -> list[str]:
-    """Status names, or a group name (open / waiting / closed) standing for its statuses."""
+def expand_statuses(groups: dict[str, list[str]], names: list[str]) -> list[str]:
+    """Status names, or a group name (open / waiting / closed) standing for its statuses;
+    `groups` is the configuration's `statuses` section."""
+    known = [status for group in ("open", "waiting", "closed") for status in groups[group]]
     result: list[str] = []
-    groups = config.data["statuses"]
     for name in names:
-        if name in config.statuses:
+        if name in known:
             result.append(name)
         elif name in ("open", "waiting", "closed"):
             result += groups[name]
         else:
-            raise InvalidValue(f"unknown status '{name}' (configured: {', '.join(config.statuses)})")
+            raise InvalidValue(f"unknown status '{name}' (configured: {', '.join(known)})")
     return result
 
 

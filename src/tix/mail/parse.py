@@ -38,8 +38,8 @@ from email.header import decode_header
 from email.policy import Compat32
 from email.utils import getaddresses, parsedate_to_datetime
 
-from tix.htmltext import html_to_text
-from tix.model import Person, normalize_text, one_line
+from tix.domain.model import Person, normalize_text, one_line
+from tix.mail.htmltext import html_to_text
 
 # The WHATWG Encoding Standard's labels (https://encoding.spec.whatwg.org/#names-and-labels),
 # as data: Python codec -> every label that means it. Mail clients send these labels, and

@@ -61,13 +61,13 @@ class State:
     @property
     def helpdesk(self) -> Any:
         if self._helpdesk is None:
-            from tix.bootstrap import open_helpdesk
+            from tix.storage.layout import open_helpdesk
 
             self._helpdesk = open_helpdesk(self.start)
         return self._helpdesk
 
     def desk(self) -> Any:
-        from tix.services import Desk
+        from tix.services.tickets import Desk
 
         return Desk(self.helpdesk, self.as_user)
 
@@ -118,7 +118,7 @@ def init(
     config_file: Optional[Path] = typer.Option(None, "--config", help="Start from this config file (validated).", metavar="FILE"),
 ) -> None:
     """Create a helpdesk in a new or existing git repository (safe to run again)."""
-    from tix.bootstrap import init_helpdesk
+    from tix.services.setup import init_helpdesk
 
     state = _state(ctx)
     result = init_helpdesk(directory or state.start, name, email, timezone, state.as_user, config_file)
@@ -143,7 +143,7 @@ def new(
     tag: Optional[list[str]] = typer.Option(None, "--tag", "-t", help="Tag (repeatable)."),
 ) -> None:
     """Open a new ticket and print its ID."""
-    from tix.model import Person
+    from tix.domain.model import Person
 
     requester = None
     if from_:
@@ -172,9 +172,9 @@ def show(
     format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
 ) -> None:
     """Show a ticket with its whole conversation."""
-    from tix import output
-    from tix.mailout import delivery_states
-    from tix.people import display_name
+    from tix.mail.outbox import delivery_states
+    from tix.render import text as output
+    from tix.storage.people import display_name
 
     hd = _state(ctx).helpdesk
     loaded = hd.load(hd.resolve(ticket))
@@ -211,8 +211,10 @@ def list_(
     limit: Optional[int] = typer.Option(None, "--limit", "-n", min=0, help="Show at most N tickets."),
 ) -> None:
     """List tickets (by default those not closed), filtered and sorted."""
-    from tix import clock, listing, output
-    from tix.people import display_name
+    from tix.domain import clock
+    from tix.render import text as output
+    from tix.services import listing
+    from tix.storage.people import display_name
 
     state = _state(ctx)
     hd = state.helpdesk
@@ -249,8 +251,8 @@ def import_(
 ) -> None:
     """Import mail: new messages become tickets, replies join theirs (exactly once)."""
     from tix.errors import EXIT_QUARANTINED
-    from tix.mailin import Importer, progress_printer
-    from tix.mailsource import is_maildir
+    from tix.mail.sources import is_maildir
+    from tix.services.intake import Importer, progress_printer
 
     for maildir in maildirs or []:
         if not is_maildir(maildir):
@@ -267,7 +269,7 @@ def import_(
     if importer.progress:
         typer.echo("\r\x1b[K", err=True, nl=False)
     if format == TextOrJson.json:
-        from tix import output
+        from tix.render import text as output
 
         _say(output.to_json(report.as_dict()))
     else:
@@ -303,7 +305,7 @@ def reply(
     send: bool = typer.Option(False, "--send", help="Deliver it right away (otherwise: tix send)."),
 ) -> None:
     """Answer the customer: render a template, record the reply, queue the mail."""
-    from tix import replies
+    from tix.services import replies
 
     desk = _state(ctx).desk()
     result = replies.reply(desk, ticket, template, _read_text(message) if message else None, edit, status, preview)
@@ -312,7 +314,7 @@ def reply(
         return
     _say(f"{result.ticket.id}: {result.summary} (queued {result.entry.message_id})")
     if send:
-        from tix.mailout import outbox_name
+        from tix.mail.outbox import outbox_name
 
         _deliver(desk, [outbox_name(result.ticket.id, result.entry.id)])
 
@@ -329,13 +331,13 @@ def send_(
 
 
 def _deliver(desk: Any, names: Optional[list[str]], resend: bool = False, all_clones: bool = False, quiet: bool = False) -> None:
-    from tix.mailout import send_outbox
+    from tix.mail.outbox import send_outbox
 
     _report_delivery(send_outbox(desk, names, resend, all_clones), quiet)
 
 
 def _report_delivery(report: Any, quiet: bool = False) -> None:
-    from tix.mailout import exit_code
+    from tix.mail.outbox import exit_code
 
     if not quiet:
         _say(report.summary())
@@ -361,8 +363,8 @@ def outbox_(
     """List mail waiting in the outbox (queued, failed or uncertain), whichever clone queued it."""
     if ctx.invoked_subcommand:
         return
-    from tix import output
-    from tix.mailout import waiting
+    from tix.mail.outbox import waiting
+    from tix.render import text as output
 
     hd = _state(ctx).helpdesk
     items = waiting(hd)
@@ -387,7 +389,7 @@ def outbox_retry(
     names: list[str] = typer.Argument(..., metavar="NAME|ID...", help="Outbox names (from tix outbox) or ticket IDs."),
 ) -> None:
     """Deliver the named mail now, from this clone, whichever clone queued it."""
-    from tix.mailout import retry
+    from tix.mail.outbox import retry
 
     report, foreign = retry(_state(ctx).desk(), names)
     for item in foreign:
@@ -404,7 +406,7 @@ def outbox_cancel(
     message: str = typer.Option(..., "--message", "-m", help="Why: it becomes a note on the ticket."),
 ) -> None:
     """Withdraw mail before delivery (kept in outbox/cancelled/), with a note on its ticket."""
-    from tix.mailout import cancel
+    from tix.mail.outbox import cancel
 
     cancelled, tickets, foreign = cancel(_state(ctx).desk(), names, _read_text(message))
     for item in cancelled:
@@ -417,7 +419,7 @@ def outbox_cancel(
 @app.command("templates")
 def templates_(ctx: typer.Context) -> None:
     """List the reply templates and their subject lines."""
-    from tix import templates
+    from tix.mail import templates
 
     root = _state(ctx).helpdesk.root
     for name in templates.available(root):
@@ -435,8 +437,9 @@ def remind(
     format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
 ) -> None:
     """Warn owners before SLA targets fall due and when they are breached (for cron; once per threshold)."""
-    from tix import clock, output
-    from tix.reminders import remind as run_remind
+    from tix.domain import clock
+    from tix.render import text as output
+    from tix.services.reminders import remind as run_remind
 
     desk = _state(ctx).desk()
     config = desk.config
@@ -472,7 +475,7 @@ def escalate(
     message: Optional[str] = typer.Option(None, "--message", "-m", help="Why (kept in the note)."),
 ) -> None:
     """Escalate: priority one level up, and the escalation queue/owner when configured."""
-    from tix.reminders import escalate as run_escalate
+    from tix.services.reminders import escalate as run_escalate
 
     _report(run_escalate(_state(ctx).desk(), ticket, message or ""))
 
@@ -487,7 +490,7 @@ def rules_test(
     files: list[Path] = typer.Argument(..., metavar="FILE.eml...", help="Messages to route (nothing is changed)."),
 ) -> None:
     """Show which rules fire for each message and the fields a new ticket would get."""
-    from tix.services import explain_rules
+    from tix.services.tickets import explain_rules
 
     for path, fired, fields in explain_rules(_state(ctx).helpdesk, files):
         for warning in fields.pop("warnings", []):
@@ -507,7 +510,7 @@ def sync(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on success (for cron)."),
 ) -> None:
     """Share work with the team: fetch, merge ticket files field by field, push."""
-    from tix.sync import sync as run_sync
+    from tix.services.sync import sync as run_sync
 
     result = run_sync(_state(ctx).desk(), remote, force)
     if not quiet:
@@ -517,7 +520,7 @@ def sync(
 @app.command()
 def reindex(ctx: typer.Context) -> None:
     """Rebuild the derived ticket index (.git/tix/) from the ticket files."""
-    from tix.index import Index
+    from tix.storage.index import Index
 
     index = Index(_state(ctx).helpdesk)
     try:
@@ -639,7 +642,8 @@ def log(
     limit: Optional[int] = typer.Option(None, "--limit", "-n", help="At most N changes (default: all for a ticket, 20 otherwise)."),
 ) -> None:
     """The audit trail: who changed what, from what to what, and when."""
-    from tix import history, output
+    from tix.render import text as output
+    from tix.storage import history
 
     hd = _state(ctx).helpdesk
     ticket_id = hd.resolve(ticket) if ticket else None
@@ -672,14 +676,14 @@ def config_set(
     value: str = typer.Argument(..., metavar="VALUE", help="New value; lists as 'a, b, c'."),
 ) -> None:
     """Change one value; the whole file is validated, then committed."""
-    from tix.services import set_config
+    from tix.services.tickets import set_config
 
     state = _state(ctx)
     commit = set_config(state.helpdesk, state.as_user, key, value)
     if commit is None:
         _say(f"{key}: unchanged")
     else:
-        from tix.config import Config
+        from tix.storage.config import Config
 
         _say(f"{key}={_config_text(Config.load(state.helpdesk.root).get(key), ', ')}")
     _approve_own_setting(state.helpdesk, key)
@@ -691,7 +695,7 @@ def _config_text(value: Any, separator: str) -> str:
     if isinstance(value, list):
         return separator.join(str(item) for item in value)
     if isinstance(value, dict):
-        from tix.yamlio import dump_yaml
+        from tix.storage.yamlio import dump_yaml
 
         return dump_yaml(value).rstrip("\n")
     return "" if value is None else str(value)
@@ -702,8 +706,8 @@ def _config_text(value: Any, separator: str) -> str:
 
 def _approve_own_setting(helpdesk: Any, key: str) -> None:
     """A value this clone's user sets is their own decision: approved here at once."""
-    from tix.config import Config
-    from tix.mailout import TRUSTED_KEYS, approve
+    from tix.mail.outbox import TRUSTED_KEYS, approve
+    from tix.storage.config import Config
 
     if key in TRUSTED_KEYS:
         approve(helpdesk, Config.load(helpdesk.root), (key,))
@@ -712,7 +716,7 @@ def _approve_own_setting(helpdesk: Any, key: str) -> None:
 @config_app.command("approve")
 def config_approve(ctx: typer.Context) -> None:
     """Approve, for this clone only, the mail.sendmail and smtp.url now in tix.yaml."""
-    from tix.mailout import approve
+    from tix.mail.outbox import approve
 
     helpdesk = _state(ctx).helpdesk
     values = approve(helpdesk, helpdesk.config)

@@ -1,48 +1,16 @@
-"""Where things are in a helpdesk repository, and safe reading and writing of ticket files.
-
-    tix.yaml                       configuration (config.py)
-    templates/                     reply templates
-    tickets/4K/4KX2QF7A/ticket.md  one folder per ticket, sharded by the first two ID characters;
-                                   raw mail and attachments live in the same folder
-    .git/tix/                      per-clone derived state: index, lock (never committed)
-"""
+"""Safe reading and writing below a helpdesk root: never through a symlink a teammate committed
+(issue 10), atomic and durable, with the process's umask (issue 9 #9)."""
 
 from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import os
 import stat
 import tempfile
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from functools import cached_property
 from pathlib import Path
 
-from tix import ids
-from tix.config import CONFIG_FILE, Config
-from tix.errors import AmbiguousId, LockHeld, NotAHelpdesk, TicketNotFound, TixError
-from tix.gitrepo import GitRepo, git_dir
-from tix.model import Ticket
-
-TICKETS_DIR = "tickets"
-TICKET_FILE = "ticket.md"
-LOCK_WAIT_SECONDS = float(os.environ.get("TIX_LOCK_WAIT", "10"))
-
-
-def find_root(start: Path) -> Path:
-    """The helpdesk root: the nearest folder at or above `start` holding tix.yaml and a git repository."""
-    start = start.resolve()
-    for folder in (start, *start.parents):
-        if (folder / CONFIG_FILE).is_file() and (folder / ".git").exists():
-            return folder
-    raise NotAHelpdesk(f"not inside a helpdesk (no {CONFIG_FILE} in {start} or above); run `tix init` or use -C DIR")
-
-
-def ticket_relpath(ticket_id: str) -> str:
-    return f"{TICKETS_DIR}/{ids.shard(ticket_id)}/{ticket_id}/{TICKET_FILE}"
+from tix.errors import TixError
 
 
 class UnsafePath(TixError):
@@ -51,125 +19,9 @@ class UnsafePath(TixError):
 
 _ROOTS: set[str] = set()  # helpdesk roots of this process: writes below them never follow a symlink
 
-
-class Helpdesk:
-    """One helpdesk repository: its configuration, its ticket files and its git."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        _ROOTS.add(os.path.abspath(root))
-        self.git = GitRepo(root)
-
-    @classmethod
-    def discover(cls, start: Path) -> Helpdesk:
-        """The helpdesk at or above `start` (bootstrap.open_helpdesk also registers the merge driver)."""
-        return cls(find_root(start))
-
-    @cached_property
-    def config(self) -> Config:
-        return Config.load(self.root)
-
-    @cached_property
-    def state_dir(self) -> Path:
-        path = git_dir(self.root) / "tix"
-        path.mkdir(parents=True, exist_ok=True)
-        return path
-
-    @cached_property
-    def clone_id(self) -> str:
-        """A random id of this clone, kept in .git/tix (it never travels with a clone)."""
-        path = self.state_dir / "clone-id"
-        try:
-            return path.read_text(encoding="utf-8").strip()
-        except FileNotFoundError:
-            value = ids.random_id()
-            write_atomic(path, value + "\n")
-            return value
-
-    # --- ticket files -------------------------------------------------------
-
-    def path_of(self, ticket_id: str) -> Path:
-        return self.root / ticket_relpath(ticket_id)
-
-    def resolve(self, text: str) -> str:
-        """The full ID for a user's ID or unambiguous prefix, looked up in the working tree."""
-        prefix = ids.normalize(text)
-        if prefix is None:
-            raise TicketNotFound(f"'{text}' is not a ticket ID (IDs use {ids.ALPHABET})")
-        if ids.is_full_id(prefix):
-            if self.path_of(prefix).is_file():
-                return prefix
-            raise TicketNotFound(f"no ticket {prefix}")
-        matches = sorted(self._ids_with_prefix(prefix))
-        if not matches:
-            raise TicketNotFound(f"no ticket matches '{prefix}'")
-        if len(matches) > 1:
-            shown = ", ".join(matches[:5]) + (", …" if len(matches) > 5 else "")
-            raise AmbiguousId(f"'{prefix}' is ambiguous: {len(matches)} tickets match ({shown})")
-        return matches[0]
-
-    def _ids_with_prefix(self, prefix: str) -> Iterator[str]:
-        base = self.root / TICKETS_DIR
-        shards = [prefix[: ids.SHARD_LENGTH]] if len(prefix) >= ids.SHARD_LENGTH else self._names(base, prefix)
-        for shard in shards:
-            for name in self._names(base / shard, prefix):
-                if (base / shard / name / TICKET_FILE).is_file():
-                    yield name
-
-    @staticmethod
-    def _names(folder: Path, prefix: str) -> list[str]:
-        try:
-            return [entry.name for entry in os.scandir(folder) if entry.name.startswith(prefix)]
-        except (FileNotFoundError, NotADirectoryError):
-            return []
-
-    def ticket_names_in_shard(self, shard: str) -> list[str]:
-        folder = self.root / TICKETS_DIR / shard
-        return [name for name in self._names(folder, "") if (folder / name / TICKET_FILE).is_file()]
-
-    def all_ticket_paths(self) -> Iterator[str]:
-        """Relative paths of every ticket file in the working tree."""
-        for shard in self._names(self.root / TICKETS_DIR, ""):
-            for name in self.ticket_names_in_shard(shard):
-                yield f"{TICKETS_DIR}/{shard}/{name}/{TICKET_FILE}"
-
-    def exists(self, ticket_id: str) -> bool:
-        return self.path_of(ticket_id).is_file()
-
-    def load(self, ticket_id: str) -> Ticket:
-        from tix import ticketfile
-
-        path = self.path_of(ticket_id)  # the id is checked against its folder on loading
-        return ticketfile.loads(read_text(path), str(path.relative_to(self.root)))
-
-    def save(self, ticket: Ticket) -> str:
-        """Write the ticket file atomically; returns its path relative to the root."""
-        from tix import ticketfile
-
-        relpath = ticket_relpath(ticket.id)
-        write_atomic(self.root / relpath, ticketfile.dumps(ticket))
-        return relpath
-
-    # --- locking ------------------------------------------------------------
-
-    @contextmanager
-    def locked(self, wait: float | None = None) -> Iterator[None]:
-        """Hold the clone's write lock (one writer at a time: a person, cron import, sync)."""
-        wait = LOCK_WAIT_SECONDS if wait is None else wait
-        with open(self.state_dir / "lock", "a+") as handle:
-            deadline = time.monotonic() + wait
-            while True:
-                try:
-                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        raise LockHeld("another tix command is writing to this helpdesk; try again shortly") from None
-                    time.sleep(0.05)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+def register_root(root: Path) -> None:
+    """Writes below `root` (a helpdesk this process opened) never follow a symlink."""
+    _ROOTS.add(os.path.abspath(root))
 
 
 def _root_of(path: Path | str) -> str | None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 
-from tix.config import Config
+from tix.domain.model import Person
 from tix.errors import InvalidValue, NoIdentity
-from tix.gitrepo import GitRepo
-from tix.model import Person
+from tix.storage.config import Config
+from tix.storage.gitrepo import GitRepo
 
 
 def acting_user(git: GitRepo, override: str | None = None) -> Person:

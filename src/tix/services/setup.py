@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import shlex
 import shutil
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tix import config as configmod
 from tix.errors import TixError
-from tix.gitrepo import GitRepo, git_dir
-from tix.people import acting_user
-from tix.store import Helpdesk, write_atomic
+from tix.storage import config as configmod
+from tix.storage.files import write_atomic
+from tix.storage.gitrepo import GitRepo, ensure_merge_driver
+from tix.storage.layout import Helpdesk
+from tix.storage.people import acting_user
 
 GITATTRIBUTES_LINE = "tickets/**/ticket.md merge=tix"
 GITATTRIBUTES = f"""# tix: ticket files are merged field by field by tix's merge driver (docs/FORMAT.md).
@@ -41,7 +39,7 @@ def default_templates_dir() -> Path:
     packaged = Path(str(resources.files("tix"))) / "default_templates"
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parents[2] / "templates"  # an editable checkout
+    return Path(__file__).resolve().parents[3] / "templates"  # an editable checkout
 
 
 def init_helpdesk(
@@ -82,7 +80,7 @@ def init_helpdesk(
         if _ensure_line(root / filename, line, text):
             result.written.append(filename)
 
-    ensure_merge_driver(Helpdesk(root))
+    ensure_merge_driver(Helpdesk(root).git)
     if result.written:
         message = "tix: initialize helpdesk\n\nTix-Action: init\n"
         result.commit = git.commit(result.written, message, actor)
@@ -90,13 +88,13 @@ def init_helpdesk(
 
 
 def _random_instance() -> str:
-    from tix import ids
+    from tix.domain import ids
 
     return "T" + ids.random_id()[:4]
 
 
 def _load_seed(path: Path) -> dict[str, Any]:
-    from tix.yamlio import YAMLError, load_yaml
+    from tix.storage.yamlio import YAMLError, load_yaml
 
     try:
         raw = load_yaml(path.read_text(encoding="utf-8"))
@@ -117,63 +115,3 @@ def _ensure_line(path: Path, line: str, text: str) -> bool:
     separator = "" if not current or current.endswith("\n") else "\n"
     write_atomic(path, current + separator + ("\n" if current else "") + text)
     return True
-
-
-# --- the ticket merge driver: registered in every clone, since git config never travels ---
-
-DRIVER_NAME = "tix ticket merge (field by field, entries as a union)"
-
-
-def open_helpdesk(start: Path) -> Helpdesk:
-    """The helpdesk at or above `start`, with the ticket merge driver registered in this clone
-    (a fresh `git clone` has none until some tix command runs)."""
-    helpdesk = Helpdesk.discover(start)
-    ensure_merge_driver(helpdesk)
-    return helpdesk
-
-
-def driver_command() -> str:
-    return f"{shlex.quote(sys.executable)} -m tix.mergedriver %O %A %B %P"
-
-
-INFO_ATTRIBUTES = "tickets/**/ticket.md merge=tix"
-
-
-def ensure_merge_driver(hd: Helpdesk) -> bool:
-    """Register the ticket merge driver in this clone's config (it cannot travel with a clone),
-    and declare it in .git/info/attributes, which outranks every committed .gitattributes: a
-    pushed `merge=union` line cannot bypass it (issue 10 #7). Cheap when both are there: two
-    small reads. True if the driver had to be registered."""
-    _ensure_info_attributes(hd)
-    config = git_dir(hd.root) / "config"
-    try:
-        text = config.read_text(encoding="utf-8", errors="replace")
-    except FileNotFoundError:
-        return False
-    if '[merge "tix"]' in text:
-        start = text.index('[merge "tix"]')
-        section = text[start : text.find("\n[", start + 1) if "\n[" in text[start + 1 :] else len(text)]
-        for line in section.splitlines():
-            key, _, value = line.strip().partition("=")
-            if key.strip() == "driver":
-                executable = shlex.split(value.strip())[0] if value.strip() else ""
-                if executable and os.path.exists(executable):
-                    return False
-    hd.git.run("config", "merge.tix.name", DRIVER_NAME)
-    hd.git.run("config", "merge.tix.driver", driver_command())
-    return True
-
-
-def _ensure_info_attributes(hd: Helpdesk) -> None:
-    path = git_dir(hd.root) / "info" / "attributes"
-    try:
-        current = path.read_text(encoding="utf-8", errors="replace")
-    except FileNotFoundError:
-        current = ""
-    except OSError:
-        return
-    if INFO_ATTRIBUTES in current.splitlines():
-        return
-    separator = "" if not current or current.endswith("\n") else "\n"
-    note = "# tix: its own merge driver for ticket files, above any committed .gitattributes\n"
-    write_atomic(path, current + separator + note + INFO_ATTRIBUTES + "\n")

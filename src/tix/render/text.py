@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import datetime, tzinfo
 from typing import Any
 
-from tix.history import Event
+from tix.storage.history import Event
 
 CSV_COLUMNS = (
     "id", "subject", "status", "owner", "priority", "category", "tags", "queue", "channel",
@@ -157,7 +157,7 @@ def ticket_text(details: dict[str, Any], owner_name: Callable[[str | None], str]
         f"Updated:   {details['updated']}",
     ]
     lines += [f"{key.capitalize() + ':':<10} {value}" for key, value in details["fields"].items()]
-    from tix.ticketfile import HEADINGS
+    from tix.storage.ticketfile import HEADINGS
 
     for entry in details["entries"]:
         label = HEADINGS.get(entry["kind"], entry["kind"])

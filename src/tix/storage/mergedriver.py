@@ -1,7 +1,7 @@
 """Three-way merge of ticket files, field by field and entry by entry. No conflict markers, ever.
 
 Git runs it for `tickets/**/ticket.md` (declared in .gitattributes, registered per clone as
-`merge.tix.driver`): `python -m tix.mergedriver %O %A %B %P` writes the merge of base (O),
+`merge.tix.driver`): `python -m tix.storage.mergedriver %O %A %B %P` writes the merge of base (O),
 ours (A) and theirs (B) into A. `tix sync` uses the same `merge_texts` in-process.
 
 The rules (docs/FORMAT.md, "How ticket files merge"):
@@ -24,9 +24,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from tix import ids, ticketfile
+from tix.domain import ids
+from tix.domain.model import Entry, Person, Ticket
 from tix.errors import TixError
-from tix.model import Entry, Person, Ticket
+from tix.storage import ticketfile
 
 SET_FIELDS = ("tags", "participants", "message_ids", "references", "undelivered")
 # references: what the mail refers to, unseen (mailin); undelivered: replies still in the outbox (mailout)
@@ -54,7 +55,7 @@ def merge(base: Ticket | None, ours: Ticket, theirs: Ticket, now: datetime | Non
         raise MergeRefused(f"{ours.id}: both sides created a different ticket with this ID")
     old, a, b = ticketfile.front_matter(base) if base else {}, ticketfile.front_matter(ours), ticketfile.front_matter(theirs)
     if now is None:
-        from tix import clock
+        from tix.domain import clock
 
         now = clock.now()
     horizon = now + CLOCK_SKEW
@@ -195,9 +196,9 @@ def _unrelated(ours: Ticket, theirs: Ticket) -> bool:
 
 
 def main(argv: list[str]) -> int:
-    """Git merge driver: `python -m tix.mergedriver %O %A %B %P`; exit 0 = merged."""
+    """Git merge driver: `python -m tix.storage.mergedriver %O %A %B %P`; exit 0 = merged."""
     if len(argv) < 3:
-        print("usage: python -m tix.mergedriver BASE OURS THEIRS [PATH]", file=sys.stderr)
+        print("usage: python -m tix.storage.mergedriver BASE OURS THEIRS [PATH]", file=sys.stderr)
         return 2
     base_path, ours_path, theirs_path = argv[:3]
     shown = argv[3] if len(argv) > 3 else ours_path

@@ -13,12 +13,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from tix import clock, ids
-from tix.config import Config
+from tix.domain import clock, ids
+from tix.domain.model import CHANNELS, Entry, Person, Ticket
 from tix.errors import InvalidValue, TixError
-from tix.model import CHANNELS, Entry, Person, Ticket
-from tix.people import acting_user, resolve_agent
-from tix.store import Helpdesk, read_text, write_atomic
+from tix.storage.config import Config
+from tix.storage.files import read_text, write_atomic
+from tix.storage.layout import Helpdesk
+from tix.storage.people import acting_user, resolve_agent
 
 
 @dataclass
@@ -100,7 +101,7 @@ class Desk:
                   rows: Callable[[], list[dict[str, Any]]] | None = None) -> list[str]:  # fmt: skip
         """Apply the routing rules and queue auto-assignment to a new ticket (rules.py); what
         the user set explicitly wins. Returns the warnings (a rule whose pattern timed out); the notes go to the ticket's `routing`."""
-        from tix import rules
+        from tix.domain import rules
 
         config = self.config
         outcome = rules.route(config.data.get("rules") or [], message)
@@ -126,14 +127,14 @@ class Desk:
         return list(outcome.warnings)
 
     def _all_rows(self) -> list[dict[str, Any]]:
-        from tix.index import Index
+        from tix.storage.index import Index
 
         with Index.current(self.hd) as index:
             return index.summaries()
 
     def update_clocks(self, ticket: Ticket, before: tuple[str, str] | None) -> None:
         """SLA due times follow every change of status and priority (sla.py)."""
-        from tix import sla
+        from tix.domain import sla
 
         if self._calendar is None:
             self._calendar = sla.Calendar.from_config(self.config)
@@ -203,7 +204,7 @@ class Desk:
         )
         if body.strip():
             ticket.entries.append(Entry(ids.random_id(), "inbound", str(requester), now, body))
-        from tix.rules import Message
+        from tix.domain.rules import Message
 
         explicit = {name for name, value in (("priority", priority), ("category", category), ("owner", owner),
                                              ("queue", queue)) if value}  # fmt: skip
@@ -311,7 +312,7 @@ class Desk:
 
     def edit(self, ticket_ref: str, editor: str | None = None) -> Change:
         """Open the ticket file in $EDITOR (a copy); commit the result if it is still a valid ticket."""
-        from tix import ticketfile
+        from tix.storage import ticketfile
 
         _ = self.actor  # fail on a missing identity before the editor runs
         ticket_id = self.hd.resolve(ticket_ref)
@@ -371,7 +372,7 @@ def run_editor(editor: str | None, path: Path) -> None:
 
 def set_config(hd: Helpdesk, actor_override: str | None, key: str, value: str) -> str | None:
     """Validate and write one config value, committed like any other change; None if unchanged."""
-    from tix import config as configmod
+    from tix.storage import config as configmod
 
     actor = acting_user(hd.git, actor_override)
     with hd.locked():
@@ -380,7 +381,7 @@ def set_config(hd: Helpdesk, actor_override: str | None, key: str, value: str) -
         if updated.data == current.data:
             return None
         text = configmod.render(updated.data)
-        from tix.yamlio import load_yaml
+        from tix.storage.yamlio import load_yaml
 
         if configmod.validate(load_yaml(text)) != updated.data:  # never commit a file that reads back differently
             raise TixError(f"internal error: {configmod.CONFIG_FILE} would not read back as written; nothing changed")
@@ -393,9 +394,9 @@ def explain_rules(helpdesk: Any, paths: list[Any]) -> list[tuple[Any, list[str],
     """`tix rules test`: for each message file, the rules that fire and the resulting fields
     (with the owner auto-assignment would pick); for robot mail, `robot (KIND)` and the closed
     status the importer gives it. Nothing is changed."""
-    from tix import mailparse
-    from tix.index import Index
-    from tix.rules import Message, pick_owner, route
+    from tix.domain.rules import Message, pick_owner, route
+    from tix.mail import parse as mailparse
+    from tix.storage.index import Index
 
     config = helpdesk.config
     with Index.current(helpdesk) as index:

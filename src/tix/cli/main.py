@@ -14,7 +14,7 @@ def run(argv: list[str] | None = None) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run tix; usage errors are reported by Typer (exit 2), domain errors here (docs/CLI.md)."""
-    from tix.cli import app
+    from tix.cli.app import app
 
     try:
         app(args=argv, prog_name="tix")

@@ -1,0 +1,1 @@
+"""Use cases: each takes the desk and returns a typed result."""

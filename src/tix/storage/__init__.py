@@ -1,0 +1,1 @@
+"""The helpdesk on disk: files, git, the derived index, configuration."""
