@@ -13,6 +13,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from tix import messages as msg
 from tix.domain.model import Person
 from tix.errors import ConfigError
 
@@ -138,7 +139,7 @@ def find_key(path: str) -> tuple[Key, list[str]]:
         pattern = key.path.split(".")
         if len(pattern) == len(parts) and all(p == "*" or p == q for p, q in zip(pattern, parts, strict=True)):
             return key, [q for p, q in zip(pattern, parts, strict=True) if p == "*"]
-    raise ConfigError(f"unknown config key '{path}' (see docs/CONFIG.md)")
+    raise ConfigError(msg.config_unknown_key(path))
 
 
 def defaults() -> dict[str, Any]:
@@ -165,14 +166,14 @@ def _put(data: dict[str, Any], parts: list[str], value: Any) -> None:
 def parse_value(key: Key, path: str, text: str) -> Any:
     """Turn a command-line string into the key's type ('a, b' or '[a, b]' for lists)."""
     if key.kind == "rules":
-        raise ConfigError(f"{path}: edit the rules in {CONFIG_FILE} (a list of match/set/stop mappings)")
+        raise ConfigError(msg.config_rules_by_hand(path, CONFIG_FILE))
     if key.kind == "bool":
         lowered = text.strip().lower()
         if lowered in ("true", "yes", "on", "1"):
             return True
         if lowered in ("false", "no", "off", "0"):
             return False
-        raise ConfigError(f"{path}: expected true or false, got {text!r}")
+        raise ConfigError(msg.config_expected(path, "true or false", repr(text)))
     if key.kind in ("number", "integer"):
         try:
             return int(text)
@@ -181,7 +182,7 @@ def parse_value(key: Key, path: str, text: str) -> Any:
         try:
             return float(text)
         except ValueError:
-            raise ConfigError(f"{path}: expected {_range_text(key)}, got {text.strip()!r}") from None
+            raise ConfigError(msg.config_expected(path, _range_text(key), repr(text.strip()))) from None
     if key.kind in ("names", "addresses", "charsets", "dates"):
         stripped = text.strip()
         if stripped.startswith("[") and stripped.endswith("]"):
@@ -193,7 +194,7 @@ def parse_value(key: Key, path: str, text: str) -> Any:
 def _check_value(key: Key, path: str, value: Any) -> Any:
     if key.kind == "bool":
         if not isinstance(value, bool):
-            raise ConfigError(f"{path}: expected true or false, got {value!r}")
+            raise ConfigError(msg.config_expected(path, "true or false", repr(value)))
         return value
     if key.kind == "rules":
         from tix.domain import rules
@@ -205,54 +206,54 @@ def _check_value(key: Key, path: str, value: Any) -> Any:
         if value is None:
             return []
         if not isinstance(value, list):
-            raise ConfigError(f"{path}: expected a list of dates, got {value!r}")
+            raise ConfigError(msg.config_expected(path, "a list of dates", repr(value)))
         try:
             return [date.fromisoformat(str(item)).isoformat() for item in value]
         except ValueError:
-            raise ConfigError(f"{path}: expected ISO dates like 2026-12-24, got {value!r}") from None
+            raise ConfigError(msg.config_expected(path, "ISO dates like 2026-12-24", repr(value))) from None
     if key.kind in ("number", "integer"):
         return _check_number(key, path, value)
     if key.kind in ("addresses", "charsets"):
         if value is None:
             return []
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise ConfigError(f"{path}: expected a list, got {value!r}")
+            raise ConfigError(msg.config_expected(path, "a list", repr(value)))
         for item in value:
             if key.kind == "addresses" and Person.parse(item) is None:
-                raise ConfigError(f"{path}: {item!r} is not a mail address")
+                raise ConfigError(msg.config_not_an_address(path, item))
             if key.kind == "charsets":
                 import codecs
 
                 try:
                     codecs.lookup(item)
                 except LookupError:
-                    raise ConfigError(f"{path}: unknown charset {item!r}") from None
+                    raise ConfigError(msg.config_unknown_charset(path, item)) from None
         return list(value)
     if key.kind == "names":
         if value is None:
             return []
         if not isinstance(value, list) or not all(isinstance(item, (str, int)) for item in value):
-            raise ConfigError(f"{path}: expected a list of names, got {value!r}")
+            raise ConfigError(msg.config_expected(path, "a list of names", repr(value)))
         names = [str(item) for item in value]
         for name in names:
             if not _NAME.match(name):
-                raise ConfigError(f"{path}: {name!r} is not a valid name (lower-case letters, digits, '-', '_', '.')")
+                raise ConfigError(msg.config_bad_name(path, name, explain=True))
         if len(set(names)) != len(names):
-            raise ConfigError(f"{path}: a name is listed twice")
+            raise ConfigError(msg.config_name_twice(path))
         return names
     if value is None:
         return key.default
     if isinstance(value, (list, dict)):
-        raise ConfigError(f"{path}: expected a single value, got {value!r}")
+        raise ConfigError(msg.config_expected(path, "a single value", repr(value)))
     text = str(value)
     if key.kind == "name" and not _NAME.match(text):
-        raise ConfigError(f"{path}: {text!r} is not a valid name")
+        raise ConfigError(msg.config_bad_name(path, text))
     if key.kind == "country" and text:
         from tix.domain.sla import public_holidays
 
         public_holidays(text)
     if key.kind == "assign" and text not in ("", "round-robin", "least-open"):
-        raise ConfigError(f"{path}: {text!r} is not round-robin, least-open or empty")
+        raise ConfigError(msg.config_bad_assign(path, text))
     if key.kind == "hours":
         from tix.domain.sla import parse_hours
 
@@ -262,23 +263,22 @@ def _check_value(key: Key, path: str, value: Any) -> Any:
 
         parse_target(text, path)
     if key.kind == "token" and not re.match(r"^[A-Za-z0-9][A-Za-z0-9-]{0,15}$", text):
-        raise ConfigError(f"{path}: {text!r} must be 1-16 letters, digits or '-'")
+        raise ConfigError(msg.config_bad_token(path, text))
     if key.kind == "address" and text and Person.parse(text) is None:
-        raise ConfigError(f"{path}: {text!r} is not a mail address")
+        raise ConfigError(msg.config_not_an_address(path, text))
     if key.kind == "timezone":
         from zoneinfo import ZoneInfo
 
         try:
             ZoneInfo(text)
         except (ValueError, LookupError):
-            raise ConfigError(f"{path}: unknown timezone {text!r} (use an IANA name such as Europe/Warsaw)") from None
+            raise ConfigError(msg.config_unknown_timezone(path, text)) from None
     return text
 
 
 def _range_text(key: Key) -> str:
     low, high = key.bounds or (0, 0)
-    what = "a whole number" if key.kind == "integer" else "a number"
-    return f"{what} from {low:g} to {high:g}"
+    return msg.config_number_range(key.kind == "integer", low, high)
 
 
 def _check_number(key: Key, path: str, value: Any) -> int | float:
@@ -286,17 +286,17 @@ def _check_number(key: Key, path: str, value: Any) -> int | float:
     import math
 
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConfigError(f"{path}: expected {_range_text(key)}, got {value!r}")
+        raise ConfigError(msg.config_expected(path, _range_text(key), repr(value)))
     if isinstance(value, float) and not math.isfinite(value):
-        raise ConfigError(f"{path}: expected {_range_text(key)}, got {value!r}")
+        raise ConfigError(msg.config_expected(path, _range_text(key), repr(value)))
     low, high = key.bounds or (0, 0)
     if key.kind == "integer":
         if isinstance(value, float) and not value.is_integer():
-            raise ConfigError(f"{path}: expected {_range_text(key)}, got {value!r}")
+            raise ConfigError(msg.config_expected(path, _range_text(key), repr(value)))
         value = int(value)
     if not low <= value <= high:
         shown = f"{value:g}" if isinstance(value, float) else (str(value) if abs(value) < 10**12 else f"{float(value):g}")
-        raise ConfigError(f"{path}: {shown} is out of range (expected {_range_text(key)})")
+        raise ConfigError(msg.config_out_of_range(path, shown, _range_text(key)))
     number: int | float = value
     return number
 
@@ -306,7 +306,7 @@ def validate(raw: Any, source: str = CONFIG_FILE) -> dict[str, Any]:
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
-        raise ConfigError(f"{source}: the file must be a mapping of sections")
+        raise ConfigError(msg.config_not_a_mapping(source, "sections"))
     data = defaults()
     for section, value in raw.items():
         section = str(section)
@@ -314,7 +314,7 @@ def validate(raw: Any, source: str = CONFIG_FILE) -> dict[str, Any]:
             data[section] = _validate_named(section, value)
         elif section in SECTION_DOCS and isinstance(data.get(section), dict):
             if not isinstance(value, dict):
-                raise ConfigError(f"{section}: expected a mapping of keys")
+                raise ConfigError(msg.config_not_a_mapping(section, "keys"))
             for leaf, item in value.items():
                 path = f"{section}.{leaf}"
                 data[section][str(leaf)] = _check_value(find_key(path)[0], path, item)
@@ -331,15 +331,15 @@ def _validate_named(section: str, value: Any) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise ConfigError(f"{section}: expected a mapping of names")
+        raise ConfigError(msg.config_not_a_mapping(section, "names"))
     result = {}
     for name, fields in value.items():
         if not _NAME.match(str(name)):
-            raise ConfigError(f"{section}.{name}: {name!r} is not a valid name")
+            raise ConfigError(msg.config_bad_name(f"{section}.{name}", name))
         if fields is None:
             fields = {}
         if not isinstance(fields, dict):
-            raise ConfigError(f"{section}.{name}: expected a mapping of fields")
+            raise ConfigError(msg.config_not_a_mapping(f"{section}.{name}", "fields"))
         entry = {key.path.rsplit(".", 1)[1]: _copy(key.default) for key in SCHEMA if key.path.startswith(section + ".*.")}
         for leaf, item in fields.items():
             path = f"{section}.{name}.{leaf}"
@@ -370,42 +370,42 @@ def _check_rules(data: dict[str, Any]) -> None:
     for group in ("open", "waiting", "closed"):
         for name in statuses[group]:
             if name in seen:
-                raise ConfigError(f"statuses.{group}: '{name}' is already in statuses.{seen[name]}")
+                raise ConfigError(msg.config_status_twice(group, name, seen[name]))
             seen[name] = group
     if not statuses["open"] or not statuses["closed"]:
-        raise ConfigError("statuses: at least one open and one closed status are needed")
+        raise ConfigError(msg.config_statuses_needed())
     if statuses["initial"] not in seen:
-        raise ConfigError(f"statuses.initial: '{statuses['initial']}' is not a configured status")
+        raise ConfigError(msg.config_not_a_status("statuses.initial", statuses["initial"]))
     if seen.get(statuses["reopen"]) not in ("open", "waiting"):
-        raise ConfigError(f"statuses.reopen: '{statuses['reopen']}' is not an open or waiting status")
+        raise ConfigError(msg.config_not_a_status("statuses.reopen", statuses["reopen"], "an open or waiting"))
     levels = data["priorities"]["levels"]
     if not levels:
-        raise ConfigError("priorities.levels: at least one priority is needed")
+        raise ConfigError(msg.config_priorities_needed())
     if data["priorities"]["default"] not in levels:
-        raise ConfigError(f"priorities.default: '{data['priorities']['default']}' is not in priorities.levels")
+        raise ConfigError(msg.config_not_a_priority("priorities.default", data["priorities"]["default"]))
     if data["mail"]["reply_status"] not in seen:
-        raise ConfigError(f"mail.reply_status: '{data['mail']['reply_status']}' is not a configured status")
+        raise ConfigError(msg.config_not_a_status("mail.reply_status", data["mail"]["reply_status"]))
     if data["mail"]["from"] and Person.parse(data["mail"]["from"]) is None:
-        raise ConfigError(f"mail.from: {data['mail']['from']!r} is not a mail address")
+        raise ConfigError(msg.config_not_an_address("mail.from", data["mail"]["from"]))
     url = data["smtp"]["url"]
     if url and not re.match(r"^smtps?://([^@/]+@)?[^@/:]+(:\d+)?/?$", url):
-        raise ConfigError(f"smtp.url: {url!r} is not smtp://[user@]host[:port] or smtps://…")
+        raise ConfigError(msg.config_bad_smtp_url(url))
     from tix.domain import rules
 
     rules.check_against(data)
     for name in data["sla"]:
         if name not in levels:
-            raise ConfigError(f"sla.{name}: '{name}' is not in priorities.levels")
+            raise ConfigError(msg.config_not_a_priority(f"sla.{name}", name))
     tag = data["mail"]["tag"]
     if "{id}" not in tag or "{instance}" not in tag:
-        raise ConfigError("mail.tag: must contain {id} and {instance}")
+        raise ConfigError(msg.config_bad_tag())
     for handle, member in data["team"].items():
         if not member["email"]:
-            raise ConfigError(f"team.{handle}.email: every team member needs a mail address")
+            raise ConfigError(msg.config_member_needs_address(handle))
     for queue, fields in data["queues"].items():
         for member in fields["members"]:
             if member not in data["team"]:
-                raise ConfigError(f"queues.{queue}.members: '{member}' is not in team")
+                raise ConfigError(msg.config_not_in_team(queue, member))
 
 
 @dataclass
@@ -424,18 +424,17 @@ class Config:
         try:  # a regular file of the helpdesk only: a pushed symlink must not read an outside file (issue 10 #4)
             with os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0)), "rb") as handle:
                 if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                    raise ConfigError(f"{path}: not a regular file")
+                    raise ConfigError(msg.config_file_problem(str(path), "not-regular"))
                 raw = load_yaml(handle.read().decode("utf-8"))
         except FileNotFoundError:
-            raise ConfigError(f"{path}: missing (run `tix init`)") from None
+            raise ConfigError(msg.config_file_problem(str(path), "missing")) from None
         except OSError as exc:
             if exc.errno == errno.ELOOP:
-                raise ConfigError(f"{path}: a symlink (committed by someone?); the config is read only from a regular file") from None
+                raise ConfigError(msg.config_file_problem(str(path), "symlink")) from None
             raise
         except (YAMLError, UnicodeDecodeError) as exc:
             mark = getattr(exc, "problem_mark", None)
-            where = f" at line {mark.line + 1}" if mark is not None else ""
-            raise ConfigError(f"{path}: not valid YAML{where}") from None
+            raise ConfigError(msg.config_bad_yaml(str(path), mark.line + 1 if mark is not None else None)) from None
         return cls(validate(raw, str(path)))
 
     def get(self, path: str) -> Any:
@@ -443,7 +442,7 @@ class Config:
         for part in path.split("."):
             if not isinstance(value, dict) or part not in value:
                 find_key(path)  # unknown keys get the schema's error
-                raise ConfigError(f"config key '{path}' is not set")
+                raise ConfigError(msg.config_key_not_set(path))
             value = value[part]
         return value
 
