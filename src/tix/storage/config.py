@@ -15,6 +15,7 @@ from typing import Any
 
 from tix import messages as msg
 from tix.domain.model import Person
+from tix.domain.settings import Settings, settings_from
 from tix.errors import ConfigError
 
 CONFIG_FILE = "tix.yaml"
@@ -458,6 +459,11 @@ class Config:
         return flatten(self.data)
 
     # --- typed accessors -------------------------------------------------
+
+    @cached_property
+    def settings(self) -> Settings:
+        """The validated configuration as typed sections (domain/settings.py)."""
+        return settings_from(self.data)
 
     @cached_property
     def timezone(self) -> Any:

@@ -1,0 +1,159 @@
+"""The helpdesk's settings as typed, read-only sections: what the code reads from tix.yaml.
+
+storage/config.py reads and validates the file (the schema, `tix config`); `settings_from` turns
+the validated data into these sections once, so no module reads `data["mail"]["tag"]` by string
+key. Pure: no I/O, no YAML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class HelpdeskSettings:
+    name: str
+    email: str
+    timezone: str
+    instance: str
+
+
+@dataclass(frozen=True, slots=True)
+class StatusSettings:
+    open: tuple[str, ...]
+    waiting: tuple[str, ...]
+    closed: tuple[str, ...]
+    initial: str  # a new ticket's status
+    reopen: str  # the status a closed ticket returns to when the customer writes again
+
+    @property
+    def all(self) -> tuple[str, ...]:
+        return (*self.open, *self.waiting, *self.closed)
+
+    def groups(self) -> dict[str, list[str]]:
+        return {"open": list(self.open), "waiting": list(self.waiting), "closed": list(self.closed)}
+
+    def group_of(self, status: str) -> str | None:
+        for group, names in (("open", self.open), ("waiting", self.waiting), ("closed", self.closed)):
+            if status in names:
+                return group
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class PrioritySettings:
+    levels: tuple[str, ...]
+    default: str
+
+
+@dataclass(frozen=True, slots=True)
+class QueueSettings:
+    owner: str
+    members: tuple[str, ...]
+    email: str
+    assign: str  # "", "round-robin" or "least-open"
+
+
+@dataclass(frozen=True, slots=True)
+class MemberSettings:
+    name: str
+    email: str
+    languages: tuple[str, ...]
+    away: bool
+    signature: str
+
+
+@dataclass(frozen=True, slots=True)
+class MailSettings:
+    tag: str  # the subject tag, with {instance} and {id}
+    addresses: tuple[str, ...]  # our own addresses besides helpdesk.email
+    fallback_charsets: tuple[str, ...]
+    reopen: bool
+    max_attachment_mb: float
+    max_message_mb: float
+    timeout: float
+    batch: int
+    sender: str  # mail.from
+    reply_status: str
+    cc_participants: bool
+    sendmail: str
+
+
+@dataclass(frozen=True, slots=True)
+class AutoackSettings:
+    enabled: bool
+    limit: int
+    window_hours: float
+
+
+@dataclass(frozen=True, slots=True)
+class ClockSettings:
+    holidays_country: str
+    pause_when_waiting: bool
+    hours: dict[str, str]  # weekday name → "09:00-17:00" (or empty)
+    holidays: tuple[str, ...]  # ISO dates
+
+
+@dataclass(frozen=True, slots=True)
+class SlaTargets:
+    first_response: str
+    resolution: str
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationSettings:
+    queue: str
+    owner: str
+    auto: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    helpdesk: HelpdeskSettings
+    statuses: StatusSettings
+    priorities: PrioritySettings
+    categories: tuple[str, ...]
+    queues: dict[str, QueueSettings]
+    team: dict[str, MemberSettings]
+    mail: MailSettings
+    smtp_url: str
+    autoack: AutoackSettings
+    clock: ClockSettings
+    remind_before: str
+    escalation: EscalationSettings
+    sla: dict[str, SlaTargets]  # priority → targets
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def settings_from(data: dict[str, Any]) -> Settings:
+    """The typed sections of validated configuration data (storage/config.py's `Config.data`)."""
+    helpdesk, statuses, mail = data["helpdesk"], data["statuses"], data["mail"]
+    return Settings(
+        helpdesk=HelpdeskSettings(_text(helpdesk["name"]), _text(helpdesk["email"]), _text(helpdesk["timezone"]),
+                                  _text(helpdesk["instance"])),
+        statuses=StatusSettings(tuple(statuses["open"]), tuple(statuses["waiting"]), tuple(statuses["closed"]),
+                                _text(statuses["initial"]), _text(statuses["reopen"])),
+        priorities=PrioritySettings(tuple(data["priorities"]["levels"]), _text(data["priorities"]["default"])),
+        categories=tuple(data["categories"]),
+        queues={name: QueueSettings(_text(q.get("owner")), tuple(q.get("members") or ()), _text(q.get("email")),
+                                    _text(q.get("assign"))) for name, q in data["queues"].items()},
+        team={handle: MemberSettings(_text(m.get("name")), _text(m.get("email")), tuple(m.get("languages") or ()),
+                                     bool(m.get("away")), _text(m.get("signature"))) for handle, m in data["team"].items()},
+        mail=MailSettings(_text(mail["tag"]), tuple(mail["addresses"]), tuple(mail["fallback_charsets"]), bool(mail["reopen"]),
+                          float(mail["max_attachment_mb"]), float(mail["max_message_mb"]), float(mail["timeout"]),
+                          int(mail["batch"]), _text(mail["from"]), _text(mail["reply_status"]), bool(mail["cc_participants"]),
+                          _text(mail["sendmail"])),
+        smtp_url=_text(data["smtp"]["url"]),
+        autoack=AutoackSettings(bool(data["autoack"]["enabled"]), int(data["autoack"]["limit"]),
+                                float(data["autoack"]["window_hours"])),
+        clock=ClockSettings(_text(data["clock"]["holidays_country"]), bool(data["clock"]["pause_when_waiting"]),
+                            {day: _text(hours) for day, hours in data["hours"].items()}, tuple(str(d) for d in data["holidays"])),
+        remind_before=_text(data["remind"]["before"]),
+        escalation=EscalationSettings(_text(data["escalation"]["queue"]), _text(data["escalation"]["owner"]),
+                                      bool(data["escalation"]["auto"])),
+        sla={name: SlaTargets(_text(t.get("first_response")), _text(t.get("resolution"))) for name, t in data["sla"].items()},
+    )  # fmt: skip
