@@ -248,17 +248,7 @@ def _settle(ticket: Ticket, entry_id: str) -> bool:
 
 def outbox_changes(hd: Helpdesk) -> list[str]:
     """Outbox files that differ from HEAD: left by a run that was killed before its commit."""
-    out = hd.git.run("status", "--porcelain", "-z", "--untracked-files=all", "--", "outbox", strip=False)
-    paths = []
-    fields = iter(out.split("\0"))
-    for field_ in fields:
-        if not field_:
-            continue
-        status, path = field_[:2], field_[3:]
-        paths.append(path)
-        if "R" in status or "C" in status:
-            paths.append(next(fields, ""))  # the rename's source
-    return sorted({p for p in paths if p})
+    return sorted(hd.git.dirty_paths("outbox"))
 
 
 def recover(hd: Helpdesk, actor: Person) -> str | None:

@@ -4,7 +4,6 @@ pushed in between. The remote is any git remote; there is no tix server.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -53,56 +52,42 @@ def sync(desk: Desk, remote: str | None = None, force: bool = False) -> SyncResu
     with hd.locked():
         ensure_merge_driver(hd.git)
         ImportJournal(hd).recover(desk.actor, desk.now())  # an import killed before its commit: finish it first
-        branch = _branch(hd)
+        branch = git.current_branch()
+        if branch is None:
+            raise TixError("HEAD is detached: check out a branch before syncing")
         remote = remote or _default_remote(hd, branch)
         result = SyncResult(remote, branch)
-        env = {"GIT_TERMINAL_PROMPT": "0"}
-        if "GIT_SSH_COMMAND" not in os.environ:
-            env["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes -o ConnectTimeout=20"
-        tracking = f"refs/remotes/{remote}/{branch}"
         for attempt in range(1, MAX_ATTEMPTS + 1):
             result.attempts = attempt
             try:
-                git.run("fetch", "--quiet", remote, f"+refs/heads/{branch}:{tracking}", env=env)
+                remote_head = git.fetch_branch(remote, branch)
             except GitError as exc:
-                if "couldn't find remote ref" not in exc.message.lower():
-                    raise _classify(exc, remote) from None
-            remote_head = _rev(hd, tracking)
+                raise _classify(exc, remote) from None
             if remote_head:
-                result.pulled += _count(hd, f"HEAD..{remote_head}")
+                result.pulled += git.count_commits(remote_head, not_in="HEAD")
                 _merge(desk, remote_head, f"{remote}/{branch}")
                 fold_duplicates(desk)
                 _guard_deletions(hd, remote_head, force)
-                outgoing = _count(hd, f"{remote_head}..HEAD")
+                outgoing = git.count_commits("HEAD", not_in=remote_head)
             else:
-                outgoing = _count(hd, "HEAD")
+                outgoing = git.count_commits("HEAD")
             if outgoing == 0:
                 return result
             try:
-                git.run("push", "--quiet", remote, f"HEAD:refs/heads/{branch}", env=env)
-                result.pushed = outgoing
-                git.run("update-ref", tracking, "HEAD")
-                return result
-            except GitError as exc:
-                text = exc.detail.lower()
-                if "rejected" in text or "fetch first" in text or "non-fast-forward" in text:
+                if not git.push_branch(remote, branch):
                     continue  # a teammate pushed in between: fetch and merge again
+            except GitError as exc:
                 raise _classify(exc, remote) from None
+            result.pushed = outgoing
+            return result
         raise RemoteUnreachable(f"{remote} kept changing during {MAX_ATTEMPTS} attempts; try again")
 
 
-def _branch(hd: Helpdesk) -> str:
-    try:
-        return hd.git.run("symbolic-ref", "--short", "-q", "HEAD")
-    except GitError:
-        raise TixError("HEAD is detached: check out a branch before syncing") from None
-
-
 def _default_remote(hd: Helpdesk, branch: str) -> str:
-    configured = hd.git.config_value(f"branch.{branch}.remote")
+    configured = hd.git.upstream_remote(branch)
     if configured:
         return configured
-    remotes = hd.git.run("remote").split()
+    remotes = hd.git.remotes()
     if "origin" in remotes:
         return "origin"
     if len(remotes) == 1:
@@ -112,45 +97,29 @@ def _default_remote(hd: Helpdesk, branch: str) -> str:
     raise TixError(f"several remotes ({', '.join(remotes)}): say which, e.g. tix sync {remotes[0]}")
 
 
-def _rev(hd: Helpdesk, ref: str) -> str | None:
-    try:
-        return hd.git.run("rev-parse", "--verify", "-q", ref + "^{commit}") or None
-    except GitError:
-        return None
-
-
-def _count(hd: Helpdesk, revisions: str) -> int:
-    if hd.git.head() is None:
-        return 0
-    return int(hd.git.run("rev-list", "--count", revisions))
-
-
 def _merge(desk: Desk, remote_head: str, label: str) -> None:
-    hd = desk.hd
-    git = hd.git
-    head = git.head()
-    if head is None:
-        git.run("reset", "-q", "--hard", remote_head)  # an empty clone takes the remote as it is
+    git = desk.hd.git
+    if git.head() is None:
+        git.reset_to(remote_head)  # an empty clone takes the remote as it is
         return
-    if _count(hd, f"HEAD..{remote_head}") == 0:
+    if git.count_commits(remote_head, not_in="HEAD") == 0:
         return  # nothing new there
-    if _count(hd, f"{remote_head}..HEAD") == 0:
-        _run_merge(desk, ["merge", "--quiet", "--ff-only", remote_head])
+    if git.count_commits("HEAD", not_in=remote_head) == 0:
+        _run_merge(desk, remote_head, None)  # a fast-forward
         return
-    message = f"tix: sync with {label}\n\nTix-Action: sync\n"
-    _run_merge(desk, ["merge", "--quiet", "--no-ff", "--no-edit", "-m", message, remote_head])
+    _run_merge(desk, remote_head, f"tix: sync with {label}\n\nTix-Action: sync\n")
 
 
-def _run_merge(desk: Desk, args: list[str]) -> None:
-    """Run `git merge`; conflicted ticket files are merged here, in this one process (git would
-    start the merge driver once per file, ~90 ms each). Anything else conflicted aborts."""
+def _run_merge(desk: Desk, remote_head: str, message: str | None) -> None:
+    """Merge; conflicted ticket files are merged here, in this one process (git would start the
+    merge driver once per file). Anything else conflicted aborts."""
     git = desk.hd.git
     env = git.identity_env(desk.actor)
     try:
-        git.run("-c", "merge.tix.driver=false", *args, env=env)
+        git.merge(remote_head, env, message)
         return
     except GitError as exc:
-        unmerged = _unmerged(desk.hd)
+        unmerged = git.unmerged()
         if not unmerged:
             if "would be overwritten" in exc.detail or "local changes" in exc.detail.lower():
                 raise TixError("uncommitted changes would be overwritten by the merge: commit or stash them, then sync") from None
@@ -162,24 +131,13 @@ def _run_merge(desk: Desk, args: list[str]) -> None:
                            "(resolve with git merge, or ask the teammate who changed it)")  # fmt: skip
         _resolve_tickets(desk.hd, unmerged)
     except BaseException:
-        git.run("merge", "--abort")
+        git.abort_merge()
         raise
-    git.run("commit", "-q", "--no-edit", "--no-verify", env=env)
+    git.commit_merge(env)
 
 
 def _is_ticket_file(path: str) -> bool:
     return path.startswith(TICKETS_DIR + "/") and path.endswith("/" + TICKET_FILE)
-
-
-def _unmerged(hd: Helpdesk) -> dict[str, dict[int, str]]:
-    """Unmerged paths and their index stages (1 base, 2 ours, 3 theirs) -> blob ids."""
-    stages: dict[str, dict[int, str]] = {}
-    for record in hd.git.run("ls-files", "-u", "-z", strip=False).split("\0"):
-        if record:
-            meta, _, path = record.partition("\t")
-            _, oid, stage = meta.split()
-            stages.setdefault(path, {})[int(stage)] = oid
-    return stages
 
 
 def _resolve_tickets(hd: Helpdesk, unmerged: dict[str, dict[int, str]]) -> None:
@@ -198,14 +156,12 @@ def _resolve_tickets(hd: Helpdesk, unmerged: dict[str, dict[int, str]]) -> None:
             except MergeRefused as exc:
                 raise TixError(f"cannot merge automatically: {exc}") from None
         write_atomic(hd.root / path, merged)
-    names = "\0".join(unmerged).encode("utf-8", "surrogateescape") + b"\0"
-    hd.git.run("update-index", "--add", "-z", "--stdin", stdin=names)
+    hd.git.mark_resolved(list(unmerged))
 
 
 def _guard_deletions(hd: Helpdesk, remote_head: str, force: bool) -> None:
     """Refuse to push a change that deletes many tickets at once (a broken clone, a bad script)."""
-    output = hd.git.run("diff", "--name-only", "--diff-filter=D", "-z", remote_head, "HEAD", "--", TICKETS_DIR, strip=False)
-    deleted = [p for p in output.split("\0") if p.endswith("/" + TICKET_FILE)]
+    deleted = [p for p in hd.git.deleted_paths(remote_head, "HEAD", TICKETS_DIR) if p.endswith("/" + TICKET_FILE)]
     if len(deleted) > DELETE_LIMIT and not force:
         raise TixError(f"refusing to push the deletion of {len(deleted)} tickets (more than {DELETE_LIMIT}); "
                        "if that is really meant, run tix sync --force")  # fmt: skip

@@ -1,5 +1,7 @@
-"""The only module that talks to git. Writes go through the `git` command, which is many
-times faster than GitPython's own index code and runs merge drivers (docs/FORMAT.md, Commits).
+"""The only module that talks to git: every git command line tix runs is a named method here
+(tests/test_architecture.py holds the other modules to that). Writes go through the `git`
+command, which is many times faster than GitPython's own index code and runs merge drivers
+(docs/FORMAT.md, Commits).
 """
 
 from __future__ import annotations
@@ -63,10 +65,35 @@ class GitRepo:
     # --- reading ----------------------------------------------------------
 
     def head(self) -> str | None:
+        return self.resolve_commit("HEAD")
+
+    def resolve_commit(self, ref: str) -> str | None:
+        """The commit `ref` names; None when it names none (an unborn branch, a missing ref)."""
         try:
-            return self.run("rev-parse", "--verify", "-q", "HEAD^{commit}") or None
+            return self.run("rev-parse", "--verify", "-q", ref + "^{commit}") or None
         except GitError:
             return None
+
+    def current_branch(self) -> str | None:
+        """The short name of the branch HEAD is on (also an unborn one); None when HEAD is detached."""
+        try:
+            return self.run("symbolic-ref", "--short", "-q", "HEAD")
+        except GitError:
+            return None
+
+    def count_commits(self, tip: str, not_in: str | None = None) -> int:
+        """How many commits `tip` has that `not_in` has not (all of its history without
+        `not_in`); 0 on an unborn branch."""
+        if self.head() is None:
+            return 0
+        return int(self.run("rev-list", "--count", f"{not_in}..{tip}" if not_in else tip))
+
+    def root_commits(self) -> list[str]:
+        """The commits without a parent in HEAD's history; none on an unborn branch."""
+        try:
+            return self.run("rev-list", "--max-parents=0", "HEAD").split()
+        except GitError:
+            return []
 
     def head_and_tree(self) -> tuple[str | None, str | None]:
         """HEAD and its tree in one git call; (None, None) on an unborn branch."""
@@ -104,6 +131,11 @@ class GitRepo:
             return None  # e.g. the old commit is gone after a history rewrite: rebuild
         return {path for path in output.split("\0") if path}
 
+    def deleted_paths(self, old: str, new: str, pathspec: str) -> list[str]:
+        """Paths under `pathspec` that `old` has and `new` no longer has."""
+        output = self.run("diff", "--name-only", "--diff-filter=D", "-z", old, new, "--", pathspec, strip=False)
+        return [path for path in output.split("\0") if path]
+
     def modified_paths(self, head: str | None, pathspec: str) -> set[str]:
         """Tracked paths under `pathspec` whose working copy (staged or not) differs from HEAD.
         Untracked files are not listed: scanning for them costs more than the rest of `tix list`."""
@@ -111,6 +143,34 @@ class GitRepo:
             return set()
         output = self.run("diff-index", "--name-only", "--no-renames", "-z", head, "--", pathspec, strip=False)
         return {path for path in output.split("\0") if path}
+
+    def dirty_paths(self, pathspec: str) -> set[str]:
+        """Paths under `pathspec` whose working copy or index differs from HEAD, untracked
+        files included, and both names of a rename."""
+        output = self.run("status", "--porcelain", "-z", "--untracked-files=all", "--", pathspec, strip=False)
+        paths = set()
+        fields = iter(output.split("\0"))
+        for field_ in fields:
+            if not field_:
+                continue
+            status, path = field_[:2], field_[3:]
+            paths.add(path)
+            if "R" in status or "C" in status:
+                paths.add(next(fields, ""))  # the rename's source
+        return paths - {""}
+
+    def tracked_paths(self, paths: list[str]) -> set[str]:
+        """The files in the index that `paths` name (a folder names the files under it)."""
+        if not paths:
+            return set()
+        return set(self.run("ls-files", "-z", "--", *paths, strip=False).split("\0")) - {""}
+
+    def upstream_remote(self, branch: str) -> str | None:
+        """The remote `branch` is set to pull from (`branch.<name>.remote`), if any."""
+        return self.config_value(f"branch.{branch}.remote")
+
+    def remotes(self) -> list[str]:
+        return self.run("remote").split()
 
     def log(self, pathspec: str, max_count: int | None = None) -> list[Commit]:
         """Non-merge commits touching `pathspec`, newest first, with the blob ids of each change."""
@@ -204,6 +264,70 @@ class GitRepo:
             self._update_user_index(index_info)
         base_file.write_text(new, encoding="utf-8")  # the private index holds new's tree
         return new
+
+    # --- with a remote, and merging (tix sync) -----------------------------
+
+    def fetch_branch(self, remote: str, branch: str) -> str | None:
+        """Fetch `branch` of `remote` into its remote-tracking ref (forced: the remote's word
+        is final there) and return the commit that ref names: None when neither the remote
+        nor an earlier fetch has one (an empty remote is no error). Never prompts."""
+        tracking = _tracking_ref(remote, branch)
+        try:
+            self.run("fetch", "--quiet", remote, f"+refs/heads/{branch}:{tracking}", env=_batch_env())
+        except GitError as exc:
+            if "couldn't find remote ref" not in exc.message.lower():
+                raise
+        return self.resolve_commit(tracking)
+
+    def push_branch(self, remote: str, branch: str) -> bool:
+        """Push HEAD to `branch` of `remote` and move the remote-tracking ref along. False when
+        the remote refuses it for holding commits that HEAD lacks (someone pushed since the
+        last fetch); GitError for any other failure. Never prompts."""
+        try:
+            self.run("push", "--quiet", remote, f"HEAD:refs/heads/{branch}", env=_batch_env())
+        except GitError as exc:
+            text = exc.detail.lower()
+            if "rejected" in text or "fetch first" in text or "non-fast-forward" in text:
+                return False
+            raise
+        self.run("update-ref", _tracking_ref(remote, branch), "HEAD")
+        return True
+
+    def reset_to(self, commit: str) -> None:
+        """Point the branch, index and working tree at `commit` (an empty clone taking the remote)."""
+        self.run("reset", "-q", "--hard", commit)
+
+    def merge(self, commit: str, env: dict[str, str], message: str | None = None) -> None:
+        """Merge `commit` into HEAD: a fast-forward only without `message`, else a merge commit
+        with it. The ticket merge driver is off for it: git would start it once per file
+        (~90 ms each), so conflicted ticket files are left unmerged (see `unmerged`) for the
+        caller to merge in one process, then `mark_resolved` and `commit_merge`, or
+        `abort_merge`. GitError when anything is left conflicted or the merge cannot start."""
+        how = ["--ff-only"] if message is None else ["--no-ff", "--no-edit", "-m", message]
+        self.run("-c", "merge.tix.driver=false", "merge", "--quiet", *how, commit, env=env)
+
+    def unmerged(self) -> dict[str, dict[int, str]]:
+        """Unmerged paths and their index stages (1 base, 2 ours, 3 theirs) -> blob ids."""
+        stages: dict[str, dict[int, str]] = {}
+        for record in self.run("ls-files", "-u", "-z", strip=False).split("\0"):
+            if record:
+                meta, _, path = record.partition("\t")
+                _, oid, stage = meta.split()
+                stages.setdefault(path, {})[int(stage)] = oid
+        return stages
+
+    def mark_resolved(self, paths: list[str]) -> None:
+        """Stage the working-tree files of these conflicted paths: their conflict is resolved."""
+        names = "\0".join(paths).encode("utf-8", "surrogateescape") + b"\0"
+        self.run("update-index", "--add", "-z", "--stdin", stdin=names)
+
+    def commit_merge(self, env: dict[str, str]) -> None:
+        """Commit the merge in progress with the message git prepared for it (no hooks)."""
+        self.run("commit", "-q", "--no-edit", "--no-verify", env=env)
+
+    def abort_merge(self) -> None:
+        """Undo the merge in progress: HEAD, index and working tree as they were before it."""
+        self.run("merge", "--abort")
 
     # --- moving HEAD safely -------------------------------------------------
 
@@ -509,6 +633,19 @@ class FileCommit:
         # once, instead of every batch of an import rewriting that index (a git run a batch)
         (git_dir(repo.root) / "tix" / "commit-index.base").unlink(missing_ok=True)
         return new
+
+
+def _tracking_ref(remote: str, branch: str) -> str:
+    return f"refs/remotes/{remote}/{branch}"
+
+
+def _batch_env() -> dict[str, str]:
+    """For commands that reach a remote: fail instead of asking for a password or a host key
+    (tix sync runs from cron as well as by hand)."""
+    env = {"GIT_TERMINAL_PROMPT": "0"}
+    if "GIT_SSH_COMMAND" not in os.environ:
+        env["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes -o ConnectTimeout=20"
+    return env
 
 
 def _is_lock_race(detail: str) -> bool:

@@ -37,7 +37,7 @@ class ImportJournal:
         # Replay must never fail on what the journal holds: only plain relative paths that
         # can exist here are taken; anything else was never written and is dropped.
         paths = [p for p in listed if isinstance(p, str) and _replayable(p)] if isinstance(listed, list) else []
-        tracked = set(self.hd.git.run("ls-files", "-z", "--", *paths, strip=False).split("\0")) if paths else set()
+        tracked = self.hd.git.tracked_paths(paths)
         paths = [p for p in paths if _lexists(self.hd.root / p) or p in tracked]
         commit = self.hd.git.commit(paths, RECOVERY_MESSAGE, actor, now) if paths else None
         self.forget()

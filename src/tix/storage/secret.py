@@ -13,7 +13,6 @@ import stat
 from pathlib import Path
 
 from tix.domain import identities
-from tix.errors import GitError
 from tix.storage.files import UnsafePath, ensure_real_dirs
 from tix.storage.gitrepo import GitRepo
 from tix.storage.layout import Helpdesk
@@ -22,10 +21,7 @@ SECRET_PATH = ".tix/secret"
 
 
 def _root_commit(root: Path) -> str:
-    try:
-        roots = sorted(GitRepo(root).run("rev-list", "--max-parents=0", "HEAD").split())
-    except GitError:
-        roots = []
+    roots = sorted(GitRepo(root).root_commits())
     return roots[0] if roots else secrets.token_hex(32)
 
 
