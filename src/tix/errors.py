@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tix import messages as msg
+
 # Exit codes are part of the interface (docs/CLI.md): scripts and cron rely on them.
 EXIT_OK = 0
 EXIT_USER_ERROR = 1
@@ -44,7 +46,7 @@ class TemplateError(InvalidValue):
     """A reply template that cannot be read or rendered; the message names the template (and line)."""
 
     def __init__(self, name: str, reason: str, line: int | None = None) -> None:
-        super().__init__(f"template '{name}': {reason}" + (f" (line {line})" if line else ""))
+        super().__init__(msg.template_error(name, reason, line))
         self.template = name
         self.line = line
         self.reason = reason
@@ -54,7 +56,7 @@ class TicketFormatError(TixError):
     """A ticket file that cannot be parsed; the message names the file."""
 
     def __init__(self, path: str, reason: str) -> None:
-        super().__init__(f"{path}: {reason}")
+        super().__init__(msg.ticket_format_error(path, reason))
         self.path = path
         self.reason = reason
 
@@ -81,15 +83,14 @@ def storage_error(exc: OSError, action: str = "write") -> StorageError:
     """One clear line for an OSError of the file system (issue 9 #24)."""
     import errno
 
-    where = f" {exc.filename}" if exc.filename else ""
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        error = StorageError(f"cannot {action}{where}: the disk is full; free some space and run the command again")
+        error = StorageError(msg.storage_disk_full(action, exc.filename))
         error.exit_code = EXIT_TEMPFAIL
         return error
     if exc.errno == errno.EROFS:
-        return StorageError(f"cannot {action}{where}: the file system is read-only")
+        return StorageError(msg.storage_read_only(action, exc.filename))
     if exc.errno in (errno.EACCES, errno.EPERM):
-        return StorageError(f"cannot {action}{where}: permission denied")
-    return StorageError(f"cannot {action}{where}: {exc.strerror or exc}")
+        return StorageError(msg.storage_denied(action, exc.filename))
+    return StorageError(msg.storage_failed(action, exc.filename, exc.strerror or str(exc)))
 
 

@@ -131,3 +131,361 @@ _CONFIG_FILE_PROBLEMS = {
 
 def config_bad_yaml(path: str, line: int | None) -> str:
     return f"{path}: not valid YAML" + (f" at line {line}" if line is not None else "")
+
+
+# --- the file system (tix.errors.storage_error) -------------------------------------------
+
+
+def _cannot(action: str, filename: object) -> str:
+    """`filename` as an OSError gives it; None when the system named no file."""
+    return f"cannot {action}" + (f" {filename}" if filename else "")
+
+
+def storage_disk_full(action: str, filename: object) -> str:
+    return f"{_cannot(action, filename)}: the disk is full; free some space and run the command again"
+
+
+def storage_read_only(action: str, filename: object) -> str:
+    return f"{_cannot(action, filename)}: the file system is read-only"
+
+
+def storage_denied(action: str, filename: object) -> str:
+    return f"{_cannot(action, filename)}: permission denied"
+
+
+def storage_failed(action: str, filename: object, reason: str) -> str:
+    """`reason`: the system's own words (strerror)."""
+    return f"{_cannot(action, filename)}: {reason}"
+
+
+# --- templates and ticket files: how their errors name the file (tix.errors) --------------
+
+
+def template_error(name: str, reason: str, line: int | None = None) -> str:
+    return f"template '{name}': {reason}" + (f" (line {line})" if line else "")
+
+
+def ticket_format_error(path: str, reason: str) -> str:
+    return f"{path}: {reason}"
+
+
+# --- the clock (TIX_NOW) ------------------------------------------------------------------
+
+
+def clock_bad_now(value: str) -> str:
+    return f"TIX_NOW is not an ISO 8601 time: {value!r}"
+
+
+# --- `tix list` filters -------------------------------------------------------------------
+
+
+def filter_unknown_status(name: str, known: list[str]) -> str:
+    return f"unknown status '{name}' (configured: {', '.join(known)})"
+
+
+def filter_bad_duration(option: str, text: str) -> str:
+    return f"{option}: '{text}' is not a duration like 30m, 2h, 1d or 2w"
+
+
+def filter_bad_since(text: str) -> str:
+    return f"--since: '{text}' is neither a duration (7d, 12h) nor an ISO date"
+
+
+# --- routing rules (tix.yaml `rules:`, and the notes they leave on a ticket) --------------
+
+
+def rules_not_a_list() -> str:
+    return "rules: expected a list of rules"
+
+
+def rules_place(number: int, name: object = None) -> str:
+    """Where a rule is in the list, for errors: rules[2], or rules[2] (its name)."""
+    return f"rules[{number}] ({name})" if name else f"rules[{number}]"
+
+
+def rules_not_a_mapping(where: str) -> str:
+    return f"{where}: expected a mapping with match and set"
+
+
+def rules_unknown_key(where: str, key: str) -> str:
+    return f"{where}: unknown key '{key}' (name, match, set, stop)"
+
+
+def rules_match_set_not_mappings(where: str) -> str:
+    return f"{where}: match and set must be mappings"
+
+
+def rules_unknown_condition(where: str, key: str, known: tuple[str, ...]) -> str:
+    return f"{where}.match: unknown condition '{key}' (one of: {', '.join(known)})"
+
+
+def rules_bad_pattern(where: str, key: str, error: object) -> str:
+    return f"{where}.match.{key}: not a regular expression ({error})"
+
+
+def rules_unknown_action(where: str, key: str, known: tuple[str, ...]) -> str:
+    return f"{where}.set: unknown action '{key}' (one of: {', '.join(known)})"
+
+
+def rule_default_name(position: int) -> str:
+    """The name of a rule that has none; `position` counts from 1."""
+    return f"rule {position}"
+
+
+def rule_named(name: str) -> str:
+    return f"rule '{name}'"
+
+
+def rule_sets_unknown(name: str, field: str, value: object) -> str:
+    """A value a rule sets that the configuration does not have; `field`: priority, queue, category or owner."""
+    return f"{rule_named(name)}: {field} '{value}' {_RULE_UNKNOWN[field]}"
+
+
+_RULE_UNKNOWN = {
+    "priority": "is not in priorities.levels",
+    "queue": "is not configured",
+    "category": "is not in categories",
+    "owner": "is not in team",
+}
+
+
+def rule_fired(name: str, actions: dict[str, object]) -> str:
+    return f"{rule_named(name)}: " + ", ".join(f"{key}={value}" for key, value in actions.items())
+
+
+def rule_timed_out(name: str, seconds: float) -> str:
+    return f"{rule_named(name)}: a pattern took longer than {seconds:g} s; counted as not matching"
+
+
+def assigned_least_open(queue: str, open_tickets: int) -> str:
+    return f"least-open in {queue} ({open_tickets} open)"
+
+
+def assigned_round_robin(queue: str) -> str:
+    return f"round-robin in {queue}"
+
+
+# --- business hours, holidays and SLA targets ---------------------------------------------
+
+
+def sla_bad_target(where: str, text: str) -> str:
+    return f"{where}: {text!r} is not a target like 30m, 1h, eod, 3d or '24h wall'"
+
+
+def sla_target_out_of_range(where: str, text: str, largest: str) -> str:
+    return f"{where}: {text!r} is out of range (from 1 to {largest})"
+
+
+def sla_needs_holidays_package() -> str:
+    return "clock.holidays_country needs the holidays package: pip install 'tix[holidays]'"
+
+
+def sla_no_holidays_for(country: str) -> str:
+    return f"clock.holidays_country: no public holidays known for {country!r}"
+
+
+def hours_bad_interval(where: str, text: str) -> str:
+    return f"{where}: {text!r} is not HH:MM-HH:MM"
+
+
+def hours_bad_time_of_day(where: str, text: str) -> str:
+    return f"{where}: {text!r} is not a time of day (00:00 to 23:59)"
+
+
+def hours_end_before_start(where: str, text: str) -> str:
+    return f"{where}: {text!r} ends before it starts"
+
+
+def hours_no_open_time(days: int) -> str:
+    return f"hours: a target falls more than {days} days ahead (too few open hours, or every day closed?)"
+
+
+# --- ticket files (the reasons a TicketFormatError gives after the file's path) -----------
+
+
+def ticket_no_front_matter() -> str:
+    return "no YAML front-matter (the file must start with a '---' line)"
+
+
+def ticket_front_matter_not_closed() -> str:
+    return "the front-matter is not closed by a '---' line"
+
+
+def yaml_key_twice(key: str, line: int) -> str:
+    """`line` counts from 1."""
+    return f"the field '{key}' appears twice (line {line})"
+
+
+def ticket_field_twice(key: str, line: int) -> str:
+    return f"broken front-matter: {yaml_key_twice(key, line)}; keep one and commit"
+
+
+def ticket_invalid_yaml(line: int | None) -> str:
+    return "invalid YAML in front-matter" + (f" (line {line})" if line is not None else "")
+
+
+def ticket_front_matter_not_a_mapping() -> str:
+    return "the front-matter is not a mapping of fields"
+
+
+def ticket_bad_front_matter(problem: object) -> str:
+    """`problem`: one of the ticket_field_… texts below (or the error a parser raised)."""
+    return f"bad front-matter: {problem}"
+
+
+def ticket_field_missing(key: str) -> str:
+    return f"missing field '{key}'"
+
+
+def ticket_field_not_text(key: str) -> str:
+    return f"field '{key}' must be text"
+
+
+def ticket_field_not_a_time(key: str, value: str) -> str:
+    return f"field '{key}' is not an ISO 8601 time: {value!r}"
+
+
+def ticket_field_needs_offset(key: str) -> str:
+    return f"field '{key}' must be a time with a UTC offset"
+
+
+def ticket_requester_needs_email() -> str:
+    return "field 'requester' needs an email"
+
+
+def ticket_lists_needed() -> str:
+    return "fields 'tags', 'participants' and 'message_ids' must be lists"
+
+
+def ticket_id_not_its_folder(ticket_id: str, folder: str) -> str:
+    return f"broken: its id ({ticket_id!r}) does not match its folder ({folder})"
+
+
+def ticket_bad_entry(entry_id: object, problem: object) -> str:
+    return f"bad entry header for entry {entry_id}: {problem}"
+
+
+def entry_header_not_closed(line: int) -> str:
+    return f"line {line}: entry header does not end with '-->'"
+
+
+def entry_header_not_json(line: int) -> str:
+    return f"line {line}: entry header is not valid JSON"
+
+
+def entry_header_not_an_object(line: int) -> str:
+    return f"line {line}: entry header is not a JSON object"
+
+
+# --- finding the helpdesk and its tickets; the write lock ---------------------------------
+
+
+def not_a_helpdesk(config_file: str, start: object) -> str:
+    return f"not inside a helpdesk (no {config_file} in {start} or above); run `tix init` or use -C DIR"
+
+
+def not_a_ticket_id(text: str, alphabet: str) -> str:
+    return f"'{text}' is not a ticket ID (IDs use {alphabet})"
+
+
+def no_ticket(ticket_id: str) -> str:
+    return f"no ticket {ticket_id}"
+
+
+def no_ticket_matches(prefix: str) -> str:
+    return f"no ticket matches '{prefix}'"
+
+
+def ambiguous_id(prefix: str, matches: list[str], shown: int = 5) -> str:
+    """Names the first `shown` of the tickets `prefix` matches (always more than one)."""
+    listed = ", ".join(matches[:shown]) + (", …" if len(matches) > shown else "")
+    return f"'{prefix}' is ambiguous: {count(len(matches), 'ticket')} match ({listed})"
+
+
+def lock_held() -> str:
+    return "another tix command is writing to this helpdesk; try again shortly"
+
+
+# --- who is acting, and who a name on the command line means ------------------------------
+
+
+def identity_not_a_person(source: str, text: str) -> str:
+    """`source`: --as or TIX_USER."""
+    return f"{source}: {text!r} is not 'Name <email>' or an address"
+
+
+def no_identity() -> str:
+    return "no identity: set git's user.email (git config --global user.email you@example.com), TIX_USER or --as"
+
+
+def agent_unknown(text: str, team: list[str]) -> str:
+    known = f" (team: {', '.join(team)})" if team else ""
+    return f"'{text}' is neither a team handle nor a mail address{known}"
+
+
+def agent_not_in_team(email: str) -> str:
+    return f"'{email}' is not a team member (see `tix config list` team.*)"
+
+
+# --- paths a teammate could have made unsafe (committed symlinks) -------------------------
+
+
+def unsafe_folder(shown: str, symlink: bool, writing: bool) -> str:
+    """A folder on the way to a file is a symlink, or not a folder at all."""
+    what = "a symlink" if symlink else "not a folder"
+    action = "write" if writing else "read"
+    return f"refusing to {action} below {shown}: it is {what} (committed by someone?); remove it with git rm"
+
+
+def unsafe_symlink(shown: str, tracked_by_tix: bool = False) -> str:
+    """`tracked_by_tix`: a file tix itself keeps (restored with git rather than removed)."""
+    fix = "restore it with git" if tracked_by_tix else "remove it with git rm"
+    return f"refusing to read {shown}: it is a symlink (committed by someone?); {fix}"
+
+
+def unsafe_not_regular(shown: str) -> str:
+    return f"refusing to read {shown}: it is not a regular file"
+
+
+# --- merging ticket files (the merge driver, and the note a merge leaves) -----------------
+
+
+def merge_side(path: str, side: str) -> str:
+    """How an error names one side of a merge; `side`: ours, theirs or base (git's words)."""
+    return f"{path} ({side})"
+
+
+def merge_id_clash(ticket_id: str) -> str:
+    return f"{ticket_id}: both sides created a different ticket with this ID"
+
+
+def merge_kept_field(name: str, kept: str, other: str) -> str:
+    """`kept` and `other`: the two values as the note shows them (JSON, or merge_no_value)."""
+    return f"{name}: kept {kept}, the other side had set {other}"
+
+
+def merge_no_value() -> str:
+    return "(none)"
+
+
+def merge_kept_entry(entry_id: str, other_text: str) -> str:
+    return f"entry {entry_id} was edited on both sides; kept one version, the other read: {other_text!r}"
+
+
+def merge_note(lines: list[str]) -> str:
+    return "Both sides changed this ticket at once; tix merged them:\n" + "\n".join(f"- {line}" for line in lines)
+
+
+def merge_driver_usage() -> str:
+    return "usage: python -m tix.storage.mergedriver BASE OURS THEIRS [PATH]"
+
+
+def merge_driver_failed(path: str, problem: object) -> str:
+    return f"tix merge: {path}: {problem}"
+
+
+# --- the audit trail ----------------------------------------------------------------------
+
+
+def history_cannot_compare(problem: str) -> str:
+    return f"cannot compare: {problem}"

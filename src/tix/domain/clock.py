@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from datetime import datetime, tzinfo
 
+from tix import messages as msg
 from tix.errors import ConfigError
 
 
@@ -15,7 +16,7 @@ def now(tz: tzinfo | None = None) -> datetime:
         try:
             moment = datetime.fromisoformat(override)
         except ValueError:
-            raise ConfigError(f"TIX_NOW is not an ISO 8601 time: {override!r}") from None
+            raise ConfigError(msg.clock_bad_now(override)) from None
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=tz) if tz else moment.astimezone()
     else:

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from tix import messages as msg
 from tix.errors import InvalidValue
 
 SORT_KEYS = ("priority", "created", "updated", "due", "status", "owner", "id", "subject", "category", "queue")
@@ -43,14 +44,14 @@ def expand_statuses(groups: dict[str, list[str]], names: list[str]) -> list[str]
         elif name in ("open", "waiting", "closed"):
             result += groups[name]
         else:
-            raise InvalidValue(f"unknown status '{name}' (configured: {', '.join(known)})")
+            raise InvalidValue(msg.filter_unknown_status(name, known))
     return result
 
 
 def parse_duration(text: str, option: str) -> timedelta:
     match = _DURATION.match(text.strip())
     if not match:
-        raise InvalidValue(f"{option}: '{text}' is not a duration like 30m, 2h, 1d or 2w")
+        raise InvalidValue(msg.filter_bad_duration(option, text))
     return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
 
 
@@ -62,5 +63,5 @@ def parse_since(text: str, now: datetime) -> datetime:
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise InvalidValue(f"--since: '{text}' is neither a duration (7d, 12h) nor an ISO date") from None
+        raise InvalidValue(msg.filter_bad_since(text)) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=now.tzinfo)

@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from tix import messages as msg
 from tix.errors import ConfigError
 
 MATCH_KEYS = ("to", "from", "from_domain", "subject", "body", "keywords", "channel", "language")
@@ -58,33 +59,33 @@ def validate(raw: Any) -> list[dict[str, Any]]:
     if raw is None:
         return []
     if not isinstance(raw, list):
-        raise ConfigError("rules: expected a list of rules")
+        raise ConfigError(msg.rules_not_a_list())
     rules = []
     for number, rule in enumerate(raw):
-        where = f"rules[{number}]"
+        where = msg.rules_place(number)
         if not isinstance(rule, dict):
-            raise ConfigError(f"{where}: expected a mapping with match and set")
+            raise ConfigError(msg.rules_not_a_mapping(where))
         unknown = set(rule) - {"name", "match", "set", "stop"}
         if unknown:
-            raise ConfigError(f"{where}: unknown key '{sorted(unknown)[0]}' (name, match, set, stop)")
-        where = f"rules[{number}] ({rule.get('name')})" if rule.get("name") else where
+            raise ConfigError(msg.rules_unknown_key(where, sorted(unknown)[0]))
+        where = msg.rules_place(number, rule.get("name"))
         match, actions = rule.get("match") or {}, rule.get("set") or {}
         if not isinstance(match, dict) or not isinstance(actions, dict):
-            raise ConfigError(f"{where}: match and set must be mappings")
+            raise ConfigError(msg.rules_match_set_not_mappings(where))
         for key, value in match.items():
             if key not in MATCH_KEYS:
-                raise ConfigError(f"{where}.match: unknown condition '{key}' (one of: {', '.join(MATCH_KEYS)})")
+                raise ConfigError(msg.rules_unknown_condition(where, key, MATCH_KEYS))
             if key in ("subject", "body"):
                 import regex
 
                 try:
                     regex.compile(str(value), regex.IGNORECASE)
                 except regex.error as exc:
-                    raise ConfigError(f"{where}.match.{key}: not a regular expression ({exc})") from None
+                    raise ConfigError(msg.rules_bad_pattern(where, key, exc)) from None
         for key in actions:
             if key not in SET_KEYS:
-                raise ConfigError(f"{where}.set: unknown action '{key}' (one of: {', '.join(SET_KEYS)})")
-        rules.append({"name": str(rule.get("name") or f"rule {number + 1}"), "match": dict(match),
+                raise ConfigError(msg.rules_unknown_action(where, key, SET_KEYS))
+        rules.append({"name": str(rule.get("name") or msg.rule_default_name(number + 1)), "match": dict(match),
                       "set": dict(actions), "stop": bool(rule.get("stop", False))})  # fmt: skip
     return rules
 
@@ -94,16 +95,15 @@ def check_against(config_data: dict[str, Any]) -> None:
     levels, queues, team = config_data["priorities"]["levels"], config_data["queues"], config_data["team"]
     categories = config_data["categories"]
     for rule in config_data.get("rules") or []:
-        where = f"rule '{rule['name']}'"
         actions = rule["set"]
         if "priority" in actions and actions["priority"] not in levels:
-            raise ConfigError(f"{where}: priority '{actions['priority']}' is not in priorities.levels")
+            raise ConfigError(msg.rule_sets_unknown(rule["name"], "priority", actions["priority"]))
         if "queue" in actions and queues and actions["queue"] not in queues:
-            raise ConfigError(f"{where}: queue '{actions['queue']}' is not configured")
+            raise ConfigError(msg.rule_sets_unknown(rule["name"], "queue", actions["queue"]))
         if "category" in actions and categories and actions["category"] not in categories:
-            raise ConfigError(f"{where}: category '{actions['category']}' is not in categories")
+            raise ConfigError(msg.rule_sets_unknown(rule["name"], "category", actions["category"]))
         if "owner" in actions and team and actions["owner"] not in team:
-            raise ConfigError(f"{where}: owner '{actions['owner']}' is not in team")
+            raise ConfigError(msg.rule_sets_unknown(rule["name"], "owner", actions["owner"]))
 
 
 def guess_language(text: str) -> str:
@@ -156,7 +156,7 @@ def route(rules: list[dict[str, Any]], message: Message) -> Outcome:
         try:
             fired = all(matches(condition, expected, message) for condition, expected in rule["match"].items())
         except PatternTimeout:
-            warning = f"rule '{rule['name']}': a pattern took longer than {RULE_TIMEOUT:g} s; counted as not matching"
+            warning = msg.rule_timed_out(rule["name"], RULE_TIMEOUT)
             outcome.warnings.append(warning)
             outcome.notes.append(warning)
             continue
@@ -167,7 +167,7 @@ def route(rules: list[dict[str, Any]], message: Message) -> Outcome:
                     outcome.fields["tags"] = sorted(set(outcome.fields.get("tags", [])) | set(_as_list(value)))
                 else:
                     outcome.fields[key] = value
-            outcome.notes.append(f"rule '{rule['name']}': " + ", ".join(f"{k}={v}" for k, v in rule["set"].items()))
+            outcome.notes.append(msg.rule_fired(rule["name"], rule["set"]))
             if rule["stop"]:
                 break
     return outcome
@@ -187,8 +187,8 @@ def pick_owner(config_data: dict[str, Any], queue: str, rows: list[dict[str, Any
     if mode == "least-open":
         load = {m: sum(1 for r in rows if (r["owner"] or "").lower() == email_of[m] and r["status"] not in closed) for m in members}
         chosen = min(members, key=lambda m: (load[m], members.index(m)))
-        return chosen, f"least-open in {queue} ({load[chosen]} open)"
+        return chosen, msg.assigned_least_open(queue, load[chosen])
     latest = {m: max((r["created"] for r in rows if r["queue"] == queue and (r["owner"] or "").lower() == email_of[m]), default="")
               for m in members}  # fmt: skip
     chosen = min(members, key=lambda m: (latest[m], members.index(m)))
-    return chosen, f"round-robin in {queue}"
+    return chosen, msg.assigned_round_robin(queue)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from tix import messages as msg
 from tix.errors import ConfigError
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -26,14 +27,14 @@ _HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 MAX_DAYS = 800  # a calendar with no open hours at all must not loop forever
 # The largest amount per unit of a target: about a year of open time (business) or of calendar time (wall).
 TARGET_MAX = {"m": 120_000, "h": 2_000, "d": 365, "wall-m": 525_600, "wall-h": 8_760, "wall-d": 365}
-_NO_OPEN_TIME = f"hours: a target falls more than {MAX_DAYS} days ahead (too few open hours, or every day closed?)"
+_NO_OPEN_TIME = msg.hours_no_open_time(MAX_DAYS)
 
 
 def parse_target(text: str, where: str) -> tuple[str, int]:
     """'1h' -> ('h', 1); 'eod' -> ('eod', 0); '24h wall' -> ('wall-h', 24)."""
     match = _TARGET.match(str(text))
     if not match:
-        raise ConfigError(f"{where}: {text!r} is not a target like 30m, 1h, eod, 3d or '24h wall'")
+        raise ConfigError(msg.sla_bad_target(where, text))
     if match.group(1):
         return "eod", 0
     unit = match.group(3).lower()
@@ -41,7 +42,7 @@ def parse_target(text: str, where: str) -> tuple[str, int]:
     number = int(match.group(2)) if len(match.group(2)) <= 9 else TARGET_MAX[unit] + 1
     if not 1 <= number <= TARGET_MAX[unit]:
         largest = f"{TARGET_MAX[unit]}{match.group(3).lower()}{' wall' if match.group(4) else ''}"
-        raise ConfigError(f"{where}: {str(text).strip()!r} is out of range (from 1 to {largest})")
+        raise ConfigError(msg.sla_target_out_of_range(where, str(text).strip(), largest))
     return unit, number
 
 
@@ -51,11 +52,11 @@ def public_holidays(country: str) -> Any:
     try:
         import holidays
     except ImportError:
-        raise ConfigError("clock.holidays_country needs the holidays package: pip install 'tix[holidays]'") from None
+        raise ConfigError(msg.sla_needs_holidays_package()) from None
     try:
         return holidays.country_holidays(country.upper())
     except (NotImplementedError, KeyError):
-        raise ConfigError(f"clock.holidays_country: no public holidays known for {country!r}") from None
+        raise ConfigError(msg.sla_no_holidays_for(country)) from None
 
 
 def parse_hours(text: str, where: str) -> list[tuple[time, time]]:
@@ -66,13 +67,13 @@ def parse_hours(text: str, where: str) -> list[tuple[time, time]]:
             continue
         match = _HOURS.match(part)
         if not match:
-            raise ConfigError(f"{where}: {part.strip()!r} is not HH:MM-HH:MM")
+            raise ConfigError(msg.hours_bad_interval(where, part.strip()))
         h1, m1, h2, m2 = (int(group) for group in match.groups())
         if max(h1, h2) > 23 or max(m1, m2) > 59:
-            raise ConfigError(f"{where}: {part.strip()!r} is not a time of day (00:00 to 23:59)")
+            raise ConfigError(msg.hours_bad_time_of_day(where, part.strip()))
         start, end = time(h1, m1), time(h2, m2)
         if end <= start:
-            raise ConfigError(f"{where}: {part.strip()!r} ends before it starts")
+            raise ConfigError(msg.hours_end_before_start(where, part.strip()))
         intervals.append((start, end))
     return sorted(intervals)
 

@@ -10,6 +10,7 @@ import stat
 import tempfile
 from pathlib import Path
 
+from tix import messages as msg
 from tix.errors import TixError
 
 
@@ -63,9 +64,7 @@ def ensure_real_dirs(folder: Path | str, create: bool = True, checked: set[str] 
             except FileNotFoundError:
                 return
         if not stat.S_ISDIR(mode):
-            what = "a symlink" if stat.S_ISLNK(mode) else "not a folder"
-            shown = os.path.relpath(current, root)
-            raise UnsafePath(f"refusing to {'write' if create else 'read'} below {shown}: it is {what} (committed by someone?); remove it with git rm")
+            raise UnsafePath(msg.unsafe_folder(os.path.relpath(current, root), stat.S_ISLNK(mode), writing=create))
         if checked is not None:
             checked.add(current)
 
@@ -86,11 +85,11 @@ def read_bytes(path: Path, checked: set[str] | None = None) -> bytes:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            raise UnsafePath(f"refusing to read {os.path.relpath(path, root)}: it is a symlink (committed by someone?); remove it with git rm") from None
+            raise UnsafePath(msg.unsafe_symlink(os.path.relpath(path, root))) from None
         raise
     with os.fdopen(fd, "rb") as handle:
         if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            raise UnsafePath(f"refusing to read {os.path.relpath(path, root)}: it is not a regular file")
+            raise UnsafePath(msg.unsafe_not_regular(os.path.relpath(path, root)))
         return handle.read()
 
 

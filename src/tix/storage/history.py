@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from tix import messages as msg
 from tix.domain.model import Person, Ticket
 from tix.errors import TixError
 from tix.storage.gitrepo import ZERO_OID
@@ -81,7 +82,7 @@ def events(hd: Helpdesk, ticket_id: str | None = None, limit: int | None = None)
         try:
             before, after = parse(old_oid, path), parse(new_oid, path)
         except TixError as exc:
-            event.problem = f"cannot compare: {exc.message}"
+            event.problem = msg.history_cannot_compare(exc.message)
         else:
             _compare(event, before, after)
         result.append(event)

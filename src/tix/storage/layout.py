@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 
+from tix import messages as msg
 from tix.domain import ids
 from tix.domain.model import Ticket
 from tix.errors import AmbiguousId, LockHeld, NotAHelpdesk, TicketNotFound
@@ -35,7 +36,7 @@ def find_root(start: Path) -> Path:
     for folder in (start, *start.parents):
         if (folder / CONFIG_FILE).is_file() and (folder / ".git").exists():
             return folder
-    raise NotAHelpdesk(f"not inside a helpdesk (no {CONFIG_FILE} in {start} or above); run `tix init` or use -C DIR")
+    raise NotAHelpdesk(msg.not_a_helpdesk(CONFIG_FILE, start))
 
 
 def ticket_relpath(ticket_id: str) -> str:
@@ -87,17 +88,16 @@ class Helpdesk:
         """The full ID for a user's ID or unambiguous prefix, looked up in the working tree."""
         prefix = ids.normalize(text)
         if prefix is None:
-            raise TicketNotFound(f"'{text}' is not a ticket ID (IDs use {ids.ALPHABET})")
+            raise TicketNotFound(msg.not_a_ticket_id(text, ids.ALPHABET))
         if ids.is_full_id(prefix):
             if self.path_of(prefix).is_file():
                 return prefix
-            raise TicketNotFound(f"no ticket {prefix}")
+            raise TicketNotFound(msg.no_ticket(prefix))
         matches = sorted(self._ids_with_prefix(prefix))
         if not matches:
-            raise TicketNotFound(f"no ticket matches '{prefix}'")
+            raise TicketNotFound(msg.no_ticket_matches(prefix))
         if len(matches) > 1:
-            shown = ", ".join(matches[:5]) + (", …" if len(matches) > 5 else "")
-            raise AmbiguousId(f"'{prefix}' is ambiguous: {len(matches)} tickets match ({shown})")
+            raise AmbiguousId(msg.ambiguous_id(prefix, matches))
         return matches[0]
 
     def _ids_with_prefix(self, prefix: str) -> Iterator[str]:
@@ -156,7 +156,7 @@ class Helpdesk:
                     break
                 except BlockingIOError:
                     if time.monotonic() >= deadline:
-                        raise LockHeld("another tix command is writing to this helpdesk; try again shortly") from None
+                        raise LockHeld(msg.lock_held()) from None
                     time.sleep(0.05)
             try:
                 yield

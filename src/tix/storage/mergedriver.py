@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from tix import messages as msg
 from tix.domain import ids
 from tix.domain.model import Entry, Person, Ticket
 from tix.errors import TixError
@@ -44,15 +45,15 @@ def merge_texts(base: str | None, ours: str, theirs: str, path: str = "ticket.md
     sides are different tickets."""
     if ours == theirs:
         return ours
-    ours_ticket = ticketfile.loads(ours, f"{path} (ours)")
-    theirs_ticket = ticketfile.loads(theirs, f"{path} (theirs)")
-    base_ticket = ticketfile.loads(base, f"{path} (base)") if base and base.strip() else None
+    ours_ticket = ticketfile.loads(ours, msg.merge_side(path, "ours"))
+    theirs_ticket = ticketfile.loads(theirs, msg.merge_side(path, "theirs"))
+    base_ticket = ticketfile.loads(base, msg.merge_side(path, "base")) if base and base.strip() else None
     return ticketfile.dumps(merge(base_ticket, ours_ticket, theirs_ticket))
 
 
 def merge(base: Ticket | None, ours: Ticket, theirs: Ticket, now: datetime | None = None) -> Ticket:
     if base is None and _unrelated(ours, theirs):
-        raise MergeRefused(f"{ours.id}: both sides created a different ticket with this ID")
+        raise MergeRefused(msg.merge_id_clash(ours.id))
     old, a, b = ticketfile.front_matter(base) if base else {}, ticketfile.front_matter(ours), ticketfile.front_matter(theirs)
     if now is None:
         from tix.domain import clock
@@ -83,7 +84,7 @@ def merge(base: Ticket | None, ours: Ticket, theirs: Ticket, now: datetime | Non
             value = va
         else:
             value, loser = (va, vb) if a_later else (vb, va)
-            lost.append(f"{name}: kept {_show(value)}, the other side had set {_show(loser)}")
+            lost.append(msg.merge_kept_field(name, _show(value), _show(loser)))
         if value is not _MISSING:
             merged[name] = value
     if "references" in merged:  # a reference the other side now holds is no longer only referred to
@@ -99,8 +100,8 @@ def merge(base: Ticket | None, ours: Ticket, theirs: Ticket, now: datetime | Non
     if lost:
         note_id = ids.derived_id("merge:" + json.dumps(sorted(lost), ensure_ascii=False))
         if all(entry.id != note_id for entry in result.entries):
-            text = "Both sides changed this ticket at once; tix merged them:\n" + "\n".join(f"- {line}" for line in lost)
-            result.entries.append(Entry(note_id, "note", MERGE_AUTHOR, result.updated, text, extra={"merge": True}))
+            note = Entry(note_id, "note", MERGE_AUTHOR, result.updated, msg.merge_note(lost), extra={"merge": True})
+            result.entries.append(note)
     return result
 
 
@@ -131,7 +132,7 @@ def _merge_set(base: Any, ours: Any, theirs: Any) -> list[str]:
 
 def _show(value: Any) -> str:
     if value is _MISSING or value is None:
-        return "(none)"
+        return msg.merge_no_value()
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
@@ -170,7 +171,7 @@ def _merge_entries(base: Ticket | None, ours: Ticket, theirs: Ticket, lost: list
         else:
             keep, drop = (ea, eb) if _entry_key(ea) >= _entry_key(eb) else (eb, ea)
             merged.append(keep)
-            lost.append(f"entry {entry_id} was edited on both sides; kept one version, the other read: {drop.text!r}")
+            lost.append(msg.merge_kept_entry(entry_id, drop.text))
     merged.sort(key=lambda e: (e.time, e.id))
     return merged
 
@@ -198,7 +199,7 @@ def _unrelated(ours: Ticket, theirs: Ticket) -> bool:
 def main(argv: list[str]) -> int:
     """Git merge driver: `python -m tix.storage.mergedriver %O %A %B %P`; exit 0 = merged."""
     if len(argv) < 3:
-        print("usage: python -m tix.storage.mergedriver BASE OURS THEIRS [PATH]", file=sys.stderr)
+        print(msg.merge_driver_usage(), file=sys.stderr)
         return 2
     base_path, ours_path, theirs_path = argv[:3]
     shown = argv[3] if len(argv) > 3 else ours_path
@@ -208,7 +209,7 @@ def main(argv: list[str]) -> int:
         merged = merge_texts(read(base_path), read(ours_path), read(theirs_path), shown)
     except (TixError, MergeRefused) as exc:
         # Keep our side as it is (no markers) and let git report the file as conflicted.
-        print(f"tix merge: {shown}: {getattr(exc, 'message', exc)}", file=sys.stderr)
+        print(msg.merge_driver_failed(shown, getattr(exc, "message", exc)), file=sys.stderr)
         return 1
     Path(ours_path).write_bytes(merged.encode("utf-8"))
     return 0

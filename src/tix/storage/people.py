@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from tix import messages as msg
 from tix.domain.model import Person
 from tix.errors import InvalidValue, NoIdentity
 from tix.storage.config import Config
@@ -16,13 +17,11 @@ def acting_user(git: GitRepo, override: str | None = None) -> Person:
         if text:
             person = Person.parse(text)
             if person is None:
-                raise NoIdentity(f"{source}: {text!r} is not 'Name <email>' or an address")
+                raise NoIdentity(msg.identity_not_a_person(source, text))
             return person
     email = git.config_value("user.email")
     if not email:
-        raise NoIdentity(
-            "no identity: set git's user.email (git config --global user.email you@example.com), TIX_USER or --as"
-        )
+        raise NoIdentity(msg.no_identity())
     return Person(git.config_value("user.name") or "", email)
 
 
@@ -33,10 +32,9 @@ def resolve_agent(config: Config, text: str) -> str:
         return str(team[text]["email"])
     person = Person.parse(text)
     if person is None:
-        known = f" (team: {', '.join(sorted(team))})" if team else ""
-        raise InvalidValue(f"'{text}' is neither a team handle nor a mail address{known}")
+        raise InvalidValue(msg.agent_unknown(text, sorted(team)))
     if team and not any(member["email"].lower() == person.email.lower() for member in team.values()):
-        raise InvalidValue(f"'{person.email}' is not a team member (see `tix config list` team.*)")
+        raise InvalidValue(msg.agent_not_in_team(person.email))
     return person.email
 
 

@@ -12,6 +12,7 @@ import secrets
 import stat
 from pathlib import Path
 
+from tix import messages as msg
 from tix.domain import identities
 from tix.storage.files import UnsafePath, ensure_real_dirs
 from tix.storage.gitrepo import GitRepo
@@ -35,12 +36,12 @@ def load_secret(root: Path) -> tuple[bytes, bytes | None]:
         fd = None
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            raise UnsafePath(f"refusing to read {SECRET_PATH}: it is a symlink (committed by someone?); restore it with git") from None
+            raise UnsafePath(msg.unsafe_symlink(SECRET_PATH, tracked_by_tix=True)) from None
         raise
     if fd is not None:
         with os.fdopen(fd, "rb") as handle:
             if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                raise UnsafePath(f"refusing to read {SECRET_PATH}: it is not a regular file")
+                raise UnsafePath(msg.unsafe_not_regular(SECRET_PATH))
             return handle.read().strip(), None
     text = hashlib.sha256(f"tix-secret:{_root_commit(root)}".encode()).hexdigest().encode()
     return text, text + b"\n"

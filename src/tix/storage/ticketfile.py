@@ -26,6 +26,7 @@ import re
 from datetime import datetime
 from typing import Any
 
+from tix import messages as msg
 from tix.domain.model import Entry, Person, Ticket, one_line
 from tix.errors import TicketFormatError
 from tix.storage.yamlio import DuplicateKey, YAMLError, dump_yaml, load_yaml
@@ -118,12 +119,12 @@ def loads(text: str, path: str = "<ticket>") -> Ticket:
     try:
         ticket = _ticket_from_meta(meta, path)
     except (KeyError, TypeError, ValueError) as exc:
-        raise TicketFormatError(path, f"bad front-matter: {exc}") from None
+        raise TicketFormatError(path, msg.ticket_bad_front_matter(exc)) from None
     ticket.preamble, ticket.entries = _parse_body(body, path, body_line)
     folder = _FOLDER.search(path)
     if folder and folder.group(1) != ticket.id:
         # the id builds paths: one that differs from its folder is never trusted (issue 10 #2)
-        raise TicketFormatError(path, f"broken: its id ({ticket.id!r}) does not match its folder ({folder.group(1)})")
+        raise TicketFormatError(path, msg.ticket_id_not_its_folder(ticket.id, folder.group(1)))
     return ticket
 
 
@@ -134,30 +135,29 @@ def _split(text: str, path: str) -> tuple[dict[str, Any], str, int]:
     text = text.lstrip("\ufeff")
     handler = YAMLHandler()
     if not handler.detect(text):
-        raise TicketFormatError(path, "no YAML front-matter (the file must start with a '---' line)")
+        raise TicketFormatError(path, msg.ticket_no_front_matter())
     try:
         fm, body = handler.split(text)
     except ValueError:
-        raise TicketFormatError(path, "the front-matter is not closed by a '---' line") from None
+        raise TicketFormatError(path, msg.ticket_front_matter_not_closed()) from None
     fm_first_line = text[: text.index(fm)].count("\n") + 1 if fm else 1
     try:
         meta = load_yaml(fm, strict=True)
     except DuplicateKey as exc:
-        raise TicketFormatError(path, f"broken front-matter: the field '{exc.key}' appears twice "
-                                      f"(line {exc.line + fm_first_line}); keep one and commit") from None  # fmt: skip
+        raise TicketFormatError(path, msg.ticket_field_twice(exc.key, exc.line + fm_first_line)) from None
     except YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
-        line = f" (line {where.line + fm_first_line})" if where is not None else ""
-        raise TicketFormatError(path, f"invalid YAML in front-matter{line}") from None
+        line = where.line + fm_first_line if where is not None else None
+        raise TicketFormatError(path, msg.ticket_invalid_yaml(line)) from None
     if not isinstance(meta, dict):
-        raise TicketFormatError(path, "the front-matter is not a mapping of fields")
+        raise TicketFormatError(path, msg.ticket_front_matter_not_a_mapping())
     return meta, body, text[: len(text) - len(body)].count("\n") + 1
 
 
 def _require(meta: dict[str, Any], key: str) -> Any:
     value = meta.get(key)
     if value is None or value == "":
-        raise ValueError(f"missing field '{key}'")
+        raise ValueError(msg.ticket_field_missing(key))
     return value
 
 
@@ -166,7 +166,7 @@ def _text_field(meta: dict[str, Any], key: str) -> str | None:
     if value is None or value == "":
         return None
     if isinstance(value, (dict, list)):
-        raise ValueError(f"field '{key}' must be text")
+        raise ValueError(msg.ticket_field_not_text(key))
     return str(value)
 
 
@@ -176,9 +176,9 @@ def _time_field(meta: dict[str, Any], key: str) -> datetime:
         try:
             value = datetime.fromisoformat(value)
         except ValueError:
-            raise ValueError(f"field '{key}' is not an ISO 8601 time: {value!r}") from None
+            raise ValueError(msg.ticket_field_not_a_time(key, value)) from None
     if not isinstance(value, datetime) or value.tzinfo is None:
-        raise ValueError(f"field '{key}' must be a time with a UTC offset")
+        raise ValueError(msg.ticket_field_needs_offset(key))
     return value
 
 
@@ -193,12 +193,12 @@ def _ticket_from_meta(meta: dict[str, Any], path: str) -> Ticket:
     elif isinstance(requester, str) and Person.parse(requester):
         person = Person.parse(requester)  # type: ignore[assignment]
     else:
-        raise ValueError("field 'requester' needs an email")
+        raise ValueError(msg.ticket_requester_needs_email())
     tags = meta.get("tags") or []
     message_ids = meta.get("message_ids") or []
     participants = meta.get("participants") or []
     if not all(isinstance(value, list) for value in (tags, message_ids, participants)):
-        raise ValueError("fields 'tags', 'participants' and 'message_ids' must be lists")
+        raise ValueError(msg.ticket_lists_needed())
     return Ticket(
         id=ticket_id,
         subject=str(meta.get("subject") or ""),
@@ -244,20 +244,20 @@ def _parse_body(body: str, path: str, first_line: int) -> tuple[str, list[Entry]
         try:
             result.append(_entry_from_meta(meta, "\n".join(text_lines)))
         except (KeyError, TypeError, ValueError) as exc:
-            raise TicketFormatError(path, f"bad entry header for entry {meta.get('id', '?')}: {exc}") from None
+            raise TicketFormatError(path, msg.ticket_bad_entry(meta.get("id", "?"), exc)) from None
     return "\n".join(preamble).strip("\n"), result
 
 
 def _parse_header(line: str, path: str, number: int) -> dict[str, Any]:
     raw = line.rstrip()
     if not raw.endswith(ENTRY_HEADER_END):
-        raise TicketFormatError(path, f"line {number}: entry header does not end with '-->'")
+        raise TicketFormatError(path, msg.entry_header_not_closed(number))
     try:
         meta = json.loads(raw[len(ENTRY_HEADER) : -len(ENTRY_HEADER_END)])
     except json.JSONDecodeError:
-        raise TicketFormatError(path, f"line {number}: entry header is not valid JSON") from None
+        raise TicketFormatError(path, msg.entry_header_not_json(number)) from None
     if not isinstance(meta, dict):
-        raise TicketFormatError(path, f"line {number}: entry header is not a JSON object")
+        raise TicketFormatError(path, msg.entry_header_not_an_object(number))
     return meta
 
 

@@ -8,6 +8,8 @@ from typing import Any
 
 import yaml
 
+from tix import messages as msg
+
 YAMLError = yaml.YAMLError
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -59,7 +61,7 @@ class DuplicateKey(yaml.YAMLError):
     """A mapping names the same key twice (e.g. a `merge=union` merge of a ticket file)."""
 
     def __init__(self, key: str, line: int) -> None:
-        super().__init__(f"the field '{key}' appears twice (line {line + 1})")
+        super().__init__(msg.yaml_key_twice(key, line + 1))
         self.key = key
         self.line = line
 

@@ -1,0 +1,109 @@
+"""The message catalogue (issue 11 #3): every text a user reads comes from tix.messages, and its
+plurals are right."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from tix import messages as msg
+
+SOURCE = Path(__file__).resolve().parents[1] / "src" / "tix"
+
+# The modules whose texts are in the catalogue; the list grows as modules are converted.
+CONVERTED = [
+    "errors.py",
+    "domain/clock.py",
+    "domain/filters.py",
+    "domain/identities.py",
+    "domain/ids.py",
+    "domain/model.py",
+    "domain/rules.py",
+    "domain/sla.py",
+    "storage/config.py",
+    "storage/files.py",
+    "storage/history.py",
+    "storage/journal.py",
+    "storage/layout.py",
+    "storage/mergedriver.py",
+    "storage/people.py",
+    "storage/secret.py",
+    "storage/ticketfile.py",
+    "storage/yamlio.py",
+]
+
+
+def _literal_text(node: ast.expr) -> bool:
+    """A string literal or f-string, also inside `+` or `%` (a call, e.g. msg.x("…"), is fine)."""
+    if isinstance(node, ast.JoinedStr) or (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+        return True
+    return isinstance(node, ast.BinOp) and (_literal_text(node.left) or _literal_text(node.right))
+
+
+def _name(func: ast.expr) -> str:
+    return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+
+
+def written_texts(source: str) -> list[int]:
+    """Lines where `raise SomeError(...)`, a `…Error(...)` made to be returned, or `print(...)`
+    is handed text written in place."""
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        texts: list[ast.expr] = []
+        if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+            texts = [*node.exc.args, *(keyword.value for keyword in node.exc.keywords)]
+        elif isinstance(node, ast.Call) and _name(node.func).endswith("Error"):
+            texts = [*node.args, *(keyword.value for keyword in node.keywords)]
+        elif isinstance(node, ast.Call) and _name(node.func) == "print":
+            texts = node.args  # not its keywords: end="" and sep=" " are no message
+        if any(_literal_text(text) for text in texts):
+            found.add(node.lineno)
+    return sorted(found)
+
+
+@pytest.mark.parametrize("module", CONVERTED)
+def test_converted_modules_take_their_texts_from_the_catalogue(module: str) -> None:
+    lines = written_texts((SOURCE / module).read_text(encoding="utf-8"))
+    assert not lines, f"src/tix/{module}, lines {lines}: put the text in tix.messages and raise with msg.…"
+
+
+def test_the_guard_sees_text_written_in_place() -> None:
+    source = """
+raise ConfigError("bad")
+raise ConfigError(f"{path}: bad")
+raise errors.TicketFormatError(path, "bad " + reason)
+raise ValueError(reason="bad")
+print(f"tix merge: {path}", file=sys.stderr)
+raise ConfigError(msg.config_expected(path, "true or false", repr(text)))
+raise TicketFormatError(path, text)
+raise PatternTimeout from None
+print(msg.merge_driver_usage(), file=sys.stderr)
+print(docs_markdown(), end="")
+error = StorageError(f"cannot {action}: permission denied")
+"""
+    assert written_texts(source) == [2, 3, 4, 5, 6, 12]
+
+
+def test_count_says_one_in_the_singular() -> None:
+    assert msg.count(1, "message") == "1 message"
+    assert msg.count(1, "reply") == "1 reply"
+
+
+def test_count_says_more_in_the_plural() -> None:
+    assert msg.count(2, "message") == "2 messages"
+    assert msg.count(0, "ticket") == "0 tickets"
+    assert msg.count(2, "duplicate skipped") == "2 duplicates skipped"
+    assert msg.count(3, "person", "people") == "3 people"
+
+
+def test_count_separates_thousands() -> None:
+    assert msg.count(1000, "reply") == "1,000 replies"
+    assert msg.count(1_234_567, "message") == "1,234,567 messages"
+
+
+def test_a_composed_message_uses_the_plural_helper() -> None:
+    assert msg.ambiguous_id("AB", ["AB2", "AB3"]) == "'AB' is ambiguous: 2 tickets match (AB2, AB3)"
+    many = [f"AB{n}" for n in range(7)]
+    assert msg.ambiguous_id("AB", many) == "'AB' is ambiguous: 7 tickets match (AB0, AB1, AB2, AB3, AB4, …)"
