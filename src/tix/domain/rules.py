@@ -23,8 +23,9 @@ and a '!', counts as not matching, and the rule is named in Outcome.warnings (is
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from tix import messages as msg
 from tix.errors import ConfigError
@@ -173,7 +174,20 @@ def route(rules: list[dict[str, Any]], message: Message) -> Outcome:
     return outcome
 
 
-def pick_owner(config_data: dict[str, Any], queue: str, rows: list[dict[str, Any]], closed: list[str]) -> tuple[str, str] | None:
+class Assignable(Protocol):
+    """What auto-assignment reads of a ticket (an index row)."""
+
+    @property
+    def owner(self) -> str | None: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def queue(self) -> str | None: ...
+    @property
+    def created(self) -> str: ...
+
+
+def pick_owner(config_data: dict[str, Any], queue: str, rows: Sequence[Assignable], closed: list[str]) -> tuple[str, str] | None:
     """(handle, how) for a new ticket in `queue`, from the index rows of the helpdesk's tickets,
     or None. Round-robin: the member whose latest ticket in the queue is oldest (derived from
     the tickets themselves, so every clone agrees); least-open: fewest tickets not closed."""
@@ -185,10 +199,10 @@ def pick_owner(config_data: dict[str, Any], queue: str, rows: list[dict[str, Any
         return None
     email_of = {m: str(team[m]["email"]).lower() for m in members}
     if mode == "least-open":
-        load = {m: sum(1 for r in rows if (r["owner"] or "").lower() == email_of[m] and r["status"] not in closed) for m in members}
+        load = {m: sum(1 for r in rows if (r.owner or "").lower() == email_of[m] and r.status not in closed) for m in members}
         chosen = min(members, key=lambda m: (load[m], members.index(m)))
         return chosen, msg.assigned_least_open(queue, load[chosen])
-    latest = {m: max((r["created"] for r in rows if r["queue"] == queue and (r["owner"] or "").lower() == email_of[m]), default="")
+    latest = {m: max((r.created for r in rows if r.queue == queue and (r.owner or "").lower() == email_of[m]), default="")
               for m in members}  # fmt: skip
     chosen = min(members, key=lambda m: (latest[m], members.index(m)))
     return chosen, msg.assigned_round_robin(queue)

@@ -33,6 +33,8 @@ from tix.storage.files import UnsafePath, ensure_real_dirs, write_many
 from tix.storage.index import Index
 from tix.storage.journal import ImportJournal
 from tix.storage.layout import TICKETS_DIR, ticket_relpath
+from tix.storage.ledger import Ledger
+from tix.storage.rows import TicketRow
 from tix.storage.secret import load_secret, ours
 
 if TYPE_CHECKING:  # the parser is imported only by a run that parses (not by a re-run with nothing new)
@@ -133,8 +135,8 @@ class Importer:
         self.team = {str(member["email"]).lower() for member in config.team.values()}
         self.tag_pattern = identities.tag_pattern(mail["tag"], self.instance)
         self.report = Report()
-        self.all_rows: list[dict[str, Any]] | None = None
-        self.assigned_rows: list[dict[str, Any]] = []
+        self.all_rows: list[TicketRow] | None = None
+        self.assigned_rows: list[TicketRow] = []
         self._reset_batch()
         self.journal = ImportJournal(self.hd)
         self._snapshots: dict[str, bytes] = {}
@@ -162,6 +164,7 @@ class Importer:
         with self.hd.locked():
             if not self.dry_run:
                 self.recover()
+            self.ledger = Ledger(self.hd)
             self.index = Index(self.hd)
             try:
                 self.index.refresh()
@@ -194,6 +197,7 @@ class Importer:
                 if self._in_flight is not None:  # the run failed: the journal completes the batch next time
                     self._in_flight.commit.cancel()
                 self.index.close()
+                self.ledger.close()
                 if self._pool is not None:
                     self._pool.close()
         return self.report
@@ -203,10 +207,10 @@ class Importer:
         jobs: list[tuple[Item, bytes, str]] = []
         for item in items:
             fingerprint = item.fingerprint()
-            seen = self.index.known_file(fingerprint) if fingerprint else None
+            seen = self.ledger.known_file(fingerprint) if fingerprint else None
             if seen:
-                digest, known, ticket = seen
-                ticket = ticket or self.index.run_ticket(known)
+                digest, known = seen
+                ticket = self._ticket_of(known)
                 if ticket and _head_names(item, known):
                     self._duplicate(item, known, digest, "the same file was imported before", ticket, remember=False)
                     continue  # settled by reading its head only; anything else is hashed whole below
@@ -223,7 +227,7 @@ class Importer:
             digest = hashlib.sha256(raw).hexdigest()
             if fingerprint:
                 self.fingerprints.append((fingerprint, digest))
-            imported = self.index.imported_message(digest)
+            imported = self.ledger.imported_message(digest)
             holder = self._ticket_of(imported) if imported else None
             if imported and holder:
                 self._duplicate(item, imported, digest, "the same bytes were imported before", holder, remember=False)
@@ -407,15 +411,14 @@ class Importer:
             if ticket.owner:
                 # counts as the newest ticket of its owner for round-robin, whatever the mail's date
                 newest = f"9999-12-31T23:59:59+00:00#{len(self.assigned_rows):08d}"
-                self.assigned_rows.append({"queue": ticket.queue, "owner": ticket.owner, "status": ticket.status,
-                                           "created": newest})  # fmt: skip
+                self.assigned_rows.append(TicketRow.from_summary({**ticket.summary(), "created": newest}, self.desk.now()))
         self.desk.update_clocks(ticket, None)
         return ticket
 
-    def _rows_for_assignment(self) -> list[dict[str, Any]]:
+    def _rows_for_assignment(self) -> list[TicketRow]:
         """The helpdesk's tickets plus those this run assigned (not in the index yet)."""
         if self.all_rows is None:
-            self.all_rows = self.index.summaries()
+            self.all_rows = self.index.rows(self.desk.now())
         return self.all_rows + self.assigned_rows
 
     def _follow_up(self, ticket: Ticket, mail: ParsedMail) -> bool:
@@ -445,7 +448,7 @@ class Importer:
         if address in self.own or address == UNKNOWN_SENDER.email or NO_REPLY.match(address):
             return False
         window = timedelta(hours=float(config.data["autoack"]["window_hours"]))
-        recent = self.index.recent_autoacks(address, (self.desk.now() - window).isoformat())
+        recent = self.ledger.recent_autoacks(address, (self.desk.now() - window).isoformat())
         return recent < int(config.data["autoack"]["limit"])
 
     def _acknowledge_safely(self, ticket: Ticket) -> None:
@@ -474,7 +477,7 @@ class Importer:
         reply = replies.prepare(self.desk, ticket, rendered, agent, automatic=True)
         replies.apply(self.desk, reply, None)
         self.files.update(reply.outbox)
-        self.index.note_autoack(ticket.requester.email.lower(), self.desk.now().isoformat())
+        self.ledger.note_autoack(ticket.requester.email.lower(), self.desk.now().isoformat())
         self.report.counts["acknowledged"] += 1
 
     def _participants(self, mail: ParsedMail, ticket: Ticket) -> list[str]:
@@ -675,7 +678,7 @@ class Importer:
 
     def _mark_done(self, hashes: list[tuple[str, str]], fingerprints: list[tuple[str, str]], items: list[Item]) -> None:
         """After the commit that holds them: remember the messages, mark them seen."""
-        self.index.remember_imported(hashes, fingerprints)
+        self.ledger.remember_imported(hashes, fingerprints)
         if self.mark_seen:
             for item in items:
                 try:

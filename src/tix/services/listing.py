@@ -1,7 +1,9 @@
 """Listing tickets: `list_tickets(helpdesk, request)` gives typed rows, filtered and sorted.
 
 `tix list` is one call to it; reports, search and the reminders are meant to build on the same
-rows. A row comes from the index (the derived cache), with the SLA state worked out for `now`.
+rows. The index (the derived cache) applies the filters and gives the rows with the SLA state
+worked out for `now`; the SLA conditions (which depend on `now`), the order and the limit are
+applied here.
 """
 
 from __future__ import annotations
@@ -16,48 +18,7 @@ from tix.errors import InvalidValue
 from tix.storage.config import Config
 from tix.storage.index import Broken, Index
 from tix.storage.layout import Helpdesk
-
-
-@dataclass(slots=True)
-class TicketRow:
-    """One ticket as `tix list` shows it. `as_dict()` is the stable JSON shape."""
-
-    id: str
-    subject: str
-    status: str
-    owner: str | None
-    priority: str
-    category: str | None
-    tags: tuple[str, ...]
-    queue: str | None
-    channel: str
-    requester_name: str
-    requester_email: str
-    created: str  # ISO 8601, as the index holds it (parsed only to sort or filter by time: 20,000 rows)
-    updated: str
-    due: datetime | None  # the next target still running
-    sla: str | None  # breached | paused (breached) | near | ok | None (no clock runs)
-
-    @classmethod
-    def from_summary(cls, summary: dict[str, Any], now: datetime) -> TicketRow:
-        state = sla.state_of(summary, now)
-        requester = summary["requester"]
-        return cls(
-            id=summary["id"], subject=summary["subject"], status=summary["status"], owner=summary["owner"],
-            priority=summary["priority"], category=summary["category"], tags=tuple(summary["tags"]), queue=summary["queue"],
-            channel=summary["channel"], requester_name=requester["name"], requester_email=requester["email"],
-            created=summary["created"], updated=summary["updated"],
-            due=state.due, sla=state.state,
-        )  # fmt: skip
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id, "subject": self.subject, "status": self.status, "owner": self.owner,
-            "priority": self.priority, "category": self.category, "tags": list(self.tags), "queue": self.queue,
-            "channel": self.channel, "requester": {"name": self.requester_name, "email": self.requester_email},
-            "created": self.created, "updated": self.updated,
-            "due": self.due.isoformat() if self.due else None, "sla": self.sla,
-        }  # fmt: skip
+from tix.storage.rows import TicketRow
 
 
 @dataclass
@@ -102,40 +63,15 @@ class Listing:
 
 
 def list_tickets(hd: Helpdesk, request: ListRequest, now: datetime) -> Listing:
-    filters = request.filters
     with Index.current(hd) as index:
         broken = index.broken()
-        if filters.statuses:
-            summaries = index.summaries(statuses=filters.statuses)
-        else:
-            summaries = index.summaries(exclude_statuses=None if filters.include_closed else hd.config.closed_statuses)
-    rows = [row for row in (TicketRow.from_summary(s, now) for s in summaries) if _matches(row, filters)]
+        rows = index.rows(now, request.filters, hd.config.closed_statuses)
     if request.breached:
         rows = [row for row in rows if row.sla in sla.BREACHED]
     if request.due_within is not None:
         horizon = now + request.due_within
         rows = [row for row in rows if row.due is not None and row.due <= horizon]
     return Listing(sort_rows(rows, request.sort, hd.config)[: request.limit], broken)
-
-
-def _matches(row: TicketRow, filters: Filters) -> bool:
-    if filters.owners and (row.owner or "").lower() not in filters.owners:
-        return False
-    if filters.unassigned and row.owner:
-        return False
-    if filters.priorities and row.priority not in filters.priorities:
-        return False
-    if filters.categories and row.category not in filters.categories:
-        return False
-    if filters.queues and row.queue not in filters.queues:
-        return False
-    if filters.tags and not set(filters.tags) <= set(row.tags):
-        return False
-    if filters.customer:
-        needle = filters.customer.lower()
-        if needle not in row.requester_email.lower() and needle not in row.requester_name.lower():
-            return False
-    return not (filters.since and datetime.fromisoformat(row.updated) < filters.since)
 
 
 def sort_rows(rows: list[TicketRow], spec: str, config: Config) -> list[TicketRow]:

@@ -81,6 +81,7 @@ def remind(desk: Desk, send_mail: bool, record: bool = True, consume: bool = Tru
     """Find due and breached targets. `record=False` (a dry run, a what-if with TIX_NOW) changes
     nothing at all; `consume=False` (--no-mail) leaves the reminders for the next run (escalations
     still happen). A reminder nobody can receive is reported and never consumed."""
+    from tix.domain.filters import Filters
     from tix.storage.index import Index
 
     hd = desk.hd
@@ -91,10 +92,10 @@ def remind(desk: Desk, send_mail: bool, record: bool = True, consume: bool = Tru
     report = RemindReport()
     with hd.locked():
         with Index.current(hd) as index:
-            rows = index.summaries(exclude_statuses=config.closed_statuses)
+            rows = index.rows(now, Filters(), config.closed_statuses)
         changed: list[str] = []
         for row in rows:
-            ticket = hd.load(row["id"])
+            ticket = hd.load(row.id)
             running = _running(ticket)
             if running is None:
                 continue

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tix.domain import clock, ids
 from tix.domain.model import CHANNELS, Entry, Person, Ticket
@@ -20,6 +20,9 @@ from tix.storage.config import Config
 from tix.storage.files import read_text, write_atomic
 from tix.storage.layout import Helpdesk
 from tix.storage.people import acting_user, resolve_agent
+
+if TYPE_CHECKING:
+    from tix.storage.rows import TicketRow
 
 
 @dataclass
@@ -98,7 +101,7 @@ class Desk:
             raise InvalidValue(f"owner '{ticket.owner}' is not a mail address")
 
     def route_new(self, ticket: Ticket, message: Any, explicit: set[str] | None = None,
-                  rows: Callable[[], list[dict[str, Any]]] | None = None) -> list[str]:  # fmt: skip
+                  rows: Callable[[], list[TicketRow]] | None = None) -> list[str]:  # fmt: skip
         """Apply the routing rules and queue auto-assignment to a new ticket (rules.py); what
         the user set explicitly wins. Returns the warnings (a rule whose pattern timed out); the notes go to the ticket's `routing`."""
         from tix.domain import rules
@@ -126,11 +129,11 @@ class Desk:
             ticket.extra["routing"] = notes
         return list(outcome.warnings)
 
-    def _all_rows(self) -> list[dict[str, Any]]:
+    def _all_rows(self) -> list[TicketRow]:
         from tix.storage.index import Index
 
         with Index.current(self.hd) as index:
-            return index.summaries()
+            return index.rows(self.now())
 
     def update_clocks(self, ticket: Ticket, before: tuple[str, str] | None) -> None:
         """SLA due times follow every change of status and priority (sla.py)."""
@@ -400,7 +403,7 @@ def explain_rules(helpdesk: Any, paths: list[Any]) -> list[tuple[Any, list[str],
 
     config = helpdesk.config
     with Index.current(helpdesk) as index:
-        rows = index.summaries()
+        rows = index.rows(clock.now(config.timezone))
     results = []
     for path in paths:
         try:

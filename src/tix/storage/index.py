@@ -12,7 +12,12 @@ only the ticket files that can have changed:
   without git): cheaper than asking git for untracked files, which costs more than all
   the rest of `tix list` on a large helpdesk.
 
-`tix reindex` rebuilds it from scratch.
+`tix reindex` rebuilds it from scratch. What cannot be rebuilt from the files (which mail was
+imported, the acknowledgements sent) is kept apart, in the ledger (ledger.py).
+
+`rows` applies `tix list`'s filters in SQL, so only the matching rows are ever parsed: the
+columns beside the summary hold what the filters compare, folded the way Python folds them
+(`str.lower`, times as UTC microseconds), so SQL gives exactly what a filter in Python would.
 """
 
 from __future__ import annotations
@@ -21,32 +26,39 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tix.domain.filters import Filters
 from tix.domain.model import Ticket
 from tix.errors import TixError
 from tix.storage.files import UnsafePath, read_bytes
 from tix.storage.layout import TICKET_FILE, TICKETS_DIR, Helpdesk
+from tix.storage.rows import TicketRow
 
-SCHEMA_VERSION = "7"
+SCHEMA_VERSION = "8"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS tickets (
-    path TEXT PRIMARY KEY, blob TEXT NOT NULL, id TEXT NOT NULL, status TEXT, summary TEXT NOT NULL);
+    path TEXT PRIMARY KEY, blob TEXT NOT NULL, id TEXT NOT NULL, status TEXT, summary TEXT NOT NULL,
+    owner_key TEXT NOT NULL, priority TEXT NOT NULL, category TEXT, queue TEXT,
+    requester_email_key TEXT NOT NULL, requester_name_key TEXT NOT NULL, updated_us INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS tickets_status ON tickets (status);
+CREATE INDEX IF NOT EXISTS tickets_owner ON tickets (owner_key);
+CREATE TABLE IF NOT EXISTS tags (tag TEXT NOT NULL, path TEXT NOT NULL, PRIMARY KEY (tag, path)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS tags_path ON tags (path);
 CREATE TABLE IF NOT EXISTS broken (path TEXT PRIMARY KEY, blob TEXT NOT NULL, error TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS shards (name TEXT PRIMARY KEY, mtime INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS messages (message_id TEXT NOT NULL, ticket TEXT NOT NULL, PRIMARY KEY (message_id, ticket));
 CREATE INDEX IF NOT EXISTS messages_ticket ON messages (ticket);
 CREATE TABLE IF NOT EXISTS thread_refs (message_id TEXT NOT NULL, ticket TEXT NOT NULL, PRIMARY KEY (message_id, ticket));
 CREATE INDEX IF NOT EXISTS thread_refs_ticket ON thread_refs (ticket);
-CREATE TABLE IF NOT EXISTS imported (sha256 TEXT PRIMARY KEY, message_id TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS autoacks (address TEXT NOT NULL, time TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS file_digests (fingerprint TEXT PRIMARY KEY, sha256 TEXT NOT NULL);
 """
+_TABLES = ("tickets", "tags", "broken", "shards", "messages", "thread_refs")  # all derived: dropped on a schema change
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def is_ticket_path(path: str) -> bool:
@@ -75,7 +87,7 @@ class Index:
         self.hd = helpdesk
         self.db = sqlite3.connect(helpdesk.state_dir / "index.sqlite", timeout=30, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.executescript(_SCHEMA)
+        self._create_tables()
         # What a running import has seen but not yet committed (kept on disk by SQLite, not in
         # memory, so an import of any size runs in constant memory; gone with the connection).
         self.db.executescript(
@@ -97,6 +109,31 @@ class Index:
         finally:
             index.close()
 
+    def _create_tables(self) -> None:
+        """Create the tables; those of another schema version are dropped first (the next
+        refresh, finding the index not built, then builds it from the files)."""
+        if self._schema() == SCHEMA_VERSION:
+            return
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            if self._schema() != SCHEMA_VERSION:  # not upgraded meanwhile by another process
+                for table in (*_TABLES, "meta"):
+                    self.db.execute(f"DROP TABLE IF EXISTS {table}")
+                for statement in _SCHEMA.split(";"):  # not executescript: it would end the transaction
+                    if statement.strip():
+                        self.db.execute(statement)
+                self.db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    def _schema(self) -> str | None:
+        try:
+            return self._meta("schema")
+        except sqlite3.OperationalError:  # a new file: no tables yet
+            return None
+
     def _meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
@@ -107,13 +144,6 @@ class Index:
         """Bring the index up to date with the working tree; returns how many files were parsed."""
         git = self.hd.git
         head = git.head()
-        if self._meta("schema") != SCHEMA_VERSION:
-            self.db.executescript(
-                "DROP TABLE IF EXISTS tickets; DROP TABLE IF EXISTS broken; DROP TABLE IF EXISTS shards;"
-                "DROP TABLE IF EXISTS messages; DROP TABLE IF EXISTS thread_refs; DELETE FROM meta;"
-            )
-            self.db.executescript(_SCHEMA)
-            full = True
         candidates: set[str] | None = None
         if not full and self._meta("built") == "yes":
             changed = git.changed_paths(self._meta("commit") or None, head, TICKETS_DIR)
@@ -125,7 +155,7 @@ class Index:
         self.db.execute("BEGIN IMMEDIATE")
         try:
             if candidates is None:
-                for table in ("tickets", "broken", "shards", "messages", "thread_refs"):
+                for table in _TABLES:
                     self.db.execute(f"DELETE FROM {table}")  # not executescript: it would end the transaction
                 paths: Iterable[str] = self.hd.all_ticket_paths()
             else:
@@ -230,9 +260,12 @@ class Index:
                 summary["sla"]["paused_since"] = since.isoformat() if hasattr(since, "isoformat") else str(since)
         self._forget(path)
         self.db.execute(
-            "INSERT INTO tickets VALUES (?, ?, ?, ?, ?)",
-            (path, blob, ticket.id, ticket.status, json.dumps(summary, ensure_ascii=False, default=str)),
-        )
+            "INSERT INTO tickets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (path, blob, ticket.id, ticket.status, json.dumps(summary, ensure_ascii=False, default=str),
+             (ticket.owner or "").lower(), ticket.priority, ticket.category, ticket.queue,
+             ticket.requester.email.lower(), ticket.requester.name.lower(), _micros(ticket.updated)),
+        )  # fmt: skip
+        self.db.executemany("INSERT OR IGNORE INTO tags VALUES (?, ?)", [(tag, path) for tag in ticket.tags])
         self.db.executemany(
             "INSERT OR REPLACE INTO messages VALUES (?, ?)", [(mid, ticket.id) for mid in ticket.message_ids]
         )
@@ -246,19 +279,20 @@ class Index:
             self.db.execute("DELETE FROM messages WHERE ticket = ?", (row[0],))
             self.db.execute("DELETE FROM thread_refs WHERE ticket = ?", (row[0],))
         self.db.execute("DELETE FROM tickets WHERE path = ?", (path,))
+        self.db.execute("DELETE FROM tags WHERE path = ?", (path,))
         self.db.execute("DELETE FROM broken WHERE path = ?", (path,))
 
     # --- reading -----------------------------------------------------------------
 
-    def summaries(self, statuses: list[str] | None = None, exclude_statuses: list[str] | None = None) -> list[dict[str, Any]]:
-        query, args = "SELECT summary FROM tickets", []
-        if statuses is not None:
-            query += f" WHERE status IN ({','.join('?' * len(statuses))})"
-            args = statuses
-        elif exclude_statuses:
-            query += f" WHERE status NOT IN ({','.join('?' * len(exclude_statuses))})"
-            args = exclude_statuses
-        return [json.loads(row[0]) for row in self.db.execute(query, args)]
+    def rows(self, now: datetime, filters: Filters | None = None, closed: Sequence[str] = ()) -> list[TicketRow]:
+        """The tickets `filters` match (all of them without), their SLA state at `now`. Without
+        statuses asked for, those in `closed` are left out unless `filters.include_closed`.
+        The order is the one callers sort from (ties keep it): by status when statuses are
+        asked for, then the order in which tickets entered the index."""
+        where, args = _where(filters, closed) if filters else ([], [])
+        query = "SELECT summary FROM tickets" + (" WHERE " + " AND ".join(where) if where else "")
+        query += " ORDER BY status, rowid" if filters and filters.statuses else " ORDER BY rowid"
+        return [TicketRow.from_summary(json.loads(row[0]), now) for row in self.db.execute(query, args)]
 
     def ticket_for_message(self, message_id: str) -> str | None:
         row = self.db.execute(
@@ -288,36 +322,6 @@ class Index:
             " ORDER BY ticket", (message_id, message_id)).fetchall()  # fmt: skip
         return [row[0] for row in rows]
 
-    def imported_message(self, sha256: str) -> str | None:
-        """The Message-ID of bytes imported before (a hint: check it against `ticket_for_message`)."""
-        row = self.db.execute("SELECT message_id FROM imported WHERE sha256 = ?", (sha256,)).fetchone()
-        return row[0] if row else None
-
-    def remember_imported(self, pairs: list[tuple[str, str]], fingerprints: list[tuple[str, str]] | None = None) -> None:
-        self.db.execute("BEGIN IMMEDIATE")
-        self.db.executemany("INSERT OR REPLACE INTO imported VALUES (?, ?)", pairs)
-        self.db.executemany("INSERT OR REPLACE INTO file_digests VALUES (?, ?)", fingerprints or [])
-        self.db.execute("COMMIT")
-
-    def note_autoack(self, address: str, time: str) -> None:
-        self.db.execute("INSERT INTO autoacks VALUES (?, ?)", (address, time))
-
-    def recent_autoacks(self, address: str, since: str) -> int:
-        row = self.db.execute("SELECT count(*) FROM autoacks WHERE address = ? AND time >= ?", (address, since)).fetchone()
-        return int(row[0])
-
-    def known_file(self, fingerprint: str) -> tuple[str, str, str | None] | None:
-        """For a file's fingerprint seen before: (its content hash, the Message-ID imported from
-        those bytes, the ticket holding that message or None) — one query (hints to confirm)."""
-        row = self.db.execute(
-            "SELECT d.sha256, i.message_id, (SELECT ticket FROM messages WHERE message_id = i.message_id ORDER BY ticket LIMIT 1)"
-            " FROM file_digests d JOIN imported i ON i.sha256 = d.sha256 WHERE d.fingerprint = ?", (fingerprint,)).fetchone()  # fmt: skip
-        return (row[0], row[1], row[2]) if row else None
-
-    def file_digest(self, fingerprint: str) -> str | None:
-        row = self.db.execute("SELECT sha256 FROM file_digests WHERE fingerprint = ?", (fingerprint,)).fetchone()
-        return row[0] if row else None
-
     def tickets_of(self, email: str) -> list[dict[str, Any]]:
         """Summaries of the tickets a customer opened."""
         query = "SELECT summary FROM tickets WHERE lower(json_extract(summary, '$.requester.email')) = ?"
@@ -328,3 +332,43 @@ class Index:
 
     def count(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM tickets").fetchone()[0])
+
+
+def _micros(moment: datetime) -> int:
+    """A time with an offset as UTC microseconds: ordered the way Python orders such times."""
+    return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
+def _where(filters: Filters, closed: Sequence[str]) -> tuple[list[str], list[Any]]:
+    """The SQL conditions (and their parameters) of `tix list`'s filters."""
+    where: list[str] = []
+    args: list[Any] = []
+
+    def among(column: str, values: Sequence[str], negate: bool = False) -> None:
+        where.append(f"{column} {'NOT IN' if negate else 'IN'} ({','.join('?' * len(values))})")
+        args.extend(values)
+
+    if filters.statuses:
+        among("status", filters.statuses)
+    elif closed and not filters.include_closed:
+        among("status", closed, negate=True)
+    if filters.owners:
+        among("owner_key", filters.owners)
+    if filters.unassigned:
+        where.append("owner_key = ''")
+    if filters.priorities:
+        among("priority", filters.priorities)
+    if filters.categories:
+        among("category", filters.categories)
+    if filters.queues:
+        among("queue", filters.queues)
+    for tag in dict.fromkeys(filters.tags):  # every tag given must be there
+        where.append("path IN (SELECT path FROM tags WHERE tag = ?)")
+        args.append(tag)
+    if filters.customer:
+        where.append("(instr(requester_email_key, ?) > 0 OR instr(requester_name_key, ?) > 0)")
+        args += [filters.customer.lower()] * 2
+    if filters.since:
+        where.append("updated_us >= ?")
+        args.append(_micros(filters.since))
+    return where, args

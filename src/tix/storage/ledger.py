@@ -1,0 +1,104 @@
+"""The import ledger: what this clone has imported and acknowledged, in `.git/tix/ledger.sqlite`.
+
+Unlike the ticket index (index.py), none of this can be rebuilt from the ticket files: the
+content hashes of the mail files read, the cache of those hashes by file fingerprint, and the
+acknowledgements sent (the per-address limit that keeps two robots from looping). So it has its
+own file, which `tix reindex` never touches; the index can be deleted at any time.
+
+Until schema 8 of the index these tables lived in `index.sqlite`: the first ledger opened in a
+clone takes them over from there (`_take_over`), once.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from tix.storage.layout import Helpdesk
+
+FILE = "ledger.sqlite"
+_LEGACY_FILE = "index.sqlite"
+_LEGACY_TABLES = {"imported": "sha256, message_id", "file_digests": "fingerprint, sha256", "autoacks": "address, time"}
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS imported (sha256 TEXT PRIMARY KEY, message_id TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS file_digests (fingerprint TEXT PRIMARY KEY, sha256 TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS autoacks (address TEXT NOT NULL, time TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS autoacks_address ON autoacks (address, time);
+"""
+
+
+class Ledger:
+    def __init__(self, helpdesk: Helpdesk) -> None:
+        self.db = sqlite3.connect(helpdesk.state_dir / FILE, timeout=30, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.executescript(_SCHEMA)
+        self._take_over(helpdesk.state_dir / _LEGACY_FILE)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _take_over(self, legacy: Path) -> None:
+        """Copy the bookkeeping an older tix kept in the index into this ledger, then drop it
+        there. The copy and its mark commit together, so a crash before the drop only leaves
+        tables that the next open drops (never a second copy of the acknowledgements)."""
+        if not legacy.exists():
+            return
+        self.db.execute("ATTACH DATABASE ? AS legacy", (str(legacy),))
+        try:
+            present = {row[0] for row in self.db.execute("SELECT name FROM legacy.sqlite_master WHERE type = 'table'")}
+            tables = [table for table in _LEGACY_TABLES if table in present]
+            if not tables:
+                return
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                if self.db.execute("SELECT 1 FROM meta WHERE key = 'taken_over'").fetchone() is None:
+                    for table in tables:  # the names come from _LEGACY_TABLES, never from the file
+                        columns = _LEGACY_TABLES[table]
+                        self.db.execute(f"INSERT OR IGNORE INTO main.{table} ({columns}) SELECT {columns} FROM legacy.{table}")
+                    self.db.execute("INSERT INTO meta VALUES ('taken_over', 'yes')")
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            for table in tables:
+                self.db.execute(f"DROP TABLE legacy.{table}")
+        finally:
+            self.db.execute("DETACH DATABASE legacy")
+
+    # --- messages imported -----------------------------------------------------------
+
+    def imported_message(self, sha256: str) -> str | None:
+        """The Message-ID of bytes imported before (a hint: check it against the index)."""
+        row = self.db.execute("SELECT message_id FROM imported WHERE sha256 = ?", (sha256,)).fetchone()
+        return row[0] if row else None
+
+    def known_file(self, fingerprint: str) -> tuple[str, str] | None:
+        """For a file's fingerprint seen before: its content hash and the Message-ID imported
+        from those bytes (hints to confirm) — one query."""
+        row = self.db.execute(
+            "SELECT d.sha256, i.message_id FROM file_digests d JOIN imported i ON i.sha256 = d.sha256 WHERE d.fingerprint = ?",
+            (fingerprint,),
+        ).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def remember_imported(self, pairs: list[tuple[str, str]], fingerprints: list[tuple[str, str]] | None = None) -> None:
+        """(content hash, Message-ID) pairs and (fingerprint, content hash) pairs of files
+        whose messages a commit now holds."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.executemany("INSERT OR REPLACE INTO imported VALUES (?, ?)", pairs)
+            self.db.executemany("INSERT OR REPLACE INTO file_digests VALUES (?, ?)", fingerprints or [])
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    # --- acknowledgements sent -------------------------------------------------------
+
+    def note_autoack(self, address: str, time: str) -> None:
+        self.db.execute("INSERT INTO autoacks VALUES (?, ?)", (address, time))
+
+    def recent_autoacks(self, address: str, since: str) -> int:
+        row = self.db.execute("SELECT count(*) FROM autoacks WHERE address = ? AND time >= ?", (address, since)).fetchone()
+        return int(row[0])
