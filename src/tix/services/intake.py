@@ -465,7 +465,7 @@ class Importer:
             self.report.warn(f"no acknowledgements sent: {reason}")
 
     def _acknowledge(self, ticket: Ticket) -> None:
-        from tix.mail.outbox import sender
+        from tix.mail.compose import sender
         from tix.mail.templates import render
         from tix.services import replies
 
