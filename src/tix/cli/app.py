@@ -251,7 +251,7 @@ def import_(
 ) -> None:
     """Import mail: new messages become tickets, replies join theirs (exactly once)."""
     from tix.errors import EXIT_QUARANTINED
-    from tix.mail.sources import is_maildir
+    from tix.mail.sources.maildir import is_maildir
     from tix.services.intake import Importer, progress_printer
 
     for maildir in maildirs or []:
