@@ -9,7 +9,8 @@ from pathlib import Path
 from conftest import make_eml, make_maildir
 
 from tix.mail import parse as mailparse
-from tix.mail import sources as mailsource
+from tix.mail.sources import open_source
+from tix.mail.sources.base import Item
 
 
 def with_received(*received: str) -> bytes:
@@ -43,13 +44,13 @@ def test_no_readable_received_time_means_none() -> None:
 def test_a_maildir_item_tells_its_delivery_time_from_its_name_else_its_mtime(tmp_path: Path) -> None:
     box = make_maildir(tmp_path / "Mail", {"1795430405.M1P2.desk": make_eml(), "oddname": make_eml(message_id="<m2@x>")})
     os.utime(box / "new" / "oddname", (1795000000, 1795000000))
-    items = {item.path.name: item for item in mailsource.iter_items([str(box)]) if item.path}
+    items = {item.path.name: item for item in open_source(str(box)) if item.path}
     assert items["1795430405.M1P2.desk"].delivered_at() == datetime.fromtimestamp(1795430405, UTC)
     assert items["oddname"].delivered_at() == datetime.fromtimestamp(1795000000, UTC)
 
 
 def test_other_sources_do_not_guess_a_delivery_time(tmp_path: Path) -> None:
     (tmp_path / "one.eml").write_bytes(make_eml())
-    [item] = mailsource.iter_items([str(tmp_path / "one.eml")])
+    [item] = open_source(str(tmp_path / "one.eml"))
     assert item.delivered_at() is None
-    assert mailsource.Item("stdin", data=b"x").delivered_at() is None
+    assert Item("stdin", data=b"x").delivered_at() is None

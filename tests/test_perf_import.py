@@ -141,7 +141,7 @@ def test_after_an_import_a_re_run_reads_no_ticket_file_again(helpdesk: Path, tmp
 def test_a_re_run_confirms_a_file_by_its_message_id_wherever_its_header_puts_it(tmp_path: Path, padding: int) -> None:
     """The head is read 4 KB at a time up to 16 KB: a Message-ID across a 4 KB boundary, or late
     in a long header, still confirms the file; one only in the body, or past 16 KB, never does."""
-    from tix.mail.sources import Item
+    from tix.mail.sources.base import Item
     from tix.services.intake import _head_names
 
     received = b"".join(b"Received: from relay%d.example.net by mx.example.com; Mon, 1 Dec 2026\n" % n for n in range(400))

@@ -251,7 +251,7 @@ def import_(
 ) -> None:
     """Import mail: new messages become tickets, replies join theirs (exactly once)."""
     from tix.errors import EXIT_QUARANTINED
-    from tix.mail.sources import is_maildir
+    from tix.mail.sources.maildir import is_maildir
     from tix.services.intake import Importer, progress_printer
 
     for maildir in maildirs or []:
@@ -337,7 +337,7 @@ def _deliver(desk: Any, names: Optional[list[str]], resend: bool = False, all_cl
 
 
 def _report_delivery(report: Any, quiet: bool = False) -> None:
-    from tix.mail.outbox import exit_code
+    from tix.mail.transport import exit_code
 
     if not quiet:
         _say(report.summary())
@@ -706,7 +706,7 @@ def _config_text(value: Any, separator: str) -> str:
 
 def _approve_own_setting(helpdesk: Any, key: str) -> None:
     """A value this clone's user sets is their own decision: approved here at once."""
-    from tix.mail.outbox import TRUSTED_KEYS, approve
+    from tix.mail.transport import TRUSTED_KEYS, approve
     from tix.storage.config import Config
 
     if key in TRUSTED_KEYS:
@@ -716,7 +716,7 @@ def _approve_own_setting(helpdesk: Any, key: str) -> None:
 @config_app.command("approve")
 def config_approve(ctx: typer.Context) -> None:
     """Approve, for this clone only, the mail.sendmail and smtp.url now in tix.yaml."""
-    from tix.mail.outbox import approve
+    from tix.mail.transport import approve
 
     helpdesk = _state(ctx).helpdesk
     values = approve(helpdesk, helpdesk.config)

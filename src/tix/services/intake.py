@@ -20,12 +20,14 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from tix.domain import identities, ids
 from tix.domain.model import Entry, Person, Ticket
 from tix.errors import GitError, LockHeld, TixError, storage_error
-from tix.mail.sources import Item, UnreadableMessage, iter_items
+from tix.mail.sources import open_source
+from tix.mail.sources.base import Item, UnreadableMessage
 from tix.messages import count
 from tix.services.tickets import Desk
 from tix.storage import ticketfile
@@ -180,7 +182,7 @@ class Importer:
                 # committing the current one (here). A chunk's results are collected before the
                 # next chunk is sent: the workers are then idle, so no pipe can fill both ways.
                 waiting: tuple[list[tuple[Item, bytes, str]], Any] | None = None
-                for chunk in _chunks(iter_items(sources), 200):
+                for chunk in _chunks(chain.from_iterable(open_source(path) for path in sources), 200):
                     jobs = self._prepare(chunk)
                     results = waiting[1].get() if waiting else []
                     submitted = (jobs, self._submit([raw for _, raw, _ in jobs]))
@@ -468,7 +470,7 @@ class Importer:
             self.report.warn(f"no acknowledgements sent: {reason}")
 
     def _acknowledge(self, ticket: Ticket) -> None:
-        from tix.mail.outbox import sender
+        from tix.mail.compose import sender
         from tix.mail.templates import render
         from tix.services import replies
 
@@ -684,7 +686,7 @@ class Importer:
                 try:
                     item.mark_seen()
                 except OSError as exc:  # a read-only Maildir: imported all the same, left unmarked
-                    self.report.warn(f"cannot mark mail seen in {item.maildir}: {exc.strerror or exc} "
+                    self.report.warn(f"cannot mark mail seen in {item.source.name if item.source else item.label}: {exc.strerror or exc} "
                                      "(it is imported; the next run skips it as a duplicate)")  # fmt: skip
 
     def recover(self) -> str | None:

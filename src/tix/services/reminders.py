@@ -22,7 +22,8 @@ from email.utils import format_datetime, make_msgid
 from tix.domain import ids
 from tix.domain.model import Entry, Ticket
 from tix.domain.sla import Calendar, parse_target
-from tix.mail.outbox import QUEUE, Waiting, sender, waiting
+from tix.mail.compose import sender
+from tix.mail.outbox import QUEUE, Waiting, waiting
 from tix.messages import count
 from tix.services.tickets import Change, Desk
 from tix.storage.files import write_atomic

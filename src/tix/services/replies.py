@@ -8,7 +8,8 @@ from typing import Any
 from tix.domain import identities, ids, sla
 from tix.domain.model import Entry, Person, Ticket
 from tix.errors import InvalidValue
-from tix.mail.outbox import compose, queue_files, ticket_tag
+from tix.mail.compose import compose, ticket_tag
+from tix.mail.outbox import queue_files
 from tix.mail.templates import Rendered, render, split
 from tix.services.tickets import Desk, commit_message
 from tix.storage.files import read_text, write_atomic

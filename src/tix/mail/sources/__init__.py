@@ -1,0 +1,30 @@
+"""Where inbound mail comes from: .eml files, folders of them, Maildir folders, mbox files, stdin.
+
+`open_source` chooses the source for one argument of `tix import`; each kind is a module of
+its own implementing base.Source.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tix.errors import InvalidValue
+from tix.mail.sources.base import Source
+from tix.mail.sources.files import EmlFile, open_folder
+from tix.mail.sources.mbox import Mbox, is_mbox
+from tix.mail.sources.stdin import Stdin
+
+
+def open_source(text: str) -> Source:
+    """The source a path names: '-' is stdin; a folder, a Maildir or a folder of messages; a
+    file, an mbox when it starts with 'From ', else one message."""
+    if text == "-":
+        return Stdin()
+    path = Path(text)
+    if not path.exists():
+        raise InvalidValue(f"{text}: no such file or folder")
+    if path.is_dir():
+        return open_folder(path)
+    if is_mbox(path):
+        return Mbox(path)
+    return EmlFile(path)
