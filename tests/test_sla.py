@@ -128,3 +128,19 @@ def test_a_countrys_public_holidays_close_the_helpdesk(tix: Cli, helpdesk: Path,
     ticket_id = tix.new("Before the holiday", "-p", "urgent")
     assert fields(helpdesk, ticket_id)["first_response_due"] == "2026-11-12T09:30:00+01:00"
     assert tix("config", "set", "clock.holidays_country", "XX").err.startswith("tix: error: clock.holidays_country: no public holidays known")
+
+
+def test_sla_state_is_a_typed_view_of_the_front_matter() -> None:
+    from types import SimpleNamespace
+
+    from tix.domain.sla import SlaState
+
+    ticket = SimpleNamespace(extra={"sla_paused_since": "2026-03-02T10:00:00+01:00", "undelivered": ["A", 3], "kept": 1})
+    state = SlaState(ticket)
+    assert state.paused_since == datetime.fromisoformat("2026-03-02T10:00:00+01:00")  # text from a hand edit reads as a time
+    assert state.undelivered == ["A"] and state.paused_minutes == 0 and state.resolved is None
+    state.paused_since = None
+    state.paused_minutes += 30
+    state.undelivered = []
+    state.reminders = ["b", "a", "b"]
+    assert ticket.extra == {"kept": 1, "sla_paused_minutes": 30, "sla_reminders": ["a", "b"]}

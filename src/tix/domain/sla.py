@@ -87,9 +87,10 @@ class Calendar:
 
     @classmethod
     def from_config(cls, config: Any) -> Calendar:
-        hours = {n: parse_hours(config.data["hours"][day], f"hours.{day}") for n, day in enumerate(WEEKDAYS)}
-        holidays = {date.fromisoformat(str(day)) for day in config.data["holidays"]}
-        return cls(config.timezone, hours, holidays, public_holidays(config.data["clock"]["holidays_country"]))
+        clock = config.settings.clock
+        hours = {n: parse_hours(clock.hours[day], f"hours.{day}") for n, day in enumerate(WEEKDAYS)}
+        holidays = {date.fromisoformat(day) for day in clock.holidays}
+        return cls(config.timezone, hours, holidays, public_holidays(clock.holidays_country))
 
     def _intervals(self, day: date) -> list[tuple[datetime, datetime]]:
         """Open intervals of a day, as UTC datetimes."""
@@ -168,83 +169,154 @@ class Calendar:
 
 
 # --- the clocks of one ticket ---------------------------------------------------------
-# Front-matter fields (kept with the ticket, merged like any other field):
-#   first_response_due, resolution_due   when the targets fall due
-#   sla_paused_minutes                   open time spent waiting so far (added to the dues)
-#   sla_paused_since                     set while the ticket waits for someone else
-#   resolved                             when it was closed (the resolution clock stopped)
+# Front-matter fields, kept with the ticket and merged like any other field; SlaState reads and
+# writes them: first_response_due and resolution_due (when the targets fall due),
+# sla_paused_minutes, sla_paused_since, resolved, first_response, undelivered, sla_reminders.
 
 DUE_FIELDS = ("first_response_due", "resolution_due")
 
 
+class _TimeField:
+    """A time in the front-matter: absent is None; a text (a hand edit, YAML) reads as a time."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def __get__(self, state: SlaState, owner: type | None = None) -> datetime | None:
+        value = state.extra.get(self.key)
+        return None if value is None else _as_time(value)
+
+    def __set__(self, state: SlaState, value: datetime | None) -> None:
+        if value is None:
+            state.extra.pop(self.key, None)
+        else:
+            state.extra[self.key] = value
+
+
+class SlaState:
+    """The SLA facts a ticket carries in its front-matter (`ticket.extra`), typed: the one place
+    that knows their field names (docs/FORMAT.md). A view: it reads and writes the ticket's own
+    fields, so what is not an SLA fact is left as it is."""
+
+    __slots__ = ("extra",)
+
+    first_response = _TimeField("first_response")  # when the first reply reached the customer
+    first_response_due = _TimeField("first_response_due")
+    resolution_due = _TimeField("resolution_due")
+    resolved = _TimeField("resolved")  # when it was closed (the resolution clock stopped)
+    paused_since = _TimeField("sla_paused_since")  # set while the ticket waits for someone else
+    escalated = _TimeField("escalated")
+
+    def __init__(self, ticket: Any) -> None:
+        self.extra: dict[str, Any] = ticket.extra
+
+    @property
+    def paused_minutes(self) -> int:
+        """Open time spent waiting so far (added to the dues)."""
+        return int(self.extra.get("sla_paused_minutes") or 0)
+
+    @paused_minutes.setter
+    def paused_minutes(self, minutes: int) -> None:
+        self.extra["sla_paused_minutes"] = int(minutes)
+
+    @property
+    def undelivered(self) -> list[str]:
+        """The replies (entry ids) still in the outbox: until the customer has them, a waiting
+        status does not pause the clock (issue 9 #4). Anything but a list of ids (a hand edit, a
+        teammate's push) counts as none."""
+        value = self.extra.get("undelivered")
+        return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+    @undelivered.setter
+    def undelivered(self, entry_ids: list[str]) -> None:
+        if entry_ids:
+            self.extra["undelivered"] = sorted(set(entry_ids))
+        else:
+            self.extra.pop("undelivered", None)
+
+    @property
+    def reminders(self) -> list[str]:
+        """The reminders already sent (one key per target and level)."""
+        return list(self.extra.get("sla_reminders") or [])
+
+    @reminders.setter
+    def reminders(self, keys: list[str]) -> None:
+        self.extra["sla_reminders"] = sorted(set(keys))
+
+    def due(self, field_name: str) -> datetime | None:
+        return self.first_response_due if field_name == "first_response_due" else self.resolution_due
+
+    def set_due(self, field_name: str, value: datetime | None) -> None:
+        if field_name == "first_response_due":
+            self.first_response_due = value
+        else:
+            self.resolution_due = value
+
+
 def undelivered(ticket: Any) -> list[str]:
-    """The replies (entry ids) of a ticket still in the outbox: until the customer has them, a
-    waiting status does not pause the clock (issue 9 #4). Anything but a list of ids (a hand
-    edit, a teammate's push) counts as none."""
-    value = ticket.extra.get("undelivered")
-    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+    return SlaState(ticket).undelivered
 
 
 def set_undelivered(ticket: Any, entry_ids: list[str]) -> None:
-    if entry_ids:
-        ticket.extra["undelivered"] = sorted(set(entry_ids))
-    else:
-        ticket.extra.pop("undelivered", None)
+    SlaState(ticket).undelivered = entry_ids
 
 
 def start_pause(ticket: Any, config: Any, now: datetime) -> bool:
     """Pause the clock from `now` if the ticket waits for someone else, nothing it sent is
     still undelivered, and it is not paused already. Returns whether it paused."""
-    if (config.data["clock"]["pause_when_waiting"] and config.status_group(ticket.status) == "waiting"
-            and "sla_paused_since" not in ticket.extra and not undelivered(ticket)):  # fmt: skip
-        ticket.extra["sla_paused_since"] = now
+    state = SlaState(ticket)
+    if (config.settings.clock.pause_when_waiting and config.status_group(ticket.status) == "waiting"
+            and state.paused_since is None and not state.undelivered):  # fmt: skip
+        state.paused_since = now
         return True
     return False
 
 
 def _targets(config: Any, priority: str) -> dict[str, Any]:
-    targets = config.data["sla"].get(priority) or {}
-    return {name: parse_target(targets[name], f"sla.{priority}.{name}") for name in ("first_response", "resolution") if targets.get(name)}
+    targets = config.settings.sla.get(priority)
+    if targets is None:
+        return {}
+    texts = {"first_response": targets.first_response, "resolution": targets.resolution}
+    return {name: parse_target(text, f"sla.{priority}.{name}") for name, text in texts.items() if text}
 
 
 def _set_dues(ticket: Any, config: Any, calendar: Calendar) -> None:
-    paused = timedelta(minutes=int(ticket.extra.get("sla_paused_minutes") or 0))
+    state = SlaState(ticket)
+    paused = timedelta(minutes=state.paused_minutes)
     targets = _targets(config, ticket.priority)
     for name, field_name in (("first_response", "first_response_due"), ("resolution", "resolution_due")):
-        if name in targets:
-            due = calendar.due(ticket.created, targets[name])
-            ticket.extra[field_name] = calendar.add(due, paused) if paused else due
-        else:
-            ticket.extra.pop(field_name, None)
+        due = calendar.due(ticket.created, targets[name]) if name in targets else None
+        state.set_due(field_name, calendar.add(due, paused) if due is not None and paused else due)
 
 
 def update(ticket: Any, before: tuple[str, str] | None, config: Any, now: datetime, calendar: Calendar | None = None) -> None:
     """Keep a ticket's clocks right after a change. `before` is (status, priority) before it,
     None for a new ticket."""
     calendar = calendar or Calendar.from_config(config)
+    state = SlaState(ticket)
     group = config.status_group(ticket.status)
     if before is None or before[1] != ticket.priority or not any(f in ticket.extra for f in DUE_FIELDS):
         _set_dues(ticket, config, calendar)
     if before is None:
         if group == "closed":
-            ticket.extra["resolved"] = now
+            state.resolved = now
         return
     old_group = config.status_group(before[0])
     start_pause(ticket, config, now)
-    if group != "waiting" and "sla_paused_since" in ticket.extra:
-        since = ticket.extra.pop("sla_paused_since")
-        since = since if isinstance(since, datetime) else datetime.fromisoformat(str(since))
-        waited = calendar.open_between(since, now)
-        minutes = int(waited.total_seconds() // 60)
+    since = state.paused_since
+    if group != "waiting" and since is not None:
+        state.paused_since = None
+        minutes = int(calendar.open_between(since, now).total_seconds() // 60)
         if minutes:
-            ticket.extra["sla_paused_minutes"] = int(ticket.extra.get("sla_paused_minutes") or 0) + minutes
+            state.paused_minutes += minutes
             for field_name in DUE_FIELDS:
-                if field_name in ticket.extra:
-                    ticket.extra[field_name] = calendar.add(_as_time(ticket.extra[field_name]), timedelta(minutes=minutes))
+                due = state.due(field_name)
+                if due is not None:
+                    state.set_due(field_name, calendar.add(due, timedelta(minutes=minutes)))
     if group == "closed" and old_group != "closed":
-        ticket.extra["resolved"] = now
+        state.resolved = now
     elif group != "closed" and old_group == "closed":
-        ticket.extra.pop("resolved", None)
+        state.resolved = None
 
 
 def _as_time(value: Any) -> datetime:
