@@ -27,7 +27,7 @@ from tix.domain.model import Entry, Person, Ticket
 from tix.errors import GitError, LockHeld, TixError, storage_error
 from tix.mail.sources import Item, UnreadableMessage, iter_items
 from tix.messages import count
-from tix.services.tickets import Desk
+from tix.services.desk import Desk
 from tix.storage import ticketfile
 from tix.storage.files import UnsafePath, ensure_real_dirs, write_many
 from tix.storage.index import Index
