@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from conftest import make_eml
 
+from tix.services.desk import Desk
 from tix.services.intake import Importer
-from tix.services.tickets import Desk
 from tix.storage import ticketfile
 from tix.storage.layout import Helpdesk
 

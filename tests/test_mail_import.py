@@ -387,8 +387,8 @@ def test_a_second_import_gives_up_with_75_when_the_lock_stays_held(tix: Cli, hel
 
 
 def test_an_interrupted_batch_is_committed_by_the_next_run(tix: Cli, helpdesk: Path, tmp_path: Path, clock: Clock) -> None:
+    from tix.services.desk import Desk
     from tix.services.intake import Importer
-    from tix.services.tickets import Desk
     from tix.storage.layout import Helpdesk
 
     importer = Importer(Desk(Helpdesk(helpdesk)))

@@ -72,8 +72,8 @@ def test_a_failing_run_leaves_its_batch_to_the_journal(helpdesk: Path, tmp_path:
     commits the batch from the journal, and no message is lost or doubled."""
     from conftest import make_eml, make_maildir, run_console_script
 
+    from tix.services.desk import Desk
     from tix.services.intake import Importer
-    from tix.services.tickets import Desk
 
     maildir = make_maildir(tmp_path / "Maildir", {f"{n}.host": make_eml(message_id=f"<m{n}@x>") for n in range(30)})
     run_console_script("config", "set", "mail.batch", "10", cwd=helpdesk)

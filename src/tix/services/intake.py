@@ -29,7 +29,7 @@ from tix.errors import GitError, LockHeld, TixError, storage_error
 from tix.mail.sources import open_source
 from tix.mail.sources.base import Item, UnreadableMessage
 from tix.messages import count
-from tix.services.tickets import Desk
+from tix.services.desk import Desk
 from tix.storage import ticketfile
 from tix.storage.files import UnsafePath, ensure_real_dirs, write_many
 from tix.storage.index import Index

@@ -19,13 +19,13 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
-from tix.domain import ids
+from tix.domain import clock, ids
 from tix.domain.model import Entry, Ticket
 from tix.domain.sla import Calendar, parse_target
 from tix.mail.compose import sender
 from tix.mail.outbox import QUEUE, Waiting, waiting
 from tix.messages import count
-from tix.services.tickets import Change, Desk
+from tix.services.desk import Change, Desk
 from tix.storage.files import write_atomic
 from tix.storage.people import resolve_agent
 
@@ -49,6 +49,7 @@ class RemindReport:
     escalated: list[str] = field(default_factory=list)
     undelivered: list[Waiting] = field(default_factory=list)  # queued over UNDELIVERED_AFTER ago, in any clone
     commit: str | None = None
+    recorded: bool = True  # False: a dry run or a what-if, which changed nothing
 
 
 def _running(ticket: Ticket) -> tuple[str, datetime] | None:
@@ -90,7 +91,7 @@ def remind(desk: Desk, send_mail: bool, record: bool = True, consume: bool = Tru
     now = desk.now()
     calendar = Calendar.from_config(config)
     before = parse_target(config.data["remind"]["before"], "remind.before")
-    report = RemindReport()
+    report = RemindReport(recorded=record)
     with hd.locked():
         with Index.current(hd) as index:
             rows = index.rows(now, Filters(), config.closed_statuses)
@@ -212,5 +213,13 @@ def escalate(desk: Desk, ticket_ref: str, reason: str = "") -> Change:
         summary = _escalate(desk, ticket, reason or f"by {desk.actor.name or desk.actor.email}")
         return summary
 
-    return desk._update(ticket_ref, "escalate", mutate)
+    return desk.update(ticket_ref, "escalate", mutate)
+
+
+def run(desk: Desk, no_mail: bool = False, dry_run: bool = False, record: bool = False) -> RemindReport:
+    """`tix remind`: mail only when delivery is configured (and not `no_mail`); a dry run, or a
+    what-if with TIX_NOW unless `record`, records nothing."""
+    can_mail = bool(desk.config.data["smtp"]["url"] or desk.config.mail["sendmail"])
+    what_if = dry_run or (clock.is_what_if() and not record)
+    return remind(desk, send_mail=can_mail and not no_mail, record=not what_if, consume=not no_mail)
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from tix.domain import identities, ids, sla
 from tix.domain.model import Entry, Person, Ticket
 from tix.errors import InvalidValue
 from tix.mail.compose import compose, ticket_tag
-from tix.mail.outbox import queue_files
-from tix.mail.templates import Rendered, render, split
-from tix.services.tickets import Desk, commit_message
+from tix.mail.outbox import outbox_name, queue_files, send_outbox
+from tix.mail.templates import Rendered, available, render, source, split
+from tix.mail.transport import SendReport
+from tix.services.desk import Desk, commit_message, run_editor
 from tix.storage.files import read_text, write_atomic
 from tix.storage.people import display_name
 from tix.storage.secret import SECRET_PATH, load_secret
@@ -111,8 +113,6 @@ def reply(
         raise InvalidValue("say what to send: -t TEMPLATE, -m TEXT or --edit")
     rendered = render(hd.root, name, context(desk, ticket, agent, message or ""))
     if edit:
-        from tix.services.tickets import run_editor
-
         draft = hd.state_dir / "edit" / f"reply-{ticket.id}.txt"
         write_atomic(draft, f"Subject: {rendered.subject}\n\n{rendered.body}")
         run_editor(None, draft)
@@ -133,3 +133,31 @@ def reply(
         paths = [path, *result.outbox]
         result.commit = hd.git.commit(paths, commit_message(fresh.id, "reply", result.summary), agent, fresh.updated)
     return result
+
+
+@dataclass
+class Answer:
+    reply: Reply
+    delivery: SendReport | None = None  # when sent at once
+
+
+def answer(
+    desk: Desk, ticket_ref: str, template: str | None = None, message: str | None = None,
+    edit: bool = False, status: str | None = None, preview: bool = False, send: bool = False,
+) -> Answer:  # fmt: skip
+    """`tix reply`: the reply (see `reply`), delivered at once when `send` (and not a preview)."""
+    result = reply(desk, ticket_ref, template, message, edit, status, preview)
+    if preview or not send:
+        return Answer(result)
+    return Answer(result, send_outbox(desk, [outbox_name(result.ticket.id, result.entry.id)]))
+
+
+@dataclass
+class Template:
+    name: str
+    first_line: str  # its subject line
+
+
+def templates(root: Path) -> list[Template]:
+    """`tix templates`: the reply templates there are, each with its first line."""
+    return [Template(name, source(root, name).partition("\n")[0]) for name in available(root)]

@@ -10,7 +10,7 @@ from typing import Any
 
 from tix.errors import GitError, TixError
 from tix.messages import count
-from tix.services.tickets import Desk
+from tix.services.desk import Desk
 from tix.storage.gitrepo import ensure_merge_driver
 from tix.storage.journal import ImportJournal
 from tix.storage.layout import TICKET_FILE, TICKETS_DIR, Helpdesk

@@ -1,0 +1,89 @@
+"""The set-up commands: `tix init`, `tix config` (tix.yaml, like git config) and `tix rules`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from tix.cli.common import emit, say, state
+
+app = typer.Typer()
+
+
+@app.command()
+def init(
+    ctx: typer.Context,
+    directory: Optional[Path] = typer.Argument(None, metavar="[DIR]", help="Folder of the helpdesk (default: -C DIR or the current one)."),
+    name: Optional[str] = typer.Option(None, help="The helpdesk's display name."),
+    email: Optional[str] = typer.Option(None, help="The helpdesk's mail address."),
+    timezone: Optional[str] = typer.Option(None, help="IANA timezone, e.g. Europe/Warsaw."),
+    config_file: Optional[Path] = typer.Option(None, "--config", help="Start from this config file (validated).", metavar="FILE"),
+) -> None:
+    """Create a helpdesk in a new or existing git repository (safe to run again)."""
+    from tix.render import config as output
+    from tix.services.setup import init_helpdesk
+
+    current = state(ctx)
+    say(output.initialized(init_helpdesk(directory or current.start, name, email, timezone, current.as_user, config_file)))
+
+
+config_app = typer.Typer(help="Read and change the helpdesk configuration (tix.yaml), like git config.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+
+
+@config_app.command("list")
+def config_list(ctx: typer.Context) -> None:
+    """Print every key and value, one KEY=VALUE per line."""
+    from tix.render import config as output
+
+    say(output.values(state(ctx).helpdesk.config.flat()))
+
+
+@config_app.command("get")
+def config_get(ctx: typer.Context, key: str = typer.Argument(..., metavar="KEY", help="Dotted key, e.g. helpdesk.timezone.")) -> None:
+    """Print one value (a list one item per line)."""
+    from tix.render import config as output
+
+    say(output.value(state(ctx).helpdesk.config.get(key), "\n"))
+
+
+@config_app.command("set")
+def config_set(
+    ctx: typer.Context,
+    key: str = typer.Argument(..., metavar="KEY", help="Dotted key, e.g. helpdesk.timezone."),
+    value: str = typer.Argument(..., metavar="VALUE", help="New value; lists as 'a, b, c'."),
+) -> None:
+    """Change one value; the whole file is validated, then committed."""
+    from tix.render import config as output
+    from tix.services.config import set_value
+
+    current = state(ctx)
+    say(output.setting(set_value(current.helpdesk, current.as_user, key, value)))
+
+
+@config_app.command("approve")
+def config_approve(ctx: typer.Context) -> None:
+    """Approve, for this clone only, the mail.sendmail and smtp.url now in tix.yaml."""
+    from tix.mail.transport import approve
+    from tix.render import config as output
+
+    helpdesk = state(ctx).helpdesk
+    say(output.approved(approve(helpdesk, helpdesk.config)))
+
+
+rules_app = typer.Typer(help="Routing rules (tix.yaml `rules:`).", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+
+@rules_app.command("test")
+def rules_test(
+    ctx: typer.Context,
+    files: list[Path] = typer.Argument(..., metavar="FILE.eml...", help="Messages to route (nothing is changed)."),
+) -> None:
+    """Show which rules fire for each message and the fields a new ticket would get."""
+    from tix.render import config as output
+    from tix.services.rules import explain
+
+    emit(output.rule_tests(explain(state(ctx).helpdesk, files)))

@@ -1,0 +1,173 @@
+"""The mail commands: import, reply, send, the outbox, templates, reminders and escalation."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from tix.cli.common import TextOrJson, emit, read_text, say, state
+from tix.errors import InvalidValue
+
+app = typer.Typer()
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    sources: Optional[list[str]] = typer.Argument(None, metavar="PATH", help=".eml files, folders, Maildirs, mbox files; '-' reads one message from stdin."),
+    maildirs: Optional[list[Path]] = typer.Option(None, "--maildir", metavar="DIR",
+                                                  help="A Maildir to import (repeatable); same as giving it as PATH, but refused if it is not a Maildir."),
+    mark_seen: bool = typer.Option(False, "--mark-seen", help="Maildir: move imported mail to cur/ with the S flag (only where tix owns the folder)."),
+    dry_run: bool = typer.Option(False, "--dry-run", "-n", help="Show what would happen, and why, without changing anything."),
+    retry_quarantine: bool = typer.Option(False, "--retry-quarantine", help="Try the messages in quarantine/ again."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing unless something needs attention (for cron)."),
+    format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
+) -> None:
+    """Import mail: new messages become tickets, replies join theirs (exactly once)."""
+    from tix.render import mail as output
+    from tix.services.intake import Importer, progress_printer
+
+    paths = _paths(sources or [], maildirs or [], retry_quarantine)
+    as_json = format == TextOrJson.json
+    progress = None if quiet or as_json else progress_printer()
+    report = Importer(state(ctx).desk(), dry_run=dry_run, mark_seen=mark_seen, keep_decisions=as_json, progress=progress).run(paths, retry_quarantine)
+    emit(output.imported(report, format.value, dry_run, quiet, progress=progress is not None, stdin=paths == ["-"]))
+
+
+def _paths(sources: list[str], maildirs: list[Path], retry_quarantine: bool) -> list[str]:
+    """What to import: the PATHs, then the --maildir folders (which must be Maildirs)."""
+    from tix.mail.sources.maildir import is_maildir
+
+    for maildir in maildirs:
+        if not is_maildir(maildir):
+            raise InvalidValue(f"--maildir: {maildir} is not a Maildir (it needs cur/ and new/)")
+    paths = sources + [str(maildir) for maildir in maildirs]
+    if not paths and not retry_quarantine:
+        raise InvalidValue("nothing to import: give .eml files, folders, Maildirs, mbox files or '-'")
+    return paths
+
+
+@app.command()
+def reply(
+    ctx: typer.Context,
+    ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
+    template: Optional[str] = typer.Option(None, "--template", "-t", help="Template name (templates/NAME.j2); default: blank."),
+    message: Optional[str] = typer.Option(None, "--message", "-m", help="Text for the template's {{ message }} ('-': stdin)."),
+    edit: bool = typer.Option(False, "--edit", "-e", help="Edit the rendered mail in $EDITOR before it is recorded."),
+    status: Optional[str] = typer.Option(None, "--status", "-s", help="Status afterwards (default: mail.reply_status)."),
+    preview: bool = typer.Option(False, "--preview", help="Print the exact mail that would go out; change nothing."),
+    send: bool = typer.Option(False, "--send", help="Deliver it right away (otherwise: tix send)."),
+) -> None:
+    """Answer the customer: render a template, record the reply, queue the mail."""
+    from tix.render import mail as output
+    from tix.services import replies
+
+    text = read_text(message) if message else None
+    answer = replies.answer(state(ctx).desk(), ticket, template, text, edit, status, preview, send)
+    if preview:
+        sys.stdout.write(output.preview(answer.reply))
+        return
+    say(output.queued(answer.reply))
+    if answer.delivery is not None:
+        emit(output.delivery(answer.delivery))
+
+
+@app.command("send")
+def send_(
+    ctx: typer.Context,
+    resend: Optional[str] = typer.Option(None, "--resend", metavar="NAME", help="Send again a message left uncertain by an interrupted run."),
+    all_clones: bool = typer.Option(False, "--all-clones", help="Also mail queued in other clones (run this in one clone only, e.g. the server's cron)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only warnings (for cron)."),
+) -> None:
+    """Deliver the outbox (SMTP or sendmail); failed messages stay queued for the next run."""
+    from tix.mail.outbox import send_outbox
+    from tix.render import mail as output
+
+    report = send_outbox(state(ctx).desk(), [resend] if resend else None, bool(resend), all_clones)
+    emit(output.delivery(report, quiet))
+
+
+outbox_app = typer.Typer(help="Mail not delivered yet, queued in any clone: list it, retry it, cancel it.", invoke_without_command=True)
+app.add_typer(outbox_app, name="outbox")
+
+
+@outbox_app.callback()
+def outbox_(
+    ctx: typer.Context,
+    format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
+) -> None:
+    """List mail waiting in the outbox (queued, failed or uncertain), whichever clone queued it."""
+    if ctx.invoked_subcommand:
+        return
+    from tix.mail.outbox import waiting
+    from tix.render import mail as output
+
+    hd = state(ctx).helpdesk
+    emit(output.outbox(waiting(hd), format.value, hd.clone_id))
+
+
+@outbox_app.command("retry")
+def outbox_retry(
+    ctx: typer.Context,
+    names: list[str] = typer.Argument(..., metavar="NAME|ID...", help="Outbox names (from tix outbox) or ticket IDs."),
+) -> None:
+    """Deliver the named mail now, from this clone, whichever clone queued it."""
+    from tix.mail.outbox import retry
+    from tix.render import mail as output
+
+    emit(output.retried(*retry(state(ctx).desk(), names)))
+
+
+@outbox_app.command("cancel")
+def outbox_cancel(
+    ctx: typer.Context,
+    names: list[str] = typer.Argument(..., metavar="NAME|ID...", help="Outbox names (from tix outbox) or ticket IDs."),
+    message: str = typer.Option(..., "--message", "-m", help="Why: it becomes a note on the ticket."),
+) -> None:
+    """Withdraw mail before delivery (kept in outbox/cancelled/), with a note on its ticket."""
+    from tix.mail.outbox import cancel
+    from tix.render import mail as output
+
+    emit(output.cancelled(*cancel(state(ctx).desk(), names, read_text(message))))
+
+
+@app.command("templates")
+def templates_(ctx: typer.Context) -> None:
+    """List the reply templates and their subject lines."""
+    from tix.render import mail as output
+    from tix.services.replies import templates
+
+    say(output.template_list(templates(state(ctx).helpdesk.root)))
+
+
+@app.command()
+def remind(
+    ctx: typer.Context,
+    no_mail: bool = typer.Option(False, "--no-mail", help="Only print the digest; queue no reminder mail and keep the reminders for the next run."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be sent and escalated; record nothing."),
+    record: bool = typer.Option(False, "--record", help="Record even when TIX_NOW is set (otherwise that is a what-if and records nothing)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing (for cron)."),
+    format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
+) -> None:
+    """Warn owners before SLA targets fall due and when they are breached (for cron; once per threshold)."""
+    from tix.render import mail as output
+    from tix.services import reminders
+
+    report = reminders.run(state(ctx).desk(), no_mail=no_mail, dry_run=dry_run, record=record)
+    emit(output.reminded(report, format.value, dry_run, quiet))
+
+
+@app.command()
+def escalate(
+    ctx: typer.Context,
+    ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
+    message: Optional[str] = typer.Option(None, "--message", "-m", help="Why (kept in the note)."),
+) -> None:
+    """Escalate: priority one level up, and the escalation queue/owner when configured."""
+    from tix.render.tickets import change
+    from tix.services.reminders import escalate as run_escalate
+
+    say(change(run_escalate(state(ctx).desk(), ticket, message or "")))

@@ -1,0 +1,35 @@
+"""Working with the team and the derived index: `tix sync`, `tix reindex`."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from tix.cli.common import say, state
+
+app = typer.Typer()
+
+
+@app.command()
+def sync(
+    ctx: typer.Context,
+    remote: Optional[str] = typer.Argument(None, metavar="[REMOTE]", help="Remote to sync with (default: the branch's upstream, or origin)."),
+    force: bool = typer.Option(False, "--force", help="Push even a change that deletes many tickets at once."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on success (for cron)."),
+) -> None:
+    """Share work with the team: fetch, merge ticket files field by field, push."""
+    from tix.services.sync import sync as run_sync
+
+    result = run_sync(state(ctx).desk(), remote, force)
+    if not quiet:
+        say(result.summary())
+
+
+@app.command()
+def reindex(ctx: typer.Context) -> None:
+    """Rebuild the derived ticket index (.git/tix/) from the ticket files."""
+    from tix.render.sync import reindexed
+    from tix.services.reindex import reindex as run_reindex
+
+    say(reindexed(run_reindex(state(ctx).helpdesk)))

@@ -1,0 +1,277 @@
+"""The ticket commands: open, show, list, change, and the audit trail."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Optional
+
+import typer
+
+from tix.cli.common import TextOrJson, emit, read_text, say, state
+from tix.errors import InvalidValue
+
+if TYPE_CHECKING:
+    from tix.domain.model import Person
+
+app = typer.Typer()
+
+
+class ListFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class Channel(str, Enum):
+    email = "email"
+    phone = "phone"
+    chat = "chat"
+    form = "form"
+    other = "other"
+
+
+@app.command()
+def new(
+    ctx: typer.Context,
+    subject: str = typer.Argument(..., metavar="SUBJECT", help="What the ticket is about."),
+    from_: Optional[str] = typer.Option(None, "--from", help="Requester: 'Name <email>' or an address (default: you)."),
+    body: Optional[str] = typer.Option(None, "--body", "-b", help="The request's text."),
+    body_file: Optional[str] = typer.Option(None, "--body-file", "-F", help="Read the text from a file ('-': stdin)."),
+    channel: Channel = typer.Option(Channel.other, help="How the request came in."),
+    priority: Optional[str] = typer.Option(None, "--priority", "-p", help="Priority (default from config)."),
+    category: Optional[str] = typer.Option(None, "--category", "-c", help="Category."),
+    owner: Optional[str] = typer.Option(None, "--owner", "-o", help="Assign to a team member."),
+    queue: Optional[str] = typer.Option(None, "--queue", "-q", help="Queue."),
+    tag: Optional[list[str]] = typer.Option(None, "--tag", "-t", help="Tag (repeatable)."),
+) -> None:
+    """Open a new ticket and print its ID."""
+    from tix.services import tickets
+
+    requester, text = _requester(from_), _body_text(body, body_file)
+    change = tickets.create(state(ctx).desk(), subject, requester, text, channel.value, priority, category, owner, queue, tag or [])
+    say(change.ticket.id)
+
+
+def _requester(from_: str | None) -> Person | None:
+    from tix.domain.model import Person
+
+    requester = Person.parse(from_) if from_ else None
+    if from_ and requester is None:
+        raise InvalidValue(f"--from: '{from_}' is not 'Name <email>' or a mail address")
+    return requester
+
+
+def _body_text(body: str | None, body_file: str | None) -> str:
+    if not body_file:
+        return body or ""
+    if body_file == "-":
+        return sys.stdin.read()
+    try:
+        return Path(body_file).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InvalidValue(f"--body-file: cannot read {body_file}: {exc.strerror}") from None
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or unambiguous prefix."),
+    format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
+) -> None:
+    """Show a ticket with its whole conversation."""
+    from tix.render import tickets as output
+    from tix.services.showing import show_ticket
+
+    hd = state(ctx).helpdesk
+    say(output.ticket(show_ticket(hd, ticket), format.value, hd.config))
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    status: Optional[list[str]] = typer.Option(None, "--status", "-s", help="Status or group (open/waiting/closed); repeat or comma-separate."),
+    owner: Optional[list[str]] = typer.Option(None, "--owner", "-o", help="Owner (handle or address)."),
+    mine: bool = typer.Option(False, "--mine", "-m", help="Tickets owned by you."),
+    unassigned: bool = typer.Option(False, "--unassigned", "-u", help="Tickets nobody owns."),
+    priority: Optional[list[str]] = typer.Option(None, "--priority", "-p", help="Priority."),
+    category: Optional[list[str]] = typer.Option(None, "--category", "-c", help="Category."),
+    tag: Optional[list[str]] = typer.Option(None, "--tag", "-t", help="Has this tag (all given tags must match)."),
+    queue: Optional[list[str]] = typer.Option(None, "--queue", "-q", help="Queue."),
+    customer: Optional[str] = typer.Option(None, "--customer", help="Requester's address or name contains this."),
+    since: Optional[str] = typer.Option(None, "--since", help="Changed since: 7d, 12h, 30m, 2w or an ISO date."),
+    sort: str = typer.Option("priority,created", "--sort", help="Sort keys, comma-separated; '-key' descends."),
+    all_: bool = typer.Option(False, "--all", "-a", help="Include closed tickets."),
+    breached: bool = typer.Option(False, "--breached", help="Only tickets past an SLA target."),
+    due_within: Optional[str] = typer.Option(None, "--due-within", metavar="DURATION",
+                                             help="Only tickets with a target due within this time (2h, 1d, 30m), breached ones included."),
+    format: ListFormat = typer.Option(ListFormat.table, "--format", "-f", help="Output format."),
+    limit: Optional[int] = typer.Option(None, "--limit", "-n", min=0, help="Show at most N tickets."),
+) -> None:
+    """List tickets (by default those not closed), filtered and sorted."""
+    from tix.render import tickets as output
+    from tix.services.showing import list_matching
+
+    current = state(ctx)
+    listing = list_matching(
+        current.helpdesk, status=status, owner=owner, mine=mine, as_user=current.as_user, unassigned=unassigned, priority=priority,
+        category=category, tag=tag, queue=queue, customer=customer, since=since, include_closed=all_, breached=breached,
+        due_within=due_within, sort=sort, limit=limit,
+    )  # fmt: skip
+    emit(output.listing(listing, format.value, current.helpdesk.config))
+
+
+@app.command()
+def assign(
+    ctx: typer.Context,
+    ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
+    user: str = typer.Argument(..., metavar="USER", help="Team handle or mail address."),
+) -> None:
+    """Make a teammate the owner of a ticket."""
+    from tix.render.tickets import change
+    from tix.services import tickets
+
+    say(change(tickets.assign(state(ctx).desk(), ticket, user)))
+
+
+@app.command()
+def take(ctx: typer.Context, ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix.")) -> None:
+    """Make yourself the owner of a ticket."""
+    from tix.render.tickets import change
+    from tix.services import tickets
+
+    say(change(tickets.take(state(ctx).desk(), ticket)))
+
+
+@app.command()
+def unassign(ctx: typer.Context, ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix.")) -> None:
+    """Remove a ticket's owner."""
+    from tix.render.tickets import change
+    from tix.services import tickets
+
+    say(change(tickets.unassign(state(ctx).desk(), ticket)))
+
+
+@app.command()
+def status(
+    ctx: typer.Context,
+    ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
+    new_status: str = typer.Argument(..., metavar="STATUS", help="A configured status."),
+) -> None:
+    """Set a ticket's status."""
+    from tix.render.tickets import change
+    from tix.services import tickets
+
+    say(change(tickets.set_status(state(ctx).desk(), ticket, new_status)))
+
+
+@app.command()
+def close(
+    ctx: typer.Context,
+    ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
+    message: Optional[str] = typer.Option(None, "--message", "-m", help="Reason, kept as an internal note."),
+) -> None:
+    """Close a ticket."""
+    from tix.render.tickets import change
+    from tix.services import tickets
+
+    say(change(tickets.close(state(ctx).desk(), ticket, message or "")))
+
+
+@app.command()
+def reopen(ctx: typer.Context, ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix.")) -> None:
+    """Reopen a closed ticket."""
+    from tix.render.tickets import change
+    from tix.services import tickets
+
+    say(change(tickets.reopen(state(ctx).desk(), ticket)))
+
+
+@app.command()
+def priority(
+    ctx: typer.Context,
+    ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
+    level: str = typer.Argument(..., metavar="PRIORITY", help="A configured priority."),
+) -> None:
+    """Set a ticket's priority."""
+    from tix.render.tickets import change
+    from tix.services import tickets
+
+    say(change(tickets.set_priority(state(ctx).desk(), ticket, level)))
+
+
+@app.command()
+def category(
+    ctx: typer.Context,
+    ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
+    name: str = typer.Argument(..., metavar="CATEGORY", help="A configured category ('' clears it)."),
+) -> None:
+    """Set a ticket's category."""
+    from tix.render.tickets import change
+    from tix.services import tickets
+
+    say(change(tickets.set_category(state(ctx).desk(), ticket, name)))
+
+
+@app.command()
+def queue(
+    ctx: typer.Context,
+    ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
+    name: str = typer.Argument(..., metavar="QUEUE", help="A configured queue ('' clears it)."),
+) -> None:
+    """Move a ticket to a queue."""
+    from tix.render.tickets import change
+    from tix.services import tickets
+
+    say(change(tickets.set_queue(state(ctx).desk(), ticket, name)))
+
+
+@app.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+def tag(
+    ctx: typer.Context,
+    ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
+    changes: list[str] = typer.Argument(..., metavar="[+]TAG|-TAG...", help="+tag or tag adds, -tag removes."),
+) -> None:
+    """Add and remove tags: tix tag 4KX2 +vip -spam."""
+    from tix.render.tickets import change
+    from tix.services import tickets
+
+    say(change(tickets.tag(state(ctx).desk(), ticket, changes)))
+
+
+@app.command()
+def note(
+    ctx: typer.Context,
+    ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
+    text: str = typer.Argument(..., metavar="TEXT", help="The note ('-' reads it from stdin)."),
+) -> None:
+    """Add an internal note (never sent to the customer)."""
+    from tix.render.tickets import change
+    from tix.services import tickets
+
+    say(change(tickets.note(state(ctx).desk(), ticket, read_text(text))))
+
+
+@app.command()
+def edit(ctx: typer.Context, ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix.")) -> None:
+    """Edit a ticket file in $EDITOR; the result is validated before it is committed."""
+    from tix.render.tickets import change
+    from tix.services import tickets
+
+    say(change(tickets.edit(state(ctx).desk(), ticket)))
+
+
+@app.command()
+def log(
+    ctx: typer.Context,
+    ticket: Optional[str] = typer.Argument(None, metavar="[ID]", help="Ticket ID or prefix (default: the whole helpdesk)."),
+    format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
+    limit: Optional[int] = typer.Option(None, "--limit", "-n", help="At most N changes (default: all for a ticket, 20 otherwise)."),
+) -> None:
+    """The audit trail: who changed what, from what to what, and when."""
+    from tix.render import tickets as output
+    from tix.services.showing import audit_trail
+
+    hd = state(ctx).helpdesk
+    emit(output.trail(audit_trail(hd, ticket, limit), format.value, hd.config))

@@ -1,0 +1,55 @@
+"""What the ticket commands print: a change, a ticket, a list, the audit trail."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from tix.render import text
+from tix.render.printout import Printout
+
+if TYPE_CHECKING:
+    from tix.services.desk import Change
+    from tix.services.listing import Listing
+    from tix.services.showing import Trail
+    from tix.storage.config import Config
+
+
+def change(done: Change) -> str:
+    return f"{done.ticket.id}: {done.summary or 'nothing to change'}"
+
+
+def ticket(details: dict[str, Any], format: str, config: Config) -> str:
+    from tix.storage.people import display_name
+
+    if format == "json":
+        return text.to_json(details)
+    return text.ticket_text(details, lambda email: display_name(config, email))
+
+
+def listing(result: Listing, format: str, config: Config) -> Printout:
+    from tix.storage.people import display_name
+
+    printout = Printout()
+    for broken in result.broken:
+        printout.warn(f"{broken.path}: {broken.error.removeprefix(broken.path + ': ')}")
+    rows = [row.as_dict() for row in result.rows]
+    if format == "json":
+        printout.out(text.json_rows(rows))
+    elif format == "csv":
+        printout.out(text.csv_text(rows))
+    elif rows:
+        printout.out(text.table(rows, config.priorities, lambda email: display_name(config, email)))
+    else:
+        printout.err("no tickets match")
+    return printout
+
+
+def trail(found: Trail, format: str, config: Config) -> Printout:
+    printout = Printout()
+    if format == "json":
+        printout.out(text.to_json([event.as_dict() for event in found.events]))
+    elif found.events:
+        printout.out(text.log_text(found.events, show_ticket=found.ticket is None, tz=config.timezone))
+    else:
+        printout.err("no history yet")
+    return printout

@@ -1,0 +1,184 @@
+"""The desk every use case works at: the helpdesk, the acting teammate, the clock, the
+configuration's validation, the routing of new tickets, and the save-and-commit plumbing
+(one commit per change, holding only that ticket's files, authored by the actor, under the
+clone's lock). The use cases (services/tickets.py, replies, intake, ...) import this, never
+each other.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tix.domain import clock
+from tix.domain.model import CHANNELS, Person, Ticket
+from tix.errors import InvalidValue
+from tix.storage.config import Config
+from tix.storage.layout import Helpdesk
+from tix.storage.people import acting_user, resolve_agent
+
+if TYPE_CHECKING:
+    from tix.storage.rows import TicketRow
+
+
+@dataclass
+class Change:
+    """What a use case did, for the CLI to report."""
+
+    ticket: Ticket
+    summary: str  # e.g. "status new → open"; empty when nothing changed
+    commit: str | None = None
+
+
+def commit_message(ticket_id: str, action: str, summary: str) -> str:
+    """The commit convention (docs/FORMAT.md): a subject line, then machine-readable trailers."""
+    return f"tix: {ticket_id} {summary}\n\nTix-Ticket: {ticket_id}\nTix-Action: {action}\n"
+
+
+class Desk:
+    """The helpdesk as seen by one acting teammate."""
+
+    def __init__(self, helpdesk: Helpdesk, actor_override: str | None = None) -> None:
+        self.hd = helpdesk
+        self._actor_override = actor_override
+        self._actor: Person | None = None
+        self._calendar: Any = None
+
+    @property
+    def config(self) -> Config:
+        return self.hd.config
+
+    @property
+    def actor(self) -> Person:
+        if self._actor is None:
+            self._actor = acting_user(self.hd.git, self._actor_override)
+        return self._actor
+
+    def now(self) -> datetime:
+        return clock.now(self.config.timezone)
+
+    # --- validation -----------------------------------------------------------
+
+    def check_status(self, status: str) -> str:
+        if status not in self.config.statuses:
+            raise InvalidValue(f"unknown status '{status}' (configured: {', '.join(self.config.statuses)})")
+        return status
+
+    def check_priority(self, priority: str) -> str:
+        if priority not in self.config.priorities:
+            raise InvalidValue(f"unknown priority '{priority}' (configured: {', '.join(self.config.priorities)})")
+        return priority
+
+    def check_category(self, category: str | None) -> str | None:
+        allowed = self.config.categories
+        if category and allowed and category not in allowed:
+            raise InvalidValue(f"unknown category '{category}' (configured: {', '.join(allowed)})")
+        return category or None
+
+    def check_queue(self, queue: str | None) -> str | None:
+        allowed = self.config.queues
+        if queue and allowed and queue not in allowed:
+            raise InvalidValue(f"unknown queue '{queue}' (configured: {', '.join(allowed)})")
+        return queue or None
+
+    def check_channel(self, channel: str) -> str:
+        if channel not in CHANNELS:
+            raise InvalidValue(f"unknown channel '{channel}' (one of: {', '.join(CHANNELS)})")
+        return channel
+
+    def check_ticket(self, ticket: Ticket) -> None:
+        """Every field of a ticket is valid under the configuration (used after a hand edit)."""
+        self.check_status(ticket.status)
+        self.check_priority(ticket.priority)
+        self.check_category(ticket.category)
+        self.check_queue(ticket.queue)
+        self.check_channel(ticket.channel)
+        if ticket.owner and Person.parse(ticket.owner) is None:
+            raise InvalidValue(f"owner '{ticket.owner}' is not a mail address")
+
+    def route_new(self, ticket: Ticket, message: Any, explicit: set[str] | None = None,
+                  rows: Callable[[], list[TicketRow]] | None = None) -> list[str]:  # fmt: skip
+        """Apply the routing rules and queue auto-assignment to a new ticket (rules.py); what
+        the user set explicitly wins. Returns the warnings (a rule whose pattern timed out); the notes go to the ticket's `routing`."""
+        from tix.domain import rules
+
+        config = self.config
+        outcome = rules.route(config.data.get("rules") or [], message)
+        explicit = explicit or set()
+        for key, value in outcome.fields.items():
+            if key in explicit:
+                continue
+            if key == "tags":
+                ticket.tags = sorted(set(ticket.tags) | set(value))
+            elif key == "owner":
+                ticket.owner = resolve_agent(config, str(value))
+            else:
+                setattr(ticket, key, value)
+        notes = list(outcome.notes)
+        if ticket.queue and not ticket.owner:
+            picked = rules.pick_owner(config.data, ticket.queue, (rows or self._all_rows)(), config.closed_statuses)
+            if picked:
+                handle, how = picked
+                ticket.owner = resolve_agent(config, handle)
+                notes.append(f"assigned to {handle} by tix ({how})")
+        if notes:
+            ticket.extra["routing"] = notes
+        return list(outcome.warnings)
+
+    def _all_rows(self) -> list[TicketRow]:
+        from tix.storage.index import Index
+
+        with Index.current(self.hd) as index:
+            return index.rows(self.now())
+
+    def update_clocks(self, ticket: Ticket, before: tuple[str, str] | None) -> None:
+        """SLA due times follow every change of status and priority (sla.py)."""
+        from tix.domain import sla
+
+        if self._calendar is None:
+            self._calendar = sla.Calendar.from_config(self.config)
+        sla.update(ticket, before, self.config, self.now(), self._calendar)
+
+    # --- committing -----------------------------------------------------------
+
+    def save_and_commit(self, ticket: Ticket, action: str, summary: str) -> Change:
+        """Write the ticket and commit it; if the commit fails, put the file back as it was."""
+        path = self.hd.path_of(ticket.id)
+        before = path.read_bytes() if path.exists() else None
+        relpath = self.hd.save(ticket)
+        try:
+            commit = self.hd.git.commit([relpath], commit_message(ticket.id, action, summary), self.actor, ticket.updated)
+        except BaseException:
+            if before is None:
+                path.unlink()
+            else:
+                path.write_bytes(before)
+            raise
+        return Change(ticket, summary, commit)
+
+    def update(self, ticket_ref: str, action: str, mutate: Callable[[Ticket], str]) -> Change:
+        """Load, mutate, save and commit one ticket. `mutate` returns the change summary ('' = no-op)."""
+        _ = self.actor  # fail on a missing identity before touching anything
+        with self.hd.locked():
+            ticket = self.hd.load(self.hd.resolve(ticket_ref))
+            before = (ticket.status, ticket.priority)
+            summary = mutate(ticket)
+            if not summary:
+                return Change(ticket, "")
+            ticket.updated = self.now()
+            self.update_clocks(ticket, before)
+            return self.save_and_commit(ticket, action, summary)
+
+
+def run_editor(editor: str | None, path: Path) -> None:
+    """Run the user's editor the way git does: `$EDITOR "$file"` through the shell."""
+    command = editor or os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    result = subprocess.run(["/bin/sh", "-c", f'{command} "$1"', command, str(path)], check=False)
+    if result.returncode != 0:
+        raise InvalidValue(f"the editor ({shlex.quote(command)}) exited with status {result.returncode}; nothing changed")

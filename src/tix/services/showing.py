@@ -1,0 +1,45 @@
+"""What the read-only commands show: one ticket (`tix show`), a filtered list (`tix list`) and
+the audit trail (`tix log`). Nothing here changes the helpdesk."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from tix.domain import clock
+from tix.services import listing
+from tix.storage.history import Event
+from tix.storage.layout import Helpdesk
+
+
+def show_ticket(hd: Helpdesk, ticket_ref: str) -> dict[str, Any]:
+    """A ticket's stable JSON shape (Ticket.details), each reply with where its mail stands."""
+    from tix.mail.outbox import delivery_states
+
+    ticket = hd.load(hd.resolve(ticket_ref))
+    details = ticket.details()
+    delivery = delivery_states(hd, ticket)
+    for entry in details["entries"]:
+        if entry["id"] in delivery:
+            entry["delivery"] = delivery[entry["id"]]
+    return details
+
+
+def list_matching(hd: Helpdesk, **options: Any) -> listing.Listing:
+    """`tix list`: the options as typed (listing.make_request's keywords), listed at one `now`."""
+    now = clock.now(hd.config.timezone)
+    return listing.list_tickets(hd, listing.make_request(hd, now, **options), now)
+
+
+@dataclass
+class Trail:
+    events: list[Event]  # newest first
+    ticket: str | None  # None: the whole helpdesk
+
+
+def audit_trail(hd: Helpdesk, ticket_ref: str | None, limit: int | None) -> Trail:
+    """One ticket's whole history, or the helpdesk's last 20 changes, unless `limit` says otherwise."""
+    from tix.storage import history
+
+    ticket_id = hd.resolve(ticket_ref) if ticket_ref else None
+    return Trail(history.events(hd, ticket_id, limit or (None if ticket_id else 20)), ticket_id)
