@@ -12,8 +12,9 @@ if TYPE_CHECKING:
     from tix.mail.outbox import Waiting
     from tix.mail.transport import SendReport
     from tix.services.intake import Report
+    from tix.services.outgoing import Reply
     from tix.services.reminders import RemindReport
-    from tix.services.replies import Reply, Template
+    from tix.services.replies import Template
 
 
 def imported(report: Report, format: str, dry_run: bool, quiet: bool, progress: bool, stdin: bool) -> Printout:

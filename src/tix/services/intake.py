@@ -472,12 +472,12 @@ class Importer:
     def _acknowledge(self, ticket: Ticket) -> None:
         from tix.mail.compose import sender
         from tix.mail.templates import render
-        from tix.services import replies
+        from tix.services import outgoing
 
         agent = sender(self.desk.config)
-        rendered = render(self.hd.root, "ack", replies.context(self.desk, ticket, agent, index=self.index))
-        reply = replies.prepare(self.desk, ticket, rendered, agent, automatic=True)
-        replies.apply(self.desk, reply, None)
+        rendered = render(self.hd.root, "ack", outgoing.context(self.desk, ticket, agent, index=self.index))
+        reply = outgoing.prepare(self.desk, ticket, rendered, agent, automatic=True)
+        outgoing.apply(self.desk, reply, None)
         self.files.update(reply.outbox)
         self.ledger.note_autoack(ticket.requester.email.lower(), self.desk.now().isoformat())
         self.report.counts["acknowledged"] += 1

@@ -4,100 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from tix.domain import identities, ids, sla
-from tix.domain.model import Entry, Person, Ticket
 from tix.errors import InvalidValue
-from tix.mail.compose import compose, ticket_tag
-from tix.mail.outbox import outbox_name, queue_files, send_outbox
-from tix.mail.templates import Rendered, available, render, source, split
+from tix.mail.outbox import outbox_name, send_outbox
+from tix.mail.templates import available, render, source, split
 from tix.mail.transport import SendReport
 from tix.services.desk import Desk, commit_message, run_editor
+from tix.services.outgoing import Reply, apply, context, prepare
 from tix.storage.files import read_text, write_atomic
-from tix.storage.people import display_name
-from tix.storage.secret import SECRET_PATH, load_secret
-
-
-@dataclass
-class Reply:
-    ticket: Ticket
-    entry: Entry
-    raw: bytes  # the RFC 5322 message
-    outbox: dict[str, bytes]  # files to write (relative path -> content)
-    summary: str = ""
-    commit: str | None = None
-
-
-def context(desk: Desk, ticket: Ticket, agent: Person, message: str = "", index: Any = None) -> dict[str, Any]:
-    """What a template sees: plain data only (no objects with methods to call)."""
-    config = desk.config
-    fields = {key: value for key, value in ticket.extra.items() if isinstance(key, str)}
-    ticket_data = {**fields, **ticket.summary(), "tag": ticket_tag(config, ticket.id), "participants": list(ticket.participants)}
-    handle = display_name(config, agent.email)
-    member = config.team.get(handle, {})
-    signature = member.get("signature") or f"{member.get('name') or agent.name or agent.email}\n{config.data['helpdesk']['name']}"
-    return {
-        "ticket": ticket_data,
-        "customer": {**ticket.requester.as_dict(), "tickets": _earlier_tickets(desk, ticket, index)},
-        "agent": {"name": member.get("name") or agent.name, "email": agent.email, "signature": signature},
-        "helpdesk": {"name": config.data["helpdesk"]["name"], "email": config.data["helpdesk"]["email"]},
-        "message": message,
-    }
-
-
-def _earlier_tickets(desk: Desk, ticket: Ticket, index: Any = None) -> list[dict[str, Any]]:
-    from tix.storage.index import Index
-
-    if index is None:
-        with Index.current(desk.hd) as fresh:
-            rows = fresh.tickets_of(ticket.requester.email)
-    else:
-        rows = index.tickets_of(ticket.requester.email)
-    mine = [r for r in rows if r["id"] != ticket.id]
-    return [{"id": r["id"], "subject": r["subject"], "status": r["status"], "created": r["created"]}
-            for r in sorted(mine, key=lambda r: r["created"])]  # fmt: skip
-
-
-def prepare(desk: Desk, ticket: Ticket, rendered: Rendered, agent: Person, automatic: bool = False) -> Reply:
-    """The reply entry and its message, not yet saved anywhere."""
-    config = desk.config
-    entry_id = ids.random_id()
-    domain = (config.mail["from"] or config.data["helpdesk"]["email"] or "tix.invalid").rpartition("@")[2].strip(">")
-    now = desk.now()
-    secret, new_secret = load_secret(desk.hd.root)
-    entry = Entry(entry_id, "reply", str(agent), now, rendered.body.rstrip("\n"),
-                  identities.make(secret, ticket.id, entry_id, config.instance, domain),
-                  {"subject": rendered.subject, "to": [str(ticket.requester)], "template": rendered.template})  # fmt: skip
-    if automatic:
-        entry.extra["automatic"] = True
-    message = compose(config, ticket, entry, rendered.subject, automatic)
-    entry.extra["subject"] = str(message["Subject"])
-    outbox = queue_files(ticket, entry, message, now, desk.hd.clone_id)
-    if new_secret is not None:  # the first signed Message-ID: the secret is committed with it
-        outbox[SECRET_PATH] = new_secret
-    return Reply(ticket, entry, bytes(message), outbox)
-
-
-def apply(desk: Desk, reply: Reply, status: str | None) -> str:
-    """Add the reply to its ticket and move its status; returns the change summary. The
-    first-response time is written when the mail is delivered (mailout.record_delivery)."""
-    ticket, entry = reply.ticket, reply.entry
-    first = not any(e.kind == "reply" and not e.extra.get("automatic") for e in ticket.entries)
-    ticket.entries.append(entry)
-    ticket.message_ids.append(entry.message_id or "")
-    ticket.updated = entry.time
-    parts = ["reply"]
-    if not entry.extra.get("automatic"):  # until delivered, it neither answers nor pauses (mailout.record_delivery)
-        sla.set_undelivered(ticket, [*sla.undelivered(ticket), entry.id])
-        if first and not ticket.extra.get("first_response"):
-            parts.append("first response once delivered")
-    if status and status != ticket.status:
-        parts.append(f"status {ticket.status} → {status}")
-        before = (ticket.status, ticket.priority)
-        ticket.status = status
-        desk.update_clocks(ticket, before)
-    return ", ".join(parts)
 
 
 def reply(
