@@ -22,11 +22,26 @@ CONVERTED = [
     "domain/model.py",
     "domain/rules.py",
     "domain/sla.py",
+    "mail/compose.py",
+    "mail/htmltext.py",
+    "mail/outbox.py",
+    "mail/parse.py",
+    "mail/sources/__init__.py",
+    "mail/sources/base.py",
+    "mail/sources/files.py",
+    "mail/sources/maildir.py",
+    "mail/sources/mbox.py",
+    "mail/sources/stdin.py",
+    "mail/templates.py",
+    "mail/transport.py",
     "storage/config.py",
     "storage/files.py",
+    "storage/gitrepo.py",
     "storage/history.py",
+    "storage/index.py",
     "storage/journal.py",
     "storage/layout.py",
+    "storage/ledger.py",
     "storage/mergedriver.py",
     "storage/people.py",
     "storage/secret.py",
@@ -107,3 +122,8 @@ def test_a_composed_message_uses_the_plural_helper() -> None:
     assert msg.ambiguous_id("AB", ["AB2", "AB3"]) == "'AB' is ambiguous: 2 tickets match (AB2, AB3)"
     many = [f"AB{n}" for n in range(7)]
     assert msg.ambiguous_id("AB", many) == "'AB' is ambiguous: 7 tickets match (AB0, AB1, AB2, AB3, AB4, …)"
+
+
+def test_sizes_count_their_bytes() -> None:
+    assert msg.mail_attachment_over_limit("a.pdf", 2048).startswith("attachment a.pdf (2,048 bytes) is over")
+    assert "over the attachment limit of 1 byte." in msg.mail_attachment_omitted("a.pdf", 2048, 1)

@@ -489,3 +489,323 @@ def merge_driver_failed(path: str, problem: object) -> str:
 
 def history_cannot_compare(problem: str) -> str:
     return f"cannot compare: {problem}"
+
+
+# --- reading inbound mail (the problems an import lists for a message; mail/parse.py) -----
+
+
+def mail_forwarded_head(file: str, sender: str, date: str, subject: str) -> str:
+    """The lines that introduce a forwarded message in a ticket's text; empty values are left out."""
+    lines = [f"---------- Forwarded message ({file}) ----------"]
+    lines += [f"{label}: {value}" for label, value in (("From", sender), ("Date", date), ("Subject", subject)) if value]
+    return "\n".join(lines)
+
+
+def mail_read_as_utf8(declared: str) -> str:
+    return f"declared {declared}, read as UTF-8"
+
+
+def mail_invalid_utf8_replaced() -> str:
+    return "a few invalid UTF-8 bytes replaced"
+
+
+def mail_charset_guessed(declared: str | None, guessed: str) -> str:
+    return f"charset {declared if declared else 'unknown'!r}, guessed {guessed}"
+
+
+def mail_undecodable_replaced() -> str:
+    return "undecodable bytes replaced"
+
+
+def mail_read_flatly(error: str | None = None) -> str:
+    """The MIME tree could not be built: too deep (`error` None), or the parser raised `error` (its type's name)."""
+    if error is None:
+        return "the MIME structure is nested too deeply to read; read flatly"
+    return f"cannot read the MIME structure ({error}); read flatly"
+
+
+def mail_mime_defects(defects: list[str]) -> str:
+    return "MIME defects: " + ", ".join(defects)
+
+
+def mail_text_over_limit(content_type: str, size: int, kept: int) -> str:
+    return (f"a {content_type} part of {count(size, 'byte')} is over the limit;"
+            f" its first {count(kept, 'byte')} are read, the whole text is in the raw message")  # fmt: skip
+
+
+def mail_part_unreadable(content_type: str, error: str) -> str:
+    """`error`: the type's name of the exception raised."""
+    return f"a {content_type} part cannot be read ({error}); it is only in the raw message"
+
+
+def mail_nested_too_deep(levels: int) -> str:
+    return f"MIME nested over {levels} levels deep; the deeper parts are only in the raw message"
+
+
+def mail_attachment_over_limit(name: str, size: int) -> str:
+    return f"attachment {name} ({count(size, 'byte')}) is over the limit; kept only in the raw message"
+
+
+def mail_attachment_omitted(name: str, size: int, limit: int) -> str:
+    """The text of the file kept in place of an attachment over the limit."""
+    return (f"{name}: {count(size, 'byte')}, over the attachment limit of {count(limit, 'byte')}.\n"
+            "The complete original is in the raw message (message.eml).\n")  # fmt: skip
+
+
+# --- where inbound mail comes from (tix import PATH; mail/sources/) -----------------------
+
+
+def source_missing(text: str) -> str:
+    return f"{text}: no such file or folder"
+
+
+def source_unreadable(path: object, reason: object) -> str:
+    """`reason`: the system's words (strerror), or the error itself."""
+    return f"{path}: {reason}"
+
+
+# --- reply templates (the reasons a TemplateError gives after the template's name) --------
+
+
+def template_bad_name() -> str:
+    return "not a template name (letters, digits, '-', '_', '.')"
+
+
+def template_folder_symlink(folder: str) -> str:
+    return f"{folder}/ is a symlink; templates are read only from the repository itself"
+
+
+def template_missing(name: str, folder: str, available: list[str]) -> str:
+    return f"no template '{name}' in {folder}/ (available: {', '.join(available) or 'none'})"
+
+
+def template_file_symlink(shown: str) -> str:
+    return f"{shown} is a symlink; templates are read only as regular files"
+
+
+def template_not_regular(shown: str) -> str:
+    return f"{shown} is not a regular file"
+
+
+def template_cannot_read(shown: str, reason: object) -> str:
+    """`reason`: the system's words (strerror)."""
+    return f"cannot read {shown}: {reason}"
+
+
+def template_too_large_file(kilobytes: int) -> str:
+    return f"larger than {kilobytes} KB"
+
+
+def template_not_utf8() -> str:
+    return "not UTF-8 text"
+
+
+def template_syntax_error() -> str:
+    """When Jinja2 gives no words of its own."""
+    return "syntax error"
+
+
+def template_refused_tag(tag: str) -> str:
+    """`tag`: the refused statement as written, e.g. {% include %}."""
+    return f"{tag} is not allowed: a template is one file"
+
+
+def template_undefined(problem: object) -> str:
+    return f"{problem}; see docs/TEMPLATES.md for the variables"
+
+
+def template_too_large(what: object) -> str:
+    """`what`: one of the template_too_… limits below."""
+    return f"too large to render: {what}"
+
+
+def template_too_long_value(characters: int) -> str:
+    return f"a value longer than {characters:,} characters"
+
+
+def template_too_big_number(limit: int) -> str:
+    return f"a number over {limit:,} given to a filter or method"
+
+
+def template_too_big_power() -> str:
+    return "a power too large"
+
+
+def template_too_wide_format() -> str:
+    return "a format width too large"
+
+
+def template_too_long_range(items: int) -> str:
+    return f"range() over {items:,} items"
+
+
+def template_too_long_output(characters: int) -> str:
+    return f"the output is longer than {characters:,} characters"
+
+
+def template_too_slow(seconds: float) -> str:
+    return f"rendering took longer than {seconds:g} s"
+
+
+def template_failed(error: str, problem: object) -> str:
+    """A Python error met while rendering: `error` is its type's name."""
+    return f"{error}: {problem}"
+
+
+def template_needs_subject(name: str) -> str:
+    return f"template '{name}' must start with a 'Subject:' line"
+
+
+# --- sending mail (tix send; mail/compose.py, mail/transport.py) --------------------------
+
+
+def send_no_sender() -> str:
+    return "the helpdesk has no address: tix config set helpdesk.email support@example.com (or mail.from)"
+
+
+def send_no_transport() -> str:
+    return "no way to deliver mail: tix config set smtp.url smtp://host:587 (or mail.sendmail)"
+
+
+def send_not_approved(settings: dict[str, object]) -> str:
+    """`settings`: key -> value of each setting new or changed since `tix config approve`."""
+    shown = ", ".join(f"{key}={value!r}" for key, value in settings.items())
+    return (f"not sending: {shown} is new or changed in tix.yaml and not approved in this clone;"
+            " check it, then run: tix config approve")  # fmt: skip
+
+
+def send_report(sent: int, queued: int, uncertain: int) -> str:
+    """`queued`: refused or unreachable this time (they stay queued); `uncertain`: perhaps sent by an interrupted run."""
+    text = "sent " + count(sent, "message")
+    if queued:
+        text += f", {queued} still queued"
+    if uncertain:
+        text += f", {uncertain} uncertain"
+    return text
+
+
+def send_no_from() -> str:
+    return "no From address in the message"
+
+
+def smtp_cannot_connect(host: str, port: int, error: object) -> str:
+    return f"cannot connect to {host}:{port}: {error}"
+
+
+def smtp_no_password() -> str:
+    return "smtp.url names a user but no password was found (TIX_SMTP_PASSWORD or ~/.config/tix/smtp-password)"
+
+
+def smtp_no_starttls(host: str) -> str:
+    return f"{host} offers no STARTTLS: the password would travel in clear; use smtps://"
+
+
+def smtp_recipient_refused(recipients: object) -> str:
+    """`recipients`: smtplib's mapping of address -> (code, answer)."""
+    return f"recipient refused: {recipients}"
+
+
+def smtp_refused(code: int, answer: object) -> str:
+    return f"server answered {code} {answer!r}"
+
+
+def smtp_failed(host: str, port: int, error: object) -> str:
+    return f"{host}:{port}: {error}"
+
+
+def sendmail_failed(program: str, error: object) -> str:
+    return f"{program}: {error}"
+
+
+def sendmail_exited(program: str, code: int, output: str | None = None) -> str:
+    """`output`: what the program wrote to stderr (None for the temporary failure, 75, which says it all)."""
+    return f"{program} exited {code}" + (f": {output}" if output is not None else "")
+
+
+def sendmail_accepted(program: str) -> str:
+    """Recorded as the server's answer in outbox/sent/NAME.json."""
+    return f"accepted by {program}"
+
+
+# --- the outbox (tix outbox, tix send NAME) -----------------------------------------------
+
+
+def outbox_not_queued(name: str, folder: str) -> str:
+    return f"no queued message {name} in {folder}/"
+
+
+def outbox_nothing_for(ticket_id: str, folder: str) -> str:
+    return f"no mail waiting for {ticket_id} in {folder}/ (tix outbox lists what waits)"
+
+
+def outbox_cancel_needs_reason() -> str:
+    return "say why the mail is cancelled: -m TEXT (it becomes a note on the ticket)"
+
+
+def outbox_cancelled_note(name: str, to: str, reason: str, uncertain: bool) -> str:
+    """A line of the note `tix outbox cancel` leaves on the ticket; `uncertain`: a run was sending it."""
+    maybe = " (an interrupted run was sending it: it may have gone out)" if uncertain else ""
+    return f"Mail {name} to {to} cancelled before delivery{maybe}: {reason}"
+
+
+# --- commit subjects (after "tix: "; the format is tix.domain.commits) --------------------
+
+
+def commit_send(sent: int) -> str:
+    return f"send {count(sent, 'message')}"
+
+
+def commit_sending_one() -> str:
+    """The `sending` mark of one message, committed before the server sees it (--all-clones)."""
+    return f"sending {count(1, 'message')}"
+
+
+def commit_send_recovered() -> str:
+    return "record an interrupted send"
+
+
+def commit_cancel_ticket_mail() -> str:
+    """The mail of one ticket is cancelled (its ID leads the subject)."""
+    return "cancel mail"
+
+
+def commit_cancel(messages: int) -> str:
+    """Mail of several tickets, or of none, is cancelled."""
+    return f"cancel {count(messages, 'message')}"
+
+
+def commit_import_recovered() -> str:
+    return "complete an interrupted import"
+
+
+# --- git (storage/gitrepo.py) -------------------------------------------------------------
+
+
+def git_failed(command: str, last_line: str) -> str:
+    """`command`: git's subcommand (commit-tree, fast-import); `last_line`: the last line git wrote (git_exit_status when none)."""
+    return f"git {command} failed: {last_line}"
+
+
+def git_exit_status(code: int) -> str:
+    return f"exit {code}"
+
+
+def git_lock_stale(shown: str, seconds: int) -> str:
+    return f"{shown} is {seconds} s old: if no git command is running, remove it and try again"
+
+
+def git_busy(what: str) -> str:
+    return f"git is busy ({what}); try again shortly"
+
+
+def git_lock_held(shown: str) -> str:
+    return git_busy(f"{shown} is held")
+
+
+# --- the index (ticket files it could not read, listed by `tix list` and `tix reindex`) ---
+
+
+def index_refused(path: str, refusal: str) -> str:
+    """What the index records for a ticket file read refused (unsafe_symlink, unsafe_not_regular):
+    the reason, without the "refusing to read PATH: " that the listing's path makes redundant."""
+    return refusal.removeprefix(f"refusing to read {path}: ")

@@ -13,6 +13,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 
+from tix import messages as msg
 from tix.domain.model import Entry, Person, Ticket, one_line
 from tix.errors import InvalidValue
 from tix.storage.config import Config
@@ -26,7 +27,7 @@ def sender(config: Config) -> Person:
         return person
     email = config.data["helpdesk"]["email"]
     if not email:
-        raise InvalidValue("the helpdesk has no address: tix config set helpdesk.email support@example.com (or mail.from)")
+        raise InvalidValue(msg.send_no_sender())
     return Person(config.data["helpdesk"]["name"], email)
 
 

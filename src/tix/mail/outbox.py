@@ -24,11 +24,11 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from tix.domain import clock, sla
+from tix import messages as msg
+from tix.domain import clock, commits, sla
 from tix.domain.model import Entry, Person, Ticket, one_line
 from tix.errors import InvalidValue, TixError
 from tix.mail.transport import SendReport, TemporaryFailure, Transport, check_approved
-from tix.messages import count
 from tix.storage.config import Config
 from tix.storage.files import UnsafePath, read_bytes, read_text, write_atomic
 from tix.storage.layout import Helpdesk
@@ -88,7 +88,7 @@ def deliver(
     for name in todo:
         eml, state_path = hd.root / QUEUE / f"{name}.eml", hd.root / QUEUE / f"{name}.json"
         if not eml.exists():
-            raise InvalidValue(f"no queued message {name} in {QUEUE}/")
+            raise InvalidValue(msg.outbox_not_queued(name, QUEUE))
         state = _read_state(state_path)  # {} when missing or not a JSON object (a hand-made file)
         if state.get("state") == "sending" and not resend:
             report.uncertain.append(name)
@@ -191,13 +191,13 @@ def recover(hd: Helpdesk, actor: Person) -> str | None:
             (hd.root / QUEUE / f"{name}.json").unlink(missing_ok=True)
             paths += [f"{QUEUE}/{name}.eml", f"{QUEUE}/{name}.json", f"{SENT}/{name}.eml"]
         paths += record_delivery(hd, state)
-    return hd.git.commit(sorted(set(paths)), "tix: record an interrupted send\n\nTix-Action: send\n", actor)
+    return hd.git.commit(sorted(set(paths)), commits.message(msg.commit_send_recovered(), "send"), actor)
 
 
 def _commit_claim(hd: Helpdesk, actor: Person, path: str) -> None:
     """--all-clones: the `sending` mark is committed before the server sees the message, so after
     a crash (and a sync) no other clone takes it for still queued."""
-    hd.git.commit([path], "tix: sending 1 message\n\nTix-Action: send\n", actor)
+    hd.git.commit([path], commits.message(msg.commit_sending_one(), "send"), actor)
 
 
 def send_outbox(desk: Any, names: list[str] | None = None, resend: bool = False, all_clones: bool = False) -> SendReport:
@@ -209,7 +209,7 @@ def send_outbox(desk: Any, names: list[str] | None = None, resend: bool = False,
         report, changed = deliver(hd, hd.config, names, resend, all_clones, claim)
         if changed:
             actor = desk.actor
-            message = f"tix: send {count(len(report.sent), 'message')}\n\nTix-Action: send\n"
+            message = commits.message(msg.commit_send(len(report.sent)), "send")
             hd.git.commit(sorted(set(changed)), message, actor)
     return report
 
@@ -296,7 +296,7 @@ def select(hd: Helpdesk, refs: list[str]) -> list[Waiting]:
             ticket_id = hd.resolve(ref)
             named = [w for w in everything if w.ticket == ticket_id]
             if not named:
-                raise InvalidValue(f"no mail waiting for {ticket_id} in {QUEUE}/ (tix outbox lists what waits)")
+                raise InvalidValue(msg.outbox_nothing_for(ticket_id, QUEUE))
         chosen.update((w.name, w) for w in named)
     return list(chosen.values())
 
@@ -327,7 +327,7 @@ def cancel(desk: Any, refs: list[str], reason: str) -> tuple[list[Waiting], list
     from tix.domain.model import Entry
 
     if not reason.strip():
-        raise InvalidValue("say why the mail is cancelled: -m TEXT (it becomes a note on the ticket)")
+        raise InvalidValue(msg.outbox_cancel_needs_reason())
     hd = desk.hd
     actor = desk.actor
     with hd.locked():
@@ -347,8 +347,8 @@ def cancel(desk: Any, refs: list[str], reason: str) -> tuple[list[Waiting], list
             state_path.unlink(missing_ok=True)
             paths += [f"{QUEUE}/{item.name}.eml", f"{QUEUE}/{item.name}.json", f"{CANCELLED}/{item.name}.eml", f"{CANCELLED}/{item.name}.json"]
             if item.ticket:
-                maybe = " (an interrupted run was sending it: it may have gone out)" if item.state == "uncertain" else ""
-                notes.setdefault(item.ticket, []).append(f"Mail {item.name} to {item.to} cancelled before delivery{maybe}: {reason}")
+                note = msg.outbox_cancelled_note(item.name, item.to, reason, uncertain=item.state == "uncertain")
+                notes.setdefault(item.ticket, []).append(note)
         for ticket_id, lines in notes.items():
             try:
                 ticket = hd.load(ticket_id)
@@ -363,9 +363,11 @@ def cancel(desk: Any, refs: list[str], reason: str) -> tuple[list[Waiting], list
         if paths:
             tickets = {item.ticket for item in chosen}
             only = next(iter(tickets)) if len(tickets) == 1 else None  # one ticket's mail, none without a ticket
-            subject = f"tix: {only} cancel mail" if only else f"tix: cancel {count(len(chosen), 'message')}"
-            trailer = f"Tix-Ticket: {only}\n" if only else ""
-            hd.git.commit(sorted(set(paths)), f"{subject}\n\n{trailer}Tix-Action: cancel-mail\n", actor, now)
+            if only:
+                message = commits.commit_message(only, "cancel-mail", msg.commit_cancel_ticket_mail())
+            else:
+                message = commits.message(msg.commit_cancel(len(chosen)), "cancel-mail")
+            hd.git.commit(sorted(set(paths)), message, actor, now)
     return chosen, sorted(notes), _queued_elsewhere(hd, chosen)
 
 

@@ -38,6 +38,7 @@ from email.header import decode_header
 from email.policy import Compat32
 from email.utils import getaddresses, parsedate_to_datetime
 
+from tix import messages as msg
 from tix.domain.model import Person, normalize_text, one_line
 from tix.mail.htmltext import html_to_text
 
@@ -173,9 +174,8 @@ class ParsedMail:
         an agent can read a forward in the ticket (the .eml file itself is kept as an attachment)."""
         parts = [normalize_text(self.text)] if self.text.strip() else []
         for item in self.forwarded:
-            head = [f"---------- Forwarded message ({item.file}) ----------"]
-            head += [f"{label}: {value}" for label, value in (("From", item.sender), ("Date", item.date), ("Subject", item.subject)) if value]
-            parts.append("\n".join(head) + "\n\n" + normalize_text(item.text))
+            head = msg.mail_forwarded_head(item.file, item.sender, item.date, item.subject)
+            parts.append(head + "\n\n" + normalize_text(item.text))
         return "\n\n".join(parts)
     problems: list[str] = field(default_factory=list)
 
@@ -218,15 +218,15 @@ def decode_bytes(data: bytes, declared: str | None, fallbacks: list[str]) -> tup
             pass
     try:
         text = data.decode("utf-8")
-        return text, None if not declared or charset in ("utf-8", "") else f"declared {declared}, read as UTF-8"
+        return text, None if not declared or charset in ("utf-8", "") else msg.mail_read_as_utf8(declared)
     except UnicodeDecodeError:
         pass
     if _mostly_utf8(data):
-        return data.decode("utf-8", errors="replace"), "a few invalid UTF-8 bytes replaced"
+        return data.decode("utf-8", errors="replace"), msg.mail_invalid_utf8_replaced()
     best = _best_fallback(data, fallbacks)
     if best:
-        return data.decode(best), f"charset {declared if declared else 'unknown'!r}, guessed {best}"
-    return data.decode("utf-8", errors="replace"), "undecodable bytes replaced"
+        return data.decode(best), msg.mail_charset_guessed(declared, best)
+    return data.decode("utf-8", errors="replace"), msg.mail_undecodable_replaced()
 
 
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
@@ -403,9 +403,9 @@ def parse(raw: bytes, fallbacks: list[str] | None = None, max_attachment: int | 
         message = email.message_from_bytes(work, policy=_POLICY)
         return _parse_message(digest, work, message, fallbacks, max_attachment, depth)
     except RecursionError:
-        return _parse_flat(digest, work, fallbacks, "the MIME structure is nested too deeply to read; read flatly")
+        return _parse_flat(digest, work, fallbacks, msg.mail_read_flatly())
     except Exception as exc:  # noqa: BLE001  a parser bug on strange mail: read what a flat scan can
-        return _parse_flat(digest, work, fallbacks, f"cannot read the MIME structure ({type(exc).__name__}); read flatly")
+        return _parse_flat(digest, work, fallbacks, msg.mail_read_flatly(type(exc).__name__))
 
 
 # A part too big to keep is cut out of the bytes before the parser sees them (so its decoded
@@ -549,7 +549,7 @@ def _parse_message(
     fallbacks = declared + [f for f in fallbacks if f not in declared]
     parsed = _parse_headers(digest, message, fallbacks)
     if message.defects:
-        parsed.problems.append("MIME defects: " + ", ".join(sorted({type(d).__name__ for d in message.defects})))
+        parsed.problems.append(msg.mail_mime_defects(sorted({type(d).__name__ for d in message.defects})))
     texts: list[str] = []
     htmls: list[str] = []
     names: set[str] = set()
@@ -559,8 +559,7 @@ def _parse_message(
             if inline and content_type in ("text/plain", "text/html"):
                 payload = _payload(part)
                 if part.get(_OMITTED) is not None:
-                    parsed.problems.append(f"a {content_type} part of {int(str(part.get(_OMITTED))):,} bytes is over the limit;"
-                                           f" its first {len(payload):,} bytes are read, the whole text is in the raw message")
+                    parsed.problems.append(msg.mail_text_over_limit(content_type, int(str(part.get(_OMITTED))), len(payload)))
                 text, note = decode_bytes(payload, charset, fallbacks)
                 if note:
                     parsed.problems.append(note)
@@ -578,13 +577,13 @@ def _parse_message(
                     parsed.forwarded.append(Forwarded(parsed.attachments[-1].name, str(nested.sender or ""),
                                                       date, nested.subject, nested.readable_text()))  # fmt: skip
         except Exception as exc:  # noqa: BLE001  one unreadable part never costs the rest
-            parsed.problems.append(f"a {part.get_content_type()} part cannot be read ({type(exc).__name__}); it is only in the raw message")
+            parsed.problems.append(msg.mail_part_unreadable(part.get_content_type(), type(exc).__name__))
     parsed.html = "\n".join(htmls) if htmls else None
     if texts:
         parsed.text = "\n\n".join(t.strip("\n") for t in texts)
     elif htmls:
         parsed.text = html_to_text(parsed.html or "")
-    elif any(p.startswith("MIME nested") for p in parsed.problems):
+    elif msg.mail_nested_too_deep(MAX_DEPTH) in parsed.problems:
         plain, html = _flat_text(raw, fallbacks)
         parsed.text = plain if plain is not None else html_to_text(html) if html is not None else ""
     _finish(parsed, message, fallbacks)
@@ -675,8 +674,8 @@ def _leaf_parts(message: email.message.Message, problems: list[str]) -> Iterator
         part: email.message.Message, in_alternative: bool, inherited: str | None, level: int = 0
     ) -> Iterator[tuple[email.message.Message, bool, str | None]]:
         if level > MAX_DEPTH:
-            if not any(p.startswith("MIME nested") for p in problems):
-                problems.append(f"MIME nested over {MAX_DEPTH} levels deep; the deeper parts are only in the raw message")
+            if msg.mail_nested_too_deep(MAX_DEPTH) not in problems:
+                problems.append(msg.mail_nested_too_deep(MAX_DEPTH))
             return
         own = part.get_param("charset")
         charset = own if isinstance(own, str) and own.strip() else inherited
@@ -739,11 +738,9 @@ def _add_attachment(
     omitted = str(part.get(_OMITTED) or "")
     size = int(omitted) if omitted.isdigit() else len(data)
     if limit is not None and size > limit:
-        parsed.problems.append(f"attachment {name} ({size:,} bytes) is over the limit; kept only in the raw message")
-        original_file = name
+        parsed.problems.append(msg.mail_attachment_over_limit(name, size))
+        data = msg.mail_attachment_omitted(name, size, limit).encode()
         name = unique_name(name + ".omitted.txt", names)
-        data = (f"{original_file}: {size:,} bytes, over the attachment limit of {limit:,} bytes.\n"
-                "The complete original is in the raw message (message.eml).\n").encode()  # fmt: skip
         content_type = "text/plain"
     parsed.attachments.append(Attachment(name, content_type, data, original))
 

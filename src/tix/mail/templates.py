@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tix import messages as msg
 from tix.errors import InvalidValue, TemplateError
 
 TEMPLATE_DIR = "templates"
@@ -53,34 +54,34 @@ def available(root: Path) -> list[str]:
 def source(root: Path, name: str) -> str:
     """The text of templates/NAME.j2, read only as a regular file inside the repository's templates/."""
     if not _NAME.match(name) or ".." in name:
-        raise TemplateError(name, "not a template name (letters, digits, '-', '_', '.')")
+        raise TemplateError(name, msg.template_bad_name())
     folder = root / TEMPLATE_DIR
     path = folder / f"{name}{SUFFIX}"
+    shown = f"{TEMPLATE_DIR}/{path.name}"
     if folder.is_symlink():
-        raise TemplateError(name, f"{TEMPLATE_DIR}/ is a symlink; templates are read only from the repository itself")
+        raise TemplateError(name, msg.template_folder_symlink(TEMPLATE_DIR))
     try:
         info = path.lstat()
     except FileNotFoundError:
-        names = ", ".join(available(root)) or "none"
-        raise InvalidValue(f"no template '{name}' in {TEMPLATE_DIR}/ (available: {names})") from None
+        raise InvalidValue(msg.template_missing(name, TEMPLATE_DIR, available(root))) from None
     if stat.S_ISLNK(info.st_mode):
-        raise TemplateError(name, f"{TEMPLATE_DIR}/{path.name} is a symlink; templates are read only as regular files")
+        raise TemplateError(name, msg.template_file_symlink(shown))
     if not stat.S_ISREG(info.st_mode):
-        raise TemplateError(name, f"{TEMPLATE_DIR}/{path.name} is not a regular file")
+        raise TemplateError(name, msg.template_not_regular(shown))
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except OSError as exc:
-        raise TemplateError(name, f"cannot read {TEMPLATE_DIR}/{path.name}: {exc.strerror}") from None
+        raise TemplateError(name, msg.template_cannot_read(shown, exc.strerror)) from None
     with os.fdopen(fd, "rb") as handle:
         if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            raise TemplateError(name, f"{TEMPLATE_DIR}/{path.name} is not a regular file")
+            raise TemplateError(name, msg.template_not_regular(shown))
         data = handle.read(MAX_SOURCE + 1)
     if len(data) > MAX_SOURCE:
-        raise TemplateError(name, f"larger than {MAX_SOURCE // 1024} KB")
+        raise TemplateError(name, msg.template_too_large_file(MAX_SOURCE // 1024))
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        raise TemplateError(name, "not UTF-8 text") from None
+        raise TemplateError(name, msg.template_not_utf8()) from None
 
 
 def render(root: Path, name: str, context: dict[str, Any]) -> Rendered:
@@ -105,13 +106,13 @@ def _environment() -> Any:
 
     def check_size(value: Any) -> Any:
         if isinstance(value, (str, bytes, list, tuple)) and len(value) > MAX_OUTPUT:
-            raise _TooBig(f"a value longer than {MAX_OUTPUT:,} characters")
+            raise _TooBig(msg.template_too_long_value(MAX_OUTPUT))
         return value
 
     def check_args(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         for arg in (*args, *kwargs.values()):
             if isinstance(arg, int) and not isinstance(arg, bool) and abs(arg) > MAX_OUTPUT:
-                raise _TooBig(f"a number over {MAX_OUTPUT:,} given to a filter or method")
+                raise _TooBig(msg.template_too_big_number(MAX_OUTPUT))
 
     class Generator(CodeGenerator):
         def visit_Concat(self, node: Any, frame: Any) -> None:  # `a ~ b` is checked like `a * 3`
@@ -131,18 +132,18 @@ def _environment() -> Any:
             if operator == "*":
                 for seq, times in ((left, right), (right, left)):
                     if isinstance(seq, sized) and isinstance(times, int) and len(seq) * times > MAX_OUTPUT:
-                        raise _TooBig(f"a value longer than {MAX_OUTPUT:,} characters")
+                        raise _TooBig(msg.template_too_long_value(MAX_OUTPUT))
             numbers = isinstance(left, (int, float)) and isinstance(right, (int, float))
             if operator == "**" and numbers and (abs(right) > 1000 or (abs(left) > 1 and abs(right) * max(1, int(abs(left))).bit_length() > 10_000)):
-                raise _TooBig("a power too large")
+                raise _TooBig(msg.template_too_big_power())
             if operator == "%" and isinstance(left, str) and _BIG_WIDTH.search(left):
-                raise _TooBig("a format width too large")
+                raise _TooBig(msg.template_too_wide_format())
             return check_size(super().call_binop(context, operator, left, right))
 
         def wrap_str_format(self, value: Any) -> Any:  # '{:>999999999}'.format(1)
             text = getattr(value, "__self__", None)
             if isinstance(text, str) and _BIG_WIDTH.search(text):
-                raise _TooBig("a format width too large")
+                raise _TooBig(msg.template_too_wide_format())
             return super().wrap_str_format(value)
 
         def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
@@ -153,7 +154,7 @@ def _environment() -> Any:
     def bounded_range(*args: int) -> range:
         result = range(*args)
         if len(result) > MAX_RANGE:
-            raise _TooBig(f"range() over {MAX_RANGE:,} items")
+            raise _TooBig(msg.template_too_long_range(MAX_RANGE))
         return result
 
     def wrap_filter(function: Any) -> Any:
@@ -161,7 +162,7 @@ def _environment() -> Any:
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             check_args(args[1:], kwargs)
             if function.__name__ == "do_format" and any(isinstance(a, str) and _BIG_WIDTH.search(a) for a in args):
-                raise _TooBig("a format width too large")
+                raise _TooBig(msg.template_too_wide_format())
             return check_size(function(*args, **kwargs))
 
         return wrapped
@@ -196,10 +197,10 @@ def render_text(name: str, text: str, context: dict[str, Any]) -> Rendered:
     try:
         tree = environment.parse(text)
     except TemplateSyntaxError as exc:
-        raise TemplateError(name, exc.message or "syntax error", exc.lineno) from None
+        raise TemplateError(name, exc.message or msg.template_syntax_error(), exc.lineno) from None
     for kind, label in _REFUSED.items():
         for node in tree.find_all(getattr(nodes, kind)):
-            raise TemplateError(name, f"{label} is not allowed: a template is one file", node.lineno)
+            raise TemplateError(name, msg.template_refused_tag(label), node.lineno)
     timer = threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
 
     def out_of_time(signum: int, frame: Any) -> None:
@@ -214,19 +215,19 @@ def render_text(name: str, text: str, context: dict[str, Any]) -> Rendered:
         for chunk in environment.from_string(tree).generate(**context):
             size += len(chunk)
             if size > MAX_OUTPUT:
-                raise _TooBig(f"the output is longer than {MAX_OUTPUT:,} characters")
+                raise _TooBig(msg.template_too_long_output(MAX_OUTPUT))
             parts.append(chunk)
         output = "".join(parts)
     except UndefinedError as exc:
-        raise TemplateError(name, f"{exc.message}; see docs/TEMPLATES.md for the variables", _template_line(exc.__traceback__)) from None
+        raise TemplateError(name, msg.template_undefined(exc.message), _template_line(exc.__traceback__)) from None
     except _TooBig as exc:
-        raise TemplateError(name, f"too large to render: {exc}", _template_line(exc.__traceback__)) from None
+        raise TemplateError(name, msg.template_too_large(exc), _template_line(exc.__traceback__)) from None
     except _OutOfTime as exc:
-        raise TemplateError(name, f"rendering took longer than {MAX_SECONDS:g} s", _template_line(exc.__traceback__)) from None
+        raise TemplateError(name, msg.template_too_slow(MAX_SECONDS), _template_line(exc.__traceback__)) from None
     except JinjaError as exc:
         raise TemplateError(name, str(exc.message or exc), _template_line(exc.__traceback__)) from None
     except (ArithmeticError, ValueError, TypeError, LookupError, AttributeError, RecursionError, MemoryError) as exc:
-        raise TemplateError(name, f"{type(exc).__name__}: {exc}", _template_line(exc.__traceback__)) from None
+        raise TemplateError(name, msg.template_failed(type(exc).__name__, exc), _template_line(exc.__traceback__)) from None
     finally:
         if timer:
             signal.setitimer(signal.ITIMER_REAL, 0)
@@ -238,5 +239,5 @@ def split(name: str, output: str) -> Rendered:
     """'Subject: …' first, a blank line, then the body."""
     head, _, body = output.partition("\n")
     if not head.lower().startswith("subject:"):
-        raise InvalidValue(f"template '{name}' must start with a 'Subject:' line")
+        raise InvalidValue(msg.template_needs_subject(name))
     return Rendered(name, " ".join(head[len("subject:") :].split()), body.lstrip("\n").rstrip() + "\n")

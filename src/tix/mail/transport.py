@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from email.utils import getaddresses
 from pathlib import Path
 
+from tix import messages as msg
 from tix.errors import EXIT_TEMPFAIL, InvalidValue, TixError
-from tix.messages import count
 from tix.storage.config import Config
 from tix.storage.files import read_text, write_atomic
 from tix.storage.layout import Helpdesk
@@ -39,12 +39,7 @@ class SendReport:
     temporary: bool = False
 
     def summary(self) -> str:
-        text = "sent " + count(len(self.sent), "message")
-        if self.failed:
-            text += f", {len(self.failed)} still queued"
-        if self.uncertain:
-            text += f", {len(self.uncertain)} uncertain"
-        return text
+        return msg.send_report(len(self.sent), len(self.failed), len(self.uncertain))
 
 
 def exit_code(report: SendReport) -> int:
@@ -98,8 +93,7 @@ def check_approved(hd: Helpdesk, config: Config) -> None:
     teammate's (or an intruder's) push may have changed tix.yaml."""
     keys = unapproved(hd, config)
     if keys:
-        shown = ", ".join(f"{key}={config.get(key)!r}" for key in keys)
-        raise TixError(f"not sending: {shown} is new or changed in tix.yaml and not approved in this clone; check it, then run: tix config approve")
+        raise TixError(msg.send_not_approved({key: config.get(key) for key in keys}))
 
 
 # --- the transports ----------------------------------------------------------------------
@@ -112,7 +106,7 @@ class Transport:
             return SendmailTransport(str(config.mail["sendmail"]))
         url = str(config.data["smtp"]["url"])
         if not url:
-            raise InvalidValue("no way to deliver mail: tix config set smtp.url smtp://host:587 (or mail.sendmail)")
+            raise InvalidValue(msg.send_no_transport())
         return SmtpTransport(url)
 
     def send(self, raw: bytes) -> str:
@@ -125,7 +119,7 @@ def envelope(raw: bytes) -> tuple[str, list[str]]:
     message = email.message_from_bytes(raw)
     senders = getaddresses([str(message.get("from", ""))])
     if not senders:
-        raise TixError("no From address in the message")
+        raise TixError(msg.send_no_from())
     sender_address = senders[0][1]
     recipients = [address for _, address in getaddresses([str(v) for v in message.get_all("to", []) + message.get_all("cc", [])]) if address]
     return sender_address, recipients
@@ -162,7 +156,7 @@ class SmtpTransport(Transport):
         try:
             client: smtplib.SMTP = (smtplib.SMTP_SSL if self.tls else smtplib.SMTP)(self.host, self.port, timeout=60)
         except (OSError, smtplib.SMTPException) as exc:
-            raise TemporaryFailure(f"cannot connect to {self.host}:{self.port}: {exc}") from None
+            raise TemporaryFailure(msg.smtp_cannot_connect(self.host, self.port, exc)) from None
         try:
             client.ehlo()
             if not self.tls and client.has_extn("starttls"):
@@ -171,9 +165,9 @@ class SmtpTransport(Transport):
             if self.user:
                 password = self._password()
                 if password is None:
-                    raise TixError("smtp.url names a user but no password was found (TIX_SMTP_PASSWORD or ~/.config/tix/smtp-password)")
+                    raise TixError(msg.smtp_no_password())
                 if not self.tls and not client.has_extn("starttls") and self.host not in ("127.0.0.1", "localhost", "::1"):
-                    raise TixError(f"{self.host} offers no STARTTLS: the password would travel in clear; use smtps://")
+                    raise TixError(msg.smtp_no_starttls(self.host))
                 client.login(self.user, password)
             code, answer = client.mail(mail_from)
             if code >= 400:
@@ -188,13 +182,13 @@ class SmtpTransport(Transport):
             return f"{code} {answer.decode('utf-8', 'replace') if isinstance(answer, bytes) else answer}"
         except smtplib.SMTPRecipientsRefused as exc:
             code = next(iter(exc.recipients.values()))[0]
-            error = f"recipient refused: {exc.recipients}"
+            error = msg.smtp_recipient_refused(exc.recipients)
             raise (TemporaryFailure(error) if code < 500 else TixError(error)) from None
         except smtplib.SMTPResponseException as exc:
-            error = f"server answered {exc.smtp_code} {exc.smtp_error!r}"
+            error = msg.smtp_refused(exc.smtp_code, exc.smtp_error)
             raise (TemporaryFailure(error) if exc.smtp_code < 500 else TixError(error)) from None
         except (OSError, smtplib.SMTPException) as exc:
-            raise TemporaryFailure(f"{self.host}:{self.port}: {exc}") from None
+            raise TemporaryFailure(msg.smtp_failed(self.host, self.port, exc)) from None
         finally:
             try:
                 client.quit()
@@ -210,9 +204,9 @@ class SendmailTransport(Transport):
         try:
             result = subprocess.run(self.command, input=raw, capture_output=True, timeout=120, check=False)
         except (OSError, subprocess.TimeoutExpired) as exc:
-            raise TemporaryFailure(f"{self.command[0]}: {exc}") from None
+            raise TemporaryFailure(msg.sendmail_failed(self.command[0], exc)) from None
         if result.returncode == 75:  # EX_TEMPFAIL, as MTAs use it
-            raise TemporaryFailure(f"{self.command[0]} exited 75")
+            raise TemporaryFailure(msg.sendmail_exited(self.command[0], 75))
         if result.returncode != 0:
-            raise TixError(f"{self.command[0]} exited {result.returncode}: {result.stderr.decode('utf-8', 'replace').strip()}")
-        return f"accepted by {self.command[0]}"
+            raise TixError(msg.sendmail_exited(self.command[0], result.returncode, result.stderr.decode("utf-8", "replace").strip()))
+        return msg.sendmail_accepted(self.command[0])

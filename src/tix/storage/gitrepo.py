@@ -21,6 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from tix import messages as msg
 from tix.domain.model import Person
 from tix.errors import GitError, LockHeld
 from tix.storage.files import write_atomic
@@ -57,8 +58,8 @@ class GitRepo:
         )  # fmt: skip
         if result.returncode != 0:
             detail = (result.stderr or result.stdout).decode("utf-8", "replace").strip()
-            last = detail.splitlines()[-1] if detail else f"exit {result.returncode}"
-            raise GitError(f"git {args[0]} failed: {last}", detail)
+            last = detail.splitlines()[-1] if detail else msg.git_exit_status(result.returncode)
+            raise GitError(msg.git_failed(args[0], last), detail)
         output = result.stdout.decode("utf-8", "surrogateescape")
         return output.strip() if strip else output
 
@@ -398,8 +399,8 @@ class GitRepo:
                 continue
             shown = _shown(path, self.root)
             if age >= STALE_LOCK_SECONDS:
-                return LockHeld(f"{shown} is {int(age)} s old: if no git command is running, remove it and try again")
-            return LockHeld(f"git is busy ({shown} is held); try again shortly")
+                return LockHeld(msg.git_lock_stale(shown, int(age)))
+            return LockHeld(msg.git_lock_held(shown))
         return None
 
     @contextmanager
@@ -418,7 +419,7 @@ class GitRepo:
                 break
             except FileExistsError:
                 if time.monotonic() >= deadline:
-                    raise self.held_lock("index.lock") or LockHeld("git is busy (index.lock); try again shortly") from None
+                    raise self.held_lock("index.lock") or LockHeld(msg.git_busy("index.lock")) from None
                 time.sleep(delay)
                 delay = min(delay * 2, 0.2)
         try:
@@ -584,8 +585,8 @@ class FileCommit:
         detail = errors.read().decode("utf-8", "replace").strip()
         errors.close()
         if returncode != 0:
-            last = detail.splitlines()[-1] if detail else f"exit {returncode}"
-            raise GitError(f"git fast-import failed: {last}", detail)
+            last = detail.splitlines()[-1] if detail else msg.git_exit_status(returncode)
+            raise GitError(msg.git_failed("fast-import", last), detail)
 
     def cancel(self) -> None:
         """Stop git writing the pack (the run is failing: its journal completes the batch later)."""

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tix import messages as msg
 from tix.domain.filters import Filters
 from tix.domain.model import Ticket
 from tix.errors import TixError
@@ -230,7 +231,7 @@ class Index:
         except UnsafePath as exc:
             self._forget(path)
             self.db.execute("DELETE FROM broken WHERE path = ?", (path,))
-            self.db.execute("INSERT INTO broken VALUES (?, ?, ?)", (path, "", exc.message.removeprefix(f"refusing to read {path}: ")))
+            self.db.execute("INSERT INTO broken VALUES (?, ?, ?)", (path, "", msg.index_refused(path, exc.message)))
             return 1
         blob = blob_id(data)
         row = self.db.execute(

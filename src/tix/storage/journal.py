@@ -8,11 +8,11 @@ import json
 from datetime import datetime
 from pathlib import Path
 
+from tix import messages as msg
+from tix.domain import commits
 from tix.domain.model import Person
 from tix.storage.files import read_text, write_atomic
 from tix.storage.layout import Helpdesk
-
-RECOVERY_MESSAGE = "tix: complete an interrupted import\n\nTix-Action: import\n"
 
 
 class ImportJournal:
@@ -39,7 +39,7 @@ class ImportJournal:
         paths = [p for p in listed if isinstance(p, str) and _replayable(p)] if isinstance(listed, list) else []
         tracked = self.hd.git.tracked_paths(paths)
         paths = [p for p in paths if _lexists(self.hd.root / p) or p in tracked]
-        commit = self.hd.git.commit(paths, RECOVERY_MESSAGE, actor, now) if paths else None
+        commit = self.hd.git.commit(paths, commits.message(msg.commit_import_recovered(), "import"), actor, now) if paths else None
         self.forget()
         return commit
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tix import messages as msg
 from tix.errors import InvalidValue
 from tix.mail.sources.base import Source
 from tix.mail.sources.files import EmlFile, open_folder
@@ -22,7 +23,7 @@ def open_source(text: str) -> Source:
         return Stdin()
     path = Path(text)
     if not path.exists():
-        raise InvalidValue(f"{text}: no such file or folder")
+        raise InvalidValue(msg.source_missing(text))
     if path.is_dir():
         return open_folder(path)
     if is_mbox(path):

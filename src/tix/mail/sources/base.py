@@ -15,6 +15,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from tix import messages as msg
+
 
 class UnreadableMessage(Exception):
     """A message file that exists but cannot be read."""
@@ -59,7 +61,7 @@ class Item:
         except FileNotFoundError:
             return None
         except OSError as exc:  # unreadable (permissions, I/O): say so, never stop the run
-            raise UnreadableMessage(f"{self.path}: {exc.strerror or exc}") from None
+            raise UnreadableMessage(msg.source_unreadable(self.path, exc.strerror or exc)) from None
 
     def fingerprint(self) -> str | None:
         """Device, inode, size and mtime of the file: the same while its bytes are the same,
