@@ -20,19 +20,19 @@ from tix.storage.config import Config
 
 
 def sender(config: Config) -> Person:
-    configured = config.mail["from"]
+    configured = config.settings.mail.sender
     if configured:
         person = Person.parse(configured)
         assert person is not None  # validated with the config
         return person
-    email = config.data["helpdesk"]["email"]
+    email = config.settings.helpdesk.email
     if not email:
         raise InvalidValue(msg.send_no_sender())
-    return Person(config.data["helpdesk"]["name"], email)
+    return Person(config.settings.helpdesk.name, email)
 
 
 def ticket_tag(config: Config, ticket_id: str) -> str:
-    return str(config.mail["tag"]).replace("{instance}", config.instance).replace("{id}", ticket_id)
+    return config.settings.mail.tag.replace("{instance}", config.instance).replace("{id}", ticket_id)
 
 
 def _address(person: Person) -> Address:
@@ -50,7 +50,7 @@ def compose(config: Config, ticket: Ticket, entry: Entry, subject: str, automati
     message = EmailMessage()
     message["From"] = _address(sender(config))
     message["To"] = _address(ticket.requester)
-    if config.mail["cc_participants"] and ticket.participants and not automatic:
+    if config.settings.mail.cc_participants and ticket.participants and not automatic:
         # automatic mail goes to the requester alone: the one address autoack.limit counts (issue 9 #22)
         message["Cc"] = [_address(Person("", address)) for address in ticket.participants]
     tag = ticket_tag(config, ticket.id)

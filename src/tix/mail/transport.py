@@ -102,9 +102,10 @@ def check_approved(hd: Helpdesk, config: Config) -> None:
 class Transport:
     @staticmethod
     def from_config(config: Config) -> Transport:
-        if config.mail["sendmail"]:
-            return SendmailTransport(str(config.mail["sendmail"]))
-        url = str(config.data["smtp"]["url"])
+        settings = config.settings
+        if settings.mail.sendmail:
+            return SendmailTransport(settings.mail.sendmail)
+        url = settings.smtp_url
         if not url:
             raise InvalidValue(msg.send_no_transport())
         return SmtpTransport(url)
