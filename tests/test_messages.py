@@ -47,6 +47,31 @@ CONVERTED = [
     "storage/secret.py",
     "storage/ticketfile.py",
     "storage/yamlio.py",
+    "services/config.py",
+    "services/desk.py",
+    "services/listing.py",
+    "services/outgoing.py",
+    "services/reindex.py",
+    "services/reminders.py",
+    "services/replies.py",
+    "services/rules.py",
+    "services/setup.py",
+    "services/showing.py",
+    "services/sync.py",
+    "services/tickets.py",
+    "cli/app.py",
+    "cli/common.py",
+    "cli/config.py",
+    "cli/mail.py",
+    "cli/main.py",
+    "cli/sync.py",
+    "cli/tickets.py",
+    "render/config.py",
+    "render/mail.py",
+    "render/printout.py",
+    "render/sync.py",
+    "render/text.py",
+    "render/tickets.py",
 ]
 
 
@@ -127,3 +152,13 @@ def test_a_composed_message_uses_the_plural_helper() -> None:
 def test_sizes_count_their_bytes() -> None:
     assert msg.mail_attachment_over_limit("a.pdf", 2048).startswith("attachment a.pdf (2,048 bytes) is over")
     assert "over the attachment limit of 1 byte." in msg.mail_attachment_omitted("a.pdf", 2048, 1)
+
+
+def test_the_outbox_counts_tries_in_the_singular_too() -> None:
+    assert ", 1 try  to" in msg.outbox_line("X-Y", "failed", "?", "this clone", 1, "jan@example.pl", "Hi")
+    assert ", 2 tries  to" in msg.outbox_line("X-Y", "failed", "?", "this clone", 2, "jan@example.pl", "Hi")
+
+
+def test_a_change_shows_an_empty_value_as_none() -> None:
+    assert msg.changed("owner", None, "anna@example.com") == "owner (none) → anna@example.com"
+    assert msg.changed("queue", "sales", "") == "queue sales → (none)"

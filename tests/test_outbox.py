@@ -96,7 +96,7 @@ def test_the_outbox_shows_every_clones_mail_and_retry_delivers_it_once(tmp_path:
     code, out, err = team.run("bob", "outbox", "retry", ticket_id)
     assert code == 1 and "550" in err and "stays queued" in err and "Traceback" not in err
     failed = team.ok("bob", "outbox").splitlines()
-    assert " failed " in failed[0] and "1 tries" in failed[0] and "last error:" in failed[1] and "550" in failed[1]
+    assert " failed " in failed[0] and ", 1 try " in failed[0] and "last error:" in failed[1] and "550" in failed[1]
     recorder.refuse = None
     code, out, err = team.run("bob", "outbox", "retry", name)
     assert (code, out.strip()) == (0, "sent 1 message")

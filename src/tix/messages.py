@@ -14,6 +14,501 @@ def count(number: int, singular: str, plural: str | None = None) -> str:
     return f"{number:,} {plural or IRREGULAR.get(singular) or singular + 's'}"
 
 
+# ===== Services, CLI and render (issue 11 #3, round 3): the use cases' errors and change
+# summaries, what the commands print. Kept together here, apart from the sections below. =====
+
+# --- checking values against the configuration (services/desk.py) ------------------------
+
+
+def unknown_configured(kind: str, name: str, known: list[str]) -> str:
+    """`kind`: priority, category or queue (a status: filter_unknown_status)."""
+    return f"unknown {kind} '{name}' (configured: {', '.join(known)})"
+
+
+def unknown_channel(name: str, known: tuple[str, ...]) -> str:
+    return f"unknown channel '{name}' (one of: {', '.join(known)})"
+
+
+def owner_not_an_address(owner: str) -> str:
+    return f"owner '{owner}' is not a mail address"
+
+
+def assigned_by_tix(handle: str, how: str) -> str:
+    """The routing note of an auto-assignment; `how`: assigned_least_open or assigned_round_robin."""
+    return f"assigned to {handle} by tix ({how})"
+
+
+def editor_failed(command: str, status: int) -> str:
+    """`command`: the editor command, shell-quoted."""
+    return f"the editor ({command}) exited with status {status}; nothing changed"
+
+
+# --- what a change did to a ticket (the summary `tix` prints and the commit subject holds) -
+
+
+def no_value() -> str:
+    """How an empty field shows in a change summary and in the audit trail."""
+    return "(none)"
+
+
+def _shown(value: str | None) -> str:
+    return value or no_value()
+
+
+def changed(field: str, old: str | None, new: str | None) -> str:
+    """"status new → open"; an empty value shows as (none)."""
+    return f"{field} {_shown(old)} → {_shown(new)}"
+
+
+def change_summary(parts: list[str]) -> str:
+    return ", ".join(parts)
+
+
+def tags_changed(added: list[str], removed: list[str]) -> str:
+    return "tags " + " ".join([f"+{tag}" for tag in added] + [f"-{tag}" for tag in removed])
+
+
+def ticket_created(subject: str) -> str:
+    return f"new ticket: {subject}"
+
+
+def note_added() -> str:
+    return "note added"
+
+
+def edited_by_hand() -> str:
+    return "edited by hand"
+
+
+def reply_added() -> str:
+    return "reply"
+
+
+def first_response_once_delivered() -> str:
+    return "first response once delivered"
+
+
+def nothing_to_change() -> str:
+    return "nothing to change"
+
+
+def change_done(ticket_id: str, summary: str) -> str:
+    """What a ticket command prints: the ticket and its change summary (nothing_to_change when none)."""
+    return f"{ticket_id}: {summary}"
+
+
+# --- the ticket use cases (services/tickets.py, services/replies.py) ----------------------
+
+
+def ticket_needs_subject() -> str:
+    return "a ticket needs a subject"
+
+
+def no_unused_id() -> str:
+    return "could not find an unused ticket ID"
+
+
+def ticket_not_closed(ticket_id: str, status: str) -> str:
+    return f"{ticket_id} is not closed (status {status})"
+
+
+def no_tags_given() -> str:
+    return "no tags given (use +tag to add, -tag to remove)"
+
+
+def bad_tag(tag: str) -> str:
+    return f"'{tag}' is not a valid tag (no spaces or commas, not starting with + or -)"
+
+
+def note_empty() -> str:
+    return "the note is empty"
+
+
+def edit_id_changed(old: str, new: str) -> str:
+    return f"the id cannot be changed ({old} → {new})"
+
+
+def edit_rejected(ticket_id: str, problem: str, draft: object) -> str:
+    return f"edit rejected, {ticket_id} is unchanged: {problem} (your version: {draft})"
+
+
+def edit_changed_meanwhile(ticket_id: str, draft: object) -> str:
+    return f"edit rejected: {ticket_id} changed meanwhile (your version: {draft})"
+
+
+def reply_what_to_send() -> str:
+    return "say what to send: -t TEMPLATE, -m TEXT or --edit"
+
+
+def reply_empty() -> str:
+    return "the reply is empty"
+
+
+# --- set-up: tix init, tix config set, tix rules test -------------------------------------
+
+
+def init_config_exists(path: object) -> str:
+    return f"{path} exists already; change it with `tix config set`"
+
+
+def init_seed_unreadable(path: object, reason: object) -> str:
+    """`reason`: the system's words (strerror)."""
+    return f"--config: cannot read {path}: {reason}"
+
+
+def init_seed_not_yaml(path: object) -> str:
+    return f"--config: {path} is not valid YAML"
+
+
+def init_seed_not_a_mapping(path: object) -> str:
+    return f"--config: {path} must be a mapping of sections"
+
+
+def initialized(root: object, written: list[str]) -> str:
+    return f"Initialized helpdesk in {root} ({', '.join(written)})"
+
+
+def already_a_helpdesk(root: object) -> str:
+    return f"{root} is already a helpdesk; nothing to do"
+
+
+def config_would_not_read_back(config_file: str) -> str:
+    return f"internal error: {config_file} would not read back as written; nothing changed"
+
+
+def config_unchanged(key: str) -> str:
+    return f"{key}: unchanged"
+
+
+def config_approved(key: str, value: str) -> str:
+    return f"approved {key}={value}"
+
+
+def config_nothing_to_approve() -> str:
+    return "nothing to approve"
+
+
+def rules_message_unreadable(path: object, reason: object) -> str:
+    """`reason`: the system's words (strerror)."""
+    return f"{path}: {reason}"
+
+
+def rules_tested(path: object, fired: list[str], fields: str) -> str:
+    """`fields`: what a new ticket would get, as key=value pairs (rules_defaults when none)."""
+    return f"{path}: {', '.join(fired) or 'no rule'} → {fields}"
+
+
+def rules_defaults() -> str:
+    return "defaults"
+
+
+def rules_robot(path: object, robot: str, status: str) -> str:
+    """Robot mail: filed with a closed status, rules not applied."""
+    return f"{path}: robot ({robot}) → {status}"
+
+
+# --- listing tickets (tix list, tix log, tix reindex) -------------------------------------
+
+
+def sort_unknown_key(name: str, known: tuple[str, ...]) -> str:
+    return f"--sort: unknown key '{name}' (one of: {', '.join(known)})"
+
+
+def no_tickets_match() -> str:
+    return "no tickets match"
+
+
+def no_history() -> str:
+    return "no history yet"
+
+
+def rules_picked_owner(handle: str, how: str) -> str:
+    """`how`: assigned_least_open or assigned_round_robin."""
+    return f"{handle} ({how})"
+
+
+def trail_change(field: str, old: str, new: str) -> str:
+    """A line of `tix log` under its commit; `old` and `new` as shown (no_value when empty)."""
+    return f"    {field}: {old} → {new}"
+
+
+def trail_entry(kind: str, author: str, what: str) -> str:
+    """`what`: added, edited or removed."""
+    if what == "added":
+        return f"    + {kind} by {author}"
+    return f"    {'~' if what == 'edited' else '-'} {kind} by {author} {what}"
+
+
+def ticket_files(names: list[str]) -> str:
+    """Beside a conversation entry: its files (the raw message.eml only when there is nothing else)."""
+    return f"files: {', '.join(name for name in names if name != 'message.eml') or 'message.eml'}"
+
+
+def reindexed(tickets: int, parsed: int, broken: int) -> str:
+    return f"indexed {count(tickets, 'ticket')} ({count(parsed, 'file')} read, {broken} broken)"
+
+
+def ticket_file_broken(path: str, problem: str) -> str:
+    return f"{path}: {problem}"
+
+
+def ticket_own_mail() -> str:
+    """Beside a conversation entry that is the helpdesk's own mail come back in."""
+    return "our own mail, come back"
+
+
+def delivery_state(state: str, since: str, error: object = None) -> str:
+    """Where a reply's mail stands, beside it in `tix show`; `since`: a short time, or ?."""
+    words = {"queued": f"queued {since}, not delivered yet", "failed": f"NOT DELIVERED (queued {since}): {error}",
+             "uncertain": "UNCERTAIN: a run was interrupted while sending it (tix outbox)",
+             "sent": f"delivered {since}", "cancelled": f"cancelled {since}, never delivered"}  # fmt: skip
+    return words.get(state, state)
+
+
+# --- SLA reminders and escalation (tix remind, tix escalate) ------------------------------
+
+
+def target_name(target: str) -> str:
+    """first_response → "first response"."""
+    return target.replace("_", " ")
+
+
+def escalated_automatically(target: str) -> str:
+    return f"automatic: {target_name(target)} target breached"
+
+
+def escalated_by(who: str) -> str:
+    return f"by {who}"
+
+
+def escalation_note(reason: str, changes: list[str]) -> str:
+    return f"Escalated ({reason})" + (": " + "; ".join(changes) if changes else "")
+
+
+def escalated(changes: list[str]) -> str:
+    return "escalated" + (": " + ", ".join(changes) if changes else "")
+
+
+def reminder_subject(ticket_id: str, target: str, breached: bool, subject: str) -> str:
+    return f"[SLA] {ticket_id} {target_name(target)} {'breached' if breached else 'due soon'}: {subject}"
+
+
+def reminder_body(ticket_id: str, subject: str, requester: str, priority: str, target: str, breached: bool, due: str) -> str:
+    return (f"Ticket {ticket_id}: {subject}\nRequester: {requester}\nPriority: {priority}\n"
+            f"The {target_name(target)} target {'was due' if breached else 'is due'} at {due}.\n\n"
+            f"tix show {ticket_id}\n")  # fmt: skip
+
+
+def reminder_line(ticket_id: str, target: str, breached: bool, due: str, to: str | None, subject: str) -> str:
+    """A line of the `tix remind` digest; `to` None: nobody could be told."""
+    told = to or "nobody (no owner, queue owner or escalation owner; kept)"
+    return f"{ticket_id}  {target_name(target)} {'BREACHED' if breached else 'due soon'} (due {due})  → {told}  {subject}"
+
+
+def reminder_escalated(ticket_id: str, recorded: bool) -> str:
+    return f"{ticket_id}  {'escalated' if recorded else 'would be escalated'}"
+
+
+def nothing_due() -> str:
+    return "nothing due"
+
+
+def remind_not_recorded(dry_run: bool) -> str:
+    reason = "dry run" if dry_run else "what-if with TIX_NOW (--record to record)"
+    return f"tix: {reason}: nothing recorded or sent"
+
+
+def outbox_late(messages: int, oldest: str) -> str:
+    return f"{count(messages, 'message')} in the outbox not delivered, the oldest queued {oldest} (tix outbox; tix send)"
+
+
+# --- tix import, tix reply, tix send, tix outbox (render/mail.py) -------------------------
+
+
+def import_dry_run_line(source: str, action: str, ticket: str | None, robot: str | None, reopened: bool, reason: str) -> str:
+    where = f" {ticket}" if ticket else ""
+    kind = f" [{robot}]" if robot else ""
+    return f"{source}: {action}{where}{kind}{' (reopens)' if reopened else ''} — {reason}"
+
+
+def import_done(summary: str, dry_run: bool) -> str:
+    return ("would import " if dry_run else "imported ") + summary
+
+
+def import_unreadable(problem: str) -> str:
+    return f"cannot read {problem}; it stays where it is for the next run"
+
+
+def import_quarantined(messages: int) -> str:
+    return (f"{count(messages, 'message')} could not be read; kept in quarantine/ "
+            "(see the .txt beside each; retry with `tix import --retry-quarantine`)")  # fmt: skip
+
+
+def reply_queued(ticket_id: str, summary: str, message_id: str | None) -> str:
+    return f"{ticket_id}: {summary} (queued {message_id})"
+
+
+def send_failed_stays(name: str, error: object) -> str:
+    return f"{name}: {error} (stays queued)"
+
+
+def send_uncertain(name: str) -> str:
+    return (f"{name}: an earlier run was interrupted while sending it; it may or may not "
+            f"have gone out. Check, then: tix send --resend {name}")  # fmt: skip
+
+
+def outbox_empty() -> str:
+    return "the outbox is empty: everything queued was delivered"
+
+
+def outbox_this_clone() -> str:
+    return "this clone"
+
+
+def outbox_clone(clone: object) -> str:
+    return f"clone {clone}"
+
+
+def outbox_line(name: str, state: str, queued: str, by: str, attempts: int, to: str, subject: str) -> str:
+    """`queued`: a short time, or ?; `by`: outbox_this_clone or outbox_clone."""
+    return f"{name}  {state:<9}  queued {queued} by {by}, {count(attempts, 'try', 'tries')}  to {to}  {subject}"
+
+
+def outbox_last_error(error: object) -> str:
+    return f"    last error: {error}"
+
+
+def retried_foreign(name: str, clone: object) -> str:
+    return (f"{name} was queued by clone {clone}: run tix sync here and there "
+            "before that clone's next tix send, or it sends the mail again")  # fmt: skip
+
+
+def cancelled(name: str, state: str, noted_on: str | None) -> str:
+    """`noted_on`: the ticket the cancellation's note went to, if any."""
+    return f"{name}: cancelled ({state}){f', noted on {noted_on}' if noted_on else ''}"
+
+
+def cancelled_foreign(name: str, clone: object) -> str:
+    return f"{name} was queued by clone {clone}, which delivers it until it syncs: run tix sync now"
+
+
+# --- tix sync (services/sync.py) ----------------------------------------------------------
+
+
+def synced(remote: str, branch: str, pulled: int, pushed: int) -> str:
+    return f"synced with {remote}/{branch}: {count(pulled, 'commit')} in, {count(pushed, 'commit')} out"
+
+
+def sync_authentication_failed(remote: str, error: str) -> str:
+    return f"{remote}: authentication failed ({error})"
+
+
+def sync_no_repository(remote: str, error: str) -> str:
+    return f"{remote}: no such repository ({error})"
+
+
+def sync_unreachable(remote: str, error: str) -> str:
+    return f"{remote}: cannot reach the remote; try again later ({error})"
+
+
+def sync_detached() -> str:
+    return "HEAD is detached: check out a branch before syncing"
+
+
+def sync_kept_changing(remote: str, attempts: int) -> str:
+    return f"{remote} kept changing during {count(attempts, 'attempt')}; try again"
+
+
+def sync_no_remote() -> str:
+    return "no remote to sync with: add one, e.g. git remote add origin git@example.com:team/helpdesk.git"
+
+
+def sync_which_remote(remotes: list[str]) -> str:
+    return f"several remotes ({', '.join(remotes)}): say which, e.g. tix sync {remotes[0]}"
+
+
+def sync_local_changes() -> str:
+    return "uncommitted changes would be overwritten by the merge: commit or stash them, then sync"
+
+
+def sync_cannot_merge_files(paths: list[str]) -> str:
+    """`paths`: the first few files git could not merge."""
+    return (f"cannot merge automatically: {', '.join(paths)}; nothing was changed "
+            "(resolve with git merge, or ask the teammate who changed it)")  # fmt: skip
+
+
+def sync_cannot_merge(problem: object) -> str:
+    return f"cannot merge automatically: {problem}"
+
+
+def sync_too_many_deletions(tickets: int, limit: int) -> str:
+    return (f"refusing to push the deletion of {count(tickets, 'ticket')} (more than {limit}); "
+            "if that is really meant, run tix sync --force")  # fmt: skip
+
+
+def folded(source_id: str, target_id: str) -> str:
+    return f"{source_id} folded into {target_id}"
+
+
+# --- the command line itself (cli/) -------------------------------------------------------
+
+
+def cli_error(message: str) -> str:
+    return f"tix: error: {message}"
+
+
+def cli_warning(message: str) -> str:
+    return f"tix: warning: {message}"
+
+
+def cli_interrupted() -> str:
+    return "tix: interrupted"
+
+
+def cli_not_a_maildir(folder: object) -> str:
+    return f"--maildir: {folder} is not a Maildir (it needs cur/ and new/)"
+
+
+def cli_nothing_to_import() -> str:
+    return "nothing to import: give .eml files, folders, Maildirs, mbox files or '-'"
+
+
+def cli_bad_requester(text: str) -> str:
+    return f"--from: '{text}' is not 'Name <email>' or a mail address"
+
+
+def cli_body_file_unreadable(path: str, reason: object) -> str:
+    """`reason`: the system's words (strerror)."""
+    return f"--body-file: cannot read {path}: {reason}"
+
+
+# --- commit subjects of the use cases (after "tix: "; the format is tix.domain.commits) ---
+
+
+def commit_config_set(key: str, value: str) -> str:
+    return f"config set {key} {value}"
+
+
+def commit_init() -> str:
+    return "initialize helpdesk"
+
+
+def commit_remind(tickets: int, escalated: int) -> str:
+    return f"remind {count(tickets, 'ticket')}" + (f", escalate {escalated}" if escalated else "")
+
+
+def commit_fold() -> str:
+    return "fold tickets that one mail opened twice"
+
+
+def commit_sync(label: str) -> str:
+    """`label`: remote/branch."""
+    return f"sync with {label}"
+
+
+# ===== end of the services, CLI and render block =====
+
+
 # Every text below is what a user reads: one function per message, taking the values it shows.
 # Grouped by where the problem is met; the raising code says `raise ConfigError(msg.config_unknown_key(path))`.
 

@@ -1,6 +1,10 @@
 """The command line: the `tix` app, its global options, and the command groups (one module
 each). A command parses, calls one service, prints what render/ makes of the result; the
-modules it needs beyond Typer are imported inside it, so that `tix --help` stays lean."""
+modules it needs beyond Typer are imported inside it, so that `tix --help` stays lean.
+
+The help texts of the commands and options stay where they are declared, beside the option
+they describe: they are declarations, not messages. Every other text a user reads (errors,
+warnings, what a command prints) comes from tix.messages."""
 
 from __future__ import annotations
 

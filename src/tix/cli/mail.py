@@ -8,6 +8,7 @@ from typing import Optional
 
 import typer
 
+from tix import messages as msg
 from tix.cli.common import TextOrJson, emit, read_text, say, state
 from tix.errors import InvalidValue
 
@@ -43,10 +44,10 @@ def _paths(sources: list[str], maildirs: list[Path], retry_quarantine: bool) -> 
 
     for maildir in maildirs:
         if not is_maildir(maildir):
-            raise InvalidValue(f"--maildir: {maildir} is not a Maildir (it needs cur/ and new/)")
+            raise InvalidValue(msg.cli_not_a_maildir(maildir))
     paths = sources + [str(maildir) for maildir in maildirs]
     if not paths and not retry_quarantine:
-        raise InvalidValue("nothing to import: give .eml files, folders, Maildirs, mbox files or '-'")
+        raise InvalidValue(msg.cli_nothing_to_import())
     return paths
 
 

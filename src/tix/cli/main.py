@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
+from tix import messages as msg
 from tix.errors import TixError
 
 
@@ -24,10 +25,10 @@ def main(argv: list[str] | None = None) -> int:
     except TixError as exc:
         if os.environ.get("TIX_DEBUG"):
             raise
-        print(f"tix: error: {exc.message}", file=sys.stderr)
+        print(msg.cli_error(exc.message), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("tix: interrupted", file=sys.stderr)
+        print(msg.cli_interrupted(), file=sys.stderr)
         return 130
     except BrokenPipeError:
         # the reader of our output went away (`tix list | head`): not an error
@@ -41,6 +42,6 @@ def main(argv: list[str] | None = None) -> int:
         from tix.errors import storage_error
 
         error = storage_error(exc)
-        print(f"tix: error: {error.message}", file=sys.stderr)
+        print(msg.cli_error(error.message), file=sys.stderr)
         return error.exit_code
     return 0

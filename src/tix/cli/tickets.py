@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Optional
 
 import typer
 
+from tix import messages as msg
 from tix.cli.common import TextOrJson, emit, read_text, say, state
 from tix.errors import InvalidValue
 
@@ -59,7 +60,7 @@ def _requester(from_: str | None) -> Person | None:
 
     requester = Person.parse(from_) if from_ else None
     if from_ and requester is None:
-        raise InvalidValue(f"--from: '{from_}' is not 'Name <email>' or a mail address")
+        raise InvalidValue(msg.cli_bad_requester(from_))
     return requester
 
 
@@ -71,7 +72,7 @@ def _body_text(body: str | None, body_file: str | None) -> str:
     try:
         return Path(body_file).read_text(encoding="utf-8")
     except OSError as exc:
-        raise InvalidValue(f"--body-file: cannot read {body_file}: {exc.strerror}") from None
+        raise InvalidValue(msg.cli_body_file_unreadable(body_file, exc.strerror)) from None
 
 
 @app.command()

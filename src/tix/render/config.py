@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from tix import messages as msg
 from tix.render.printout import Printout
 
 if TYPE_CHECKING:
@@ -14,8 +15,8 @@ if TYPE_CHECKING:
 
 def initialized(result: InitResult) -> str:
     if result.written:
-        return f"Initialized helpdesk in {result.root} ({', '.join(result.written)})"
-    return f"{result.root} is already a helpdesk; nothing to do"
+        return msg.initialized(result.root, result.written)
+    return msg.already_a_helpdesk(result.root)
 
 
 def value(value: Any, separator: str) -> str:
@@ -36,11 +37,11 @@ def values(pairs: list[tuple[str, Any]]) -> str:
 
 
 def setting(result: Setting) -> str:
-    return f"{result.key}={value(result.value, ', ')}" if result.commit else f"{result.key}: unchanged"
+    return f"{result.key}={value(result.value, ', ')}" if result.commit else msg.config_unchanged(result.key)
 
 
 def approved(pinned: dict[str, str]) -> str:
-    return "\n".join(f"approved {key}={item}" for key, item in pinned.items()) or "nothing to approve"
+    return "\n".join(msg.config_approved(key, item) for key, item in pinned.items()) or msg.config_nothing_to_approve()
 
 
 def rule_tests(results: list[RuleTest]) -> Printout:
@@ -49,9 +50,9 @@ def rule_tests(results: list[RuleTest]) -> Printout:
         for warning in result.warnings:
             printout.warn(warning)
         if result.robot:  # filed closed, rules not applied
-            printout.out(f"{result.path}: robot ({result.robot}) → {result.fields['status']}")
+            printout.out(msg.rules_robot(result.path, result.robot, result.fields["status"]))
             continue
-        fields = " ".join(f"{k}={','.join(v) if isinstance(v, list) else v}" for k, v in result.fields.items()) or "defaults"
-        printout.out(f"{result.path}: {', '.join(result.fired) or 'no rule'} → {fields}")
+        fields = " ".join(f"{k}={','.join(v) if isinstance(v, list) else v}" for k, v in result.fields.items()) or msg.rules_defaults()
+        printout.out(msg.rules_tested(result.path, result.fired, fields))
     return printout
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tix.messages import count
+from tix import messages as msg
 from tix.render import text
 from tix.render.printout import Printout
 
@@ -37,27 +37,24 @@ def imported(report: Report, format: str, dry_run: bool, quiet: bool, progress: 
 def _import_text(printout: Printout, report: Report, dry_run: bool, quiet: bool) -> None:
     if dry_run:
         for d in report.decisions:
-            where = f" {d.ticket}" if d.ticket else ""
-            robot = f" [{d.robot}]" if d.robot else ""
-            printout.out(f"{d.source}: {d.action}{where}{robot}{' (reopens)' if d.reopened else ''} — {d.reason}")
+            printout.out(msg.import_dry_run_line(d.source, d.action, d.ticket, d.robot, d.reopened, d.reason))
     quarantined = report.counts["quarantined"]
     if not quiet or quarantined:
-        line = ("would import " if dry_run else "imported ") + report.summary()
+        line = msg.import_done(report.summary(), dry_run)
         if quiet:
             printout.err(line)
         else:
             printout.out(line)
     for problem in report.problems:
-        printout.warn(f"cannot read {problem}; it stays where it is for the next run")
+        printout.warn(msg.import_unreadable(problem))
     for warning in report.warnings:
         printout.warn(warning)
     if quarantined and not dry_run:
-        printout.warn(f"{count(quarantined, 'message')} could not be read; kept in quarantine/ "
-                      "(see the .txt beside each; retry with `tix import --retry-quarantine`)")  # fmt: skip
+        printout.warn(msg.import_quarantined(quarantined))
 
 
 def queued(reply: Reply) -> str:
-    return f"{reply.ticket.id}: {reply.summary} (queued {reply.entry.message_id})"
+    return msg.reply_queued(reply.ticket.id, reply.summary, reply.entry.message_id)
 
 
 def preview(reply: Reply) -> str:
@@ -72,10 +69,9 @@ def delivery(report: SendReport, quiet: bool = False, printout: Printout | None 
     if not quiet:
         printout.out(report.summary())
     for name, error in report.failed.items():
-        printout.warn(f"{name}: {error} (stays queued)")
+        printout.warn(msg.send_failed_stays(name, error))
     for name in report.uncertain:
-        printout.warn(f"{name}: an earlier run was interrupted while sending it; it may or may not "
-                      f"have gone out. Check, then: tix send --resend {name}")  # fmt: skip
+        printout.warn(msg.send_uncertain(name))
     printout.code = exit_code(report)
     return printout
 
@@ -86,14 +82,13 @@ def outbox(items: list[Waiting], format: str, clone_id: str) -> Printout:
         printout.out(text.to_json([item.__dict__ for item in items]))
         return printout
     if not items:
-        printout.err("the outbox is empty: everything queued was delivered")
+        printout.err(msg.outbox_empty())
     for item in text.printable([item.__dict__ for item in items]):
-        mine = "this clone" if item["queued_by"] in (None, clone_id) else f"clone {item['queued_by']}"
+        by = msg.outbox_this_clone() if item["queued_by"] in (None, clone_id) else msg.outbox_clone(item["queued_by"])
         queued = text.short_time(item["queued"]) if item["queued"] else "?"
-        printout.out(f"{item['name']}  {item['state']:<9}  queued {queued} by {mine}, {item['attempts']} tries  "
-                     f"to {item['to']}  {item['subject']}")  # fmt: skip
+        printout.out(msg.outbox_line(item["name"], item["state"], queued, by, item["attempts"], item["to"], item["subject"]))
         if item["last_error"]:
-            printout.out(f"    last error: {item['last_error']}")
+            printout.out(msg.outbox_last_error(item["last_error"]))
     return printout
 
 
@@ -101,17 +96,16 @@ def retried(report: SendReport, foreign: list[Waiting]) -> Printout:
     printout = Printout()
     for item in foreign:
         if item.name in report.sent:
-            printout.warn(f"{item.name} was queued by clone {item.queued_by}: run tix sync here and there "
-                          "before that clone's next tix send, or it sends the mail again")  # fmt: skip
+            printout.warn(msg.retried_foreign(item.name, item.queued_by))
     return delivery(report, printout=printout)
 
 
 def cancelled(items: list[Waiting], noted: list[str], foreign: list[Waiting]) -> Printout:
     printout = Printout()
     for item in items:
-        printout.out(f"{item.name}: cancelled ({item.state}){f', noted on {item.ticket}' if item.ticket in noted else ''}")
+        printout.out(msg.cancelled(item.name, item.state, item.ticket if item.ticket in noted else None))
     for item in foreign:
-        printout.warn(f"{item.name} was queued by clone {item.queued_by}, which delivers it until it syncs: run tix sync now")
+        printout.warn(msg.cancelled_foreign(item.name, item.queued_by))
     return printout
 
 
@@ -126,20 +120,15 @@ def reminded(report: RemindReport, format: str, dry_run: bool, quiet: bool) -> P
                                    "undelivered": [w.__dict__ for w in report.undelivered], "recorded": report.recorded}))  # fmt: skip
         return printout
     if report.undelivered:  # even with --quiet: mail nobody receives is what cron must tell
-        printout.warn(f"{count(len(report.undelivered), 'message')} in the outbox not delivered, the oldest "
-                      f"queued {text.short_time(str(report.undelivered[0].queued))} (tix outbox; tix send)")  # fmt: skip
+        printout.warn(msg.outbox_late(len(report.undelivered), text.short_time(str(report.undelivered[0].queued))))
     if quiet:
         return printout
     for r in report.reminders:
-        what = r.target.replace("_", " ")
-        to = r.to or "nobody (no owner, queue owner or escalation owner; kept)"
-        printout.out(f"{r.ticket}  {what} {'BREACHED' if r.level == 'breached' else 'due soon'} "
-                     f"(due {text.short_time(r.due.isoformat())})  → {to}  {r.subject}")  # fmt: skip
+        printout.out(msg.reminder_line(r.ticket, r.target, r.level == "breached", text.short_time(r.due.isoformat()), r.to, r.subject))
     for ticket_id in report.escalated:
-        printout.out(f"{ticket_id}  {'escalated' if report.recorded else 'would be escalated'}")
+        printout.out(msg.reminder_escalated(ticket_id, report.recorded))
     if not report.reminders:
-        printout.err("nothing due")
+        printout.err(msg.nothing_due())
     elif not report.recorded:
-        reason = "dry run" if dry_run else "what-if with TIX_NOW (--record to record)"
-        printout.err(f"tix: {reason}: nothing recorded or sent")
+        printout.err(msg.remind_not_recorded(dry_run))
     return printout

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tix import messages as msg
+
 
 @dataclass
 class Printout:
@@ -18,4 +20,4 @@ class Printout:
         self.lines.append((text, True, nl))
 
     def warn(self, text: str) -> None:
-        self.err(f"tix: warning: {text}")
+        self.err(msg.cli_warning(text))

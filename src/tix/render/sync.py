@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tix.messages import count
+from tix import messages as msg
 
 if TYPE_CHECKING:
     from tix.services.reindex import Reindexed
 
 
 def reindexed(result: Reindexed) -> str:
-    return f"indexed {count(result.tickets, 'ticket')} ({count(result.parsed, 'file')} read, {result.broken} broken)"
+    return msg.reindexed(result.tickets, result.parsed, result.broken)

@@ -1,6 +1,8 @@
 """Rendering for people (tables, ticket text, the audit trail) and for scripts (JSON, CSV).
 
-Colour only when stdout is a terminal and NO_COLOR is unset; JSON keys are stable.
+Colour only when stdout is a terminal and NO_COLOR is unset; JSON keys are stable. The labels
+of a layout (the table's headers, the field names of `tix show`) are part of it and stay here;
+the sentences and marks among them come from tix.messages.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Callable
 from datetime import datetime, tzinfo
 from typing import Any
 
+from tix import messages as msg
 from tix.storage.history import Event
 
 CSV_COLUMNS = (
@@ -165,11 +168,11 @@ def ticket_text(details: dict[str, Any], owner_name: Callable[[str | None], str]
         if entry.get("robot"):
             heading += f" [{entry['robot']}]"
         if entry.get("own"):
-            heading += " [our own mail, come back]"
+            heading += f" [{msg.ticket_own_mail()}]"
         if entry.get("delivery"):
             heading += " · " + _delivery_text(entry["delivery"])
         if entry.get("files"):
-            heading += f" · files: {', '.join(name for name in entry['files'] if name != 'message.eml') or 'message.eml'}"
+            heading += " · " + msg.ticket_files(entry["files"])
         lines += ["", paint(heading, "yellow" if entry["kind"] == "note" else "cyan", colour)]
         if entry["text"]:
             lines += ["", entry["text"]]
@@ -178,15 +181,12 @@ def ticket_text(details: dict[str, Any], owner_name: Callable[[str | None], str]
 
 def _delivery_text(delivery: dict[str, Any]) -> str:
     since = short_time(delivery["since"]) if delivery.get("since") else "?"
-    words = {"queued": f"queued {since}, not delivered yet", "failed": f"NOT DELIVERED (queued {since}): {delivery.get('error')}",
-             "uncertain": "UNCERTAIN: a run was interrupted while sending it (tix outbox)",
-             "sent": f"delivered {since}", "cancelled": f"cancelled {since}, never delivered"}  # fmt: skip
-    return words.get(delivery["state"], str(delivery["state"]))
+    return msg.delivery_state(str(delivery["state"]), since, delivery.get("error"))
 
 
 def _value(value: Any) -> str:
     if value is None or value == "" or value == []:
-        return "(none)"
+        return msg.no_value()
     if isinstance(value, list):
         return ", ".join(str(item) for item in value)
     return str(value)
@@ -209,10 +209,10 @@ def log_text(events: list[Event], show_ticket: bool, tz: tzinfo | None = None) -
         if show_ticket:
             head += paint(event.ticket, "bold", colour) + "  "
         lines = [head + paint(event.action, "cyan", colour) + paint(f"  {event.commit[:10]}", "dim", colour)]
-        lines += [f"    {c.field}: {_value(c.old)} → {_value(c.new)}" for c in event.changes]
-        lines += [f"    + {e['kind']} by {e['author']}" for e in event.entries_added]
-        lines += [f"    ~ {e['kind']} by {e['author']} edited" for e in event.entries_edited]
-        lines += [f"    - {e['kind']} by {e['author']} removed" for e in event.entries_removed]
+        lines += [msg.trail_change(c.field, _value(c.old), _value(c.new)) for c in event.changes]
+        lines += [msg.trail_entry(e["kind"], e["author"], "added") for e in event.entries_added]
+        lines += [msg.trail_entry(e["kind"], e["author"], "edited") for e in event.entries_edited]
+        lines += [msg.trail_entry(e["kind"], e["author"], "removed") for e in event.entries_removed]
         if event.problem:
             lines.append(f"    ! {event.problem}")
         blocks.append("\n".join(lines))

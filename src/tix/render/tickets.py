@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from tix import messages as msg
 from tix.render import text
 from tix.render.printout import Printout
 
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
 
 
 def change(done: Change) -> str:
-    return f"{done.ticket.id}: {done.summary or 'nothing to change'}"
+    return msg.change_done(done.ticket.id, done.summary or msg.nothing_to_change())
 
 
 def ticket(details: dict[str, Any], format: str, config: Config) -> str:
@@ -31,7 +32,7 @@ def listing(result: Listing, format: str, config: Config) -> Printout:
 
     printout = Printout()
     for broken in result.broken:
-        printout.warn(f"{broken.path}: {broken.error.removeprefix(broken.path + ': ')}")
+        printout.warn(msg.ticket_file_broken(broken.path, broken.error.removeprefix(broken.path + ": ")))
     rows = [row.as_dict() for row in result.rows]
     if format == "json":
         printout.out(text.json_rows(rows))
@@ -40,7 +41,7 @@ def listing(result: Listing, format: str, config: Config) -> Printout:
     elif rows:
         printout.out(text.table(rows, config.priorities, lambda email: display_name(config, email)))
     else:
-        printout.err("no tickets match")
+        printout.err(msg.no_tickets_match())
     return printout
 
 
@@ -51,5 +52,5 @@ def trail(found: Trail, format: str, config: Config) -> Printout:
     elif found.events:
         printout.out(text.log_text(found.events, show_ticket=found.ticket is None, tz=config.timezone))
     else:
-        printout.err("no history yet")
+        printout.err(msg.no_history())
     return printout

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from tix import messages as msg
+from tix.domain import commits
 from tix.errors import TixError
 from tix.storage.files import write_atomic
 from tix.storage.layout import Helpdesk
@@ -33,9 +35,9 @@ def set_value(hd: Helpdesk, actor_override: str | None, key: str, value: str) ->
         if updated.data != current.data:
             text = configmod.render(updated.data)
             if configmod.validate(load_yaml(text)) != updated.data:  # never commit a file that reads back differently
-                raise TixError(f"internal error: {configmod.CONFIG_FILE} would not read back as written; nothing changed")
+                raise TixError(msg.config_would_not_read_back(configmod.CONFIG_FILE))
             write_atomic(hd.root / configmod.CONFIG_FILE, text)
-            commit = hd.git.commit([configmod.CONFIG_FILE], f"tix: config set {key} {value}\n\nTix-Action: config\n", actor)
+            commit = hd.git.commit([configmod.CONFIG_FILE], commits.message(msg.commit_config_set(key, value), "config"), actor)
     now = configmod.Config.load(hd.root)
     if key in TRUSTED_KEYS:
         approve(hd, now, (key,))

@@ -16,7 +16,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tix.domain import clock
+from tix import messages as msg
+from tix.domain import clock, commits
 from tix.domain.model import CHANNELS, Person, Ticket
 from tix.errors import InvalidValue
 from tix.storage.config import Config
@@ -32,13 +33,8 @@ class Change:
     """What a use case did, for the CLI to report."""
 
     ticket: Ticket
-    summary: str  # e.g. "status new → open"; empty when nothing changed
+    summary: str  # e.g. "status new → open" (msg.changed); empty when nothing changed
     commit: str | None = None
-
-
-def commit_message(ticket_id: str, action: str, summary: str) -> str:
-    """The commit convention (docs/FORMAT.md): a subject line, then machine-readable trailers."""
-    return f"tix: {ticket_id} {summary}\n\nTix-Ticket: {ticket_id}\nTix-Action: {action}\n"
 
 
 class Desk:
@@ -67,29 +63,29 @@ class Desk:
 
     def check_status(self, status: str) -> str:
         if status not in self.config.statuses:
-            raise InvalidValue(f"unknown status '{status}' (configured: {', '.join(self.config.statuses)})")
+            raise InvalidValue(msg.filter_unknown_status(status, self.config.statuses))
         return status
 
     def check_priority(self, priority: str) -> str:
         if priority not in self.config.priorities:
-            raise InvalidValue(f"unknown priority '{priority}' (configured: {', '.join(self.config.priorities)})")
+            raise InvalidValue(msg.unknown_configured("priority", priority, self.config.priorities))
         return priority
 
     def check_category(self, category: str | None) -> str | None:
         allowed = self.config.categories
         if category and allowed and category not in allowed:
-            raise InvalidValue(f"unknown category '{category}' (configured: {', '.join(allowed)})")
+            raise InvalidValue(msg.unknown_configured("category", category, allowed))
         return category or None
 
     def check_queue(self, queue: str | None) -> str | None:
         allowed = self.config.queues
         if queue and allowed and queue not in allowed:
-            raise InvalidValue(f"unknown queue '{queue}' (configured: {', '.join(allowed)})")
+            raise InvalidValue(msg.unknown_configured("queue", queue, allowed))
         return queue or None
 
     def check_channel(self, channel: str) -> str:
         if channel not in CHANNELS:
-            raise InvalidValue(f"unknown channel '{channel}' (one of: {', '.join(CHANNELS)})")
+            raise InvalidValue(msg.unknown_channel(channel, CHANNELS))
         return channel
 
     def check_ticket(self, ticket: Ticket) -> None:
@@ -100,7 +96,7 @@ class Desk:
         self.check_queue(ticket.queue)
         self.check_channel(ticket.channel)
         if ticket.owner and Person.parse(ticket.owner) is None:
-            raise InvalidValue(f"owner '{ticket.owner}' is not a mail address")
+            raise InvalidValue(msg.owner_not_an_address(ticket.owner))
 
     def route_new(self, ticket: Ticket, message: Any, explicit: set[str] | None = None,
                   rows: Callable[[], list[TicketRow]] | None = None) -> list[str]:  # fmt: skip
@@ -126,7 +122,7 @@ class Desk:
             if picked:
                 handle, how = picked
                 ticket.owner = resolve_agent(config, handle)
-                notes.append(f"assigned to {handle} by tix ({how})")
+                notes.append(msg.assigned_by_tix(handle, how))
         if notes:
             ticket.extra["routing"] = notes
         return list(outcome.warnings)
@@ -153,7 +149,7 @@ class Desk:
         before = path.read_bytes() if path.exists() else None
         relpath = self.hd.save(ticket)
         try:
-            commit = self.hd.git.commit([relpath], commit_message(ticket.id, action, summary), self.actor, ticket.updated)
+            commit = self.hd.git.commit([relpath], commits.commit_message(ticket.id, action, summary), self.actor, ticket.updated)
         except BaseException:
             if before is None:
                 path.unlink()
@@ -181,4 +177,4 @@ def run_editor(editor: str | None, path: Path) -> None:
     command = editor or os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
     result = subprocess.run(["/bin/sh", "-c", f'{command} "$1"', command, str(path)], check=False)
     if result.returncode != 0:
-        raise InvalidValue(f"the editor ({shlex.quote(command)}) exited with status {result.returncode}; nothing changed")
+        raise InvalidValue(msg.editor_failed(shlex.quote(command), result.returncode))

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from tix import messages as msg
 from tix.domain import sla
 from tix.domain.filters import SORT_KEYS, Filters
 from tix.errors import InvalidValue
@@ -45,7 +46,7 @@ def make_request(
 
     config = hd.config
     filters = Filters(
-        statuses=expand_statuses(config.data["statuses"], split_values(status)),
+        statuses=expand_statuses(config.settings.statuses.groups(), split_values(status)),
         owners=[resolve_agent(config, o).lower() for o in split_values(owner)],
         unassigned=unassigned, priorities=split_values(priority), categories=split_values(category),
         tags=split_values(tag), queues=split_values(queue), customer=customer, include_closed=include_closed,
@@ -82,7 +83,7 @@ def sort_rows(rows: list[TicketRow], spec: str, config: Config) -> list[TicketRo
     for key in reversed(keys):
         name = key.lstrip("-")
         if name not in SORT_KEYS:
-            raise InvalidValue(f"--sort: unknown key '{name}' (one of: {', '.join(SORT_KEYS)})")
+            raise InvalidValue(msg.sort_unknown_key(name, SORT_KEYS))
 
         def value(row: TicketRow, name: str = name) -> Any:
             if name == "priority":

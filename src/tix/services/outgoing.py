@@ -7,8 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from tix.domain import identities, ids, sla
+from tix import messages as msg
+from tix.domain import identities, ids
 from tix.domain.model import Entry, Person, Ticket
+from tix.domain.sla import SlaState
 from tix.mail.compose import compose, ticket_tag
 from tix.mail.outbox import queue_files
 from tix.mail.templates import Rendered
@@ -30,16 +32,18 @@ class Reply:
 def context(desk: Desk, ticket: Ticket, agent: Person, message: str = "", index: Any = None) -> dict[str, Any]:
     """What a template sees: plain data only (no objects with methods to call)."""
     config = desk.config
+    settings = config.settings
     fields = {key: value for key, value in ticket.extra.items() if isinstance(key, str)}
     ticket_data = {**fields, **ticket.summary(), "tag": ticket_tag(config, ticket.id), "participants": list(ticket.participants)}
     handle = display_name(config, agent.email)
-    member = config.team.get(handle, {})
-    signature = member.get("signature") or f"{member.get('name') or agent.name or agent.email}\n{config.data['helpdesk']['name']}"
+    member = settings.team.get(handle)
+    name = (member.name if member else "") or agent.name
+    signature = (member.signature if member else "") or f"{name or agent.email}\n{settings.helpdesk.name}"
     return {
         "ticket": ticket_data,
         "customer": {**ticket.requester.as_dict(), "tickets": _earlier_tickets(desk, ticket, index)},
-        "agent": {"name": member.get("name") or agent.name, "email": agent.email, "signature": signature},
-        "helpdesk": {"name": config.data["helpdesk"]["name"], "email": config.data["helpdesk"]["email"]},
+        "agent": {"name": name, "email": agent.email, "signature": signature},
+        "helpdesk": {"name": settings.helpdesk.name, "email": settings.helpdesk.email},
         "message": message,
     }
 
@@ -61,7 +65,7 @@ def prepare(desk: Desk, ticket: Ticket, rendered: Rendered, agent: Person, autom
     """The reply entry and its message, not yet saved anywhere."""
     config = desk.config
     entry_id = ids.random_id()
-    domain = (config.mail["from"] or config.data["helpdesk"]["email"] or "tix.invalid").rpartition("@")[2].strip(">")
+    domain = (config.settings.mail.sender or config.settings.helpdesk.email or "tix.invalid").rpartition("@")[2].strip(">")
     now = desk.now()
     secret, new_secret = load_secret(desk.hd.root)
     entry = Entry(entry_id, "reply", str(agent), now, rendered.body.rstrip("\n"),
@@ -85,14 +89,15 @@ def apply(desk: Desk, reply: Reply, status: str | None) -> str:
     ticket.entries.append(entry)
     ticket.message_ids.append(entry.message_id or "")
     ticket.updated = entry.time
-    parts = ["reply"]
+    parts = [msg.reply_added()]
     if not entry.extra.get("automatic"):  # until delivered, it neither answers nor pauses (mailout.record_delivery)
-        sla.set_undelivered(ticket, [*sla.undelivered(ticket), entry.id])
-        if first and not ticket.extra.get("first_response"):
-            parts.append("first response once delivered")
+        state = SlaState(ticket)
+        state.undelivered = [*state.undelivered, entry.id]
+        if first and state.first_response is None:
+            parts.append(msg.first_response_once_delivered())
     if status and status != ticket.status:
-        parts.append(f"status {ticket.status} → {status}")
+        parts.append(msg.changed("status", ticket.status, status))
         before = (ticket.status, ticket.priority)
         ticket.status = status
         desk.update_clocks(ticket, before)
-    return ", ".join(parts)
+    return msg.change_summary(parts)

@@ -19,12 +19,12 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
-from tix.domain import clock, ids
+from tix import messages as msg
+from tix.domain import clock, commits, ids
 from tix.domain.model import Entry, Ticket
-from tix.domain.sla import Calendar, parse_target
+from tix.domain.sla import Calendar, SlaState, parse_target
 from tix.mail.compose import sender
 from tix.mail.outbox import QUEUE, Waiting, waiting
-from tix.messages import count
 from tix.services.desk import Change, Desk
 from tix.storage.files import write_atomic
 from tix.storage.people import resolve_agent
@@ -52,19 +52,14 @@ class RemindReport:
     recorded: bool = True  # False: a dry run or a what-if, which changed nothing
 
 
-def _running(ticket: Ticket) -> tuple[str, datetime] | None:
-    extra = ticket.extra
-    if extra.get("resolved") or "sla_paused_since" in extra:
+def _running(state: SlaState) -> tuple[str, datetime] | None:
+    if state.resolved is not None or state.paused_since is not None:
         return None
-    if not extra.get("first_response") and extra.get("first_response_due"):
-        return "first_response", _time(extra["first_response_due"])
-    if extra.get("resolution_due"):
-        return "resolution", _time(extra["resolution_due"])
+    if state.first_response is None and state.first_response_due is not None:
+        return "first_response", state.first_response_due
+    if state.resolution_due is not None:
+        return "resolution", state.resolution_due
     return None
-
-
-def _time(value: object) -> datetime:
-    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
 
 
 def _recipient(desk: Desk, ticket: Ticket) -> str | None:
@@ -72,10 +67,10 @@ def _recipient(desk: Desk, ticket: Ticket) -> str | None:
     if ticket.owner:
         return ticket.owner
     config = desk.config
-    queue = config.data["queues"].get(ticket.queue or "") or {}
-    for who in (queue.get("owner"), config.data["escalation"]["owner"]):
+    queue = config.settings.queues.get(ticket.queue or "")
+    for who in (queue.owner if queue else "", config.settings.escalation.owner):
         if who:
-            return resolve_agent(config, str(who))
+            return resolve_agent(config, who)
     return None
 
 
@@ -90,7 +85,7 @@ def remind(desk: Desk, send_mail: bool, record: bool = True, consume: bool = Tru
     config = desk.config
     now = desk.now()
     calendar = Calendar.from_config(config)
-    before = parse_target(config.data["remind"]["before"], "remind.before")
+    before = parse_target(config.settings.remind_before, "remind.before")
     report = RemindReport(recorded=record)
     with hd.locked():
         with Index.current(hd) as index:
@@ -98,7 +93,8 @@ def remind(desk: Desk, send_mail: bool, record: bool = True, consume: bool = Tru
         changed: list[str] = []
         for row in rows:
             ticket = hd.load(row.id)
-            running = _running(ticket)
+            state = SlaState(ticket)
+            running = _running(state)
             if running is None:
                 continue
             target, due = running
@@ -106,22 +102,22 @@ def remind(desk: Desk, send_mail: bool, record: bool = True, consume: bool = Tru
             if level is None:
                 continue
             key = f"{target}:{level}"
-            done = list(ticket.extra.get("sla_reminders") or [])
+            done = state.reminders
             if key in done:
                 continue
             recipient = _recipient(desk, ticket)
             report.reminders.append(Reminder(ticket.id, ticket.subject, target, level, due, recipient))
-            escalate_now = level == "breached" and config.data["escalation"]["auto"] and not ticket.extra.get("escalated")
+            escalate_now = level == "breached" and config.settings.escalation.auto and state.escalated is None
             if escalate_now:
                 report.escalated.append(ticket.id)
             if not record:
                 continue
             touched = False
             if consume and recipient:
-                ticket.extra["sla_reminders"] = sorted(set(done) | {key})
+                state.reminders = [*done, key]
                 touched = True
             if escalate_now:
-                _escalate(desk, ticket, f"automatic: {target.replace('_', ' ')} target breached")
+                _escalate(desk, ticket, msg.escalated_automatically(target))
                 touched = True
             if touched:
                 changed.append(hd.save(ticket))
@@ -129,8 +125,7 @@ def remind(desk: Desk, send_mail: bool, record: bool = True, consume: bool = Tru
                 changed += _queue_notice(desk, ticket, recipient, target, level, due)
         if changed:
             actor = desk.actor
-            summary = f"tix: remind {count(len(report.reminders), 'ticket')}" + (f", escalate {len(report.escalated)}" if report.escalated else "")
-            message = summary + "\n\nTix-Action: remind\n"
+            message = commits.message(msg.commit_remind(len(report.reminders), len(report.escalated)), "remind")
             report.commit = hd.git.commit(changed, message, actor, now)
     late = [w for w in waiting(hd) if _queued_before(w, now - UNDELIVERED_AFTER)]
     report.undelivered = sorted(late, key=lambda w: _queued_time(w) or now)  # the oldest first
@@ -156,20 +151,16 @@ def _queue_notice(desk: Desk, ticket: Ticket, recipient: str, target: str, level
     helpdesk = sender(config)
     message["From"] = str(helpdesk)
     message["To"] = recipient
-    what = target.replace("_", " ")
-    word = "breached" if level == "breached" else "due soon"
-    message["Subject"] = f"[SLA] {ticket.id} {what} {word}: {ticket.subject}"
+    breached = level == "breached"
+    message["Subject"] = msg.reminder_subject(ticket.id, target, breached, ticket.subject)
     message["Date"] = format_datetime(desk.now())
     domain = helpdesk.email.rpartition("@")[2]
     message["Message-ID"] = make_msgid(idstring=f"tix-remind.{ticket.id}", domain=domain)
     message["Auto-Submitted"] = "auto-generated"
     message["X-Auto-Response-Suppress"] = "All"
     message["X-Tix-Loop"] = config.instance
-    message.set_content(
-        f"Ticket {ticket.id}: {ticket.subject}\nRequester: {ticket.requester}\nPriority: {ticket.priority}\n"
-        f"The {what} target {'was due' if level == 'breached' else 'is due'} at {due.isoformat(sep=' ', timespec='minutes')}.\n\n"
-        f"tix show {ticket.id}\n"
-    )  # fmt: skip
+    due_at = due.isoformat(sep=" ", timespec="minutes")
+    message.set_content(msg.reminder_body(ticket.id, ticket.subject, str(ticket.requester), ticket.priority, target, breached, due_at))
     name = f"remind-{ticket.id}-{target}-{level}"
     state = {"state": "queued", "queued": desk.now().isoformat(), "queued_by": desk.hd.clone_id, "attempts": 0, "last_error": None}
     files = {f"{QUEUE}/{name}.eml": bytes(message), f"{QUEUE}/{name}.json": (json.dumps(state, indent=2) + "\n").encode()}
@@ -186,23 +177,22 @@ def _escalate(desk: Desk, ticket: Ticket, reason: str) -> str:
     before = (ticket.status, ticket.priority)
     position = levels.index(ticket.priority) if ticket.priority in levels else len(levels) - 1
     if position > 0:
-        changes.append(f"priority {ticket.priority} → {levels[position - 1]}")
+        changes.append(msg.changed("priority", ticket.priority, levels[position - 1]))
         ticket.priority = levels[position - 1]
-    settings = config.data["escalation"]
-    if settings["queue"] and ticket.queue != settings["queue"]:
-        changes.append(f"queue {ticket.queue or '(none)'} → {settings['queue']}")
-        ticket.queue = settings["queue"]
-    if settings["owner"]:
-        owner = resolve_agent(config, settings["owner"])
+    settings = config.settings.escalation
+    if settings.queue and ticket.queue != settings.queue:
+        changes.append(msg.changed("queue", ticket.queue, settings.queue))
+        ticket.queue = settings.queue
+    if settings.owner:
+        owner = resolve_agent(config, settings.owner)
         if owner != ticket.owner:
-            changes.append(f"owner {ticket.owner or '(none)'} → {owner}")
+            changes.append(msg.changed("owner", ticket.owner, owner))
             ticket.owner = owner
-    ticket.extra["escalated"] = desk.now()
-    text = f"Escalated ({reason})" + (": " + "; ".join(changes) if changes else "")
-    ticket.entries.append(Entry(ids.random_id(), "note", str(desk.actor), desk.now(), text))
+    SlaState(ticket).escalated = desk.now()
+    ticket.entries.append(Entry(ids.random_id(), "note", str(desk.actor), desk.now(), msg.escalation_note(reason, changes)))
     ticket.updated = desk.now()
     desk.update_clocks(ticket, before)
-    return "escalated" + (": " + ", ".join(changes) if changes else "")
+    return msg.escalated(changes)
 
 
 def escalate(desk: Desk, ticket_ref: str, reason: str = "") -> Change:
@@ -210,7 +200,7 @@ def escalate(desk: Desk, ticket_ref: str, reason: str = "") -> Change:
 
     def mutate(ticket: Ticket) -> str:
         nonlocal summary
-        summary = _escalate(desk, ticket, reason or f"by {desk.actor.name or desk.actor.email}")
+        summary = _escalate(desk, ticket, reason or msg.escalated_by(desk.actor.name or desk.actor.email))
         return summary
 
     return desk.update(ticket_ref, "escalate", mutate)
@@ -219,7 +209,8 @@ def escalate(desk: Desk, ticket_ref: str, reason: str = "") -> Change:
 def run(desk: Desk, no_mail: bool = False, dry_run: bool = False, record: bool = False) -> RemindReport:
     """`tix remind`: mail only when delivery is configured (and not `no_mail`); a dry run, or a
     what-if with TIX_NOW unless `record`, records nothing."""
-    can_mail = bool(desk.config.data["smtp"]["url"] or desk.config.mail["sendmail"])
+    settings = desk.config.settings
+    can_mail = bool(settings.smtp_url or settings.mail.sendmail)
     what_if = dry_run or (clock.is_what_if() and not record)
     return remind(desk, send_mail=can_mail and not no_mail, record=not what_if, consume=not no_mail)
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from tix import messages as msg
+from tix.domain import commits
 from tix.errors import InvalidValue
 from tix.mail.outbox import outbox_name, send_outbox
 from tix.mail.templates import available, render, source, split
 from tix.mail.transport import SendReport
-from tix.services.desk import Desk, commit_message, run_editor
+from tix.services.desk import Desk, run_editor
 from tix.services.outgoing import Reply, apply, context, prepare
 from tix.storage.files import read_text, write_atomic
 
@@ -24,7 +26,7 @@ def reply(
     ticket = hd.load(hd.resolve(ticket_ref))
     name = template or "blank"
     if template is None and not message and not edit:
-        raise InvalidValue("say what to send: -t TEMPLATE, -m TEXT or --edit")
+        raise InvalidValue(msg.reply_what_to_send())
     rendered = render(hd.root, name, context(desk, ticket, agent, message or ""))
     if edit:
         draft = hd.state_dir / "edit" / f"reply-{ticket.id}.txt"
@@ -32,8 +34,8 @@ def reply(
         run_editor(None, draft)
         rendered = split(name, read_text(draft))
     if not rendered.body.strip():
-        raise InvalidValue("the reply is empty")
-    target_status = desk.check_status(status or desk.config.mail["reply_status"])
+        raise InvalidValue(msg.reply_empty())
+    target_status = desk.check_status(status or desk.config.settings.mail.reply_status)
     result = prepare(desk, ticket, rendered, agent)
     if preview:
         return result
@@ -45,7 +47,7 @@ def reply(
             write_atomic(hd.root / relpath, data)
         path = hd.save(fresh)
         paths = [path, *result.outbox]
-        result.commit = hd.git.commit(paths, commit_message(fresh.id, "reply", result.summary), agent, fresh.updated)
+        result.commit = hd.git.commit(paths, commits.commit_message(fresh.id, "reply", result.summary), agent, fresh.updated)
     return result
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tix import messages as msg
 from tix.domain import clock
 from tix.errors import InvalidValue
 from tix.storage.layout import Helpdesk
@@ -34,9 +35,9 @@ def explain(helpdesk: Helpdesk, paths: list[Path]) -> list[RuleTest]:
     results = []
     for path in paths:
         try:
-            mail = mailparse.parse(path.read_bytes(), list(config.mail["fallback_charsets"]))
+            mail = mailparse.parse(path.read_bytes(), list(config.settings.mail.fallback_charsets))
         except OSError as exc:
-            raise InvalidValue(f"{path}: {exc.strerror}") from None
+            raise InvalidValue(msg.rules_message_unreadable(path, exc.strerror)) from None
         if mail.robot:  # as the importer files it (services/intake.py)
             results.append(RuleTest(path, [], {"status": config.closed_statuses[0]}, robot=mail.robot))
             continue
@@ -47,6 +48,6 @@ def explain(helpdesk: Helpdesk, paths: list[Path]) -> list[RuleTest]:
         if fields.get("queue") and "owner" not in fields:
             picked = pick_owner(config.data, str(fields["queue"]), rows, config.closed_statuses)
             if picked:
-                fields["owner"] = f"{picked[0]} ({picked[1]})"
+                fields["owner"] = msg.rules_picked_owner(*picked)
         results.append(RuleTest(path, outcome.fired, fields, list(outcome.warnings)))
     return results

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tix import messages as msg
+from tix.domain import commits
 from tix.errors import TixError
 from tix.storage import config as configmod
 from tix.storage.files import write_atomic
@@ -59,7 +61,7 @@ def init_helpdesk(
     if config_path.exists():
         configmod.Config.load(root)  # an existing config must be valid; say so now
         if name or email or timezone or config_file:
-            raise TixError(f"{config_path} exists already; change it with `tix config set`")
+            raise TixError(msg.init_config_exists(config_path))
     else:
         raw = _load_seed(config_file) if config_file else {}
         overrides = {k: v for k, v in (("name", name), ("email", email), ("timezone", timezone)) if v}
@@ -82,8 +84,7 @@ def init_helpdesk(
 
     ensure_merge_driver(Helpdesk(root).git)
     if result.written:
-        message = "tix: initialize helpdesk\n\nTix-Action: init\n"
-        result.commit = git.commit(result.written, message, actor)
+        result.commit = git.commit(result.written, commits.message(msg.commit_init(), "init"), actor)
     return result
 
 
@@ -99,11 +100,11 @@ def _load_seed(path: Path) -> dict[str, Any]:
     try:
         raw = load_yaml(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise TixError(f"--config: cannot read {path}: {exc.strerror}") from None
+        raise TixError(msg.init_seed_unreadable(path, exc.strerror)) from None
     except YAMLError:
-        raise TixError(f"--config: {path} is not valid YAML") from None
+        raise TixError(msg.init_seed_not_yaml(path)) from None
     if not isinstance(raw, dict):
-        raise TixError(f"--config: {path} must be a mapping of sections")
+        raise TixError(msg.init_seed_not_a_mapping(path))
     return raw
 
 

@@ -5,11 +5,11 @@ pushed in between. The remote is any git remote; there is no tix server.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
+from tix import messages as msg
+from tix.domain import commits
 from tix.errors import GitError, TixError
-from tix.messages import count
 from tix.services.desk import Desk
 from tix.storage.gitrepo import ensure_merge_driver
 from tix.storage.journal import ImportJournal
@@ -32,17 +32,17 @@ class SyncResult:
     attempts: int = 1
 
     def summary(self) -> str:
-        return f"synced with {self.remote}/{self.branch}: {count(self.pulled, 'commit')} in, {count(self.pushed, 'commit')} out"
+        return msg.synced(self.remote, self.branch, self.pulled, self.pushed)
 
 
 def _classify(error: GitError, remote: str) -> TixError:
     text = error.detail.lower()
     if any(s in text for s in ("authentication failed", "permission denied", "could not read username",
                                "terminal prompts disabled", "403", "401")):  # fmt: skip
-        return TixError(f"{remote}: authentication failed ({error.message})")
+        return TixError(msg.sync_authentication_failed(remote, error.message))
     if any(s in text for s in ("does not appear to be a git repository", "repository not found", "not found")):
-        return TixError(f"{remote}: no such repository ({error.message})")
-    return RemoteUnreachable(f"{remote}: cannot reach the remote; try again later ({error.message})")
+        return TixError(msg.sync_no_repository(remote, error.message))
+    return RemoteUnreachable(msg.sync_unreachable(remote, error.message))
 
 
 def sync(desk: Desk, remote: str | None = None, force: bool = False) -> SyncResult:
@@ -54,7 +54,7 @@ def sync(desk: Desk, remote: str | None = None, force: bool = False) -> SyncResu
         ImportJournal(hd).recover(desk.actor, desk.now())  # an import killed before its commit: finish it first
         branch = git.current_branch()
         if branch is None:
-            raise TixError("HEAD is detached: check out a branch before syncing")
+            raise TixError(msg.sync_detached())
         remote = remote or _default_remote(hd, branch)
         result = SyncResult(remote, branch)
         for attempt in range(1, MAX_ATTEMPTS + 1):
@@ -80,7 +80,7 @@ def sync(desk: Desk, remote: str | None = None, force: bool = False) -> SyncResu
                 raise _classify(exc, remote) from None
             result.pushed = outgoing
             return result
-        raise RemoteUnreachable(f"{remote} kept changing during {MAX_ATTEMPTS} attempts; try again")
+        raise RemoteUnreachable(msg.sync_kept_changing(remote, MAX_ATTEMPTS))
 
 
 def _default_remote(hd: Helpdesk, branch: str) -> str:
@@ -93,8 +93,8 @@ def _default_remote(hd: Helpdesk, branch: str) -> str:
     if len(remotes) == 1:
         return remotes[0]
     if not remotes:
-        raise TixError("no remote to sync with: add one, e.g. git remote add origin git@example.com:team/helpdesk.git")
-    raise TixError(f"several remotes ({', '.join(remotes)}): say which, e.g. tix sync {remotes[0]}")
+        raise TixError(msg.sync_no_remote())
+    raise TixError(msg.sync_which_remote(remotes))
 
 
 def _merge(desk: Desk, remote_head: str, label: str) -> None:
@@ -107,7 +107,7 @@ def _merge(desk: Desk, remote_head: str, label: str) -> None:
     if git.count_commits("HEAD", not_in=remote_head) == 0:
         _run_merge(desk, remote_head, None)  # a fast-forward
         return
-    _run_merge(desk, remote_head, f"tix: sync with {label}\n\nTix-Action: sync\n")
+    _run_merge(desk, remote_head, commits.message(msg.commit_sync(label), "sync"))
 
 
 def _run_merge(desk: Desk, remote_head: str, message: str | None) -> None:
@@ -122,13 +122,12 @@ def _run_merge(desk: Desk, remote_head: str, message: str | None) -> None:
         unmerged = git.unmerged()
         if not unmerged:
             if "would be overwritten" in exc.detail or "local changes" in exc.detail.lower():
-                raise TixError("uncommitted changes would be overwritten by the merge: commit or stash them, then sync") from None
+                raise TixError(msg.sync_local_changes()) from None
             raise
     others = [path for path in unmerged if not _is_ticket_file(path)]
     try:
         if others:
-            raise TixError(f"cannot merge automatically: {', '.join(sorted(others)[:5])}; nothing was changed "
-                           "(resolve with git merge, or ask the teammate who changed it)")  # fmt: skip
+            raise TixError(msg.sync_cannot_merge_files(sorted(others)[:5]))
         _resolve_tickets(desk.hd, unmerged)
     except BaseException:
         git.abort_merge()
@@ -154,7 +153,7 @@ def _resolve_tickets(hd: Helpdesk, unmerged: dict[str, dict[int, str]]) -> None:
             try:
                 merged = merge_texts(text(stages[1]) if 1 in stages else None, text(stages[2]), text(stages[3]), path)
             except MergeRefused as exc:
-                raise TixError(f"cannot merge automatically: {exc}") from None
+                raise TixError(msg.sync_cannot_merge(exc)) from None
         write_atomic(hd.root / path, merged)
     hd.git.mark_resolved(list(unmerged))
 
@@ -163,8 +162,7 @@ def _guard_deletions(hd: Helpdesk, remote_head: str, force: bool) -> None:
     """Refuse to push a change that deletes many tickets at once (a broken clone, a bad script)."""
     deleted = [p for p in hd.git.deleted_paths(remote_head, "HEAD", TICKETS_DIR) if p.endswith("/" + TICKET_FILE)]
     if len(deleted) > DELETE_LIMIT and not force:
-        raise TixError(f"refusing to push the deletion of {len(deleted)} tickets (more than {DELETE_LIMIT}); "
-                       "if that is really meant, run tix sync --force")  # fmt: skip
+        raise TixError(msg.sync_too_many_deletions(len(deleted), DELETE_LIMIT))
 
 
 def fold_duplicates(desk: Desk) -> list[str]:
@@ -190,23 +188,23 @@ def fold_duplicates(desk: Desk) -> list[str]:
     lines = []
     for source_id, target_id in folds.items():
         changed += _fold(hd, source_id, target_id)
-        lines.append(f"{source_id} folded into {target_id}")
-    message = "tix: fold tickets that one mail opened twice\n\n" + "\n".join(lines) + "\n\nTix-Action: fold\n"
-    actor = desk.actor
-    hd.git.commit(sorted(set(changed)), message, actor, desk.now())
+        lines.append(msg.folded(source_id, target_id))
+    message = commits.message(msg.commit_fold(), "fold", body="\n".join(lines))
+    hd.git.commit(sorted(set(changed)), message, desk.actor, desk.now())
     return lines
 
 
 def _fold_delivery(hd: Helpdesk, source: Any, target: Any, changed: list[str]) -> None:
     """The source's replies still in the outbox stay undelivered on the target, and are
     recorded there when delivered; the earlier first response is kept."""
-    from tix.domain import sla
+    from tix.domain.sla import SlaState
     from tix.mail import outbox as mailout
 
-    sla.set_undelivered(target, [*sla.undelivered(target), *sla.undelivered(source)])
-    answered = [t.extra["first_response"] for t in (target, source) if isinstance(t.extra.get("first_response"), datetime)]
+    into, other = SlaState(target), SlaState(source)
+    into.undelivered = [*into.undelivered, *other.undelivered]
+    answered = [state.first_response for state in (into, other) if state.first_response is not None]
     if answered:
-        target.extra["first_response"] = min(answered)
+        into.first_response = min(answered)
     changed += mailout.retarget(hd, source.id, target.id)
 
 

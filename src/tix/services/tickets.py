@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from tix import messages as msg
 from tix.domain import ids
 from tix.domain.model import Entry, Person, Ticket
 from tix.errors import InvalidValue, TixError
@@ -27,7 +28,7 @@ def create(
     tags: list[str] | None = None,
 ) -> Change:
     if not subject.strip():
-        raise InvalidValue("a ticket needs a subject")
+        raise InvalidValue(msg.ticket_needs_subject())
     config = desk.config
     requester = requester or desk.actor
     now = desk.now()
@@ -35,8 +36,8 @@ def create(
         id="",
         subject=subject,
         requester=requester,
-        status=config.data["statuses"]["initial"],
-        priority=desk.check_priority(priority or config.data["priorities"]["default"]),
+        status=config.settings.statuses.initial,
+        priority=desk.check_priority(priority or config.settings.priorities.default),
         created=now,
         updated=now,
         owner=resolve_agent(config, owner) if owner else None,
@@ -55,7 +56,7 @@ def create(
     desk.update_clocks(ticket, None)
     with desk.hd.locked():
         ticket.id = _unused_id(desk)
-        return desk.save_and_commit(ticket, "create", f"new ticket: {ticket.subject}")
+        return desk.save_and_commit(ticket, "create", msg.ticket_created(ticket.subject))
 
 
 def _unused_id(desk: Desk) -> str:
@@ -63,7 +64,7 @@ def _unused_id(desk: Desk) -> str:
         candidate = ids.random_id()
         if not desk.hd.exists(candidate):
             return candidate
-    raise TixError("could not find an unused ticket ID")  # 31^8 IDs: only a broken random source gets here
+    raise TixError(msg.no_unused_id())  # 31^8 IDs: only a broken random source gets here
 
 
 def assign(desk: Desk, ticket_ref: str, user: str) -> Change:
@@ -73,18 +74,18 @@ def assign(desk: Desk, ticket_ref: str, user: str) -> Change:
         if ticket.owner == owner:
             return ""
         old, ticket.owner = ticket.owner, owner
-        return f"owner {old or '(none)'} → {owner}"
+        return msg.changed("owner", old, owner)
 
     return desk.update(ticket_ref, "assign", mutate)
 
 
 def take(desk: Desk, ticket_ref: str) -> Change:
-    return assign(desk, ticket_ref, desk.actor.email if not desk.config.team else _own_handle(desk))
+    return assign(desk, ticket_ref, desk.actor.email if not desk.config.settings.team else _own_handle(desk))
 
 
 def _own_handle(desk: Desk) -> str:
-    for handle, member in desk.config.team.items():
-        if str(member["email"]).lower() == desk.actor.email.lower():
+    for handle, member in desk.config.settings.team.items():
+        if member.email.lower() == desk.actor.email.lower():
             return handle
     return desk.actor.email  # resolve_agent explains that this address is not in the team
 
@@ -94,7 +95,7 @@ def unassign(desk: Desk, ticket_ref: str) -> Change:
         if ticket.owner is None:
             return ""
         old, ticket.owner = ticket.owner, None
-        return f"owner {old} → (none)"
+        return msg.changed("owner", old, None)
 
     return desk.update(ticket_ref, "unassign", mutate)
 
@@ -108,7 +109,7 @@ def set_status(desk: Desk, ticket_ref: str, status: str, reason: str = "", actio
         old, ticket.status = ticket.status, status
         if reason.strip():
             ticket.entries.append(Entry(ids.random_id(), "note", str(desk.actor), desk.now(), reason))
-        return f"status {old} → {status}"
+        return msg.changed("status", old, status)
 
     return desk.update(ticket_ref, action, mutate)
 
@@ -120,8 +121,8 @@ def close(desk: Desk, ticket_ref: str, reason: str = "") -> Change:
 def reopen(desk: Desk, ticket_ref: str) -> Change:
     ticket = desk.hd.load(desk.hd.resolve(ticket_ref))
     if desk.config.status_group(ticket.status) != "closed":
-        raise InvalidValue(f"{ticket.id} is not closed (status {ticket.status})")
-    return set_status(desk, ticket.id, desk.config.data["statuses"]["reopen"], action="reopen")
+        raise InvalidValue(msg.ticket_not_closed(ticket.id, ticket.status))
+    return set_status(desk, ticket.id, desk.config.settings.statuses.reopen, action="reopen")
 
 
 def set_priority(desk: Desk, ticket_ref: str, priority: str) -> Change:
@@ -143,7 +144,7 @@ def tag(desk: Desk, ticket_ref: str, changes: list[str]) -> Change:
     add = {check_tag(c[1:] if c.startswith("+") else c) for c in changes if not c.startswith("-")}
     remove = {check_tag(c[1:]) for c in changes if c.startswith("-")}
     if not add and not remove:
-        raise InvalidValue("no tags given (use +tag to add, -tag to remove)")
+        raise InvalidValue(msg.no_tags_given())
 
     def mutate(ticket: Ticket) -> str:
         before = set(ticket.tags)
@@ -151,18 +152,18 @@ def tag(desk: Desk, ticket_ref: str, changes: list[str]) -> Change:
         added, removed = sorted(set(ticket.tags) - before), sorted(before - set(ticket.tags))
         if not added and not removed:
             return ""
-        return "tags " + " ".join([f"+{t}" for t in added] + [f"-{t}" for t in removed])
+        return msg.tags_changed(added, removed)
 
     return desk.update(ticket_ref, "tag", mutate)
 
 
 def note(desk: Desk, ticket_ref: str, text: str) -> Change:
     if not text.strip():
-        raise InvalidValue("the note is empty")
+        raise InvalidValue(msg.note_empty())
 
     def mutate(ticket: Ticket) -> str:
         ticket.entries.append(Entry(ids.random_id(), "note", str(desk.actor), desk.now(), text))
-        return "note added"
+        return msg.note_added()
 
     return desk.update(ticket_ref, "note", mutate)
 
@@ -187,17 +188,17 @@ def edit(desk: Desk, ticket_ref: str, editor: str | None = None) -> Change:
     try:
         ticket = ticketfile.loads(edited, relpath)
         if ticket.id != ticket_id:
-            raise InvalidValue(f"the id cannot be changed ({ticket_id} → {ticket.id})")
+            raise InvalidValue(msg.edit_id_changed(ticket_id, ticket.id))
         desk.check_ticket(ticket)
     except TixError as exc:
-        raise InvalidValue(f"edit rejected, {ticket_id} is unchanged: {exc.message} (your version: {draft})") from None
+        raise InvalidValue(msg.edit_rejected(ticket_id, exc.message, draft)) from None
     with hd.locked():
         if read_text(path) != original:
-            raise InvalidValue(f"edit rejected: {ticket_id} changed meanwhile (your version: {draft})")
+            raise InvalidValue(msg.edit_changed_meanwhile(ticket_id, draft))
         ticket.updated = desk.now()
         before = ticketfile.loads(original, relpath)
         desk.update_clocks(ticket, (before.status, before.priority))
-        change = desk.save_and_commit(ticket, "edit", "edited by hand")
+        change = desk.save_and_commit(ticket, "edit", msg.edited_by_hand())
         draft.unlink()
         return change
 
@@ -208,7 +209,7 @@ def _field_setter(name: str, value: str | None) -> Callable[[Ticket], str]:
         if old == value:
             return ""
         setattr(ticket, name, value)
-        return f"{name} {old or '(none)'} → {value or '(none)'}"
+        return msg.changed(name, old, value)
 
     return mutate
 
@@ -216,5 +217,5 @@ def _field_setter(name: str, value: str | None) -> Callable[[Ticket], str]:
 def check_tag(tag: str) -> str:
     tag = tag.strip()
     if not tag or any(ch.isspace() or ch == "," for ch in tag) or tag.startswith(("+", "-")):
-        raise InvalidValue(f"'{tag}' is not a valid tag (no spaces or commas, not starting with + or -)")
+        raise InvalidValue(msg.bad_tag(tag))
     return tag
