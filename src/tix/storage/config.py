@@ -11,12 +11,14 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tix import messages as msg
 from tix.domain.model import Person
-from tix.domain.settings import Settings, settings_from
 from tix.errors import ConfigError
+
+if TYPE_CHECKING:
+    from tix.domain.settings import Settings
 
 CONFIG_FILE = "tix.yaml"
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
@@ -462,7 +464,10 @@ class Config:
 
     @cached_property
     def settings(self) -> Settings:
-        """The validated configuration as typed sections (domain/settings.py)."""
+        """The validated configuration as typed sections (domain/settings.py, imported here: the
+        commands that never read a setting do not pay for defining its classes)."""
+        from tix.domain.settings import settings_from
+
         return settings_from(self.data)
 
     @cached_property
