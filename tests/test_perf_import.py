@@ -219,7 +219,7 @@ def test_a_parser_process_that_dies_costs_its_share_a_stay_in_quarantine_not_the
     worker left the run waiting forever.)"""
     from conftest import make_eml
 
-    from tix.services import intake as mailin
+    from tix.mail import workers as mailin
 
     real = mailin._parse_job
 

@@ -14,7 +14,6 @@ import hashlib
 import os
 import pickle
 import re
-import signal
 import sys
 from collections import Counter
 from collections.abc import Callable
@@ -28,6 +27,7 @@ from tix.domain.model import Entry, Person, Ticket
 from tix.errors import GitError, LockHeld, TixError, storage_error
 from tix.mail.sources import open_source
 from tix.mail.sources.base import Item, UnreadableMessage
+from tix.mail.workers import Parsers, chunks
 from tix.messages import count
 from tix.services.desk import Desk
 from tix.storage import ticketfile
@@ -89,30 +89,6 @@ class Report:
                 "messages": [asdict(d) for d in self.decisions]}  # fmt: skip
 
 
-def _parse_job(job: tuple[bytes, list[str], int, float]) -> tuple[str, Any]:
-    """Parse one message under a time limit (runs in a worker process or inline)."""
-    from tix.mail.parse import parse
-
-    raw, fallbacks, max_attachment, timeout = job
-
-    def expire(signum: int, frame: Any) -> None:
-        raise TimeoutError
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    try:
-        try:
-            signal.setitimer(signal.ITIMER_REAL, timeout)
-            return "ok", parse(raw, fallbacks, max_attachment)
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-    except TimeoutError:
-        return "error", f"parsing took longer than {timeout:g} s (mail.timeout)"
-    except Exception as exc:  # noqa: BLE001  any parser failure quarantines this message only
-        return "error", f"cannot parse: {type(exc).__name__}: {exc}"
-    finally:
-        signal.signal(signal.SIGALRM, previous)
-
-
 class Importer:
     def __init__(
         self, desk: Desk, dry_run: bool = False, mark_seen: bool = False, keep_decisions: bool = False,
@@ -144,7 +120,7 @@ class Importer:
         self._snapshots: dict[str, bytes] = {}
         self._secret_bytes: bytes | None = None
         self._checked_dirs: set[str] = set()  # folders found real in this run (store.ensure_real_dirs)
-        self._pool: Any = None
+        self._parsers = Parsers(self.fallbacks, self.max_attachment, self.timeout)
         self._seen_count = 0
         self._in_flight: _InFlight | None = None  # the batch whose commit git is writing
         self._base: tuple[str, str] | None = None  # this run's last commit and its tree
@@ -182,7 +158,7 @@ class Importer:
                 # committing the current one (here). A chunk's results are collected before the
                 # next chunk is sent: the workers are then idle, so no pipe can fill both ways.
                 waiting: tuple[list[tuple[Item, bytes, str]], Any] | None = None
-                for chunk in _chunks(chain.from_iterable(open_source(path) for path in sources), 200):
+                for chunk in chunks(chain.from_iterable(open_source(path) for path in sources), 200):
                     jobs = self._prepare(chunk)
                     results = waiting[1].get() if waiting else []
                     submitted = (jobs, self._submit([raw for _, raw, _ in jobs]))
@@ -200,8 +176,7 @@ class Importer:
                     self._in_flight.commit.cancel()
                 self.index.close()
                 self.ledger.close()
-                if self._pool is not None:
-                    self._pool.close()
+                self._parsers.close()
         return self.report
 
     def _prepare(self, items: list[Item]) -> list[tuple[Item, bytes, str]]:
@@ -243,15 +218,7 @@ class Importer:
         return jobs
 
     def _submit(self, raws: list[bytes]) -> Any:
-        if raws:
-            import tix.mail.parse  # noqa: F401  once, here, before the workers fork
-
-        jobs = [(raw, self.fallbacks, self.max_attachment, self.timeout) for raw in raws]
-        if len(jobs) < 16 or (os.cpu_count() or 1) < 2:
-            return _Done([_parse_job(job) for job in jobs])
-        if self._pool is None:
-            self._pool = _Parsers(min(os.cpu_count() or 2, 4))
-        return self._pool.submit(jobs)
+        return self._parsers.submit(raws)
 
     def _consume(self, jobs: list[tuple[Item, bytes, str]], results: list[tuple[str, Any]]) -> None:
         for (item, raw, digest), (status, result) in zip(jobs, results, strict=True):  # a result per job, in order
@@ -735,112 +702,6 @@ class _InFlight:
     hashes: list[tuple[str, str]]
     fingerprints: list[tuple[str, str]]
     items: list[Item]
-
-
-def _parser_loop(connection: Any, inherited: list[Any]) -> None:
-    """A parser process: parse each list of jobs it is sent, send back the results. It ends when
-    the importer does, even by kill -9 (its pipe closes), and never outlives it holding the
-    helpdesk lock it inherited."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the importer's to handle
-    for other in inherited:  # the other workers' pipes: held here, they would never see the importer go
-        other.close()
-    _die_with_parent()
-    while True:
-        try:
-            jobs = connection.recv()
-        except (EOFError, OSError):
-            return
-        connection.send([_parse_job(job) for job in jobs])
-
-
-class _Parsers:
-    """Parser processes fed and read by the importer's own thread. (multiprocessing.Pool's helper
-    threads, pickling and unpickling beside it, made every SQLite query and file call of the
-    filing wait for the GIL: a point query took ~120 µs instead of ~5.)"""
-
-    def __init__(self, count: int) -> None:
-        import multiprocessing
-
-        self._context = multiprocessing.get_context("fork")
-        self._workers: list[tuple[Any, Any]] = []
-        for _ in range(count):
-            self._workers.append(self._start())
-
-    def _start(self) -> tuple[Any, Any]:
-        mine, theirs = self._context.Pipe()
-        inherited = [connection for _, connection in self._workers]
-        process = self._context.Process(target=_parser_loop, args=(theirs, inherited), daemon=True)
-        process.start()
-        theirs.close()
-        return process, mine
-
-    def submit(self, jobs: list[Any]) -> _Parsing:
-        size = -(-len(jobs) // len(self._workers))
-        parts = [jobs[i : i + size] for i in range(0, len(jobs), size)]
-        for (_, connection), part in zip(self._workers, parts, strict=False):  # fewer parts than workers for a small chunk
-            connection.send(part)
-        return _Parsing(self, [len(part) for part in parts])
-
-    def collect(self, sizes: list[int]) -> list[tuple[str, Any]]:
-        results: list[tuple[str, Any]] = []
-        for number, size in enumerate(sizes):
-            process, connection = self._workers[number]
-            try:
-                results += connection.recv()
-            except (EOFError, OSError):  # the process died (killed, out of memory): its messages wait in quarantine
-                results += [("error", "the parser process stopped (killed or out of memory)")] * size
-                connection.close()
-                process.join(1)
-                self._workers[number] = self._start()
-        return results
-
-    def close(self) -> None:
-        for process, connection in self._workers:
-            connection.close()
-            process.terminate()
-        for process, _ in self._workers:
-            process.join(1)
-
-
-def _die_with_parent() -> None:
-    """Linux: the kernel kills this process when its parent dies (PR_SET_PDEATHSIG)."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass  # elsewhere the closed pipe ends it
-
-
-class _Parsing:
-    """A chunk being parsed; `get()` waits for its results, in the order of its jobs."""
-
-    def __init__(self, parsers: _Parsers, sizes: list[int]) -> None:
-        self.parsers, self.sizes = parsers, sizes
-
-    def get(self) -> list[tuple[str, Any]]:
-        return self.parsers.collect(self.sizes)
-
-
-class _Done:
-    """A parse result computed inline, with the interface of an AsyncResult."""
-
-    def __init__(self, results: list[tuple[str, Any]]) -> None:
-        self.results = results
-
-    def get(self) -> list[tuple[str, Any]]:
-        return self.results
-
-
-def _chunks(items: Any, size: int) -> Any:
-    chunk: list[Item] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def _record_references(ticket: Ticket, references: list[str]) -> None:
