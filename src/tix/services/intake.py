@@ -97,21 +97,21 @@ class Importer:
         self.desk = desk
         self.hd = desk.hd
         config = desk.config
-        mail = config.mail
+        mail = config.settings.mail
         self.dry_run = dry_run
         self.mark_seen = mark_seen
         self.keep_decisions = keep_decisions or dry_run
         self.progress = progress
         self.instance = config.instance
-        self.fallbacks = list(mail["fallback_charsets"])
-        self.max_attachment = int(float(mail["max_attachment_mb"]) * 1024 * 1024)
-        self.max_message = int(float(mail["max_message_mb"]) * 1024 * 1024)
-        self.timeout = float(mail["timeout"])
-        self.batch_size = int(mail["batch"])
-        self.reopen = bool(mail["reopen"])
+        self.fallbacks = list(mail.fallback_charsets)
+        self.max_attachment = int(mail.max_attachment_mb * 1024 * 1024)
+        self.max_message = int(mail.max_message_mb * 1024 * 1024)
+        self.timeout = mail.timeout
+        self.batch_size = mail.batch
+        self.reopen = mail.reopen
         self.own = config.own_addresses()
-        self.team = {str(member["email"]).lower() for member in config.team.values()}
-        self.tag_pattern = identities.tag_pattern(mail["tag"], self.instance)
+        self.team = {member.email.lower() for member in config.settings.team.values()}
+        self.tag_pattern = identities.tag_pattern(mail.tag, self.instance)
         self.report = Report()
         self.all_rows: list[TicketRow] | None = None
         self.assigned_rows: list[TicketRow] = []
@@ -360,7 +360,7 @@ class Importer:
         config = self.desk.config
         ticket = Ticket(
             id=ticket_id, subject=subject, requester=mail.requester or UNKNOWN_SENDER,
-            status=config.data["statuses"]["initial"], priority=config.data["priorities"]["default"],
+            status=config.settings.statuses.initial, priority=config.settings.priorities.default,
             created=when, updated=when, channel="email",
         )  # fmt: skip
         ticket.participants = self._participants(mail, ticket)
@@ -401,7 +401,7 @@ class Importer:
         if mail.sender and mail.sender.email.lower() in self.team:
             return False  # a teammate writing in does not reopen
         before = (ticket.status, ticket.priority)
-        ticket.status = self.desk.config.data["statuses"]["reopen"]
+        ticket.status = self.desk.config.settings.statuses.reopen
         self.desk.update_clocks(ticket, before)
         return True
 
@@ -411,14 +411,14 @@ class Importer:
         from tix.mail.parse import NO_REPLY
 
         config = self.desk.config
-        if not config.data["autoack"]["enabled"] or mail.robot or self.dry_run:
+        if not config.settings.autoack.enabled or mail.robot or self.dry_run:
             return False
         address = ticket.requester.email.lower()
         if address in self.own or address == UNKNOWN_SENDER.email or NO_REPLY.match(address):
             return False
-        window = timedelta(hours=float(config.data["autoack"]["window_hours"]))
+        window = timedelta(hours=config.settings.autoack.window_hours)
         recent = self.ledger.recent_autoacks(address, (self.desk.now() - window).isoformat())
-        return recent < int(config.data["autoack"]["limit"])
+        return recent < config.settings.autoack.limit
 
     def _acknowledge_safely(self, ticket: Ticket) -> None:
         """Outgoing mail never stops intake: with the acknowledgement misconfigured (no sender
