@@ -40,6 +40,7 @@ CONVERTED = [
     "storage/history.py",
     "storage/index.py",
     "storage/journal.py",
+    "storage/batch.py",
     "storage/layout.py",
     "storage/ledger.py",
     "storage/mergedriver.py",

@@ -1304,3 +1304,15 @@ def index_refused(path: str, refusal: str) -> str:
     """What the index records for a ticket file read refused (unsafe_symlink, unsafe_not_regular):
     the reason, without the "refusing to read PATH: " that the listing's path makes redundant."""
     return refusal.removeprefix(f"refusing to read {path}: ")
+
+
+# --- an import batch on disk (storage/batch.py) -------------------------------------------
+
+
+def commit_import(messages: int, tickets: int, created: int) -> str:
+    return f"import {count(messages, 'message')} into {count(tickets, 'ticket')} ({created} new)"
+
+
+def import_write_failed(problem: str) -> str:
+    """A batch's files could not be written: the journal keeps them for the next run."""
+    return f"{problem}; nothing was lost — the next `tix import` completes it"

@@ -253,14 +253,6 @@ class SlaState:
             self.resolution_due = value
 
 
-def undelivered(ticket: Any) -> list[str]:
-    return SlaState(ticket).undelivered
-
-
-def set_undelivered(ticket: Any, entry_ids: list[str]) -> None:
-    SlaState(ticket).undelivered = entry_ids
-
-
 def start_pause(ticket: Any, config: Any, now: datetime) -> bool:
     """Pause the clock from `now` if the ticket waits for someone else, nothing it sent is
     still undelivered, and it is not paused already. Returns whether it paused."""

@@ -162,10 +162,11 @@ def record_delivery(hd: Helpdesk, state: dict[str, Any]) -> list[str]:
 
 def _settle(ticket: Ticket, entry_id: str) -> bool:
     """Take a reply off the ticket's `undelivered` list (delivered or cancelled)."""
-    before = sla.undelivered(ticket)
+    state = sla.SlaState(ticket)
+    before = state.undelivered
     if entry_id not in before and before == ticket.extra.get("undelivered", []):
         return False
-    sla.set_undelivered(ticket, [e for e in before if e != entry_id])
+    state.undelivered = [e for e in before if e != entry_id]
     return True
 
 

@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Generic, TypeVar
 
+from tix import messages as msg
+from tix.domain import commits
 from tix.domain.model import Person, Ticket
 from tix.errors import storage_error
-from tix.messages import count
 from tix.storage import ticketfile
 from tix.storage.files import ensure_real_dirs, write_many
 from tix.storage.gitrepo import FileCommit
@@ -75,14 +76,12 @@ class BatchWriter(Generic[T]):
         except OSError as exc:
             # the journal stays: the next run commits what was written; nothing is marked seen
             error = storage_error(exc)
-            error.message += "; nothing was lost — the next `tix import` completes it"
+            error.message = msg.import_write_failed(error.message)
             raise error from None
         for relpath in batch.removed:
             (self.hd.root / relpath).unlink(missing_ok=True)
-        what = f"{count(batch.messages, 'message')} into {count(len(batch.tickets), 'ticket')} ({batch.created} new)"
-        message = f"tix: import {what}\n\nTix-Action: import\n"
-        if 0 < len(batch.tickets) <= 20:
-            message += "".join(f"Tix-Ticket: {ticket_id}\n" for ticket_id in sorted(batch.tickets))
+        named = sorted(batch.tickets) if len(batch.tickets) <= 20 else []  # a trailer each, for a small batch
+        message = commits.message(msg.commit_import(batch.messages, len(batch.tickets), batch.created), "import", named)
         content.update({relpath: None for relpath in batch.removed})
         started = self.hd.git.commit_files(content, message, actor, now, wait=False, base=self._base)
         self.in_flight = _InFlight(started, texts, then)

@@ -478,18 +478,14 @@ class Config:
 
     @property
     def statuses(self) -> list[str]:
-        groups = self.data["statuses"]
-        return [*groups["open"], *groups["waiting"], *groups["closed"]]
+        return list(self.settings.statuses.all)
 
     def status_group(self, status: str) -> str | None:
-        for group in ("open", "waiting", "closed"):
-            if status in self.data["statuses"][group]:
-                return group
-        return None
+        return self.settings.statuses.group_of(status)
 
     @property
     def closed_statuses(self) -> list[str]:
-        return list(self.data["statuses"]["closed"])
+        return list(self.settings.statuses.closed)
 
     @property
     def priorities(self) -> list[str]:
@@ -507,11 +503,6 @@ class Config:
     def team(self) -> dict[str, dict[str, Any]]:
         team: dict[str, dict[str, Any]] = self.data["team"]
         return team
-
-    @property
-    def mail(self) -> dict[str, Any]:
-        mail: dict[str, Any] = self.data["mail"]
-        return mail
 
     @property
     def instance(self) -> str:
