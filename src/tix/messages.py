@@ -392,6 +392,147 @@ def cancelled_foreign(name: str, clone: object) -> str:
     return f"{name} was queued by clone {clone}, which delivers it until it syncs: run tix sync now"
 
 
+# --- the importer: what it says of a run and why each message went where it did ----------
+# (services/intake.py, domain/threading_rules.py, mail/workers.py). A reason is kept on the
+# ticket's entry and printed by --dry-run, so its wording is part of the file a team reads.
+
+
+def import_summary(counts: dict[str, int]) -> str:
+    """"3 messages: 2 new tickets, 1 follow-up (1 reopened), 0 duplicates skipped, …"."""
+    total = sum(counts.get(key, 0) for key in ("created", "updated", "duplicate", "own", "quarantined"))
+    reopened = counts.get("reopened", 0)
+    parts = [count(counts.get("created", 0), "new ticket"),
+             count(counts.get("updated", 0), "follow-up") + (f" ({reopened} reopened)" if reopened else ""),
+             count(counts.get("duplicate", 0), "duplicate skipped"), f"{counts.get('robot', 0)} from robots",
+             f"{counts.get('own', 0)} our own", f"{counts.get('quarantined', 0)} quarantined"]  # fmt: skip
+    return count(total, "message") + ": " + ", ".join(parts)
+
+
+def import_progress(messages: int) -> str:
+    """The count an import shows on a terminal, redrawn in place."""
+    return f"\rimporting… {count(messages, 'message')}"
+
+
+def no_subject() -> str:
+    """A new ticket's title when the mail has no subject."""
+    return "(no subject)"
+
+
+def unknown_sender_name() -> str:
+    return "(unknown sender)"
+
+
+def quarantine_not_regular(path: str) -> str:
+    return f"{path}: not a regular file (a symlink committed by someone?); skipped"
+
+
+def same_file_imported() -> str:
+    return "the same file was imported before"
+
+
+def same_bytes_imported() -> str:
+    return "the same bytes were imported before"
+
+
+def same_message_id_imported() -> str:
+    return "its Message-ID was imported before"
+
+
+def already_in_quarantine(stored: str) -> str:
+    return f"already in quarantine as {stored}"
+
+
+def kept_in_quarantine(reason: str, path: str) -> str:
+    return f"{reason} (kept as {path})"
+
+
+def message_vanished() -> str:
+    return "the file was renamed or removed meanwhile"
+
+
+def message_over_limit(size: int) -> str:
+    return f"{size:,} bytes is over mail.max_message_mb"
+
+
+def cannot_file(problem: str) -> str:
+    """A message tix could not file for a reason nobody foresaw (a bug of ours): `problem` is the exception."""
+    return f"tix could not file it: {problem}"
+
+
+def own_mail_returned(entry_id: str) -> str:
+    return f"our own outgoing mail came back (entry {entry_id})"
+
+
+def own_mail_ticket_missing(ticket_id: str) -> str:
+    return f"our own mail for ticket {ticket_id}, which this clone does not have (tix sync, then tix import --retry-quarantine)"
+
+
+def no_acknowledgements(reason: str) -> str:
+    return f"no acknowledgements sent: {reason}"
+
+
+def no_verifiable_message_ids(reason: str) -> str:
+    return f"no Message-ID can be verified as ours: {reason}"
+
+
+def text_cut(limit: int, eml_path: str) -> str:
+    """Appended to an entry whose text was cut; the whole mail stays in `eml_path`."""
+    return f"\n\n[tix: text cut at {limit:,} characters; the whole message is in {eml_path}]"
+
+
+def cannot_mark_seen(where: str, problem: object) -> str:
+    return f"cannot mark mail seen in {where}: {problem} (it is imported; the next run skips it as a duplicate)"
+
+
+def parse_timed_out(seconds: float) -> str:
+    return f"parsing took longer than {seconds:g} s (mail.timeout)"
+
+
+def parse_failed(problem: str) -> str:
+    return f"cannot parse: {problem}"
+
+
+def parser_died() -> str:
+    return "the parser process stopped (killed or out of memory)"
+
+
+def threaded_by_our_reference(reference: str) -> str:
+    return f"refers to our message {reference}"
+
+
+def threaded_by_reference(reference: str) -> str:
+    return f"refers to {reference}"
+
+
+def threaded_nowhere() -> str:
+    return "no reference to a known ticket"
+
+
+def threaded_by_known_reply(ticket_id: str) -> str:
+    return f"a reply to it is already on {ticket_id}"
+
+
+def threaded_by_shared_parent(ticket_id: str, reference: str) -> str:
+    return f"{ticket_id} also answers {reference}, which tix has not seen"
+
+
+def threaded_first_of(others: list[str]) -> str:
+    return f" (so do {', '.join(others)}; the first in ID order is chosen)"
+
+
+def tag_names_no_ticket(tag: str) -> str:
+    return f"subject tag {tag} names no ticket here"
+
+
+def threaded_by_tag(tag: str, sender: str) -> str:
+    return f"subject tag {tag} from {sender}"
+
+
+def tag_from_stranger(tag: str, sender: str, ticket_id: str) -> str:
+    """`sender` is empty when the mail names none."""
+    return f"subject tag {tag} from {sender or 'an unknown sender'}, who is not on {ticket_id}: new ticket"
+
+
 # --- tix sync (services/sync.py) ----------------------------------------------------------
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from tix import messages as msg
 from tix.domain.model import Person, Ticket
 
 
@@ -67,11 +68,11 @@ def thread(mail: Mail, tag_pattern: re.Pattern[str], team: set[str], look: Looku
     for reference in references:
         ours = look.ours(reference)
         if ours and look.exists(ours[0]):
-            return Threading(ours[0], f"refers to our message {reference}")
+            return Threading(ours[0], msg.threaded_by_our_reference(reference))
     for reference in references:
         ticket_id = look.holder(reference)
         if ticket_id and look.exists(ticket_id):
-            return Threading(ticket_id, f"refers to {reference}")
+            return Threading(ticket_id, msg.threaded_by_reference(reference))
     # a reply that arrived before the message it answers, or a sibling of a reply whose
     # parent tix never saw: both refer to the same message, which some ticket records
     for reference in [mail.message_id, *references]:
@@ -81,14 +82,14 @@ def thread(mail: Mail, tag_pattern: re.Pattern[str], team: set[str], look: Looku
     tag = tag_pattern.search(mail.subject)
     if tag:
         return _by_tag(tag, mail, team, look)
-    return Threading(None, "no reference to a known ticket")
+    return Threading(None, msg.threaded_nowhere())
 
 
 def _referenced_by(tickets: list[str], reference: str, message_id: str) -> str:
     """Why the first of `tickets` (in ID order: every clone chooses the same) is chosen."""
-    why = f"a reply to it is already on {tickets[0]}" if reference == message_id else f"{tickets[0]} also answers {reference}, which tix has not seen"
+    why = msg.threaded_by_known_reply(tickets[0]) if reference == message_id else msg.threaded_by_shared_parent(tickets[0], reference)
     if len(tickets) > 1:
-        why += f" (so do {', '.join(tickets[1:])}; the first in ID order is chosen)"
+        why += msg.threaded_first_of(tickets[1:])
     return why
 
 
@@ -96,13 +97,13 @@ def _by_tag(tag: re.Match[str], mail: Mail, team: set[str], look: Lookups) -> Th
     """A subject tag threads only mail from someone on that ticket: anyone can type a tag."""
     ticket_id = tag.group(1).upper()
     if not look.exists(ticket_id):
-        return Threading(None, f"subject tag {tag.group(0)} names no ticket here")
+        return Threading(None, msg.tag_names_no_ticket(tag.group(0)))
     sender = (mail.sender.email if mail.sender else "").lower()
     ticket = look.ticket(ticket_id)
     known = {ticket.requester.email.lower(), *(p.lower() for p in ticket.participants)} | team
     if sender in known:
-        return Threading(ticket_id, f"subject tag {tag.group(0)} from {sender}")
-    return Threading(None, f"subject tag {tag.group(0)} from {sender or 'an unknown sender'}, who is not on {ticket_id}: new ticket", ticket_id)
+        return Threading(ticket_id, msg.threaded_by_tag(tag.group(0), sender))
+    return Threading(None, msg.tag_from_stranger(tag.group(0), sender, ticket_id), ticket_id)
 
 
 def record_references(ticket: Ticket, references: list[str]) -> None:

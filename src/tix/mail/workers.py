@@ -12,6 +12,8 @@ import signal
 from collections.abc import Iterable, Iterator
 from typing import Any, TypeVar
 
+from tix import messages as msg
+
 Result = tuple[str, Any]  # ("ok", ParsedMail) | ("error", reason)
 T = TypeVar("T")
 
@@ -33,9 +35,9 @@ def _parse_job(job: tuple[bytes, list[str], int, float]) -> Result:
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
     except TimeoutError:
-        return "error", f"parsing took longer than {timeout:g} s (mail.timeout)"
+        return "error", msg.parse_timed_out(timeout)
     except Exception as exc:  # noqa: BLE001  any parser failure quarantines this message only
-        return "error", f"cannot parse: {type(exc).__name__}: {exc}"
+        return "error", msg.parse_failed(f"{type(exc).__name__}: {exc}")
     finally:
         signal.signal(signal.SIGALRM, previous)
 
@@ -116,7 +118,7 @@ class _Workers:
             try:
                 results += connection.recv()
             except (EOFError, OSError):  # the process died (killed, out of memory): its messages wait in quarantine
-                results += [("error", "the parser process stopped (killed or out of memory)")] * size
+                results += [("error", msg.parser_died())] * size
                 connection.close()
                 process.join(1)
                 self._workers[number] = self._start()

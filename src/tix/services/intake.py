@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
+from tix import messages as msg
 from tix.domain import identities, ids
 from tix.domain.model import Entry, Person, Ticket
 from tix.domain.threading_rules import Lookups, record_references, references_of, thread
@@ -27,7 +28,6 @@ from tix.errors import GitError, LockHeld, TixError
 from tix.mail.sources import open_source
 from tix.mail.sources.base import Item, UnreadableMessage
 from tix.mail.workers import Parsers, Result, chunks
-from tix.messages import count
 from tix.services.desk import Desk
 from tix.storage import quarantine
 from tix.storage.batch import Batch, BatchWriter
@@ -45,7 +45,7 @@ if TYPE_CHECKING:  # the parser is imported only by a run that parses (not by a 
     from tix.mail.parse import ParsedMail
 
 MAX_TEXT_CHARS = 200_000
-UNKNOWN_SENDER = Person("(unknown sender)", "unknown@invalid")
+UNKNOWN_SENDER = Person(msg.unknown_sender_name(), "unknown@invalid")
 
 Done = tuple[list[tuple[str, str]], list[tuple[str, str]], list[Item]]  # a batch's hashes, fingerprints, items
 
@@ -80,11 +80,7 @@ class Report:
             self.warnings.append(text)
 
     def summary(self) -> str:
-        c = self.counts
-        total = sum(c[k] for k in ("created", "updated", "duplicate", "own", "quarantined"))
-        parts = [count(c["created"], "new ticket"), count(c["updated"], "follow-up") + (f" ({c['reopened']} reopened)" if c["reopened"] else "")]
-        parts += [count(c["duplicate"], "duplicate skipped"), f"{c['robot']} from robots", f"{c['own']} our own", f"{c['quarantined']} quarantined"]
-        return count(total, "message") + ": " + ", ".join(parts)
+        return msg.import_summary(self.counts)
 
     def as_dict(self) -> dict[str, Any]:
         keys = ("created", "updated", "reopened", "duplicate", "robot", "own", "quarantined", "vanished", "acknowledged", "unreadable")
@@ -105,13 +101,13 @@ class Importer:
         self.mark_seen = mark_seen
         self.keep_decisions = keep_decisions or dry_run
         self.progress = progress
-        self.instance = config.instance
+        self.instance = config.settings.helpdesk.instance
         self.parsers = Parsers(list(mail.fallback_charsets), int(mail.max_attachment_mb * 1024 * 1024), mail.timeout)
         self.max_message = int(mail.max_message_mb * 1024 * 1024)
         self.batch_size = mail.batch
         self.reopen = mail.reopen
-        self.own = config.own_addresses()
-        self.team = {str(member["email"]).lower() for member in config.team.values()}
+        self.own = config.settings.own_addresses()
+        self.team = config.settings.team_addresses()
         self.tag_pattern = identities.tag_pattern(mail.tag, self.instance)
         self.quarantine = Quarantine(self.hd.root)
         self.lookups = Lookups(self._our_message, self._exists, self._ticket_of, self._referencing, self._look)
@@ -171,7 +167,7 @@ class Importer:
         """The messages waiting in quarantine: regular files of the helpdesk only, never a pushed symlink (issue 10 #4)."""
         regular, others = self.quarantine.waiting()
         for path in others:
-            self.report.warn(f"{QUARANTINE_DIR}/{path.name}: not a regular file (a symlink committed by someone?); skipped")
+            self.report.warn(msg.quarantine_not_regular(f"{QUARANTINE_DIR}/{path.name}"))
         return [str(path) for path in regular]
 
     def _prepare(self, items: list[Item]) -> list[tuple[Item, bytes, str]]:
@@ -182,7 +178,7 @@ class Importer:
             same_file = self.duplicates.same_file(fingerprint, item.path) if fingerprint else None
             if same_file:
                 digest, known, ticket = same_file
-                self._duplicate(item, known, digest, "the same file was imported before", ticket, remember=False)
+                self._duplicate(item, known, digest, msg.same_file_imported(), ticket, remember=False)
                 continue  # settled by reading its head only; anything else is hashed whole below
             try:
                 raw = item.read()
@@ -192,19 +188,19 @@ class Importer:
                 self._decide(Decision(item.label, "unreadable", reason=str(exc)))
                 continue
             if raw is None:
-                self._decide(Decision(item.label, "vanished", reason="the file was renamed or removed meanwhile"))
+                self._decide(Decision(item.label, "vanished", reason=msg.message_vanished()))
                 continue
             digest = hashlib.sha256(raw).hexdigest()
             if fingerprint:
                 self.fingerprints.append((fingerprint, digest))
             same_bytes = self.duplicates.same_bytes(digest)
             if same_bytes:
-                self._duplicate(item, same_bytes[0], digest, "the same bytes were imported before", same_bytes[1], remember=False)
+                self._duplicate(item, same_bytes[0], digest, msg.same_bytes_imported(), same_bytes[1], remember=False)
                 continue
             if self._is_quarantined_copy(item, digest):
                 continue
             if len(raw) > self.max_message:
-                self._quarantine(item, raw, digest, f"{len(raw):,} bytes is over mail.max_message_mb")
+                self._quarantine(item, raw, digest, msg.message_over_limit(len(raw)))
                 continue
             jobs.append((item, raw, digest))
         return jobs
@@ -237,7 +233,7 @@ class Importer:
                 del pending[ticket_id]
             for ticket_id, snapshot in self._snapshots.items():
                 pending[ticket_id] = pickle.loads(snapshot)
-            reason = str(exc) if isinstance(exc, CannotFile) else f"tix could not file it: {type(exc).__name__}: {exc}"
+            reason = str(exc) if isinstance(exc, CannotFile) else msg.cannot_file(f"{type(exc).__name__}: {exc}")
             self._quarantine(item, raw, digest, reason)
 
     def _forget_files_after(self, count: int) -> None:
@@ -247,16 +243,16 @@ class Importer:
     def _handle(self, item: Item, raw: bytes, digest: str, mail: ParsedMail) -> None:
         mid = mail.message_id
         if self._ticket_of(mid):
-            self._duplicate(item, mid, digest, "its Message-ID was imported before")
+            self._duplicate(item, mid, digest, msg.same_message_id_imported())
             return
         ours = self._our_message(mid)
         ticket_id: str | None
         if ours is not None:
             # our own mail come back (a Bcc to the support mailbox, a list's copy): provably ours, so it
             # changes nothing on the ticket, but it is kept there as an entry, never dropped (issue 9 #15)
-            ticket_id, reason, linked = ours[0], f"our own outgoing mail came back (entry {ours[1]})", None
+            ticket_id, reason, linked = ours[0], msg.own_mail_returned(ours[1]), None
             if not self._exists(ticket_id):
-                raise CannotFile(f"our own mail for ticket {ticket_id}, which this clone does not have (tix sync, then tix import --retry-quarantine)")
+                raise CannotFile(msg.own_mail_ticket_missing(ticket_id))
         else:
             threading = thread(mail, self.tag_pattern, self.team, self.lookups)
             ticket_id, reason, linked = threading.ticket, threading.reason, threading.linked
@@ -317,7 +313,7 @@ class Importer:
             attempt += 1  # an ID clash with another message's ticket: the next candidate, as in every clone
         from tix.mail.parse import strip_reply_prefixes
 
-        subject = strip_reply_prefixes(self.tag_pattern.sub("", mail.subject)) or "(no subject)"
+        subject = strip_reply_prefixes(self.tag_pattern.sub("", mail.subject)) or msg.no_subject()
         settings = self.desk.config.settings
         ticket = Ticket(
             id=ticket_id, subject=subject, requester=mail.requester or UNKNOWN_SENDER,
@@ -395,7 +391,7 @@ class Importer:
             self._forget_files_after(files)
             ticket.extra, ticket.status = extra, status
             reason = exc.message if isinstance(exc, TixError) else f"{type(exc).__name__}: {exc}"
-            self.report.warn(f"no acknowledgements sent: {reason}")
+            self.report.warn(msg.no_acknowledgements(reason))
 
     def _acknowledge(self, ticket: Ticket) -> None:
         from tix.mail.compose import sender
@@ -425,7 +421,7 @@ class Importer:
     def _entry(self, entry_id: str, mail: ParsedMail, when: datetime, reason: str, files: list[str]) -> Entry:
         text = mail.text if mail.robot else mail.readable_text()  # a bounce's copy of our own mail is noise
         if len(text) > MAX_TEXT_CHARS:
-            text = text[:MAX_TEXT_CHARS] + f"\n\n[tix: text cut at {MAX_TEXT_CHARS:,} characters; the whole message is in {entry_id}/message.eml]"
+            text = text[:MAX_TEXT_CHARS] + msg.text_cut(MAX_TEXT_CHARS, f"{entry_id}/message.eml")
         extra: dict[str, Any] = {"subject": mail.subject}
         if mail.date is not None and abs((mail.date - when).total_seconds()) >= 60:
             extra["date"] = mail.date.isoformat()  # the sender's Date:, when it differs from the arrival
@@ -481,7 +477,7 @@ class Importer:
             try:
                 self._secret_bytes = load_secret(self.hd.root)[0]
             except UnsafePath as exc:  # a pushed symlink is the repository's problem: intake goes on
-                self.report.warn(f"no Message-ID can be verified as ours: {exc.message}")
+                self.report.warn(msg.no_verifiable_message_ids(exc.message))
                 self._secret_bytes = os.urandom(32)  # nothing verifies; such mail is filed as any other
         return self._secret_bytes
 
@@ -523,13 +519,13 @@ class Importer:
         if stored is None:
             return False
         self.report.counts["duplicate"] += 1
-        self._decide(Decision(item.label, "duplicate", reason=f"already in quarantine as {stored}"))
+        self._decide(Decision(item.label, "duplicate", reason=msg.already_in_quarantine(stored)))
         self._done(item)
         return True
 
     def _quarantine(self, item: Item, raw: bytes, digest: str, reason: str) -> None:
         self.report.counts["quarantined"] += 1
-        self._decide(Decision(item.label, "quarantined", reason=f"{reason} (kept as {QUARANTINE_DIR}/{quarantine.name(digest)})"))
+        self._decide(Decision(item.label, "quarantined", reason=msg.kept_in_quarantine(reason, f"{QUARANTINE_DIR}/{quarantine.name(digest)}")))
         if not self.quarantine.holds(item.path):
             self.batch.files.update(self.quarantine.files(digest, raw, reason, item.label, self.desk.now()))
             self.batch.messages += 1
@@ -578,8 +574,8 @@ class Importer:
                 try:
                     item.mark_seen()
                 except OSError as exc:  # a read-only Maildir: imported all the same, left unmarked
-                    self.report.warn(f"cannot mark mail seen in {item.source.name if item.source else item.label}: {exc.strerror or exc} "
-                                     "(it is imported; the next run skips it as a duplicate)")  # fmt: skip
+                    where = item.source.name if item.source else item.label
+                    self.report.warn(msg.cannot_mark_seen(where, exc.strerror or exc))
 
     def recover(self) -> str | None:
         """Commit what an interrupted run wrote (listed in the journal), so it is not lost."""
@@ -592,6 +588,6 @@ def progress_printer() -> Callable[[int], None] | None:
         return None
 
     def show(count: int) -> None:
-        print(f"\rimporting… {count} messages", end="", file=sys.stderr, flush=True)
+        print(msg.import_progress(count), end="", file=sys.stderr, flush=True)
 
     return show
