@@ -12,6 +12,7 @@ import pytest
 from conftest import Cli, make_eml, make_maildir
 
 from tix.domain import rules
+from tix.domain.settings import rules_from
 from tix.storage.yamlio import dump_yaml, load_yaml
 
 EVIL_SUBJECT = "a" * 34 + "!"
@@ -30,7 +31,7 @@ def message(subject: str) -> rules.Message:
 def test_the_catastrophic_pattern_from_the_report_does_not_stall_routing() -> None:
     rule_list = rules.validate([{"name": "aaa", "match": {"subject": "^(a+)+$"}, "set": {"priority": "high"}}])
     started = time.monotonic()
-    outcome = rules.route(rule_list, message(EVIL_SUBJECT))
+    outcome = rules.route(rules_from(rule_list), message(EVIL_SUBJECT))
     assert time.monotonic() - started < 2 * rules.RULE_TIMEOUT + 1
     assert outcome.fired == [] and outcome.fields == {}
 
@@ -41,7 +42,7 @@ def test_a_pattern_that_runs_out_of_time_is_not_a_match_and_is_named(monkeypatch
         {"name": "slow", "match": {"subject": "(a|aa)+b"}, "set": {"priority": "high"}},
         {"name": "fine", "match": {"subject": "^a"}, "set": {"tags": ["a"]}},
     ])  # fmt: skip
-    outcome = rules.route(rule_list, message("a" * 60))
+    outcome = rules.route(rules_from(rule_list), message("a" * 60))
     assert outcome.fired == ["fine"] and outcome.fields == {"tags": ["a"]}
     assert outcome.warnings == ["rule 'slow': a pattern took longer than 0.05 s; counted as not matching"]
 

@@ -23,11 +23,12 @@ and a '!', counts as not matching, and the rule is named in Outcome.warnings (is
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from tix import messages as msg
+from tix.domain.settings import MemberSettings, QueueSettings, RuleSettings
 from tix.errors import ConfigError
 
 MATCH_KEYS = ("to", "from", "from_domain", "subject", "body", "keywords", "channel", "language")
@@ -151,25 +152,25 @@ def matches(condition: str, expected: Any, message: Message) -> bool:
     return False
 
 
-def route(rules: list[dict[str, Any]], message: Message) -> Outcome:
+def route(rules: Sequence[RuleSettings], message: Message) -> Outcome:
     outcome = Outcome()
     for rule in rules:
         try:
-            fired = all(matches(condition, expected, message) for condition, expected in rule["match"].items())
+            fired = all(matches(condition, expected, message) for condition, expected in rule.match.items())
         except PatternTimeout:
-            warning = msg.rule_timed_out(rule["name"], RULE_TIMEOUT)
+            warning = msg.rule_timed_out(rule.name, RULE_TIMEOUT)
             outcome.warnings.append(warning)
             outcome.notes.append(warning)
             continue
         if fired:
-            outcome.fired.append(rule["name"])
-            for key, value in rule["set"].items():
+            outcome.fired.append(rule.name)
+            for key, value in rule.actions.items():
                 if key == "tags":
                     outcome.fields["tags"] = sorted(set(outcome.fields.get("tags", [])) | set(_as_list(value)))
                 else:
                     outcome.fields[key] = value
-            outcome.notes.append(msg.rule_fired(rule["name"], rule["set"]))
-            if rule["stop"]:
+            outcome.notes.append(msg.rule_fired(rule.name, rule.actions))
+            if rule.stop:
                 break
     return outcome
 
@@ -187,17 +188,19 @@ class Assignable(Protocol):
     def created(self) -> str: ...
 
 
-def pick_owner(config_data: dict[str, Any], queue: str, rows: Sequence[Assignable], closed: list[str]) -> tuple[str, str] | None:
+def pick_owner(queues: Mapping[str, QueueSettings], team: Mapping[str, MemberSettings], queue: str,
+               rows: Sequence[Assignable], closed: Sequence[str]) -> tuple[str, str] | None:  # fmt: skip
     """(handle, how) for a new ticket in `queue`, from the index rows of the helpdesk's tickets,
     or None. Round-robin: the member whose latest ticket in the queue is oldest (derived from
     the tickets themselves, so every clone agrees); least-open: fewest tickets not closed."""
-    settings = config_data["queues"].get(queue) or {}
-    mode = settings.get("assign") or ""
-    team = config_data["team"]
-    members = [m for m in settings.get("members") or [] if m in team and not team[m].get("away")]
-    if not mode or not members:
+    settings = queues.get(queue)
+    if settings is None:
         return None
-    email_of = {m: str(team[m]["email"]).lower() for m in members}
+    members = [m for m in settings.members if m in team and not team[m].away]
+    if not settings.assign or not members:
+        return None
+    mode = settings.assign
+    email_of = {m: team[m].email.lower() for m in members}
     if mode == "least-open":
         load = {m: sum(1 for r in rows if (r.owner or "").lower() == email_of[m] and r.status not in closed) for m in members}
         chosen = min(members, key=lambda m: (load[m], members.index(m)))

@@ -98,6 +98,15 @@ class EscalationSettings(NamedTuple):
     auto: bool
 
 
+class RuleSettings(NamedTuple):
+    """One routing rule, validated (domain/rules.py): its conditions, the fields it sets."""
+
+    name: str
+    match: dict[str, Any]
+    actions: dict[str, Any]  # the rule's `set:`
+    stop: bool
+
+
 class Settings(NamedTuple):
     helpdesk: HelpdeskSettings
     statuses: StatusSettings
@@ -112,10 +121,30 @@ class Settings(NamedTuple):
     remind_before: str
     escalation: EscalationSettings
     sla: dict[str, SlaTargets]  # priority → targets
+    rules: tuple[RuleSettings, ...]
+
+    def own_addresses(self) -> set[str]:
+        """Every address that is the helpdesk itself, lower-case."""
+        found = {self.helpdesk.email, *(queue.email for queue in self.queues.values()), *self.mail.addresses}
+        return {address.lower() for address in found if address}
+
+    def team_addresses(self) -> set[str]:
+        """The teammates' addresses, lower-case."""
+        return {member.email.lower() for member in self.team.values() if member.email}
+
+    def handle_of(self, email: str) -> str | None:
+        """The team handle of the member with this address, if any."""
+        wanted = email.lower()
+        return next((handle for handle, member in self.team.items() if member.email.lower() == wanted), None)
 
 
 def _text(value: Any) -> str:
     return "" if value is None else str(value)
+
+
+def rules_from(validated: list[dict[str, Any]]) -> tuple[RuleSettings, ...]:
+    """The typed rules of a list checked by domain/rules.py's `validate`."""
+    return tuple(RuleSettings(rule["name"], dict(rule["match"]), dict(rule["set"]), bool(rule["stop"])) for rule in validated)
 
 
 def settings_from(data: dict[str, Any]) -> Settings:
@@ -145,4 +174,5 @@ def settings_from(data: dict[str, Any]) -> Settings:
         escalation=EscalationSettings(_text(data["escalation"]["queue"]), _text(data["escalation"]["owner"]),
                                       bool(data["escalation"]["auto"])),
         sla={name: SlaTargets(_text(t.get("first_response")), _text(t.get("resolution"))) for name, t in data["sla"].items()},
+        rules=rules_from(data.get("rules") or []),
     )  # fmt: skip

@@ -105,7 +105,7 @@ class Desk:
         from tix.domain import rules
 
         config = self.config
-        outcome = rules.route(config.data.get("rules") or [], message)
+        outcome = rules.route(config.settings.rules, message)
         explicit = explicit or set()
         for key, value in outcome.fields.items():
             if key in explicit:
@@ -118,7 +118,7 @@ class Desk:
                 setattr(ticket, key, value)
         notes = list(outcome.notes)
         if ticket.queue and not ticket.owner:
-            picked = rules.pick_owner(config.data, ticket.queue, (rows or self._all_rows)(), config.closed_statuses)
+            picked = rules.pick_owner(config.settings.queues, config.settings.team, ticket.queue, (rows or self._all_rows)(), config.closed_statuses)
             if picked:
                 handle, how = picked
                 ticket.owner = resolve_agent(config, handle)

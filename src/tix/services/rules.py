@@ -43,10 +43,10 @@ def explain(helpdesk: Helpdesk, paths: list[Path]) -> list[RuleTest]:
             continue
         sender = mail.sender.email if mail.sender else ""
         recipients = [p.email for p in mail.to + mail.cc] + mail.delivered_to
-        outcome = route(config.data.get("rules") or [], Message(mail.subject, mail.text, sender, recipients, "email"))
+        outcome = route(config.settings.rules, Message(mail.subject, mail.text, sender, recipients, "email"))
         fields = dict(outcome.fields)
         if fields.get("queue") and "owner" not in fields:
-            picked = pick_owner(config.data, str(fields["queue"]), rows, config.closed_statuses)
+            picked = pick_owner(config.settings.queues, config.settings.team, str(fields["queue"]), rows, config.closed_statuses)
             if picked:
                 fields["owner"] = msg.rules_picked_owner(*picked)
         results.append(RuleTest(path, outcome.fired, fields, list(outcome.warnings)))

@@ -489,30 +489,19 @@ class Config:
 
     @property
     def priorities(self) -> list[str]:
-        return list(self.data["priorities"]["levels"])
+        return list(self.settings.priorities.levels)
 
     @property
     def categories(self) -> list[str]:
-        return list(self.data["categories"])
+        return list(self.settings.categories)
 
     @property
     def queues(self) -> list[str]:
-        return list(self.data["queues"])
-
-    @property
-    def team(self) -> dict[str, dict[str, Any]]:
-        team: dict[str, dict[str, Any]] = self.data["team"]
-        return team
+        return list(self.settings.queues)
 
     @property
     def instance(self) -> str:
-        return str(self.data["helpdesk"]["instance"])
-
-    def own_addresses(self) -> set[str]:
-        """Every address that is the helpdesk itself, lower-case."""
-        found = {str(self.data["helpdesk"]["email"])} | {str(q["email"]) for q in self.data["queues"].values()}
-        found |= set(self.data["mail"]["addresses"])
-        return {address.lower() for address in found if address}
+        return self.settings.helpdesk.instance
 
 
 def render(data: dict[str, Any]) -> str:

@@ -27,13 +27,13 @@ def acting_user(git: GitRepo, override: str | None = None) -> Person:
 
 def resolve_agent(config: Config, text: str) -> str:
     """A team handle, a member's address or 'Name <address>' -> the address stored as owner."""
-    team = config.team
+    team = config.settings.team
     if text in team:
-        return str(team[text]["email"])
+        return team[text].email
     person = Person.parse(text)
     if person is None:
         raise InvalidValue(msg.agent_unknown(text, sorted(team)))
-    if team and not any(member["email"].lower() == person.email.lower() for member in team.values()):
+    if team and config.settings.handle_of(person.email) is None:
         raise InvalidValue(msg.agent_not_in_team(person.email))
     return person.email
 
@@ -42,7 +42,4 @@ def display_name(config: Config, email: str | None) -> str:
     """A short name for an owner: the team handle when there is one, else the address."""
     if not email:
         return ""
-    for handle, member in config.team.items():
-        if str(member["email"]).lower() == email.lower():
-            return handle
-    return email
+    return config.settings.handle_of(email) or email
