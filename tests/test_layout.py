@@ -36,6 +36,20 @@ def test_help_does_not_import_git_mail_or_template_libraries() -> None:
     assert result.stdout.strip().splitlines()[-1] == "[]"
 
 
+def test_show_loads_neither_the_index_nor_the_mail_or_network_modules(tix: Cli, helpdesk: Path) -> None:
+    """`tix show` reads one file: SQLite, git history, the mail and socket modules, CSV and
+    the temporary-file machinery are for other commands (issue 12: every command feels instant)."""
+    ticket_id = tix.new()
+    heavy = ("sqlite3", "email.message", "email.utils", "socket", "smtplib", "csv", "tempfile", "tix.storage.index",
+             "tix.storage.history", "tix.mail.transport", "jinja2", "git")  # fmt: skip
+    code = (
+        f"import sys\nfrom tix.cli.main import main\nassert main(['show', {ticket_id!r}]) == 0\n"
+        f"print(sorted(m for m in {heavy!r} if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=helpdesk)
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
 def test_commits_made_with_plain_git_in_between_are_kept(tix: Cli, helpdesk: Path) -> None:
     ticket_id = tix.new()
     (helpdesk / "README.md").write_text("our helpdesk\n", encoding="utf-8")

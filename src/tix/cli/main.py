@@ -15,10 +15,10 @@ def run(argv: list[str] | None = None) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run tix; usage errors are reported by Typer (exit 2), domain errors here (docs/CLI.md)."""
-    from tix.cli.app import app
+    from tix.cli.app import app_for
 
     try:
-        app(args=argv, prog_name="tix")
+        app_for(sys.argv[1:] if argv is None else argv)(args=argv, prog_name="tix")
     except SystemExit as exc:
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else 1)

@@ -7,9 +7,7 @@ for the collision odds.
 
 from __future__ import annotations
 
-import hashlib
 import re
-import secrets
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 ID_LENGTH = 8
@@ -18,12 +16,16 @@ _VALID = re.compile(f"^[{ALPHABET}]+$")
 
 
 def random_id() -> str:
+    import secrets
+
     return "".join(secrets.choice(ALPHABET) for _ in range(ID_LENGTH))
 
 
 def derived_id(key: str, attempt: int = 0) -> str:
     """A deterministic ID for `key` (e.g. a Message-ID). `attempt` > 0 steps past a clash."""
     material = key if attempt == 0 else f"{key}\x00{attempt}"
+    import hashlib
+
     number = int.from_bytes(hashlib.sha256(material.encode("utf-8")).digest()[:8], "big")
     chars = []
     for _ in range(ID_LENGTH):

@@ -37,6 +37,9 @@ def normalize_text(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
 
 
+_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*")
+
+
 @dataclass(frozen=True)
 class Person:
     name: str
@@ -49,9 +52,11 @@ class Person:
     @classmethod
     def parse(cls, text: str) -> Person | None:
         """'Name <addr>' or a bare address; None when no address can be found."""
+        text = one_line(text)
+        if _PLAIN_ADDRESS.fullmatch(text):  # what parseaddr makes of it, without loading email.utils (and socket)
+            return cls("", text)
         from email.utils import parseaddr
 
-        text = one_line(text)
         if '"' in text:  # a quoted local part ("jan kowalski"@x): parseaddr would drop its quotes
             from email import policy
 

@@ -20,18 +20,21 @@ import json
 import os
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tix import messages as msg
 from tix.domain import clock, commits, sla
 from tix.domain.model import Entry, Person, Ticket, one_line
 from tix.errors import InvalidValue, TixError
-from tix.mail.transport import SendReport, TemporaryFailure, Transport, check_approved
 from tix.storage.config import Config
 from tix.storage.files import UnsafePath, read_bytes, read_text, write_atomic
 from tix.storage.layout import Helpdesk
+
+if TYPE_CHECKING:  # sending pulls in the mail and network modules: only `tix send` needs them, not `tix show`
+    from email.message import EmailMessage
+
+    from tix.mail.transport import SendReport
 
 QUEUE = "outbox/queue"
 SENT = "outbox/sent"
@@ -78,6 +81,8 @@ def deliver(
 ) -> tuple[SendReport, list[str]]:
     """Hand queued messages to the server. Returns the report and the outbox paths changed
     (the caller commits them). The caller holds the helpdesk lock."""
+    from tix.mail.transport import SendReport, TemporaryFailure, Transport, check_approved
+
     todo = names if names is not None else queued(hd, all_clones)
     if not todo:
         return SendReport(), []

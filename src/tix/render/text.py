@@ -7,19 +7,18 @@ the sentences and marks among them come from tix.messages.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import os
 import re
 import shutil
 import sys
 from collections.abc import Callable
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tix import messages as msg
-from tix.storage.history import Event
+
+if TYPE_CHECKING:
+    from tix.storage.history import Event
 
 CSV_COLUMNS = (
     "id", "subject", "status", "owner", "priority", "category", "tags", "queue", "channel",
@@ -77,6 +76,8 @@ def _json_escape(text: str) -> str:
 
 
 def to_json(data: Any) -> str:
+    import json
+
     return _json_escape(json.dumps(data, ensure_ascii=False, indent=2, default=_json_value))
 
 
@@ -84,6 +85,8 @@ def json_rows(rows: list[dict[str, Any]]) -> str:
     """A JSON array with one compact object per line: valid JSON, greppable, and fast to write."""
     if not rows:
         return "[]"
+    import json
+
     return _json_escape("[\n" + ",\n".join(json.dumps(row, ensure_ascii=False, default=_json_value) for row in rows) + "\n]")
 
 
@@ -131,6 +134,9 @@ def _fit(text: str, width: int) -> str:
 
 
 def csv_text(rows: list[dict[str, Any]]) -> str:
+    import csv
+    import io
+
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)

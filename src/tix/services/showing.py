@@ -4,12 +4,14 @@ the audit trail (`tix log`). Nothing here changes the helpdesk."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tix.domain import clock
-from tix.services import listing
-from tix.storage.history import Event
 from tix.storage.layout import Helpdesk
+
+if TYPE_CHECKING:  # the index (SQLite) and git history are for list and log, not for show
+    from tix.services import listing
+    from tix.storage.history import Event
 
 
 def show_ticket(hd: Helpdesk, ticket_ref: str) -> dict[str, Any]:
@@ -27,6 +29,8 @@ def show_ticket(hd: Helpdesk, ticket_ref: str) -> dict[str, Any]:
 
 def list_matching(hd: Helpdesk, **options: Any) -> listing.Listing:
     """`tix list`: the options as typed (listing.make_request's keywords), listed at one `now`."""
+    from tix.services import listing
+
     now = clock.now(hd.config.timezone)
     return listing.list_tickets(hd, listing.make_request(hd, now, **options), now)
 

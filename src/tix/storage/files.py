@@ -7,7 +7,6 @@ import contextlib
 import errno
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 from tix import messages as msg
@@ -117,6 +116,8 @@ def write_atomic(path: Path, content: str | bytes, durable: bool = True, make_pa
     The file gets the mode git gives checked-out files (0666 less the umask: a helpdesk shared
     by a group stays readable to it); `private` files (secrets) stay 0600."""
     ensure_real_dirs(path.parent, create=make_parent)
+    import tempfile
+
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         if not private:

@@ -6,7 +6,6 @@ command, which is many times faster than GitPython's own index code and runs mer
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shlex
@@ -468,6 +467,8 @@ class GitRepo:
         header.append(b"data %d\n" % len(body) + body)
         parts = []
         info = []
+        import hashlib
+
         for path, data in files.items():
             name = _fast_import_path(path)
             if data is None:
