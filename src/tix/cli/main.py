@@ -15,10 +15,16 @@ def run(argv: list[str] | None = None) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run tix; usage errors are reported by Typer (exit 2), domain errors here (docs/CLI.md)."""
-    from tix.cli.app import app_for
-
+    arguments = sys.argv[1:] if argv is None else argv
     try:
-        app_for(sys.argv[1:] if argv is None else argv)(args=argv, prog_name="tix")
+        from tix.cli import fast
+
+        status = fast.run(arguments)  # `tix show`, `tix list`: without loading Typer
+        if status is not None:
+            return status
+        from tix.cli.app import app_for
+
+        app_for(arguments)(args=argv, prog_name="tix")
     except SystemExit as exc:
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else 1)

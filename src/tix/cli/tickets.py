@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Optional
 import typer
 
 from tix import messages as msg
+from tix.cli import fast
 from tix.cli.common import TextOrJson, emit, read_text, say, state
 from tix.errors import InvalidValue
 
@@ -82,11 +83,7 @@ def show(
     format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
 ) -> None:
     """Show a ticket with its whole conversation."""
-    from tix.render import tickets as output
-    from tix.services.showing import show_ticket
-
-    hd = state(ctx).helpdesk
-    say(output.ticket(show_ticket(hd, ticket), format.value, hd.config))
+    emit(fast.show(state(ctx), ticket, format.value))
 
 
 @app.command("list")
@@ -111,16 +108,11 @@ def list_(
     limit: Optional[int] = typer.Option(None, "--limit", "-n", min=0, help="Show at most N tickets."),
 ) -> None:
     """List tickets (by default those not closed), filtered and sorted."""
-    from tix.render import tickets as output
-    from tix.services.showing import list_matching
-
-    current = state(ctx)
-    listing = list_matching(
-        current.helpdesk, status=status, owner=owner, mine=mine, as_user=current.as_user, unassigned=unassigned, priority=priority,
-        category=category, tag=tag, queue=queue, customer=customer, since=since, include_closed=all_, breached=breached,
-        due_within=due_within, sort=sort, limit=limit,
-    )  # fmt: skip
-    emit(output.listing(listing, format.value, current.helpdesk.config))
+    emit(fast.list_tickets(
+        state(ctx), status=status, owner=owner, mine=mine, unassigned=unassigned, priority=priority, category=category, tag=tag,
+        queue=queue, customer=customer, since=since, sort=sort, all_=all_, breached=breached, due_within=due_within,
+        format=format.value, limit=limit,
+    ))  # fmt: skip
 
 
 @app.command()

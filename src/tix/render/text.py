@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import sys
 from collections.abc import Callable
 from datetime import datetime, tzinfo
@@ -116,6 +115,8 @@ def table(rows: list[dict[str, Any]], priorities: list[str], owner_name: Callabl
     ]
     widths = [max([len(h)] + [len(c[i]) for c in cells]) for i, h in enumerate(headers[:-1])]
     widths[5] = min(widths[5], 24)
+    import shutil  # only a table on a terminal needs it (it loads the archive modules)
+
     total = shutil.get_terminal_size((200, 24)).columns if sys.stdout.isatty() else 10_000
     subject_width = max(10, total - sum(widths) - 2 * len(widths))
     lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths + [0], strict=True)).rstrip()]

@@ -200,6 +200,8 @@ def _check_value(key: Key, path: str, value: Any) -> Any:
             raise ConfigError(msg.config_expected(path, "true or false", repr(value)))
         return value
     if key.kind == "rules":
+        if value is None or value == []:
+            return []  # as validate says, without loading the rules engine (and its regex package) for every command
         from tix.domain import rules
 
         return rules.validate(value)
@@ -393,9 +395,10 @@ def _check_rules(data: dict[str, Any]) -> None:
     url = data["smtp"]["url"]
     if url and not re.match(r"^smtps?://([^@/]+@)?[^@/:]+(:\d+)?/?$", url):
         raise ConfigError(msg.config_bad_smtp_url(url))
-    from tix.domain import rules
+    if data.get("rules"):
+        from tix.domain import rules
 
-    rules.check_against(data)
+        rules.check_against(data)
     for name in data["sla"]:
         if name not in levels:
             raise ConfigError(msg.config_not_a_priority(f"sla.{name}", name))

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
 import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -18,12 +16,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tix import messages as msg
 from tix.domain.model import Person
 from tix.errors import GitError, LockHeld
 from tix.storage.files import write_atomic
+
+if TYPE_CHECKING:
+    import subprocess
 
 ZERO_OID = "0" * 40
 GIT_LOCK_WAIT = float(os.environ.get("TIX_GIT_LOCK_WAIT", "5"))  # seconds to wait out a git command's lock
@@ -51,6 +52,8 @@ class GitRepo:
         self._identity: dict[str, str] | None = None
 
     def run(self, *args: str, env: dict[str, str] | None = None, strip: bool = True, stdin: bytes | None = None) -> str:
+        import subprocess  # here, not at the top: `tix show` reads files only and never pays for it
+
         result = subprocess.run(
             ["git", *args], cwd=self.root, capture_output=True, env={**os.environ, **(env or {})},
             input=stdin, check=False,
@@ -488,6 +491,7 @@ class GitRepo:
         feeds a pipe). Mail does not delta against the unrelated blob before it, which is all
         fast-import tries: no deltas, and zlib's fastest level (packs ~3 % larger, written in
         about half the time)."""
+        import subprocess
         import tempfile
 
         spool.flush()
@@ -707,6 +711,8 @@ INFO_ATTRIBUTES = "tickets/**/ticket.md merge=tix"
 
 
 def driver_command() -> str:
+    import shlex
+
     return f"{shlex.quote(sys.executable)} -m {DRIVER_MODULE} %O %A %B %P"
 
 
@@ -728,6 +734,8 @@ def ensure_merge_driver(git: GitRepo) -> bool:
         for line in section.splitlines():
             key, _, value = line.strip().partition("=")
             if key.strip() == "driver":
+                import shlex
+
                 words = shlex.split(value.strip()) if value.strip() else []
                 if words and os.path.exists(words[0]) and DRIVER_MODULE in words:
                     return False

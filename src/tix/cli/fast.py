@@ -1,0 +1,166 @@
+"""`tix show` and `tix list` without Typer: the commands an agent runs all day.
+
+Importing Typer and Click takes ~55 ms, four times Python's own start-up, before tix does
+anything (issue 12: `tix show` <= 4x `python -c pass`). So `tix.cli.main` first offers the
+arguments to `run` here. It takes only the plain forms of these two commands: global options
+first, then each option spelled out (`--limit 5`, `--limit=5`, `-n 5`) with a value that Typer
+would take as it stands. Anything else (help, a value it is unsure of, an option it does not know,
+`-n5`, `--`) it leaves to Typer, which runs the command as always, with its help and errors.
+Both ways end in the same functions below (cli/tickets.py calls them too), with the same
+values; tests/test_cli_fast.py checks the options and defaults here are the Typer command's.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tix.cli.state import State
+
+if TYPE_CHECKING:
+    from tix.render.printout import Printout
+
+GLOBAL_OPTIONS = {"-C": "directory", "--as": "as_user"}
+
+
+class Spec:
+    """What one command takes: options with a value (`many`: may repeat), flags, positionals."""
+
+    def __init__(self, values: dict[str, str], many: set[str], flags: dict[str, str], choices: dict[str, tuple[str, ...]],
+                 defaults: dict[str, Any], positionals: tuple[str, ...] = ()) -> None:  # fmt: skip
+        self.values, self.many, self.flags, self.choices = values, many, flags, choices
+        self.defaults, self.positionals = defaults, positionals
+
+
+SHOW = Spec(values={"--format": "format", "-f": "format"}, many=set(), flags={}, choices={"format": ("text", "json")},
+            defaults={"format": "text"}, positionals=("ticket",))  # fmt: skip
+
+LIST = Spec(
+    values={"--status": "status", "-s": "status", "--owner": "owner", "-o": "owner", "--priority": "priority",
+            "-p": "priority", "--category": "category", "-c": "category", "--tag": "tag", "-t": "tag", "--queue": "queue",
+            "-q": "queue", "--customer": "customer", "--since": "since", "--sort": "sort", "--due-within": "due_within",
+            "--format": "format", "-f": "format", "--limit": "limit", "-n": "limit"},
+    many={"status", "owner", "priority", "category", "tag", "queue"},
+    flags={"--mine": "mine", "-m": "mine", "--unassigned": "unassigned", "-u": "unassigned", "--all": "all_",
+           "-a": "all_", "--breached": "breached"},
+    choices={"format": ("table", "json", "csv")},
+    defaults={"status": None, "owner": None, "mine": False, "unassigned": False, "priority": None, "category": None,
+              "tag": None, "queue": None, "customer": None, "since": None, "sort": "priority,created", "all_": False,
+              "breached": False, "due_within": None, "format": "table", "limit": None},
+)  # fmt: skip
+
+COMMANDS = {"show": SHOW, "list": LIST}
+
+
+def run(argv: list[str]) -> int | None:
+    """Run `argv` when it is a plain `tix show` or `tix list`: its exit status; else None."""
+    parsed = parse(argv)
+    if parsed is None:
+        return None
+    name, state, options = parsed
+    printout = show(state, **options) if name == "show" else list_tickets(state, **options)
+    return write(printout)
+
+
+def parse(argv: list[str]) -> tuple[str, State, dict[str, Any]] | None:
+    """(command, global options, the command's options) — or None: Typer's to parse."""
+    found: dict[str, str] = {}
+    rest = list(argv)
+    while rest and rest[0] in GLOBAL_OPTIONS:
+        if len(rest) < 2 or not _plain(rest[1]) or GLOBAL_OPTIONS[rest[0]] in found:
+            return None
+        found[GLOBAL_OPTIONS[rest[0]]] = rest[1]
+        rest = rest[2:]
+    if not rest or rest[0] not in COMMANDS:
+        return None
+    spec = COMMANDS[rest[0]]
+    options = _options(spec, rest[1:])
+    if options is None:
+        return None
+    directory = Path(found["directory"]) if "directory" in found else None
+    return rest[0], State(directory, found.get("as_user")), options
+
+
+def _plain(value: str) -> bool:
+    """A value Typer would take as it stands (one beginning with '-' it might read as an option)."""
+    return bool(value) and not value.startswith("-")
+
+
+def _options(spec: Spec, arguments: list[str]) -> dict[str, Any] | None:
+    options: dict[str, Any] = dict(spec.defaults)
+    given: set[str] = set()
+    positionals: list[str] = []
+    tokens = iter(arguments)
+    for token in tokens:
+        option, equals, value = token.partition("=") if token.startswith("--") else (token, "", "")
+        if option in spec.flags and not equals:
+            options[spec.flags[option]] = True
+            continue
+        if option in spec.values:
+            if not equals:
+                value = next(tokens, "")
+            key = spec.values[option]
+            # Click takes the next word as the value even when it starts with '-' (`--sort -created`)
+            if not value or (key in given and key not in spec.many) or not _valid(spec, key, value):
+                return None
+            given.add(key)
+            if key in spec.many:
+                options[key] = [*(options[key] or []), value]
+            else:
+                options[key] = int(value) if key == "limit" else value
+            continue
+        if not _plain(token):
+            return None  # --help, an option unknown here, `-n5`, `--`
+        positionals.append(token)
+    if len(positionals) != len(spec.positionals):
+        return None
+    options.update(zip(spec.positionals, positionals, strict=True))
+    return options
+
+
+def _valid(spec: Spec, key: str, value: str) -> bool:
+    if key in spec.choices:
+        return value in spec.choices[key]
+    if key == "limit":
+        return value.isascii() and value.isdigit()
+    return True
+
+
+# --- the commands themselves (cli/tickets.py's `show` and `list` call these too) ---------------
+
+
+def show(state: State, ticket: str, format: str) -> Printout:
+    from tix.render import tickets as output
+    from tix.render.printout import Printout
+    from tix.services.showing import show_ticket
+
+    hd = state.helpdesk
+    printout = Printout()
+    printout.out(output.ticket(show_ticket(hd, ticket), format, hd.config))
+    return printout
+
+
+def list_tickets(state: State, *, status: list[str] | None, owner: list[str] | None, mine: bool, unassigned: bool,
+                 priority: list[str] | None, category: list[str] | None, tag: list[str] | None, queue: list[str] | None,
+                 customer: str | None, since: str | None, sort: str, all_: bool, breached: bool, due_within: str | None,
+                 format: str, limit: int | None) -> Printout:  # fmt: skip
+    from tix.render import tickets as output
+    from tix.services.showing import list_matching
+
+    listing = list_matching(
+        state.helpdesk, status=status, owner=owner, mine=mine, as_user=state.as_user, unassigned=unassigned, priority=priority,
+        category=category, tag=tag, queue=queue, customer=customer, since=since, include_closed=all_, breached=breached,
+        due_within=due_within, sort=sort, limit=limit,
+    )  # fmt: skip
+    return output.listing(listing, format, state.helpdesk.config)
+
+
+def write(printout: Printout) -> int:
+    """Print a command's lines in order (as click.echo does: the text, a newline, a flush);
+    its exit status."""
+    for text, err, nl in printout.lines:
+        stream = sys.stderr if err else sys.stdout
+        stream.write(text + "\n" if nl else text)
+        stream.flush()
+    return printout.code

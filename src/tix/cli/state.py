@@ -1,0 +1,39 @@
+"""The global options (-C, --as) and the helpdesk they point at: Typer-free, for cli/fast.py too."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tix.services.desk import Desk
+    from tix.storage.layout import Helpdesk
+
+
+class State:
+    """Global options, and the helpdesk they point at (found on first use)."""
+
+    def __init__(self, directory: Path | None, as_user: str | None) -> None:
+        self.directory = directory
+        self.as_user = as_user
+        self._helpdesk: Helpdesk | None = None
+
+    @property
+    def start(self) -> Path:
+        if self.directory:
+            return self.directory
+        return Path(os.environ["TIX_DIR"]) if os.environ.get("TIX_DIR") else Path.cwd()
+
+    @property
+    def helpdesk(self) -> Helpdesk:
+        if self._helpdesk is None:
+            from tix.storage.layout import open_helpdesk
+
+            self._helpdesk = open_helpdesk(self.start)
+        return self._helpdesk
+
+    def desk(self) -> Desk:
+        from tix.services.desk import Desk
+
+        return Desk(self.helpdesk, self.as_user)

@@ -1,0 +1,103 @@
+"""`tix show` and `tix list` without Typer (cli/fast.py): the same options, values and defaults
+as the Typer commands, the same output and exit status, and Typer for everything else."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+import typer
+from conftest import Cli
+
+from tix.cli import fast
+from tix.cli.app import app
+
+ALIASES = {"all": "all_"}  # the Python name of an option whose name is a builtin
+
+
+def _typer_command(name: str) -> click.Command:
+    group = typer.main.get_command(app)
+    assert isinstance(group, click.Group)
+    command = group.get_command(click.Context(group), name)
+    assert command is not None
+    return command
+
+
+@pytest.mark.parametrize("name", sorted(fast.COMMANDS))
+def test_the_fast_path_knows_each_option_as_the_typer_command_declares_it(name: str) -> None:
+    spec, command = fast.COMMANDS[name], _typer_command(name)
+    options = [p for p in command.params if isinstance(p, click.Option) and p.name != "help"]
+    arguments = [p for p in command.params if isinstance(p, click.Argument)]
+    assert tuple(p.name for p in arguments) == spec.positionals
+    assert set(spec.values) | set(spec.flags) == {spelling for p in options for spelling in p.opts}
+    for option in options:
+        key = ALIASES.get(str(option.name), str(option.name))
+        for spelling in option.opts:
+            assert (spec.flags if option.is_flag else spec.values)[spelling] == key, spelling
+        default = option.default.value if hasattr(option.default, "value") else option.default
+        assert spec.defaults[key] == (None if option.multiple and default in ((), None) else default), key
+        assert (key in spec.many) == option.multiple, key
+        if isinstance(option.type, click.Choice):
+            assert tuple(spec.choices[key]) == tuple(str(choice) for choice in option.type.choices), key
+
+
+def test_plain_forms_are_taken_with_their_values() -> None:
+    parsed = fast.parse(["-C", "/srv/desk", "--as", "Anna <a@example.com>", "list", "-s", "open", "--status=new", "-n", "5",
+                         "--mine", "--format", "json", "--sort=-created"])  # fmt: skip
+    assert parsed is not None
+    name, state, options = parsed
+    assert (name, state.directory, state.as_user) == ("list", Path("/srv/desk"), "Anna <a@example.com>")
+    assert options["status"] == ["open", "new"] and options["limit"] == 5 and options["mine"] is True
+    assert options["format"] == "json" and options["sort"] == "-created" and options["owner"] is None
+    shown = fast.parse(["show", "AB12", "-f", "json"])
+    assert shown is not None and (shown[0], shown[2]) == ("show", {"ticket": "AB12", "format": "json"})
+
+
+@pytest.mark.parametrize("argv", [
+    ["show"], ["show", "A", "B"], ["show", "--help"], ["show", "-x", "A"], ["show", "A", "--format", "yaml"],
+    ["show", "--", "A"], ["list", "--help"], ["list", "-n5"], ["list", "-n", "-1"], ["list", "-n", "five"],
+    ["list", "--limit", "2", "--limit", "3"], ["list", "--customer", ""], ["list", "--status="], ["list", "extra"],
+    ["list", "--mine=yes"], ["list", "-ma"], ["-C"], ["-C", "a", "-C", "b", "list"], ["--help"], [], ["assign", "A", "b"],
+    ["list", "--no-such"], ["list", "--format", "xml"],
+])  # fmt: skip
+def test_anything_else_is_left_to_typer(argv: list[str]) -> None:
+    assert fast.parse(argv) is None
+
+
+@pytest.fixture
+def desk_with_tickets(tix: Cli) -> list[str]:
+    ticket_ids = [tix.new(f"Ticket {n}") for n in range(4)]
+    tix.ok("assign", ticket_ids[0], "anna@example.com")
+    tix.ok("status", ticket_ids[1], "closed")
+    tix.ok("priority", ticket_ids[2], "high")
+    return ticket_ids
+
+
+def test_each_form_prints_and_exits_as_through_typer(tix: Cli, desk_with_tickets: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    first = desk_with_tickets[0]
+    forms = [
+        ["show", first], ["show", first, "--format", "json"], ["show", first[:4]], ["show", "ZZZZZZZZ"], ["show", "!!"],
+        ["list"], ["list", "--all"], ["list", "-n", "2"], ["list", "--format", "json"], ["list", "-f", "csv", "--all"],
+        ["list", "--mine"], ["list", "--status", "closed"], ["list", "-s", "open,waiting", "-p", "high"],
+        ["list", "--sort", "-created", "-n", "3"], ["list", "--status", "nonsense"], ["list", "--since", "7d"],
+        ["list", "--owner", "anna@example.com"], ["list", "--unassigned", "--breached"], ["list", "--due-within", "2h"],
+        ["--as", "Bob <bob@example.com>", "list", "--mine"], ["list", "--customer", "jan"], ["list", "--tag", "x"],
+        ["list", "--customer", "-jan"], ["list", "--sort", "--help"], ["list", "--sort=nonsense"], ["-C", ".", "list", "-n", "0"],
+    ]  # fmt: skip
+    for argv in forms:
+        assert fast.parse(argv) is not None, argv  # each is a form the fast path takes
+        quick = tix(*argv)
+        with monkeypatch.context() as patch:
+            patch.setattr(fast, "run", lambda arguments: None)  # Typer runs it
+            slow = tix(*argv)
+        assert (quick.code, quick.out, quick.err) == (slow.code, slow.out, slow.err), argv
+
+
+def test_show_and_list_do_not_load_typer(tix: Cli, desk_with_tickets: list[str], helpdesk: Path) -> None:
+    for argv in (["show", desk_with_tickets[0]], ["list", "-n", "2"]):
+        code = f"import sys\nfrom tix.cli.main import main\nassert main({argv!r}) == 0\nprint(sorted(m for m in ('typer', 'click') if m in sys.modules))"
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=helpdesk)
+        assert result.stdout.strip().splitlines()[-1] == "[]", argv
