@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 import pytest
 import typer
-from conftest import Cli
+from conftest import Cli, git
 
 from tix.cli import fast
 from tix.cli.app import app
@@ -60,7 +60,8 @@ def test_plain_forms_are_taken_with_their_values() -> None:
     ["show"], ["show", "A", "B"], ["show", "--help"], ["show", "-x", "A"], ["show", "A", "--format", "yaml"],
     ["show", "--", "A"], ["list", "--help"], ["list", "-n5"], ["list", "-n", "-1"], ["list", "-n", "five"],
     ["list", "--limit", "2", "--limit", "3"], ["list", "--customer", ""], ["list", "--status="], ["list", "extra"],
-    ["list", "--mine=yes"], ["list", "-ma"], ["-C"], ["-C", "a", "-C", "b", "list"], ["--help"], [], ["assign", "A", "b"],
+    ["list", "--mine=yes"], ["list", "-ma"], ["-C"], ["-C", "a", "-C", "b", "list"], ["--help"], [], ["tag", "A", "+x"], ["assign", "A"], ["category", "A", ""],
+    ["close", "A", "-m"], ["assign", "A", "b", "c"],
     ["list", "--no-such"], ["list", "--format", "xml"],
 ])  # fmt: skip
 def test_anything_else_is_left_to_typer(argv: list[str]) -> None:
@@ -96,8 +97,33 @@ def test_each_form_prints_and_exits_as_through_typer(tix: Cli, desk_with_tickets
         assert (quick.code, quick.out, quick.err) == (slow.code, slow.out, slow.err), argv
 
 
-def test_show_and_list_do_not_load_typer(tix: Cli, desk_with_tickets: list[str], helpdesk: Path) -> None:
-    for argv in (["show", desk_with_tickets[0]], ["list", "-n", "2"]):
+def test_each_state_change_commits_prints_and_exits_as_through_typer(
+    tix: Cli, desk_with_tickets: list[str], helpdesk: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    first, closed = desk_with_tickets[0], desk_with_tickets[1]
+    forms = [
+        ["assign", first, "bob@example.com"], ["assign", first, "anna@example.com"], ["take", first[:5]], ["unassign", first],
+        ["status", first, "pending"], ["status", first, "nonsense"], ["reopen", closed], ["reopen", first],
+        ["priority", first, "urgent"], ["category", first, "question"], ["queue", first, "nowhere"],
+        ["close", first], ["close", first, "--message", "solved by phone"], ["close", first, "-m", "done"],
+        ["assign", "ZZZZZZZZ", "bob@example.com"], ["--as", "Bob <bob@example.com>", "take", first],
+    ]  # fmt: skip
+    for argv in forms:
+        assert fast.parse(argv) is not None, argv
+        before = git(helpdesk, "rev-parse", "HEAD").strip()
+        quick = tix(*argv)
+        quick_commit = git(helpdesk, "log", "-1", "--format=%s%n%b%an <%ae>").strip()
+        git(helpdesk, "reset", "-q", "--hard", before)
+        with monkeypatch.context() as patch:
+            patch.setattr(fast, "run", lambda arguments: None)  # Typer runs it
+            slow = tix(*argv)
+        slow_commit = git(helpdesk, "log", "-1", "--format=%s%n%b%an <%ae>").strip()
+        git(helpdesk, "reset", "-q", "--hard", before)
+        assert (quick.code, quick.out, quick.err, quick_commit) == (slow.code, slow.out, slow.err, slow_commit), argv
+
+
+def test_the_fast_commands_do_not_load_typer(tix: Cli, desk_with_tickets: list[str], helpdesk: Path) -> None:
+    for argv in (["show", desk_with_tickets[0]], ["list", "-n", "2"], ["assign", desk_with_tickets[0], "bob@example.com"]):
         code = f"import sys\nfrom tix.cli.main import main\nassert main({argv!r}) == 0\nprint(sorted(m for m in ('typer', 'click') if m in sys.modules))"
         result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=helpdesk)
         assert result.stdout.strip().splitlines()[-1] == "[]", argv

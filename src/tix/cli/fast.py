@@ -1,8 +1,9 @@
-"""`tix show` and `tix list` without Typer: the commands an agent runs all day.
+"""`tix show`, `tix list` and the one-line state changes (`tix assign 4KX2 anna`) without Typer:
+the commands an agent runs all day.
 
 Importing Typer and Click takes ~55 ms, four times Python's own start-up, before tix does
 anything (issue 12: `tix show` <= 4x `python -c pass`). So `tix.cli.main` first offers the
-arguments to `run` here. It takes only the plain forms of these two commands: global options
+arguments to `run` here. It takes only the plain forms of these commands: global options
 first, then each option spelled out (`--limit 5`, `--limit=5`, `-n 5`) with a value that Typer
 would take as it stands. Anything else (help, a value it is unsure of, an option it does not know,
 `-n5`, `--`) it leaves to Typer, which runs the command as always, with its help and errors.
@@ -50,17 +51,33 @@ LIST = Spec(
               "breached": False, "due_within": None, "format": "table", "limit": None},
 )  # fmt: skip
 
-COMMANDS = {"show": SHOW, "list": LIST}
+# The state changes with their arguments (as the Typer commands name them) and their service.
+CHANGES = {
+    "assign": (("ticket", "user"), "assign"), "take": (("ticket",), "take"), "unassign": (("ticket",), "unassign"),
+    "status": (("ticket", "new_status"), "set_status"), "reopen": (("ticket",), "reopen"),
+    "priority": (("ticket", "level"), "set_priority"), "category": (("ticket", "name"), "set_category"),
+    "queue": (("ticket", "name"), "set_queue"), "close": (("ticket",), "close"),
+}  # fmt: skip
+_CLOSE_OPTIONS = {"--message": "message", "-m": "message"}
+
+COMMANDS = {"show": SHOW, "list": LIST} | {
+    name: Spec(values=_CLOSE_OPTIONS if name == "close" else {}, many=set(), flags={}, choices={},
+               defaults={"message": None} if name == "close" else {}, positionals=positionals)
+    for name, (positionals, _) in CHANGES.items()
+}  # fmt: skip
 
 
 def run(argv: list[str]) -> int | None:
-    """Run `argv` when it is a plain `tix show` or `tix list`: its exit status; else None."""
+    """Run `argv` when it is a plain form of one of COMMANDS: its exit status; else None."""
     parsed = parse(argv)
     if parsed is None:
         return None
     name, state, options = parsed
-    printout = show(state, **options) if name == "show" else list_tickets(state, **options)
-    return write(printout)
+    if name == "show":
+        return write(show(state, **options))
+    if name == "list":
+        return write(list_tickets(state, **options))
+    return write(change(state, name, **options))
 
 
 def parse(argv: list[str]) -> tuple[str, State, dict[str, Any]] | None:
@@ -154,6 +171,23 @@ def list_tickets(state: State, *, status: list[str] | None, owner: list[str] | N
         due_within=due_within, sort=sort, limit=limit,
     )  # fmt: skip
     return output.listing(listing, format, state.helpdesk.config)
+
+
+def change(state: State, command: str, ticket: str, **values: str | None) -> Printout:
+    """One of CHANGES: its service, with the arguments in the order the command takes them."""
+    from tix.render.printout import Printout
+    from tix.render.tickets import change as summary
+    from tix.services import tickets
+
+    desk = state.desk()
+    positionals, service = CHANGES[command]
+    if command == "close":
+        done = tickets.close(desk, ticket, values["message"] or "")
+    else:
+        done = getattr(tickets, service)(desk, ticket, *(values[name] for name in positionals[1:]))
+    printout = Printout()
+    printout.out(summary(done))
+    return printout
 
 
 def write(printout: Printout) -> int:

@@ -122,28 +122,19 @@ def assign(
     user: str = typer.Argument(..., metavar="USER", help="Team handle or mail address."),
 ) -> None:
     """Make a teammate the owner of a ticket."""
-    from tix.render.tickets import change
-    from tix.services import tickets
-
-    say(change(tickets.assign(state(ctx).desk(), ticket, user)))
+    emit(fast.change(state(ctx), "assign", ticket, user=user))
 
 
 @app.command()
 def take(ctx: typer.Context, ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix.")) -> None:
     """Make yourself the owner of a ticket."""
-    from tix.render.tickets import change
-    from tix.services import tickets
-
-    say(change(tickets.take(state(ctx).desk(), ticket)))
+    emit(fast.change(state(ctx), "take", ticket))
 
 
 @app.command()
 def unassign(ctx: typer.Context, ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix.")) -> None:
     """Remove a ticket's owner."""
-    from tix.render.tickets import change
-    from tix.services import tickets
-
-    say(change(tickets.unassign(state(ctx).desk(), ticket)))
+    emit(fast.change(state(ctx), "unassign", ticket))
 
 
 @app.command()
@@ -153,10 +144,7 @@ def status(
     new_status: str = typer.Argument(..., metavar="STATUS", help="A configured status."),
 ) -> None:
     """Set a ticket's status."""
-    from tix.render.tickets import change
-    from tix.services import tickets
-
-    say(change(tickets.set_status(state(ctx).desk(), ticket, new_status)))
+    emit(fast.change(state(ctx), "status", ticket, new_status=new_status))
 
 
 @app.command()
@@ -166,19 +154,13 @@ def close(
     message: Optional[str] = typer.Option(None, "--message", "-m", help="Reason, kept as an internal note."),
 ) -> None:
     """Close a ticket."""
-    from tix.render.tickets import change
-    from tix.services import tickets
-
-    say(change(tickets.close(state(ctx).desk(), ticket, message or "")))
+    emit(fast.change(state(ctx), "close", ticket, message=message))
 
 
 @app.command()
 def reopen(ctx: typer.Context, ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix.")) -> None:
     """Reopen a closed ticket."""
-    from tix.render.tickets import change
-    from tix.services import tickets
-
-    say(change(tickets.reopen(state(ctx).desk(), ticket)))
+    emit(fast.change(state(ctx), "reopen", ticket))
 
 
 @app.command()
@@ -188,10 +170,7 @@ def priority(
     level: str = typer.Argument(..., metavar="PRIORITY", help="A configured priority."),
 ) -> None:
     """Set a ticket's priority."""
-    from tix.render.tickets import change
-    from tix.services import tickets
-
-    say(change(tickets.set_priority(state(ctx).desk(), ticket, level)))
+    emit(fast.change(state(ctx), "priority", ticket, level=level))
 
 
 @app.command()
@@ -201,10 +180,7 @@ def category(
     name: str = typer.Argument(..., metavar="CATEGORY", help="A configured category ('' clears it)."),
 ) -> None:
     """Set a ticket's category."""
-    from tix.render.tickets import change
-    from tix.services import tickets
-
-    say(change(tickets.set_category(state(ctx).desk(), ticket, name)))
+    emit(fast.change(state(ctx), "category", ticket, name=name))
 
 
 @app.command()
@@ -214,10 +190,7 @@ def queue(
     name: str = typer.Argument(..., metavar="QUEUE", help="A configured queue ('' clears it)."),
 ) -> None:
     """Move a ticket to a queue."""
-    from tix.render.tickets import change
-    from tix.services import tickets
-
-    say(change(tickets.set_queue(state(ctx).desk(), ticket, name)))
+    emit(fast.change(state(ctx), "queue", ticket, name=name))
 
 
 @app.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
