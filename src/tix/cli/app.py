@@ -4,9 +4,11 @@ modules it needs beyond Typer are imported inside it, so that `tix --help` stays
 
 The help texts of the commands and options stay where they are declared, beside the option
 they describe: they are declarations, not messages. Every other text a user reads (errors,
-warnings, what a command prints) comes from tix.messages."""
+warnings, what a command prints) comes from tix.messages.
 
-from __future__ import annotations
+The command modules do without `from __future__ import annotations`: Typer reads every
+command's annotations on every run, and string annotations cost it an eval each (~4 ms of
+`tix --help`)."""
 
 import copy
 from pathlib import Path

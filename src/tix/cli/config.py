@@ -1,7 +1,5 @@
 """The set-up commands: `tix init`, `tix config` (tix.yaml, like git config) and `tix rules`."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Optional
 

@@ -1,7 +1,5 @@
 """The mail commands: import, reply, send, the outbox, templates, reminders and escalation."""
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 from typing import Optional

@@ -1,7 +1,5 @@
 """Working with the team and the derived index: `tix sync`, `tix reindex`."""
 
-from __future__ import annotations
-
 from typing import Optional
 
 import typer

@@ -1,7 +1,5 @@
 """The ticket commands: open, show, list, change, and the audit trail."""
 
-from __future__ import annotations
-
 import sys
 from enum import Enum
 from pathlib import Path
@@ -56,7 +54,7 @@ def new(
     say(change.ticket.id)
 
 
-def _requester(from_: str | None) -> Person | None:
+def _requester(from_: str | None) -> "Person | None":
     from tix.domain.model import Person
 
     requester = Person.parse(from_) if from_ else None
