@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from itertools import chain
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tix import messages as msg
@@ -136,14 +137,17 @@ class Importer:
             self.index = Index(self.hd)
             self.duplicates = Duplicates(self.ledger, self.index)
             self.writer: BatchWriter[Done] = BatchWriter(self.hd, self.index)
+            self.seen = None if self.dry_run else self.ledger.seen_folders()
+            self._index_fresh = False  # refreshed when the first message needs it: a run with nothing new never does
             try:
-                self.index.refresh()
-                sources = list(paths) + (self._quarantined() if retry_quarantine else [])
+                sources = [open_source(path, self.seen) for path in paths]
+                if retry_quarantine:
+                    sources += [open_source(path) for path in self._quarantined()]
                 # Parsing the next chunk (on worker processes) overlaps with filing, writing and
                 # committing the current one (here). A chunk's results are collected before the
                 # next chunk is sent: the workers are then idle, so no pipe can fill both ways.
                 waiting: tuple[list[tuple[Item, bytes, str]], Any] | None = None
-                for chunk in chunks(chain.from_iterable(open_source(path) for path in sources), 200):
+                for chunk in chunks(chain.from_iterable(sources), 200):
                     jobs = self._prepare(chunk)
                     results = waiting[1].get() if waiting else []
                     submitted = (jobs, self.parsers.submit([raw for _, raw, _ in jobs]))
@@ -154,6 +158,8 @@ class Importer:
                     self._consume(waiting[0], waiting[1].get())
                 self._flush()
                 self._land()
+                for source in sources:
+                    source.finish()  # after every message is settled: what each Maildir folder holds now
                 if self.report.commits:
                     self.hd.git.refresh_index_stat()  # a re-run and `git status` then read none of it again
             finally:
@@ -174,6 +180,12 @@ class Importer:
         """Read the messages; settle known duplicates and oversized ones without parsing them."""
         jobs: list[tuple[Item, bytes, str]] = []
         for item in items:
+            if item.earlier is not None:
+                self._settled_earlier(item)
+                continue
+            if not self._index_fresh:
+                self.index.refresh()  # a hand edit or a pull since the last command is seen before any mail is filed
+                self._index_fresh = True
             fingerprint = item.fingerprint()
             same_file = self.duplicates.same_file(fingerprint, item.path) if fingerprint else None
             if same_file:
@@ -514,6 +526,19 @@ class Importer:
             self.hashes.append((digest, mid))
         self._done(item)
 
+    def _settled_earlier(self, item: Item) -> None:
+        """Maildir files earlier runs settled, known by their names in their folder: none is
+        opened (mail/sources/maildir.py). With --mark-seen each is marked seen, if not yet."""
+        assert item.earlier is not None
+        self.report.counts["duplicate"] += len(item.earlier)
+        for name in item.earlier if self.keep_decisions or self.mark_seen else ():
+            path = Path(item.label, name)
+            self._decide(Decision(str(path), "duplicate", reason=msg.same_file_imported()))
+            if self.mark_seen:
+                self._done(Item(str(path), path=path, earlier=[name], source=item.source))
+        if not self.mark_seen:
+            self._seen_count += len(item.earlier)
+
     def _is_quarantined_copy(self, item: Item, digest: str) -> bool:
         stored = self.quarantine.copy_of(digest, item.path)
         if stored is None:
@@ -569,13 +594,16 @@ class Importer:
     def _mark_done(self, hashes: list[tuple[str, str]], fingerprints: list[tuple[str, str]], items: list[Item]) -> None:
         """After the commit that holds them: remember the messages, mark them seen."""
         self.ledger.remember_imported(hashes, fingerprints)
-        if self.mark_seen:
-            for item in items:
+        for item in items:
+            if self.mark_seen:
                 try:
                     item.mark_seen()
                 except OSError as exc:  # a read-only Maildir: imported all the same, left unmarked
                     where = item.source.name if item.source else item.label
                     self.report.warn(msg.cannot_mark_seen(where, exc.strerror or exc))
+            item.settled()
+        if self.seen is not None:
+            self.seen.save()
 
     def recover(self) -> str | None:
         """Commit what an interrupted run wrote (listed in the journal), so it is not lost."""

@@ -1,8 +1,9 @@
 """The import ledger: what this clone has imported and acknowledged, in `.git/tix/ledger.sqlite`.
 
 Unlike the ticket index (index.py), none of this can be rebuilt from the ticket files: the
-content hashes of the mail files read, the cache of those hashes by file fingerprint, and the
-acknowledgements sent (the per-address limit that keeps two robots from looping). So it has its
+content hashes of the mail files read, the cache of those hashes by file fingerprint, what the
+last run saw of each Maildir folder (`SeenFolders`: the names settled there, and the folder's
+time when it was last listed with all of them settled), and the acknowledgements sent (the per-address limit that keeps two robots from looping). So it has its
 own file, which `tix reindex` never touches; the index can be deleted at any time.
 
 Until schema 8 of the index these tables lived in `index.sqlite`: the first ledger opened in a
@@ -25,6 +26,8 @@ CREATE TABLE IF NOT EXISTS imported (sha256 TEXT PRIMARY KEY, message_id TEXT NO
 CREATE TABLE IF NOT EXISTS file_digests (fingerprint TEXT PRIMARY KEY, sha256 TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS autoacks (address TEXT NOT NULL, time TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS autoacks_address ON autoacks (address, time);
+CREATE TABLE IF NOT EXISTS folders (folder TEXT PRIMARY KEY, mtime_ns INTEGER);
+CREATE TABLE IF NOT EXISTS folder_names (folder TEXT NOT NULL, name TEXT NOT NULL, PRIMARY KEY (folder, name)) WITHOUT ROWID;
 """
 
 
@@ -94,6 +97,9 @@ class Ledger:
             self.db.execute("ROLLBACK")
             raise
 
+    def seen_folders(self) -> SeenFolders:
+        return SeenFolders(self.db)
+
     # --- acknowledgements sent -------------------------------------------------------
 
     def note_autoack(self, address: str, time: str) -> None:
@@ -102,3 +108,54 @@ class Ledger:
     def recent_autoacks(self, address: str, since: str) -> int:
         row = self.db.execute("SELECT count(*) FROM autoacks WHERE address = ? AND time >= ?", (address, since)).fetchone()
         return int(row[0])
+
+
+class SeenFolders:
+    """What earlier runs saw of each Maildir folder (mail/sources/base.py FolderMemory), keyed
+    by the folder's absolute path. A name is added only once the commit holding its message
+    exists (a run killed before that leaves it out: the next run reads that file again and finds
+    it a duplicate), and a folder's time is kept only for a listing with every file settled."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+        self._pending: list[tuple[str, str]] = []
+        self._added: dict[str, set[str]] = {}  # this run's names, per folder (never forgotten by its own listing)
+
+    def unchanged(self, folder: str, mtime_ns: int) -> bool:
+        row = self.db.execute("SELECT mtime_ns FROM folders WHERE folder = ?", (folder,)).fetchone()
+        return row is not None and row[0] == mtime_ns
+
+    def names(self, folder: str) -> set[str]:
+        rows = self.db.execute("SELECT name FROM folder_names WHERE folder = ?", (folder,))
+        return {row[0] for row in rows} | self._added.get(folder, set())
+
+    def add(self, folder: str, name: str) -> None:
+        self._pending.append((folder, name))
+        self._added.setdefault(folder, set()).add(name)
+
+    def save(self) -> None:
+        """Write the names added since the last save (after the commit that holds their messages)."""
+        if not self._pending:
+            return
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.executemany("INSERT OR IGNORE INTO folder_names VALUES (?, ?)", self._pending)
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self._pending = []
+
+    def listed(self, folder: str, mtime_ns: int | None, names: set[str]) -> None:
+        """The folder's time (None: list it again next run); the names no longer there are forgotten."""
+        self.save()
+        gone = self.names(folder) - names - self._added.get(folder, set())
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.executemany("DELETE FROM folder_names WHERE folder = ? AND name = ?", [(folder, name) for name in gone])
+            self.db.execute("INSERT OR REPLACE INTO folders VALUES (?, ?)", (folder, mtime_ns))
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+

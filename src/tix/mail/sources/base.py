@@ -9,7 +9,7 @@ asked. A new kind of source (IMAP, say) is one new module implementing `Source`,
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -40,6 +40,37 @@ class Source(Protocol):
         """Mark one message done (only once the commit that holds it exists); may raise OSError."""
         ...
 
+    def settled(self, item: Item) -> None:
+        """The commit that holds the message (or says why not: a duplicate, quarantine) exists."""
+        ...
+
+    def finish(self) -> None:
+        """The run is over: remember what was seen, where the source keeps such a memory."""
+        ...
+
+
+class FolderMemory(Protocol):
+    """What earlier runs saw of a folder (the import ledger keeps it): the names of its files
+    that were settled, and the folder's modification time when it was last listed with every
+    file in it settled. Maildir reads it to skip, unopened, what earlier runs imported."""
+
+    def unchanged(self, folder: str, mtime_ns: int) -> bool:
+        """Whether the folder was last listed, all settled, at this very modification time."""
+        ...
+
+    def names(self, folder: str) -> set[str]:
+        """The names of the folder's files settled by earlier runs (or earlier in this one)."""
+        ...
+
+    def add(self, folder: str, name: str) -> None:
+        """This file's message is settled (kept until the next `save`)."""
+        ...
+
+    def listed(self, folder: str, mtime_ns: int | None, names: set[str]) -> None:
+        """The folder was listed in full: these names are there now (the others are forgotten);
+        `mtime_ns` when every one of them is settled and the time can be trusted, else None."""
+        ...
+
 
 @dataclass
 class Item:
@@ -50,6 +81,10 @@ class Item:
     data: bytes | None = None  # already read (mbox, stdin)
     listed: str | None = None  # the fingerprint from the folder listing (one stat a file, not two)
     source: Source | None = None  # the source that yielded it (None for an item made by hand)
+    moved_to: Path | None = None  # where mark_seen moved the file (Maildir: new/ to cur/)
+    # Files settled by earlier runs, known by their names in the folder `label` (Maildir): never
+    # read again, and reported as one item (an item with a path stands for one of them).
+    earlier: list[str] | None = None
 
     def read(self) -> bytes | None:
         """The message bytes; None if the file vanished (renamed by a sync tool meanwhile)."""
@@ -85,14 +120,27 @@ class Item:
         if self.source is not None:
             self.source.mark_seen(self)
 
+    def settled(self) -> None:
+        """Tell its source that the message is settled (after its commit, and after mark_seen)."""
+        if self.source is not None:
+            self.source.settled(self)
 
-def list_files(folder: Path) -> Iterator[tuple[Path, str | None]]:
+
+def list_files(folder: Path, known: Container[str] = (), names: set[str] | None = None) -> Iterator[tuple[Path, str | None]]:
     """Regular, non-hidden files, oldest first, each with its fingerprint (Item.fingerprint)
     from the one stat the listing makes. Only (mtime, name, fingerprint) are held while
-    sorting, so listing a folder of 100,000 messages costs a few megabytes."""
+    sorting, so listing a folder of 100,000 messages costs a few megabytes. Files named in
+    `known` are left out without a stat; every name listed is added to `names`."""
+    listing = []
     try:
-        listing = [(*_stat(entry), entry.name) for entry in os.scandir(folder)
-                   if not entry.name.startswith(".") and entry.is_file(follow_symlinks=False)]  # fmt: skip
+        for entry in os.scandir(folder):
+            name = entry.name
+            if name.startswith(".") or not entry.is_file(follow_symlinks=False):  # no stat: the entry's type
+                continue
+            if names is not None:
+                names.add(name)
+            if name not in known:
+                listing.append((*_stat(entry), name))
     except FileNotFoundError:
         return
     listing.sort(key=lambda row: (row[0], row[2]))

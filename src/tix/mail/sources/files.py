@@ -12,13 +12,13 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
-from tix.mail.sources.base import Item, Source, list_files
+from tix.mail.sources.base import FolderMemory, Item, Source, list_files
 from tix.mail.sources.maildir import Maildir, is_maildir
 from tix.mail.sources.mbox import Mbox, is_mbox
 
 
-def open_folder(path: Path) -> Source:
-    return Maildir(path) if is_maildir(path) else Folder(path)
+def open_folder(path: Path, memory: FolderMemory | None = None) -> Source:
+    return Maildir(path, memory) if is_maildir(path) else Folder(path, memory)
 
 
 class EmlFile:
@@ -35,11 +35,22 @@ class EmlFile:
     def mark_seen(self, item: Item) -> None:
         pass  # files are never renamed
 
+    def settled(self, item: Item) -> None:
+        pass
+
+    def finish(self) -> None:
+        pass
+
 
 class Folder:
-    def __init__(self, folder: Path) -> None:
+    """A folder of .eml files and mboxes, read whole by every run (a file there can be rewritten
+    in place: an mbox grows), with subfolders (Maildirs among them, which remember, see maildir.py)."""
+
+    def __init__(self, folder: Path, memory: FolderMemory | None = None) -> None:
         self.folder = folder
         self.name = str(folder)
+        self.memory = memory
+        self._opened: list[Source] = []
 
     def __iter__(self) -> Iterator[Item]:
         for path, fingerprint in list_files(self.folder):
@@ -49,10 +60,20 @@ class Folder:
                 yield Item(str(path), path=path, listed=fingerprint, source=self)
         for entry in sorted(os.scandir(self.folder), key=lambda e: e.name):
             if entry.is_dir(follow_symlinks=False) and not entry.name.startswith(".") and entry.name != "tmp":
-                yield from open_folder(Path(entry.path))
+                source = open_folder(Path(entry.path), self.memory)
+                self._opened.append(source)
+                yield from source
 
     def delivered_at(self, item: Item) -> datetime | None:
         return None
 
     def mark_seen(self, item: Item) -> None:
         pass  # files are never renamed
+
+    def settled(self, item: Item) -> None:
+        pass  # its own files are read every run; a subfolder's items name their own source
+
+    def finish(self) -> None:
+        for source in self._opened:
+            source.finish()
+

@@ -4,19 +4,33 @@ Maildir rules (research: Maildir for a cron importer): only `new/` and `cur/` ar
 `tmp/`; dot-files are skipped; a file renamed by a sync tool between listing and reading is
 simply skipped (the next run finds it under its new name). Marking a message seen moves it
 from new/ to cur/ with the S flag, per the Maildir spec.
+
+A re-run with nothing new opens no file (tix issue 12). As notmuch does, each of new/ and cur/ is
+compared with what the last run saw (a FolderMemory, kept in the import ledger) before any file
+is touched: a folder whose modification time is the one it had when last listed, with every
+file in it settled, has gained and lost no file, so it is not even listed; any other folder is
+listed by name (no stat), and only the names that no run has settled are read. A Maildir file is
+never rewritten, only renamed (a client marking it seen changes its name after ':2,'), so a
+renamed message is a new name, read and found a duplicate by the importer as before. A folder
+changed shortly before it was listed is not trusted by its time (timestamps are coarse: a file
+added in the same tick leaves the time as it was), so it is listed again by the next run.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tix.mail.sources.base import Item, list_files
+from tix.mail.sources.base import FolderMemory, Item, list_files
 
 MAILDIR_INFO_SEPARATORS = (":2,", "!2,", ";2,")
 MAILDIR_TIME_RANGE = (631152000, 4102444800)  # 1990 to 2100: a file name prefix outside is not a time
+# A folder's time is trusted only when it is this much older than its listing: more than the
+# coarsest timestamp (FAT's 2 s) plus some clock difference with a file server.
+TRUSTED_AFTER_NS = 5_000_000_000
 
 
 def is_maildir(path: Path) -> bool:
@@ -24,14 +38,67 @@ def is_maildir(path: Path) -> bool:
 
 
 class Maildir:
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, memory: FolderMemory | None = None) -> None:
         self.folder = folder
         self.name = str(folder)
+        self.memory = memory
+        self._listed: dict[str, tuple[int | None, set[str]]] = {}  # a subfolder: its time if trusted, the names there
+        self._unsettled: dict[str, set[str]] = {}  # a subfolder: the names yielded and not settled yet
+        self._settled_now: dict[str, set[str]] = {}  # a subfolder: the names this run settled there
 
     def __iter__(self) -> Iterator[Item]:
         for sub in ("new", "cur"):
-            for path, fingerprint in list_files(self.folder / sub):
+            yield from self._unseen(self.folder / sub)
+
+    def _unseen(self, folder: Path) -> Iterator[Item]:
+        """The files of new/ or cur/: those settled by an earlier run as `earlier` items (no
+        file opened, no stat), then the others (all of them without a memory)."""
+        if self.memory is None:
+            for path, fingerprint in list_files(folder):
                 yield Item(str(path), path=path, listed=fingerprint, source=self)
+            return
+        key = os.path.abspath(folder)
+        try:
+            mtime = os.stat(folder).st_mtime_ns  # before listing: a file added meanwhile changes it again
+        except OSError:
+            return
+        now = self._settled_now.setdefault(key, set())  # moved here by this run's mark_seen: counted once already
+        known = self.memory.names(key) - now
+        if self.memory.unchanged(key, mtime):
+            yield from self._earlier(folder, known)
+            return
+        trusted = mtime if mtime < time.time_ns() - TRUSTED_AFTER_NS else None
+        names: set[str] = set()
+        fresh = list(list_files(folder, known | now, names))  # the listing ends before anything is yielded
+        self._listed[key] = (trusted, names)
+        yield from self._earlier(folder, known & names)
+        unsettled = self._unsettled.setdefault(key, set())
+        for path, fingerprint in fresh:
+            unsettled.add(path.name)
+            yield Item(str(path), path=path, listed=fingerprint, source=self)
+
+    def _earlier(self, folder: Path, names: set[str]) -> Iterator[Item]:
+        """One item for all the files settled by earlier runs (a name each, not an object each)."""
+        if names:
+            yield Item(str(folder), earlier=sorted(names), source=self)
+
+    def settled(self, item: Item) -> None:
+        if item.path is None or self.memory is None:
+            return
+        key = os.path.abspath(item.path.parent)
+        self._unsettled.get(key, set()).discard(item.path.name)
+        where = item.moved_to or item.path
+        if where != item.path or not item.earlier:
+            where_key = os.path.abspath(where.parent)
+            self.memory.add(where_key, where.name)
+            self._settled_now.setdefault(where_key, set()).add(where.name)
+
+    def finish(self) -> None:
+        """Remember each subfolder listed: its time only when every file in it is settled."""
+        if self.memory is None:
+            return
+        for key, (trusted, names) in self._listed.items():
+            self.memory.listed(key, None if self._unsettled.get(key) else trusted, names | self._settled_now.get(key, set()))
 
     def delivered_at(self, item: Item) -> datetime | None:
         """From the unix time that starts the file name (Maildir's 'time.unique.host'), else the
@@ -63,5 +130,6 @@ class Maildir:
         target = self.folder / "cur" / f"{base}{separator}{flags}"
         try:
             os.rename(item.path, target)
+            item.moved_to = target
         except FileNotFoundError:
             pass  # renamed by someone else meanwhile; it was imported all the same

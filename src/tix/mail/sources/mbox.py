@@ -40,3 +40,9 @@ class Mbox:
 
     def mark_seen(self, item: Item) -> None:
         pass  # an mbox is read, never rewritten
+
+    def settled(self, item: Item) -> None:
+        pass
+
+    def finish(self) -> None:
+        pass

@@ -20,3 +20,9 @@ class Stdin:
 
     def mark_seen(self, item: Item) -> None:
         pass  # the pipe is gone once read; the MTA takes exit code 0 as delivered
+
+    def settled(self, item: Item) -> None:
+        pass
+
+    def finish(self) -> None:
+        pass
