@@ -73,8 +73,9 @@ def sync(desk: Desk, remote: str | None = None, force: bool = False) -> SyncResu
                 raise _classify(exc, remote) from None
             if remote_head is not None:
                 if remote_head != head:
-                    result.pulled += _merge(desk, head, remote_head, f"{remote}/{branch}")
-                    head = git.head()
+                    pulled = _merge(desk, head, remote_head, f"{remote}/{branch}")
+                    result.pulled += pulled
+                    head = git.head() if pulled or head is None else head
                 head = _fold_once(desk, head)
             if head is None or head == remote_head:  # in step (an unborn branch and an empty remote too)
                 return result
