@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import Clock, git, make_eml
+from conftest import Clock, git, make_eml, make_maildir
 
 from tix.cli.main import main
 from tix.storage import ticketfile
@@ -360,3 +361,96 @@ def test_mail_queued_in_one_clone_is_delivered_once_by_the_team(team: Team, cloc
     assert team.ok("alice", "send") == "sent 0 messages\n"
     assert len(list(delivered.glob("*.eml"))) == 1
     assert list((alice / "outbox" / "sent").glob("*.eml"))
+
+
+class GitLog:
+    """A `git` first on PATH that logs each command tix starts, then runs the real git (git's
+    own helpers, such as the upload-pack of a fetch, are started by git from its exec path and
+    are not logged): the work a sync does, counted."""
+
+    def __init__(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        import os
+        import shutil
+        import stat
+
+        real = shutil.which("git")
+        assert real is not None
+        folder = tmp_path / "git-shim"
+        folder.mkdir()
+        self.path = tmp_path / "git-calls.log"
+        shim = folder / "git"
+        shim.write_text(f'#!/bin/sh\necho "$*" >> "{self.path}"\nexec "{real}" "$@"\n', encoding="utf-8")
+        shim.chmod(shim.stat().st_mode | stat.S_IXUSR)
+        monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
+
+    def calls(self, action: Callable[[], object]) -> list[str]:
+        """The git commands started while `action` runs."""
+        self.path.unlink(missing_ok=True)
+        action()
+        return self.path.read_text(encoding="utf-8").splitlines() if self.path.exists() else []
+
+
+def test_a_sync_with_nothing_to_do_runs_a_few_git_commands_however_many_tickets(
+    team: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # fmt: skip
+    """Issue 12: a no-op sync is a fetch and the few git commands that find the branch, the
+    remote and where both are; no index refresh, no rev-list, no diff, no push."""
+    team.first("alice")
+    team.clone("bob")
+    log = GitLog(tmp_path, monkeypatch)
+    counts: dict[str, list[int]] = {"alice": [], "bob": []}
+    for size in (1, 40):
+        mails = {f"{size}-{n}.eml": make_eml(message_id=f"<m{size}-{n}@example.pl>", subject=f"Ticket {n}") for n in range(size)}
+        team.ok("alice", "import", str(make_maildir(tmp_path / f"maildir-{size}", mails)))
+        team.ok("alice", "sync")
+        team.ok("bob", "sync")
+        team.ok("bob", "sync")  # bob has looked for duplicates at this commit once: now nothing is left to do
+        for name in ("alice", "bob"):
+            calls = log.calls(lambda name=name: team.ok(name, "sync"))  # type: ignore[misc]
+            commands = [call.split()[0] for call in calls]
+            assert commands.count("fetch") == 1 and "push" not in commands, calls
+            assert not {"rev-list", "diff", "diff-index", "update-index", "merge", "commit-tree"} & set(commands), calls
+            counts[name].append(len(calls))
+    assert counts["alice"][0] == counts["alice"][1] and counts["bob"][0] == counts["bob"][1], counts  # 1 ticket or 41
+    assert max(counts["alice"] + counts["bob"]) <= 6, counts  # alice's branch has no upstream: `git remote` says where to
+
+
+def test_duplicates_pushed_by_plain_git_are_folded_by_the_next_sync(team: Team, clock: Clock) -> None:
+    """Duplicates are looked for once per commit, not only after a merge of tix's own: a mail
+    threaded apart in two clones and merged and pushed by plain git is folded all the same."""
+    team.first("alice")
+    bob = team.clone("bob")
+    first = team.tmp / "first.eml"
+    first.write_bytes(make_eml(message_id="<first@example.pl>"))
+    answer = team.tmp / "answer.eml"
+    answer.write_bytes(make_eml(message_id="<answer@example.pl>", in_reply_to="<first@example.pl>", body="and more"))
+    team.ok("bob", "sync")  # bob has looked for duplicates before (at another commit)
+    team.ok("alice", "import", str(first), str(answer))
+    team.ok("bob", "import", str(answer))
+    team.ok("alice", "sync")
+    branch = git(bob, "symbolic-ref", "--short", "HEAD").strip()
+    git(bob, "pull", "-q", "--no-rebase", "--no-edit", "origin", branch)
+    git(bob, "push", "-q", "origin", f"HEAD:{branch}")
+    assert len(list((bob / "tickets").rglob("ticket.md"))) == 2  # one mail on two tickets, and HEAD is the remote's
+    assert team.ok("bob", "sync") == f"synced with origin/{branch}: 0 commits in, 1 commit out\n"  # the fold
+    team.converge()
+    tickets = [ticketfile.loads(p.read_text(encoding="utf-8")) for p in (bob / "tickets").rglob("ticket.md")]
+    assert [t.message_ids for t in tickets] == [["<answer@example.pl>", "<first@example.pl>"]]
+
+
+@pytest.mark.parametrize("object_format", ["sha1", "sha256"])
+def test_resolve_commits_reads_several_refs_in_one_git_call(tmp_path: Path, object_format: str) -> None:
+    from tix.storage.gitrepo import GitRepo
+
+    subprocess.run(["git", "init", "-q", f"--object-format={object_format}", str(tmp_path)], check=True)
+    repo = GitRepo(tmp_path)
+    assert repo.resolve_commits("HEAD", "refs/remotes/origin/main") == [None, None]  # an unborn branch
+    git(tmp_path, "commit", "-q", "--allow-empty", "-m", "first")
+    git(tmp_path, "tag", "-a", "-m", "a tag", "v1")
+    blob = subprocess.run(["git", "hash-object", "-w", "--stdin"], cwd=tmp_path, input="x", capture_output=True, text=True,
+                          check=True).stdout.strip()  # fmt: skip
+    git(tmp_path, "update-ref", "refs/x/blob", blob)
+    head = repo.head()
+    assert head is not None
+    assert repo.resolve_commits("HEAD", "refs/tags/v1", "refs/x/blob", "refs/nope", "HEAD\nHEAD") == [head, head, None, None, None]
+    assert repo.resolve_commits() == []

@@ -11,12 +11,14 @@ from tix import messages as msg
 from tix.domain import commits
 from tix.errors import GitError, TixError
 from tix.services.desk import Desk
+from tix.storage.files import write_atomic
 from tix.storage.gitrepo import ensure_merge_driver
 from tix.storage.journal import ImportJournal
 from tix.storage.layout import TICKET_FILE, TICKETS_DIR, Helpdesk
 
 DELETE_LIMIT = 10  # pushing more ticket deletions than this at once needs --force
 MAX_ATTEMPTS = 5
+FOLDED_FILE = "folded"  # in .git/tix: the commit fold_duplicates last looked at
 
 
 class RemoteUnreachable(TixError):
@@ -46,12 +48,18 @@ def _classify(error: GitError, remote: str) -> TixError:
 
 
 def sync(desk: Desk, remote: str | None = None, force: bool = False) -> SyncResult:
+    """Fetch, merge, fold duplicates, push. With nothing to do (the remote is at HEAD, whose
+    duplicates were looked for already) it runs the fetch and the few git commands that find
+    branch, remote and heads, nothing that grows with the tickets (issue 12; a test in
+    tests/test_sync.py counts them)."""
     hd = desk.hd
     git = hd.git
     desk.actor  # noqa: B018  fail on a missing identity before touching the remote
     with hd.locked():
         ensure_merge_driver(hd.git)
-        ImportJournal(hd).recover(desk.actor, desk.now())  # an import killed before its commit: finish it first
+        journal = ImportJournal(hd)
+        if journal.path.exists():  # an import killed before its commit: finish it first
+            journal.recover(desk.actor, desk.now())  # (now() reads tix.yaml: only when needed)
         branch = git.current_branch()
         if branch is None:
             raise TixError(msg.sync_detached())
@@ -60,19 +68,21 @@ def sync(desk: Desk, remote: str | None = None, force: bool = False) -> SyncResu
         for attempt in range(1, MAX_ATTEMPTS + 1):
             result.attempts = attempt
             try:
-                remote_head = git.fetch_branch(remote, branch)
+                head, remote_head = git.fetch_branch(remote, branch)
             except GitError as exc:
                 raise _classify(exc, remote) from None
-            if remote_head:
-                result.pulled += git.count_commits(remote_head, not_in="HEAD")
-                _merge(desk, remote_head, f"{remote}/{branch}")
-                fold_duplicates(desk)
-                _guard_deletions(hd, remote_head, force)
-                outgoing = git.count_commits("HEAD", not_in=remote_head)
-            else:
-                outgoing = git.count_commits("HEAD")
-            if outgoing == 0:
+            if remote_head is not None:
+                if remote_head != head:
+                    pulled = _merge(desk, head, remote_head, f"{remote}/{branch}")
+                    result.pulled += pulled
+                    head = git.head() if pulled or head is None else head
+                head = _fold_once(desk, head)
+            if head is None or head == remote_head:  # in step (an unborn branch and an empty remote too)
                 return result
+            # HEAD holds the remote's commit now (merged above): it differs by what is to push
+            if remote_head is not None:
+                _guard_deletions(hd, remote_head, force)
+            outgoing = git.count_commits(head, not_in=remote_head)
             try:
                 if not git.push_branch(remote, branch):
                     continue  # a teammate pushed in between: fetch and merge again
@@ -97,17 +107,21 @@ def _default_remote(hd: Helpdesk, branch: str) -> str:
     raise TixError(msg.sync_which_remote(remotes))
 
 
-def _merge(desk: Desk, remote_head: str, label: str) -> None:
+def _merge(desk: Desk, head: str | None, remote_head: str, label: str) -> int:
+    """Bring the remote's commits into HEAD; returns how many there were (0 for an empty
+    clone, which takes the remote as it is)."""
     git = desk.hd.git
-    if git.head() is None:
-        git.reset_to(remote_head)  # an empty clone takes the remote as it is
-        return
-    if git.count_commits(remote_head, not_in="HEAD") == 0:
-        return  # nothing new there
-    if git.count_commits("HEAD", not_in=remote_head) == 0:
+    if head is None:
+        git.reset_to(remote_head)
+        return 0
+    ours, theirs = git.divergence(head, remote_head)
+    if theirs == 0:
+        return 0  # nothing new there
+    if ours == 0:
         _run_merge(desk, remote_head, None)  # a fast-forward
-        return
-    _run_merge(desk, remote_head, commits.message(msg.commit_sync(label), "sync"))
+    else:
+        _run_merge(desk, remote_head, commits.message(msg.commit_sync(label), "sync"))
+    return theirs
 
 
 def _run_merge(desk: Desk, remote_head: str, message: str | None) -> None:
@@ -156,6 +170,25 @@ def _resolve_tickets(hd: Helpdesk, unmerged: dict[str, dict[int, str]]) -> None:
                 raise TixError(msg.sync_cannot_merge(exc)) from None
         write_atomic(hd.root / path, merged)
     hd.git.mark_resolved(list(unmerged))
+
+
+def _fold_once(desk: Desk, head: str | None) -> str | None:
+    """fold_duplicates, unless it already looked at this very commit (it finds the same there
+    again, and looking costs an index refresh: a stat of every ticket file). Returns HEAD after
+    it. The commit last looked at is kept in .git/tix/folded; losing that costs one look."""
+    if head is None:
+        return None
+    marker = desk.hd.state_dir / FOLDED_FILE
+    try:
+        if marker.read_text(encoding="utf-8").strip() == head:
+            return head
+    except (OSError, UnicodeDecodeError):
+        pass
+    if fold_duplicates(desk):
+        head = desk.hd.git.head()
+    if head is not None:
+        write_atomic(marker, head + "\n")
+    return head
 
 
 def _guard_deletions(hd: Helpdesk, remote_head: str, force: bool) -> None:

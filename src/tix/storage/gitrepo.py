@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     import subprocess
 
 ZERO_OID = "0" * 40
+_OID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")  # SHA-1 or SHA-256
 GIT_LOCK_WAIT = float(os.environ.get("TIX_GIT_LOCK_WAIT", "5"))  # seconds to wait out a git command's lock
 STALE_LOCK_SECONDS = 60  # a git lock file older than this was most likely left by a crash
 
@@ -84,12 +85,22 @@ class GitRepo:
         except GitError:
             return None
 
+    def resolve_commits(self, *refs: str) -> list[str | None]:
+        """The commit each ref names, None where it names none (as `resolve_commit`), in one git call."""
+        if any("\n" in ref for ref in refs):  # git reads them one a line (and no ref name holds one)
+            return [self.resolve_commit(ref) for ref in refs]
+        stdin = "".join(f"{ref}^{{commit}}\n" for ref in refs).encode("utf-8", "surrogateescape")
+        lines = self.run("cat-file", "--batch-check=%(objectname)", stdin=stdin).splitlines() if refs else []
+        return [line if _OID.fullmatch(line) else None for line in lines]  # else "<ref>^{commit} missing"
+
     def count_commits(self, tip: str, not_in: str | None = None) -> int:
-        """How many commits `tip` has that `not_in` has not (all of its history without
-        `not_in`); 0 on an unborn branch."""
-        if self.head() is None:
-            return 0
+        """How many commits `tip` has that `not_in` has not (all of its history without `not_in`)."""
         return int(self.run("rev-list", "--count", f"{not_in}..{tip}" if not_in else tip))
+
+    def divergence(self, ours: str, theirs: str) -> tuple[int, int]:
+        """How many commits `ours` has that `theirs` has not, and how many the other way round."""
+        left, right = self.run("rev-list", "--left-right", "--count", f"{ours}...{theirs}").split()
+        return int(left), int(right)
 
     def root_commits(self) -> list[str]:
         """The commits without a parent in HEAD's history; none on an unborn branch."""
@@ -270,17 +281,19 @@ class GitRepo:
 
     # --- with a remote, and merging (tix sync) -----------------------------
 
-    def fetch_branch(self, remote: str, branch: str) -> str | None:
+    def fetch_branch(self, remote: str, branch: str) -> tuple[str | None, str | None]:
         """Fetch `branch` of `remote` into its remote-tracking ref (forced: the remote's word
-        is final there) and return the commit that ref names: None when neither the remote
-        nor an earlier fetch has one (an empty remote is no error). Never prompts."""
+        is final there) and return HEAD and the commit that ref names, read in one git call:
+        None for HEAD on an unborn branch, None for the remote when neither it nor an earlier
+        fetch has one (an empty remote is no error). Never prompts."""
         tracking = _tracking_ref(remote, branch)
         try:
             self.run("fetch", "--quiet", remote, f"+refs/heads/{branch}:{tracking}", env=_batch_env())
         except GitError as exc:
             if "couldn't find remote ref" not in exc.message.lower():
                 raise
-        return self.resolve_commit(tracking)
+        head, remote_head = self.resolve_commits("HEAD", tracking)
+        return head, remote_head
 
     def push_branch(self, remote: str, branch: str) -> bool:
         """Push HEAD to `branch` of `remote` and move the remote-tracking ref along. False when
