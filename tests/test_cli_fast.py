@@ -32,6 +32,10 @@ def test_the_fast_path_knows_each_option_as_the_typer_command_declares_it(name: 
     options = [p for p in command.params if isinstance(p, click.Option) and p.name != "help"]
     arguments = [p for p in command.params if isinstance(p, click.Argument)]
     assert tuple(p.name for p in arguments) == spec.positionals
+    for argument in arguments:  # an optional one has its default here
+        assert (argument.name in spec.defaults) == (not argument.required), argument.name
+        if not argument.required:
+            assert spec.defaults[str(argument.name)] == argument.default, argument.name
     assert set(spec.values) | set(spec.flags) == {spelling for p in options for spelling in p.opts}
     for option in options:
         key = ALIASES.get(str(option.name), str(option.name))
@@ -127,3 +131,24 @@ def test_the_fast_commands_do_not_load_typer(tix: Cli, desk_with_tickets: list[s
         code = f"import sys\nfrom tix.cli.main import main\nassert main({argv!r}) == 0\nprint(sorted(m for m in ('typer', 'click') if m in sys.modules))"
         result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=helpdesk)
         assert result.stdout.strip().splitlines()[-1] == "[]", argv
+
+
+def test_sync_prints_and_exits_as_through_typer(tix: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    forms = [["sync"], ["sync"], ["sync", "-q"], ["sync", "origin"], ["sync", "nosuch"], ["sync", "--force", "--quiet"]]
+    seen = {}
+    for way in ("fast", "typer"):
+        root, remote = tmp_path / way / "desk", tmp_path / way / "remote.git"
+        assert tix("init", str(root)).code == 0
+        git(root.parent, "init", "-q", "--bare", str(remote))
+        git(root, "remote", "add", "origin", str(remote))
+        with monkeypatch.context() as patch:
+            if way == "typer":
+                patch.setattr(fast, "run", lambda arguments: None)
+            results = []
+            for argv in forms:
+                assert fast.parse(argv) is not None, argv
+                result = tix(*argv, cwd=root)
+                results.append((result.code, result.out.replace(str(tmp_path / way), "…"), result.err.replace(str(tmp_path / way), "…")))
+        seen[way] = results
+    assert seen["fast"] == seen["typer"]
+    assert any(code != 0 for code, _, _ in seen["fast"])  # the unknown remote fails, the same way

@@ -1,5 +1,5 @@
-"""`tix show`, `tix list` and the one-line state changes (`tix assign 4KX2 anna`) without Typer:
-the commands an agent runs all day.
+"""`tix show`, `tix list`, the one-line state changes (`tix assign 4KX2 anna`) and `tix sync`
+without Typer: the commands an agent (and cron) runs all day.
 
 Importing Typer and Click takes ~55 ms, four times Python's own start-up, before tix does
 anything (issue 12: `tix show` <= 4x `python -c pass`). So `tix.cli.main` first offers the
@@ -60,7 +60,10 @@ CHANGES = {
 }  # fmt: skip
 _CLOSE_OPTIONS = {"--message": "message", "-m": "message"}
 
-COMMANDS = {"show": SHOW, "list": LIST} | {
+SYNC = Spec(values={}, many=set(), flags={"--force": "force", "--quiet": "quiet", "-q": "quiet"}, choices={},
+            defaults={"remote": None, "force": False, "quiet": False}, positionals=("remote",))  # fmt: skip
+
+COMMANDS = {"show": SHOW, "list": LIST, "sync": SYNC} | {
     name: Spec(values=_CLOSE_OPTIONS if name == "close" else {}, many=set(), flags={}, choices={},
                defaults={"message": None} if name == "close" else {}, positionals=positionals)
     for name, (positionals, _) in CHANGES.items()
@@ -77,6 +80,8 @@ def run(argv: list[str]) -> int | None:
         return write(show(state, **options))
     if name == "list":
         return write(list_tickets(state, **options))
+    if name == "sync":
+        return write(sync(state, **options))
     return write(change(state, name, **options))
 
 
@@ -130,9 +135,10 @@ def _options(spec: Spec, arguments: list[str]) -> dict[str, Any] | None:
         if not _plain(token):
             return None  # --help, an option unknown here, `-n5`, `--`
         positionals.append(token)
-    if len(positionals) != len(spec.positionals):
-        return None
-    options.update(zip(spec.positionals, positionals, strict=True))
+    missing = spec.positionals[len(positionals) :]
+    if len(positionals) > len(spec.positionals) or any(name not in spec.defaults for name in missing):
+        return None  # an optional positional (sync's REMOTE) has a default
+    options.update(zip(spec.positionals, positionals, strict=False))
     return options
 
 
@@ -187,6 +193,17 @@ def change(state: State, command: str, ticket: str, **values: str | None) -> Pri
         done = getattr(tickets, service)(desk, ticket, *(values[name] for name in positionals[1:]))
     printout = Printout()
     printout.out(summary(done))
+    return printout
+
+
+def sync(state: State, remote: str | None, force: bool, quiet: bool) -> Printout:
+    from tix.render.printout import Printout
+    from tix.services.sync import sync as run_sync
+
+    result = run_sync(state.desk(), remote, force)
+    printout = Printout()
+    if not quiet:
+        printout.out(result.summary())
     return printout
 
 

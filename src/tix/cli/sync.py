@@ -4,7 +4,8 @@ from typing import Optional
 
 import typer
 
-from tix.cli.common import say, state
+from tix.cli import fast
+from tix.cli.common import emit, say, state
 
 app = typer.Typer()
 
@@ -17,11 +18,7 @@ def sync(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on success (for cron)."),
 ) -> None:
     """Share work with the team: fetch, merge ticket files field by field, push."""
-    from tix.services.sync import sync as run_sync
-
-    result = run_sync(state(ctx).desk(), remote, force)
-    if not quiet:
-        say(result.summary())
+    emit(fast.sync(state(ctx), remote, force, quiet))
 
 
 @app.command()
