@@ -137,7 +137,7 @@ class Importer:
             self.index = Index(self.hd)
             self.duplicates = Duplicates(self.ledger, self.index)
             self.writer: BatchWriter[Done] = BatchWriter(self.hd, self.index)
-            self.seen = None if self.keep_decisions else self.ledger.seen_folders()  # a report of each message (--dry-run, --format json) reads them all, as before
+            self.seen = None if self.keep_decisions else self.ledger.seen_folders()  # a report of each message reads every file, as before
             self._index_fresh = False  # refreshed when the first message needs it: a run with nothing new never does
             try:
                 sources = [open_source(path, self.seen) for path in paths]
