@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import git
 
 from tix.domain import ids, sla
 from tix.domain.filters import SORT_KEYS, Filters
@@ -254,3 +256,39 @@ def test_a_short_list_builds_its_rows_only_however_many_tickets_match(
         shown = listing.list_tickets(desk, listing.make_request(desk, NOW, limit=20, include_closed=True, **options), NOW).rows
         assert len(shown) == 20
         assert len(made) == 20
+
+
+def test_a_refresh_with_nothing_changed_writes_nothing_and_the_next_change_is_seen(desk: Helpdesk) -> None:
+    """The usual `tix list` takes no write lock and syncs nothing; a hand edit, a commit of
+    other files and a ticket folder removed by hand are still seen by the next refresh."""
+    root = desk.root
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "tickets")
+
+    def refreshed() -> tuple[int, int, list[TicketRow]]:
+        index = Index(desk)
+        try:
+            parsed = index.refresh()
+            return parsed, index.db.total_changes, index.rows(NOW, Filters(include_closed=True))
+        finally:
+            index.close()
+
+    assert refreshed()[0] == 120  # built
+    assert refreshed()[:2] == (0, 0)  # nothing changed: nothing written
+    first = refreshed()[2][0]
+    path = root / ticket_relpath(first.id)
+    path.write_text(path.read_text(encoding="utf-8").replace(f"subject: {first.subject}", "subject: By hand"), encoding="utf-8")
+    parsed, _, rows = refreshed()
+    assert parsed == 1 and next(row for row in rows if row.id == first.id).subject == "By hand"
+    assert refreshed()[0] == 0  # still dirty: read again, unchanged
+    (root / "notes.txt").write_text("not a ticket\n", encoding="utf-8")
+    git(root, "add", "notes.txt")
+    git(root, "commit", "-qm", "notes")  # HEAD moves, no ticket with it (the edit stays uncommitted)
+    assert refreshed()[0] == 0
+    git(root, "checkout", "--", ".")
+    parsed, _, rows = refreshed()
+    assert parsed == 1 and next(row for row in rows if row.id == first.id).subject == first.subject
+    assert refreshed()[:2] == (0, 0)
+    shutil.rmtree(path.parent)
+    assert first.id not in {row.id for row in refreshed()[2]}
+    assert refreshed()[:2] == (0, 0)

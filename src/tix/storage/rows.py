@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 from tix.domain import sla
 
 _NO_CLOCK = sla.State(None, None)
+_decode = json.JSONDecoder().raw_decode  # json.loads without its checks for text around the value: half the cost
 
 
 @dataclass(slots=True)
@@ -43,9 +44,9 @@ class TicketRow:
         """The row of the index's COLUMNS: `tags` and `sla` are the JSON of the summary's parts
         (sla NULL when the ticket has no clock), the rest the summary's values as they are."""
         ticket_id, subject, status, owner, priority, category, tags, queue, channel, name, email, created, updated, clock = values
-        state = sla.state_of({"sla": json.loads(clock)}, now) if clock else _NO_CLOCK
+        state = sla.state_of({"sla": _decode(clock)[0]}, now) if clock else _NO_CLOCK
         return cls(
-            ticket_id, subject, status, owner, priority, category, () if tags == "[]" else tuple(json.loads(tags)), queue,
+            ticket_id, subject, status, owner, priority, category, () if tags == "[]" else tuple(_decode(tags)[0]), queue,
             channel, name, email, created, updated, state.due, state.state,
         )  # fmt: skip
 
