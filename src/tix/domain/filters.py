@@ -1,4 +1,5 @@
-"""The filters of `tix list` and the parsing of its values (durations, times, status groups); listing.py applies them."""
+"""The filters and the order of `tix list`, and the parsing of their values (durations, times,
+status groups, sort keys); the index applies them (storage/index.py)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,29 @@ class Filters:
     customer: str | None = None
     since: datetime | None = None
     include_closed: bool = False
+    breached: bool = False  # past an SLA target (at the `now` of the listing)
+    due_by: datetime | None = None  # an SLA target due by then, breached ones included
+
+
+@dataclass(frozen=True)
+class Order:
+    """`tix list`'s order: sort keys, each ascending or not (`descending`), priorities and
+    statuses ranked as configured (an unknown one after them all). Ties keep the index's order."""
+
+    keys: tuple[tuple[str, bool], ...]  # (name, descending), most significant first
+    priorities: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+
+
+def parse_sort(spec: str) -> list[tuple[str, bool]]:
+    """'priority,-updated' -> [('priority', False), ('updated', True)]; empty: priority, created.
+    Of several unknown keys the last is named (as when the keys were applied last first)."""
+    parts = [part.strip() for part in spec.split(",") if part.strip()] or ["priority", "created"]
+    keys = [(part.lstrip("-"), part.startswith("-")) for part in parts]
+    for name, _ in reversed(keys):
+        if name not in SORT_KEYS:
+            raise InvalidValue(msg.sort_unknown_key(name, SORT_KEYS))
+    return keys
 
 
 def split_values(values: list[str] | None) -> list[str]:

@@ -1,22 +1,16 @@
 """Listing tickets: `list_tickets(helpdesk, request)` gives typed rows, filtered and sorted.
 
 `tix list` is one call to it; reports, search and the reminders are meant to build on the same
-rows. The index (the derived cache) applies the filters and gives the rows with the SLA state
-worked out for `now`; the SLA conditions (which depend on `now`), the order and the limit are
-applied here.
+rows. The index (the derived cache) applies the filters, the SLA conditions, the order and the
+limit in SQL and gives the rows with the SLA state worked out for `now`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
 
-from tix import messages as msg
-from tix.domain import sla
-from tix.domain.filters import SORT_KEYS, Filters
-from tix.errors import InvalidValue
-from tix.storage.config import Config
+from tix.domain.filters import Filters, Order, parse_sort
 from tix.storage.index import Broken, Index
 from tix.storage.layout import Helpdesk
 from tix.storage.rows import TicketRow
@@ -64,37 +58,21 @@ class Listing:
 
 
 def list_tickets(hd: Helpdesk, request: ListRequest, now: datetime) -> Listing:
+    """The tickets the request asks for. The index does all the work, the order and the limit
+    included, so only the rows shown are read and built."""
+    config = hd.config
+    order = Order(tuple(parse_sort(request.sort)), tuple(config.priorities), tuple(config.statuses))
+    limit = request.limit if request.limit is not None and request.limit >= 0 else None  # a negative one: the slice below
     with Index.current(hd) as index:
         broken = index.broken()
-        rows = index.rows(now, request.filters, hd.config.closed_statuses)
-    if request.breached:
-        rows = [row for row in rows if row.sla in sla.BREACHED]
+        rows = index.rows(now, _with_sla_conditions(request, now), config.closed_statuses, order, limit)
+    return Listing(rows[: request.limit], broken)
+
+
+def _with_sla_conditions(request: ListRequest, now: datetime) -> Filters:
+    """The request's filters with its SLA conditions (which the index applies at `now`) added."""
+    filters = request.filters
     if request.due_within is not None:
-        horizon = now + request.due_within
-        rows = [row for row in rows if row.due is not None and row.due <= horizon]
-    return Listing(sort_rows(rows, request.sort, hd.config)[: request.limit], broken)
-
-
-def sort_rows(rows: list[TicketRow], spec: str, config: Config) -> list[TicketRow]:
-    """Sort by a comma list of keys, each optionally prefixed by '-' for descending."""
-    keys = [part.strip() for part in spec.split(",") if part.strip()] or ["priority", "created"]
-    rank = {name: position for position, name in enumerate(config.priorities)}
-    status_rank = {name: position for position, name in enumerate(config.statuses)}
-    for key in reversed(keys):
-        name = key.lstrip("-")
-        if name not in SORT_KEYS:
-            raise InvalidValue(msg.sort_unknown_key(name, SORT_KEYS))
-
-        def value(row: TicketRow, name: str = name) -> Any:
-            if name == "priority":
-                return rank.get(row.priority, len(rank))
-            if name == "status":
-                return status_rank.get(row.status, len(status_rank))
-            if name in ("created", "updated"):
-                return datetime.fromisoformat(getattr(row, name))
-            if name == "due":
-                return (row.due is None, row.due or datetime.min)
-            return (getattr(row, name) or "").lower()
-
-        rows = sorted(rows, key=value, reverse=key.startswith("-"))
-    return rows
+        due_by = now + request.due_within
+        filters = replace(filters, due_by=min(due_by, filters.due_by) if filters.due_by else due_by)
+    return replace(filters, breached=True) if request.breached else filters

@@ -15,13 +15,15 @@ only the ticket files that can have changed:
 `tix reindex` rebuilds it from scratch. What cannot be rebuilt from the files (which mail was
 imported, the acknowledgements sent) is kept apart, in the ledger (ledger.py).
 
-`rows` applies `tix list`'s filters in SQL, so only the matching rows are ever parsed: the
-columns beside the summary hold what the filters compare, folded the way Python folds them
-(`str.lower`, times as UTC microseconds), so SQL gives exactly what a filter in Python would.
+`rows` applies `tix list`'s filters, SLA conditions, order and limit in SQL, so only the rows
+shown are ever read and built: the columns beside the summary hold the row as shown, and what
+the filters and sort keys compare, folded the way Python folds it (`str.lower`, times as UTC
+microseconds), so SQL gives exactly the rows, and the order, that Python would.
 """
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -33,22 +35,29 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tix import messages as msg
-from tix.domain.filters import Filters
+from tix.domain import sla
+from tix.domain.filters import Filters, Order
 from tix.domain.model import Ticket
 from tix.errors import TixError
 from tix.storage.files import UnsafePath, read_bytes
 from tix.storage.layout import TICKET_FILE, TICKETS_DIR, Helpdesk
 from tix.storage.rows import TicketRow
 
-SCHEMA_VERSION = "8"
+SCHEMA_VERSION = "9"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS tickets (
-    path TEXT PRIMARY KEY, blob TEXT NOT NULL, id TEXT NOT NULL, status TEXT, summary TEXT NOT NULL,
-    owner_key TEXT NOT NULL, priority TEXT NOT NULL, category TEXT, queue TEXT,
-    requester_email_key TEXT NOT NULL, requester_name_key TEXT NOT NULL, updated_us INTEGER NOT NULL);
+    path TEXT PRIMARY KEY, blob TEXT NOT NULL, summary TEXT NOT NULL,
+    id TEXT NOT NULL, subject TEXT NOT NULL, status TEXT, owner TEXT, priority TEXT NOT NULL, category TEXT,
+    tags TEXT NOT NULL, queue TEXT, channel TEXT NOT NULL, requester_name TEXT NOT NULL, requester_email TEXT NOT NULL,
+    created TEXT NOT NULL, updated TEXT NOT NULL, sla TEXT,
+    owner_key TEXT NOT NULL, requester_email_key TEXT NOT NULL, requester_name_key TEXT NOT NULL,
+    id_key TEXT NOT NULL, subject_key TEXT NOT NULL, category_key TEXT NOT NULL, queue_key TEXT NOT NULL,
+    created_us INTEGER NOT NULL, updated_us INTEGER NOT NULL, due_us INTEGER, breach_us INTEGER);
 CREATE INDEX IF NOT EXISTS tickets_status ON tickets (status);
 CREATE INDEX IF NOT EXISTS tickets_owner ON tickets (owner_key);
+CREATE INDEX IF NOT EXISTS tickets_list ON tickets (priority, created_us, status, owner_key, category, queue, path,
+    requester_email_key, requester_name_key, updated_us, due_us, breach_us);
 CREATE TABLE IF NOT EXISTS tags (tag TEXT NOT NULL, path TEXT NOT NULL, PRIMARY KEY (tag, path)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS tags_path ON tags (path);
 CREATE TABLE IF NOT EXISTS broken (path TEXT PRIMARY KEY, blob TEXT NOT NULL, error TEXT NOT NULL);
@@ -60,6 +69,12 @@ CREATE INDEX IF NOT EXISTS thread_refs_ticket ON thread_refs (ticket);
 """
 _TABLES = ("tickets", "tags", "broken", "shards", "messages", "thread_refs")  # all derived: dropped on a schema change
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_END_OF_TIME = datetime.max.replace(tzinfo=UTC)
+_ALWAYS = -(2**63)  # the smallest SQLite integer: a breach_us before any `now`
+_ROW_COLUMNS = ", ".join(TicketRow.COLUMNS)
+# The columns the sort keys of `tix list` compare (priority, status and due are ranked in SQL: _order_terms).
+_SORT_COLUMNS = {"created": "created_us", "updated": "updated_us", "owner": "owner_key", "id": "id_key",
+                 "subject": "subject_key", "category": "category_key", "queue": "queue_key"}  # fmt: skip
 
 
 def is_ticket_path(path: str) -> bool:
@@ -88,6 +103,9 @@ class Index:
         self.hd = helpdesk
         self.db = sqlite3.connect(helpdesk.state_dir / "index.sqlite", timeout=30, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
+        # A commit is not synced to disk (a checkpoint is): a crash can lose the last changes, never
+        # the file; a cache keyed by blob ids and by the commit it was built for rebuilds what it lost.
+        self.db.execute("PRAGMA synchronous=NORMAL")
         self._create_tables()
         # What a running import has seen but not yet committed (kept on disk by SQLite, not in
         # memory, so an import of any size runs in constant memory; gone with the connection).
@@ -142,16 +160,23 @@ class Index:
     # --- keeping it current ------------------------------------------------------
 
     def refresh(self, full: bool = False) -> int:
-        """Bring the index up to date with the working tree; returns how many files were parsed."""
+        """Bring the index up to date with the working tree; returns how many files were parsed.
+        When nothing can have changed since the last refresh (the usual case) nothing is written:
+        no lock is waited for, no page synced."""
         git = self.hd.git
         head = git.head()
+        meta = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
         candidates: set[str] | None = None
-        if not full and self._meta("built") == "yes":
-            changed = git.changed_paths(self._meta("commit") or None, head, TICKETS_DIR)
+        if not full and meta.get("built") == "yes":
+            changed = git.changed_paths(meta.get("commit") or None, head, TICKETS_DIR)
             if changed is not None:
-                candidates = changed | set(json.loads(self._meta("dirty") or "[]"))
+                candidates = changed | set(json.loads(meta.get("dirty") or "[]"))
         dirty = {path for path in git.modified_paths(head, TICKETS_DIR) if is_ticket_path(path)}
         shard_times = self._shard_times()
+        known_shards = dict(self.db.execute("SELECT name, mtime FROM shards").fetchall())
+        unmoved = (head or "") == meta.get("commit") and shard_times == known_shards
+        if candidates is not None and not candidates and not dirty and unmoved:
+            return 0  # the commit is the one indexed, no file differs from it, no ticket folder came or went
         self._real_dirs: set[str] = set()  # folders found real in this refresh (store.ensure_real_dirs)
         self.db.execute("BEGIN IMMEDIATE")
         try:
@@ -163,10 +188,12 @@ class Index:
                 paths = {p for p in candidates | dirty if is_ticket_path(p)}
                 paths |= self._paths_in_moved_shards(shard_times)
             parsed = sum(self._refresh_path(path) for path in paths)
-            meta = {"schema": SCHEMA_VERSION, "built": "yes", "commit": head or "", "dirty": json.dumps(sorted(dirty))}
-            self.db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
-            self.db.execute("DELETE FROM shards")
-            self.db.executemany("INSERT INTO shards VALUES (?, ?)", shard_times.items())
+            new_meta = {"schema": SCHEMA_VERSION, "built": "yes", "commit": head or "", "dirty": json.dumps(sorted(dirty))}
+            if new_meta.items() - meta.items():  # written only when it changes: a commit costs a sync
+                self.db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", new_meta.items())
+            if shard_times != known_shards or candidates is None:
+                self.db.execute("DELETE FROM shards")
+                self.db.executemany("INSERT INTO shards VALUES (?, ?)", shard_times.items())
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")
@@ -252,20 +279,31 @@ class Index:
     def _store(self, path: str, blob: str, ticket: Ticket) -> None:
         summary = ticket.summary()
         summary["entries"] = len(ticket.entries)
-        sla = {key: ticket.extra[key] for key in ("first_response_due", "resolution_due", "first_response", "resolved") if ticket.extra.get(key)}
-        if sla or "sla_paused_since" in ticket.extra:
-            summary["sla"] = {key: value.isoformat() if hasattr(value, "isoformat") else str(value) for key, value in sla.items()}
+        times = {key: ticket.extra[key] for key in ("first_response_due", "resolution_due", "first_response", "resolved") if ticket.extra.get(key)}
+        if times or "sla_paused_since" in ticket.extra:
+            summary["sla"] = {key: value.isoformat() if hasattr(value, "isoformat") else str(value) for key, value in times.items()}
             summary["sla"]["paused"] = "sla_paused_since" in ticket.extra
             if "sla_paused_since" in ticket.extra:  # a breach before the pause stays a breach (sla.state_of)
                 since = ticket.extra["sla_paused_since"]
                 summary["sla"]["paused_since"] = since.isoformat() if hasattr(since, "isoformat") else str(since)
         self._forget(path)
-        self.db.execute(
-            "INSERT INTO tickets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (path, blob, ticket.id, ticket.status, json.dumps(summary, ensure_ascii=False, default=str),
-             (ticket.owner or "").lower(), ticket.priority, ticket.category, ticket.queue,
-             ticket.requester.email.lower(), ticket.requester.name.lower(), _micros(ticket.updated)),
-        )  # fmt: skip
+        requester = summary["requester"]
+        due_us, breach_us = _sla_keys(summary)
+        columns = {
+            "path": path, "blob": blob, "summary": json.dumps(summary, ensure_ascii=False, default=str),
+            # the row as `tix list` shows it (TicketRow.from_columns), from the summary it is the JSON of
+            "id": summary["id"], "subject": summary["subject"], "status": summary["status"], "owner": summary["owner"],
+            "priority": summary["priority"], "category": summary["category"], "tags": json.dumps(summary["tags"], ensure_ascii=False),
+            "queue": summary["queue"], "channel": summary["channel"], "requester_name": requester["name"],
+            "requester_email": requester["email"], "created": summary["created"], "updated": summary["updated"],
+            "sla": json.dumps(summary["sla"], ensure_ascii=False) if "sla" in summary else None,
+            # what the filters and sort keys compare, folded the way the Python they stand for folds it
+            "owner_key": (ticket.owner or "").lower(), "requester_email_key": ticket.requester.email.lower(),
+            "requester_name_key": ticket.requester.name.lower(), "id_key": ticket.id.lower(), "subject_key": ticket.subject.lower(),
+            "category_key": (ticket.category or "").lower(), "queue_key": (ticket.queue or "").lower(),
+            "created_us": _micros(ticket.created), "updated_us": _micros(ticket.updated), "due_us": due_us, "breach_us": breach_us,
+        }  # fmt: skip
+        self.db.execute(f"INSERT INTO tickets ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", list(columns.values()))
         self.db.executemany("INSERT OR IGNORE INTO tags VALUES (?, ?)", [(tag, path) for tag in ticket.tags])
         self.db.executemany(
             "INSERT OR REPLACE INTO messages VALUES (?, ?)", [(mid, ticket.id) for mid in ticket.message_ids]
@@ -285,15 +323,34 @@ class Index:
 
     # --- reading -----------------------------------------------------------------
 
-    def rows(self, now: datetime, filters: Filters | None = None, closed: Sequence[str] = ()) -> list[TicketRow]:
-        """The tickets `filters` match (all of them without), their SLA state at `now`. Without
-        statuses asked for, those in `closed` are left out unless `filters.include_closed`.
-        The order is the one callers sort from (ties keep it): by status when statuses are
-        asked for, then the order in which tickets entered the index."""
-        where, args = _where(filters, closed) if filters else ([], [])
-        query = "SELECT summary FROM tickets" + (" WHERE " + " AND ".join(where) if where else "")
-        query += " ORDER BY status, rowid" if filters and filters.statuses else " ORDER BY rowid"
-        return [TicketRow.from_summary(json.loads(row[0]), now) for row in self.db.execute(query, args)]
+    def rows(
+        self, now: datetime, filters: Filters | None = None, closed: Sequence[str] = (), order: Order | None = None,
+        limit: int | None = None,
+    ) -> list[TicketRow]:
+        """The tickets `filters` match (all of them without), their SLA state at `now`, in `order`,
+        at most `limit` of them. Without statuses asked for, those in `closed` are left out unless
+        `filters.include_closed`. Ties keep the index's order: by status when statuses are asked
+        for, then the order in which tickets entered the index. Only the rows given are built."""
+        where, args = _where(filters, closed, now) if filters else ([], [])
+        keys = order.keys if order else ()
+        groups: list[tuple[str | None, list[str]]] = [(None, [])]  # (condition, its parameters): one group, every ticket
+        if order and keys and keys[0][0] == "priority" and order.priorities and limit is not None:
+            groups, keys = _priority_groups(order.priorities, descending=keys[0][1]), keys[1:]
+        terms, order_args = _order_terms(keys, order) if order else ([], [])
+        terms += ["status", "rowid"] if filters and filters.statuses else ["rowid"]
+        make = TicketRow.from_columns
+        rows: list[TicketRow] = []
+        with _no_cycle_collection():
+            for condition, condition_args in groups:
+                wanted = None if limit is None else limit - len(rows)
+                if wanted == 0:
+                    break
+                conditions = where + ([condition] if condition else [])
+                query = f"SELECT {_ROW_COLUMNS} FROM tickets" + (" WHERE " + " AND ".join(conditions) if conditions else "")
+                query += " ORDER BY " + ", ".join(terms) + (" LIMIT ?" if wanted is not None else "")
+                params = [*args, *condition_args, *order_args, *([wanted] if wanted is not None else [])]
+                rows += [make(values, now) for values in self.db.execute(query, params)]
+        return rows
 
     def ticket_for_message(self, message_id: str) -> str | None:
         row = self.db.execute(
@@ -340,7 +397,35 @@ def _micros(moment: datetime) -> int:
     return (moment - _EPOCH) // timedelta(microseconds=1)
 
 
-def _where(filters: Filters, closed: Sequence[str]) -> tuple[list[str], list[Any]]:
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Rows make no reference cycles, but each batch of new objects makes the cyclic collector
+    walk every row built so far: a third of the cost of 50,000 rows. It is kept off while they are
+    built (as Mercurial's util.nogc does for its large lists)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _sla_keys(summary: dict[str, Any]) -> tuple[int | None, int | None]:
+    """(due_us, breach_us) of a ticket's SLA clock, in UTC microseconds: when its running target
+    falls due, and from when `--breached` lists it (`_ALWAYS` when it was breached before its
+    clock was paused, None while the paused clock was not). sla.state_of decides, at the end of
+    time (when every running target is past). None, None for a time that cannot be read: the
+    row itself says so (sla.state_of raises) when it is shown."""
+    try:
+        state = sla.state_of(summary, _END_OF_TIME)
+        due = _micros(state.due) if state.due is not None else None
+    except (TypeError, ValueError):
+        return None, None
+    return due, {"breached": due, sla.PAUSED_BREACHED: _ALWAYS}.get(state.state or "")
+
+
+def _where(filters: Filters, closed: Sequence[str], now: datetime) -> tuple[list[str], list[Any]]:
     """The SQL conditions (and their parameters) of `tix list`'s filters."""
     where: list[str] = []
     args: list[Any] = []
@@ -372,4 +457,44 @@ def _where(filters: Filters, closed: Sequence[str]) -> tuple[list[str], list[Any
     if filters.since:
         where.append("updated_us >= ?")
         args.append(_micros(filters.since))
+    if filters.breached:
+        where.append("breach_us <= ?")
+        args.append(_micros(now))
+    if filters.due_by:
+        where.append("due_us <= ?")
+        args.append(_micros(filters.due_by))
     return where, args
+
+
+def _priority_groups(priorities: Sequence[str], descending: bool) -> list[tuple[str | None, list[str]]]:
+    """A limited listing that sorts by priority first reads one priority at a time, most urgent
+    first (or last), in the order of the index `tickets_list` (by priority and creation time):
+    `tix list -n 20` then reads about 20 rows however many tickets there are. That index also
+    holds every column a filter compares, so a filter few tickets pass costs a walk of the index,
+    not of the rows. (Without a limit one sort of every row is cheaper than that walk.) The
+    priorities not configured rank after them all, alike."""
+    ranks = {name: rank for rank, name in enumerate(priorities)}
+    groups: list[tuple[str | None, list[str]]] = [("priority = ?", [name]) for name in sorted(ranks, key=ranks.__getitem__)]
+    groups.append((f"priority NOT IN ({','.join('?' * len(ranks))})", list(ranks)))
+    return groups[::-1] if descending else groups
+
+
+def _order_terms(keys: Sequence[tuple[str, bool]], order: Order) -> tuple[list[str], list[Any]]:
+    """The ORDER BY terms (and their parameters) of sort keys, each ordering as the Python key of
+    `tix list` it stands for did: a priority or status by its rank, texts by their `str.lower()`
+    (code point order is UTF-8's byte order, SQLite's), times as instants, and a ticket without a
+    due time after those with one."""
+    terms: list[str] = []
+    args: list[Any] = []
+    for name, descending in keys:
+        direction = " DESC" if descending else ""
+        if name in ("priority", "status"):
+            ranks = {value: rank for rank, value in enumerate(order.priorities if name == "priority" else order.statuses)}
+            if ranks:  # none configured: every ticket ranks alike
+                terms.append(f"CASE {name}{' WHEN ? THEN ?' * len(ranks)} ELSE ? END{direction}")
+                args += [*(item for pair in ranks.items() for item in pair), len(ranks)]
+        elif name == "due":
+            terms += [f"due_us IS NULL{direction}", f"due_us{direction}"]
+        else:
+            terms.append(_SORT_COLUMNS[name] + direction)
+    return terms, args

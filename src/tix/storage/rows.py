@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from tix.domain import sla
+
+_NO_CLOCK = sla.State(None, None)
+_decode = json.JSONDecoder().raw_decode  # json.loads without its checks for text around the value: half the cost
 
 
 @dataclass(slots=True)
@@ -28,6 +32,23 @@ class TicketRow:
     updated: str
     due: datetime | None  # the next target still running
     sla: str | None  # breached | paused (breached) | near | ok | None (no clock runs)
+
+    # The index's columns (storage/index.py) that `from_columns` takes, in its order.
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "id", "subject", "status", "owner", "priority", "category", "tags", "queue", "channel",
+        "requester_name", "requester_email", "created", "updated", "sla",
+    )  # fmt: skip
+
+    @classmethod
+    def from_columns(cls, values: tuple[Any, ...], now: datetime) -> TicketRow:
+        """The row of the index's COLUMNS: `tags` and `sla` are the JSON of the summary's parts
+        (sla NULL when the ticket has no clock), the rest the summary's values as they are."""
+        ticket_id, subject, status, owner, priority, category, tags, queue, channel, name, email, created, updated, clock = values
+        state = sla.state_of({"sla": _decode(clock)[0]}, now) if clock else _NO_CLOCK
+        return cls(
+            ticket_id, subject, status, owner, priority, category, () if tags == "[]" else tuple(_decode(tags)[0]), queue,
+            channel, name, email, created, updated, state.due, state.state,
+        )  # fmt: skip
 
     @classmethod
     def from_summary(cls, summary: dict[str, Any], now: datetime) -> TicketRow:
