@@ -71,6 +71,8 @@ _JSON_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061
 def _json_escape(text: str) -> str:
     """JSON escapes C0 controls itself; the rest a terminal would obey become \\uXXXX: the
     same data for a script, nothing for a terminal to act on."""
+    if text.isascii() and "\x7f" not in text:  # every unsafe character is DEL or above ASCII
+        return text
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
 
 
@@ -86,7 +88,8 @@ def json_rows(rows: list[dict[str, Any]]) -> str:
         return "[]"
     import json
 
-    return _json_escape("[\n" + ",\n".join(json.dumps(row, ensure_ascii=False, default=_json_value) for row in rows) + "\n]")
+    encode = json.JSONEncoder(ensure_ascii=False, default=_json_value).encode  # as json.dumps, made once, not per row
+    return _json_escape("[\n" + ",\n".join(encode(row) for row in rows) + "\n]")
 
 
 def short_time(iso: str, tz: tzinfo | None = None) -> str:
