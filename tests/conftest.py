@@ -111,10 +111,15 @@ def git(root: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, text=True).stdout
 
 
+def tix_command() -> list[str]:
+    """The installed `tix` command (or `python -m tix` where no script was installed)."""
+    script = Path(sys.executable).with_name("tix")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "tix"]
+
+
 def run_console_script(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """The installed `tix` command itself, in a separate process."""
-    script = Path(sys.executable).with_name("tix")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "tix"]
+    command = tix_command()
     return subprocess.run(
         [*command, *args], cwd=cwd, capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=60
     )

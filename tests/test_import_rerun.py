@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from conftest import Cli, git, make_eml, make_maildir
+from conftest import Cli, git, make_eml, make_maildir, tix_command
 
 from tix.mail.sources import base
 from tix.storage import duplicates, ledger, ticketfile
@@ -215,8 +214,7 @@ def test_two_cron_reruns_at_once_import_each_new_message_once(helpdesk: Path, tm
     maildir = _maildir(tmp_path / "Maildir", 60)
     env = dict(os.environ, TIX_LOCK_WAIT="60")
     env.pop("TIX_NOW", None)
-    script = Path(sys.executable).with_name("tix")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "tix"]
+    command = tix_command()
     subprocess.run([*command, "import", "--maildir", str(maildir)], cwd=helpdesk, env=env, check=True, capture_output=True)
     _maildir(maildir, 40, start=60)
     runs = [subprocess.Popen([*command, "import", "--maildir", str(maildir)], cwd=helpdesk, env=env, stdout=subprocess.PIPE,

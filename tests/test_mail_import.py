@@ -6,12 +6,11 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from conftest import Cli, Clock, git, make_eml, make_maildir, run_console_script
+from conftest import Cli, Clock, git, make_eml, make_maildir, run_console_script, tix_command
 
 from tix.domain import identities as msgid
 from tix.storage import ticketfile
@@ -341,8 +340,7 @@ def test_kill_9_during_an_import_loses_and_doubles_nothing(helpdesk: Path, tmp_p
     run_console_script("config", "set", "mail.batch", "100", cwd=helpdesk)
     env = dict(os.environ)
     env.pop("TIX_NOW", None)
-    script = Path(sys.executable).with_name("tix")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "tix"]
+    command = tix_command()
     process = subprocess.Popen([*command, "import", str(maildir)], cwd=helpdesk, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
@@ -364,8 +362,7 @@ def test_two_concurrent_imports_never_double_a_message(helpdesk: Path, tmp_path:
     maildir = big_maildir(tmp_path / "Maildir", 300)
     env = dict(os.environ, TIX_LOCK_WAIT="60")
     env.pop("TIX_NOW", None)
-    script = Path(sys.executable).with_name("tix")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "tix"]
+    command = tix_command()
     runs = [subprocess.Popen([*command, "import", str(maildir)], cwd=helpdesk, env=env, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
     results = [run.communicate(timeout=120) for run in runs]
