@@ -54,7 +54,9 @@ class BatchWriter(Generic[T]):
         self.journal = ImportJournal(hd)
         self.in_flight: _InFlight[T] | None = None  # the batch whose commit git is writing
         self._base: tuple[str, str] | None = None  # this run's last commit and its tree
-        self._checked_dirs: set[str] = set()  # folders found real in this run (files.ensure_real_dirs)
+        # folders found real while writing the current batch (files.ensure_real_dirs): forgotten
+        # with each batch, or a run would hold a path for every ticket it touched
+        self._checked_dirs: set[str] = set()
 
     def check_folder(self, folder: str) -> None:
         """Raise UnsafePath when a folder a batch would write into is not a real directory."""
@@ -97,6 +99,7 @@ class BatchWriter(Generic[T]):
             self._base = (commit, batch.commit.tree)  # where the next batch's pack starts
             self.index.record_commit(batch.commit.parent, commit, batch.texts)
         self.journal.forget()
+        self._checked_dirs.clear()
         return commit, batch.then
 
     def cancel(self) -> None:

@@ -128,9 +128,19 @@ class Item:
 
 def list_files(folder: Path, known: Container[str] = (), names: set[str] | None = None) -> Iterator[tuple[Path, str | None]]:
     """Regular, non-hidden files, oldest first, each with its fingerprint (Item.fingerprint)
-    from the one stat the listing makes. Only (mtime, name, fingerprint) are held while
-    sorting, so listing a folder of 100,000 messages costs a few megabytes. Files named in
-    `known` are left out without a stat; every name listed is added to `names`."""
+    from the one stat the listing makes (see `list_folder`)."""
+    listing = list_folder(folder, known, names)
+    while listing:
+        _, fingerprint, name = listing.pop()
+        yield folder / name, fingerprint
+
+
+def list_folder(folder: Path, known: Container[str] = (), names: set[str] | None = None) -> list[tuple[float, str | None, str]]:
+    """The folder's regular, non-hidden files as (mtime, fingerprint, name), newest first: the
+    caller pops the oldest and drops it as it goes, and makes a file's Path only then, so that
+    a folder of 100,000 messages costs a few megabytes while it is listed and less and less as
+    it is read. Files named in `known` are left out without a stat; every name listed is added
+    to `names`."""
     listing = []
     try:
         for entry in os.scandir(folder):
@@ -142,10 +152,9 @@ def list_files(folder: Path, known: Container[str] = (), names: set[str] | None 
             if name not in known:
                 listing.append((*_stat(entry), name))
     except FileNotFoundError:
-        return
-    listing.sort(key=lambda row: (row[0], row[2]))
-    for _, fingerprint, name in listing:
-        yield folder / name, fingerprint
+        return []
+    listing.sort(key=lambda row: (row[0], row[2]), reverse=True)
+    return listing
 
 
 def _stat(entry: os.DirEntry[str]) -> tuple[float, str | None]:

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tix.mail.sources.base import FolderMemory, Item, list_files
+from tix.mail.sources.base import FolderMemory, Item, list_files, list_folder
 
 MAILDIR_INFO_SEPARATORS = (":2,", "!2,", ";2,")
 MAILDIR_TIME_RANGE = (631152000, 4102444800)  # 1990 to 2100: a file name prefix outside is not a time
@@ -69,12 +69,14 @@ class Maildir:
             return
         trusted = mtime if mtime < time.time_ns() - TRUSTED_AFTER_NS else None
         names: set[str] = set()
-        fresh = list(list_files(folder, known | now, names))  # the listing ends before anything is yielded
+        fresh = list_folder(folder, known | now, names)  # the listing ends before anything is yielded
         self._listed[key] = (trusted, names)
         yield from self._earlier(folder, known & names)
         unsettled = self._unsettled.setdefault(key, set())
-        for path, fingerprint in fresh:
-            unsettled.add(path.name)
+        while fresh:  # oldest first, each dropped once yielded
+            _, fingerprint, name = fresh.pop()
+            unsettled.add(name)
+            path = folder / name
             yield Item(str(path), path=path, listed=fingerprint, source=self)
 
     def _earlier(self, folder: Path, names: set[str]) -> Iterator[Item]:
@@ -89,9 +91,9 @@ class Maildir:
         self._unsettled.get(key, set()).discard(item.path.name)
         where = item.moved_to or item.path
         if where != item.path or not item.earlier:
-            where_key = os.path.abspath(where.parent)
-            self.memory.add(where_key, where.name)
-            self._settled_now.setdefault(where_key, set()).add(where.name)
+            where_key, name = os.path.abspath(where.parent), where.name  # one string for both sets
+            self.memory.add(where_key, name)
+            self._settled_now.setdefault(where_key, set()).add(name)
 
     def finish(self) -> None:
         """Remember each subfolder listed: its time only when every file in it is settled."""
