@@ -372,3 +372,32 @@ def test_watch_imports_mail_as_it_arrives_and_survives_the_server_going_away(hel
         assert sorted(message_ids(helpdesk)) == ["<first0@example.pl>", "<second0@example.pl>"]
     finally:
         server.close()
+
+
+def test_a_message_the_server_returns_empty_is_named_and_fetched_again_next_run(tix: Cli, helpdesk: Path, dovecot: Dovecot) -> None:
+    dovecot.append(numbered(1, "before"))
+    empty = dovecot.maildir / "new" / "1700000000.empty.host"
+    empty.write_bytes(b"")  # delivered broken: Dovecot serves it as a message of no bytes
+    os.chown(empty, dovecot.uid, dovecot.gid)
+    dovecot.append(numbered(1, "after"))
+    configure(helpdesk, {"support": dovecot.account()})
+    first = tix("fetch")
+    assert first.code == 3 and "cannot read imap.support/INBOX#3: the server returned it empty" in first.err, first.err
+    assert sorted(message_ids(helpdesk)) == ["<after0@example.pl>", "<before0@example.pl>"]
+    second = tix("fetch")  # only the empty one is asked for again; the others are past the mark
+    assert second.code == 3 and "INBOX#3: the server returned it empty" in second.err and "0 messages" in second.out
+    with dovecot.client() as client:  # gone from the server: the next run forgets it
+        client.select_folder("INBOX")
+        client.delete_messages([3])
+        client.expunge()
+    assert tix("fetch").code == 0
+    assert tix("fetch").code == 0 and sorted(message_ids(helpdesk)) == ["<after0@example.pl>", "<before0@example.pl>"]
+
+
+def test_oauth2_logs_in_with_the_token_the_command_prints(tix: Cli, helpdesk: Path, dovecot: Dovecot) -> None:
+    account = {**dovecot.account(), "password_env": "", "oauth2_token_command": "echo ya29.token-from-the-helper"}
+    configure(helpdesk, {"support": account})
+    result = tix("fetch")  # this Dovecot has no OAuth2 verifier: the XOAUTH2 login is tried, and refused
+    assert result.code == 1 and "login as 'alice' refused" in result.err and result.err.count("\n") == 1, result.err
+    configure(helpdesk, {"support": {**account, "oauth2_token_command": "false"}})
+    assert "oauth2_token_command failed: exit 1" in tix("fetch").err

@@ -1534,7 +1534,8 @@ def imap_connection_lost(account: str, problem: object) -> str:
 
 
 def imap_empty_message(account: str, folder: str, uid: int) -> str:
-    return f"imap.{account}: the server returned message {folder} UID {uid} empty; it is fetched again next run"
+    """Said as "cannot read …; it stays where it is for the next run" (import_unreadable)."""
+    return f"imap.{account}/{folder}#{uid}: the server returned it empty"
 
 
 def imap_uidvalidity_changed(account: str, folder: str, before: int, now: int) -> str:
