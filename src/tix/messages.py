@@ -1495,8 +1495,9 @@ def fetch_unknown_account(name: str, known: list[str]) -> str:
     return f"no IMAP account {name!r} in tix.yaml (accounts: {', '.join(known)})"
 
 
-def imap_unreachable(account: str, host: str, port: int, problem: object) -> str:
-    return f"imap.{account}: cannot reach {host}:{port} ({problem}); the next run tries again"
+def imap_unreachable(account: str, host: str, port: int, problem: object, later: bool = True) -> str:
+    """`later`: with what the next run does (not for --watch, which says when it retries)."""
+    return f"imap.{account}: cannot reach {host}:{port} ({problem})" + ("; the next run tries again" if later else "")
 
 
 def imap_bad_certificate(account: str, host: str, problem: object) -> str:
@@ -1529,8 +1530,9 @@ def imap_unknown_folder(account: str, folder: str, problem: object) -> str:
     return f"imap.{account}: no folder {folder!r} on the server ({problem})"
 
 
-def imap_connection_lost(account: str, problem: object) -> str:
-    return f"imap.{account}: the server dropped the connection ({problem}); what was committed is kept, the next run continues"
+def imap_connection_lost(account: str, problem: object, later: bool = True) -> str:
+    tail = "; what was committed is kept, the next run continues" if later else ""
+    return f"imap.{account}: the server dropped the connection ({problem})" + tail
 
 
 def imap_empty_message(account: str, folder: str, uid: int) -> str:

@@ -39,7 +39,7 @@ def fetch(
         def show(report: Optional["Report"], problem: Optional[str]) -> None:
             if problem is not None:
                 typer.echo(msg.cli_warning(problem), err=True)
-            elif report is not None and (not quiet or report.counts.total()):
+            elif report is not None and (report.counts.total() or report.warnings or report.problems):  # a quiet cycle prints nothing
                 for text, err, nl in output.imported(report, format.value, False, quiet, progress=False, stdin=False).lines:
                     typer.echo(text, err=err, nl=nl)
 

@@ -80,7 +80,7 @@ def watch(
             if client is not None:
                 close_client(client)
                 client = None
-            show(None, msg.fetch_retrying(exc.message, pause))
+            show(None, msg.fetch_retrying(exc.brief if isinstance(exc, ImapUnavailable) else exc.message, pause))
             sleep(pause)
             pause = min(pause * 2, BACKOFF_SECONDS[1])
     if client is not None:

@@ -48,6 +48,10 @@ class ImapUnavailable(TixError):
 
     exit_code = EXIT_TEMPFAIL
 
+    def __init__(self, message: str, brief: str) -> None:
+        super().__init__(message)
+        self.brief = brief  # without what the next run does: --watch says when it retries
+
 
 class ImapRefused(TixError):
     """The server answered but refused us (login, folder, certificate): a person must look."""
@@ -103,6 +107,7 @@ def connect(account: ImapAccount, timeout: float = TIMEOUT_SECONDS) -> IMAPClien
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
     name, host, port = account.name, account.host, account.port
+    secret = _secret(account)  # before connecting: a missing password leaves no connection open
     try:
         client = IMAPClient(host, port, ssl=account.security == "tls", ssl_context=context, timeout=timeout)
         if account.security == "starttls":
@@ -113,9 +118,10 @@ def connect(account: ImapAccount, timeout: float = TIMEOUT_SECONDS) -> IMAPClien
     except ssl.SSLCertVerificationError as exc:
         raise ImapRefused(msg.imap_bad_certificate(name, host, exc.verify_message or exc.reason)) from None
     except (OSError, IMAPClientError) as exc:  # refused, unreachable, timed out, TLS broken
-        raise ImapUnavailable(msg.imap_unreachable(name, host, port, _problem(exc))) from None
+        problem = _problem(exc)
+        raise ImapUnavailable(msg.imap_unreachable(name, host, port, problem),
+                              msg.imap_unreachable(name, host, port, problem, later=False)) from None  # fmt: skip
     client.normalise_times = False  # INTERNALDATE with its offset, not as naive local time
-    secret = _secret(account)
     try:
         if account.oauth2_token_command:
             client.oauth2_login(account.user, secret)
@@ -125,7 +131,8 @@ def connect(account: ImapAccount, timeout: float = TIMEOUT_SECONDS) -> IMAPClien
         close_client(client)
         raise ImapRefused(msg.imap_login_failed(name, account.user, _problem(exc))) from None
     except (OSError, IMAPClientError) as exc:
-        raise ImapUnavailable(msg.imap_connection_lost(name, _problem(exc))) from None
+        problem = _problem(exc)
+        raise ImapUnavailable(msg.imap_connection_lost(name, problem), msg.imap_connection_lost(name, problem, later=False)) from None
     return client
 
 
@@ -380,7 +387,9 @@ class _Guard:
         from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 
         if exc is not None and isinstance(exc, (OSError, imaplib.IMAP4.abort, IMAPClientAbortError)):
-            raise ImapUnavailable(msg.imap_connection_lost(self.account, _problem(exc))) from None
+            problem = _problem(exc)
+            raise ImapUnavailable(msg.imap_connection_lost(self.account, problem),
+                                  msg.imap_connection_lost(self.account, problem, later=False)) from None  # fmt: skip
         if exc is not None and isinstance(exc, IMAPClientError):  # a NO or BAD answer
             problem = _problem(exc)
             raise ImapRefused(msg.imap_server_refused(self.account, problem), problem) from None
