@@ -1457,3 +1457,118 @@ def commit_import(messages: int, tickets: int, created: int) -> str:
 def import_write_failed(problem: str) -> str:
     """A batch's files could not be written: the journal keeps them for the next run."""
     return f"{problem}; nothing was lost — the next `tix import` completes it"
+
+
+# --- IMAP: `tix fetch` (mail/sources/imap.py, services/fetching.py; issue 16) ---------------
+
+
+def config_bad_imap_url(path: str, url: str) -> str:
+    return f"{path}: {url!r} is not imaps://host[:port]/FOLDER or imap://host[:port]/FOLDER"
+
+
+def config_bad_after(path: str, value: str) -> str:
+    return f"{path}: {value!r} is not keep, seen, move:FOLDER or delete"
+
+
+def config_imap_needs(account: str, key: str, example: str) -> str:
+    return f"imap.{account}.{key} is needed (e.g. {example})"
+
+
+def config_imap_one_secret(account: str, keys: list[str]) -> str:
+    return f"imap.{account}: give one of {', '.join(keys)}, not several"
+
+
+def config_imap_tls_none(account: str) -> str:
+    return f"imap.{account}: tls: none needs an imap:// URL (imaps:// is always TLS)"
+
+
+def config_imap_secret_in_file(path: str) -> str:
+    return (f"{path}: a password never goes in tix.yaml (it is shared through git); "
+            "use password_command, password_env or oauth2_token_command")
+
+
+def fetch_no_accounts() -> str:
+    return "no IMAP account in tix.yaml: add imap.NAME.url and imap.NAME.user (docs/MAIL.md)"
+
+
+def fetch_unknown_account(name: str, known: list[str]) -> str:
+    return f"no IMAP account {name!r} in tix.yaml (accounts: {', '.join(known)})"
+
+
+def imap_unreachable(account: str, host: str, port: int, problem: object, later: bool = True) -> str:
+    """`later`: with what the next run does (not for --watch, which says when it retries)."""
+    return f"imap.{account}: cannot reach {host}:{port} ({problem})" + ("; the next run tries again" if later else "")
+
+
+def imap_bad_certificate(account: str, host: str, problem: object) -> str:
+    return (f"imap.{account}: the certificate of {host} is not trusted ({problem}); "
+            f"set imap.{account}.ca_file to its CA, or fix the server")
+
+
+def imap_no_starttls(account: str, host: str) -> str:
+    return f"imap.{account}: {host} does not offer STARTTLS; use imaps://, or tls: none for a server on this machine"
+
+
+def imap_login_failed(account: str, user: str, problem: object) -> str:
+    return f"imap.{account}: login as {user!r} refused: {problem}"
+
+
+def imap_no_secret(account: str) -> str:
+    return (f"imap.{account}: no password: set imap.{account}.password_command, .password_env or "
+            f".oauth2_token_command, or TIX_IMAP_PASSWORD_{account.upper().replace('-', '_').replace('.', '_')}")
+
+
+def imap_secret_env_missing(account: str, variable: str) -> str:
+    return f"imap.{account}: the environment variable {variable} (password_env) is not set"
+
+
+def imap_secret_command_failed(account: str, key: str, problem: object) -> str:
+    return f"imap.{account}.{key} failed: {problem}"
+
+
+def imap_unknown_folder(account: str, folder: str, problem: object) -> str:
+    return f"imap.{account}: no folder {folder!r} on the server ({problem})"
+
+
+def imap_connection_lost(account: str, problem: object, later: bool = True) -> str:
+    tail = "; what was committed is kept, the next run continues" if later else ""
+    return f"imap.{account}: the server dropped the connection ({problem})" + tail
+
+
+def imap_empty_message(account: str, folder: str, uid: int) -> str:
+    """Said as "cannot read …; it stays where it is for the next run" (import_unreadable)."""
+    return f"imap.{account}/{folder}#{uid}: the server returned it empty"
+
+
+def imap_uidvalidity_changed(account: str, folder: str, before: int, now: int) -> str:
+    return (f"imap.{account}: {folder} was renumbered by the server (UIDVALIDITY {before} → {now}); "
+            "reading it again, mail already imported is skipped by its Message-ID and content")
+
+
+def imap_after_failed(account: str, action: str, problem: object) -> str:
+    return f"imap.{account}: after: {action} failed ({problem}); the mail is imported, the action is tried again next run"
+
+
+def fetch_watching(accounts: str) -> str:
+    return f"watching {accounts} for new mail (Ctrl-C stops)"
+
+
+def fetch_retrying(problem: str, seconds: float) -> str:
+    return f"{problem}; retrying in {seconds:g} s"
+
+
+def fetch_progress(messages: int) -> str:
+    """The count a fetch shows on a terminal, redrawn in place."""
+    return f"\rfetching… {count(messages, 'message')}"
+
+
+def imap_server_refused(account: str, problem: str) -> str:
+    return f"imap.{account}: the server refused: {problem}"
+
+
+def fetch_watch_dry_run() -> str:
+    return "--watch and --dry-run do not go together: run `tix fetch --dry-run` once"
+
+
+def fetch_bad_since(text: str) -> str:
+    return f"--since {text!r}: expected a date like 2026-01-31"

@@ -107,6 +107,24 @@ class RuleSettings(NamedTuple):
     stop: bool
 
 
+class ImapAccount(NamedTuple):
+    """One mailbox `tix fetch` reads (tix.yaml `imap.NAME`), validated by storage/config.py."""
+
+    name: str
+    host: str
+    port: int
+    security: str  # "tls" (imaps://, implicit TLS), "starttls" (imap://), "none" (imap:// with tls: none)
+    folders: tuple[str, ...]
+    user: str
+    after: str  # keep | seen | move | delete
+    move_to: str  # the folder of after: move:FOLDER
+    password_command: str
+    password_env: str
+    oauth2_token_command: str
+    verify: bool  # check the server's certificate (tls: insecure turns it off, for tests)
+    ca_file: str
+
+
 class Settings(NamedTuple):
     helpdesk: HelpdeskSettings
     statuses: StatusSettings
@@ -122,6 +140,7 @@ class Settings(NamedTuple):
     escalation: EscalationSettings
     sla: dict[str, SlaTargets]  # priority → targets
     rules: tuple[RuleSettings, ...]
+    imap: dict[str, ImapAccount]
 
     def own_addresses(self) -> set[str]:
         """Every address that is the helpdesk itself, lower-case."""
@@ -145,6 +164,23 @@ def _text(value: Any) -> str:
 def rules_from(validated: list[dict[str, Any]]) -> tuple[RuleSettings, ...]:
     """The typed rules of a list checked by domain/rules.py's `validate`."""
     return tuple(RuleSettings(rule["name"], dict(rule["match"]), dict(rule["set"]), bool(rule["stop"])) for rule in validated)
+
+
+def imap_account(name: str, fields: dict[str, Any]) -> ImapAccount:
+    """An `imap.NAME` entry checked by storage/config.py: its URL split into host, port and
+    security, the folder of the URL's path when `folders` names none."""
+    from urllib.parse import unquote, urlsplit
+
+    url = urlsplit(_text(fields.get("url")))
+    tls = _text(fields.get("tls")) or "verify"
+    security = "tls" if url.scheme == "imaps" else "none" if tls == "none" else "starttls"
+    folders = tuple(fields.get("folders") or ()) or (unquote(url.path.strip("/")) or "INBOX",)
+    after = _text(fields.get("after")) or "keep"
+    action, _, target = after.partition(":")
+    return ImapAccount(name, url.hostname or "", url.port or (993 if security == "tls" else 143), security, folders,
+                       _text(fields.get("user")) or unquote(url.username or ""), action, target,
+                       _text(fields.get("password_command")), _text(fields.get("password_env")),
+                       _text(fields.get("oauth2_token_command")), tls != "insecure", _text(fields.get("ca_file")))  # fmt: skip
 
 
 def settings_from(data: dict[str, Any]) -> Settings:
@@ -175,4 +211,5 @@ def settings_from(data: dict[str, Any]) -> Settings:
                                       bool(data["escalation"]["auto"])),
         sla={name: SlaTargets(_text(t.get("first_response")), _text(t.get("resolution"))) for name, t in data["sla"].items()},
         rules=rules_from(data.get("rules") or []),
+        imap={name: imap_account(name, fields) for name, fields in (data.get("imap") or {}).items()},
     )  # fmt: skip

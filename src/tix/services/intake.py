@@ -27,7 +27,7 @@ from tix.domain.model import Entry, Person, Ticket
 from tix.domain.threading_rules import Lookups, record_references, references_of, thread
 from tix.errors import GitError, LockHeld, TixError
 from tix.mail.sources import open_source
-from tix.mail.sources.base import Item, UnreadableMessage
+from tix.mail.sources.base import Item, Source, UnreadableMessage
 from tix.mail.workers import Parsers, Result, chunks
 from tix.services.desk import Desk
 from tix.storage import quarantine
@@ -129,6 +129,17 @@ class Importer:
     # --- the run ---------------------------------------------------------------------
 
     def run(self, paths: list[str], retry_quarantine: bool = False) -> Report:
+        def sources() -> list[Source]:
+            found = [open_source(path, self.seen) for path in paths]
+            if retry_quarantine:
+                found += [open_source(path) for path in self._quarantined()]
+            return found
+
+        return self.run_sources(sources)
+
+    def run_sources(self, make_sources: Callable[[], list[Source]]) -> Report:
+        """Import what the sources yield (made once the lock is held: an IMAP source connects
+        under it, so two fetches never read the same folder at once)."""
         self.desk.actor  # noqa: B018  fail on a missing identity before reading any mail
         with self.hd.locked():
             if not self.dry_run:
@@ -140,9 +151,7 @@ class Importer:
             self.seen = None if self.keep_decisions else self.ledger.seen_folders()  # a report of each message reads every file, as before
             self._index_fresh = False  # refreshed when the first message needs it: a run with nothing new never does
             try:
-                sources = [open_source(path, self.seen) for path in paths]
-                if retry_quarantine:
-                    sources += [open_source(path) for path in self._quarantined()]
+                sources = make_sources()
                 # Parsing the next chunk (on worker processes) overlaps with filing, writing and
                 # committing the current one (here). A chunk's results are collected before the
                 # next chunk is sent: the workers are then idle, so no pipe can fill both ways.
@@ -604,6 +613,8 @@ class Importer:
             item.settled()
         if self.seen is not None:
             self.seen.save()
+        for source in {id(item.source): item.source for item in items if item.source is not None}.values():
+            source.landed()
 
     def recover(self) -> str | None:
         """Commit what an interrupted run wrote (listed in the journal), so it is not lost."""

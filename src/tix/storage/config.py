@@ -50,6 +50,9 @@ SECTION_DOCS = {
     "sla": "Targets per priority: sla.PRIORITY.first_response and sla.PRIORITY.resolution "
     "(defaults: urgent 1h / 1d, high eod / 3d, normal '24h wall' / 5d, low 3d / 10d).",
     "rules": "Routing rules, applied in order to every new ticket (docs/WORKFLOW.md).",
+    "imap": "Mailboxes `tix fetch` reads, by account name: imap.NAME.url (imaps://host:993/INBOX), .user, .folders, "
+    ".after, and the password from .password_command or .password_env (never from this file) or an OAuth2 token from "
+    ".oauth2_token_command (docs/MAIL.md).",
     "team": "Team members, by handle: team.HANDLE.name, .email, .languages, .away. "
     "A handle can be used wherever a user is expected (`tix assign 4KX2 anna`).",
 }
@@ -115,6 +118,20 @@ SCHEMA: tuple[Key, ...] = (
     Key("sla.*.first_response", "target", "", "First-response target for the priority *: 30m, 1h (open hours), eod, 3d (open days), '24h wall'; "
         "at most 120000m, 2000h, 365d or 8760h wall."),
     Key("sla.*.resolution", "target", "", "Resolution target for the priority *, in the same units."),
+    Key("imap.*.url", "imap_url", "", "The mailbox: imaps://host:993/INBOX (TLS), or imap://host:143/INBOX (STARTTLS, required unless tls: none)."),
+    Key("imap.*.user", "text", "", "The login name (default: the user name in the URL)."),
+    Key("imap.*.folders", "folders", [], "Folders to fetch from (default: the URL's folder, else INBOX)."),
+    Key("imap.*.after", "after", "keep",
+        "What happens on the server to a message once the commit holding it exists: keep, seen (flag it read), "
+        "move:FOLDER, or delete."),
+    Key("imap.*.password_command", "text", "", "A command printing the password (like mbsync's PassCmd), e.g. 'pass show mail/support'."),
+    Key("imap.*.password_env", "text", "", "An environment variable holding the password, e.g. TIX_IMAP_PASSWORD."),
+    Key("imap.*.oauth2_token_command", "text", "",
+        "A command printing an OAuth2 access token (XOAUTH2: Gmail, Microsoft 365); used instead of a password."),
+    Key("imap.*.tls", "imap_tls", "verify",
+        "verify: check the server's certificate (default); insecure: do not (a test server only); "
+        "none: no TLS at all on imap:// (a server on this machine only)."),
+    Key("imap.*.ca_file", "text", "", "A PEM file of the certificate authorities to trust instead of the system's."),
     Key("team.*.name", "text", "", "Full name."),
     Key("team.*.email", "address", "", "Mail address; it identifies the member in ticket files and git."),
     Key("team.*.languages", "names", [], "Languages the member answers in, e.g. [en, pl]."),
@@ -124,7 +141,7 @@ SCHEMA: tuple[Key, ...] = (
 
 SECTION_ORDER = (
     "helpdesk", "statuses", "priorities", "categories", "queues", "mail", "smtp", "autoack",
-    "hours", "holidays", "clock", "sla", "remind", "escalation", "rules", "team",
+    "hours", "holidays", "clock", "sla", "remind", "escalation", "rules", "team", "imap",
 )  # fmt: skip
 DEFAULT_SLA = {
     "urgent": {"first_response": "1h", "resolution": "1d"},
@@ -132,7 +149,9 @@ DEFAULT_SLA = {
     "normal": {"first_response": "24h wall", "resolution": "5d"},
     "low": {"first_response": "3d", "resolution": "10d"},
 }
-NAMED_SECTIONS = ("queues", "team", "sla")
+NAMED_SECTIONS = ("queues", "team", "sla", "imap")
+_IMAP_URL = re.compile(r"^imaps?://([^@/\s]+@)?[^@/:\s]+(:\d{1,5})?(/[^\s]*)?$")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def find_key(path: str) -> tuple[Key, list[str]]:
@@ -186,7 +205,7 @@ def parse_value(key: Key, path: str, text: str) -> Any:
             return float(text)
         except ValueError:
             raise ConfigError(msg.config_expected(path, _range_text(key), repr(text.strip()))) from None
-    if key.kind in ("names", "addresses", "charsets", "dates"):
+    if key.kind in ("names", "addresses", "charsets", "dates", "folders"):
         stripped = text.strip()
         if stripped.startswith("[") and stripped.endswith("]"):
             stripped = stripped[1:-1]
@@ -218,7 +237,7 @@ def _check_value(key: Key, path: str, value: Any) -> Any:
             raise ConfigError(msg.config_expected(path, "ISO dates like 2026-12-24", repr(value))) from None
     if key.kind in ("number", "integer"):
         return _check_number(key, path, value)
-    if key.kind in ("addresses", "charsets"):
+    if key.kind in ("addresses", "charsets", "folders"):
         if value is None:
             return []
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
@@ -267,6 +286,12 @@ def _check_value(key: Key, path: str, value: Any) -> Any:
         from tix.domain.sla import parse_target
 
         parse_target(text, path)
+    if key.kind == "imap_url" and text and not _IMAP_URL.match(text):
+        raise ConfigError(msg.config_bad_imap_url(path, text))
+    if key.kind == "after" and not re.match(r"^(keep|seen|delete|move:\S.*)$", text):
+        raise ConfigError(msg.config_bad_after(path, text))
+    if key.kind == "imap_tls" and text not in ("verify", "insecure", "none"):
+        raise ConfigError(msg.config_expected(path, "verify, insecure or none", repr(text)))
     if key.kind == "token" and not re.match(r"^[A-Za-z0-9][A-Za-z0-9-]{0,15}$", text):
         raise ConfigError(msg.config_bad_token(path, text))
     if key.kind == "address" and text and Person.parse(text) is None:
@@ -348,6 +373,8 @@ def _validate_named(section: str, value: Any) -> dict[str, Any]:
         entry = {key.path.rsplit(".", 1)[1]: _copy(key.default) for key in SCHEMA if key.path.startswith(section + ".*.")}
         for leaf, item in fields.items():
             path = f"{section}.{name}.{leaf}"
+            if section == "imap" and leaf in ("password", "pass", "secret", "token"):
+                raise ConfigError(msg.config_imap_secret_in_file(path))
             entry[str(leaf)] = _check_value(find_key(path)[0], path, item)
         result[str(name)] = entry
     return result
@@ -412,6 +439,23 @@ def _check_rules(data: dict[str, Any]) -> None:
         for member in fields["members"]:
             if member not in data["team"]:
                 raise ConfigError(msg.config_not_in_team(queue, member))
+    for name, fields in data.get("imap", {}).items():
+        _check_imap(name, fields)
+
+
+def _check_imap(name: str, fields: dict[str, Any]) -> None:
+    """An IMAP account names its server, a user, and where its secret comes from (never this file)."""
+    if not fields["url"]:
+        raise ConfigError(msg.config_imap_needs(name, "url", "imaps://host:993/INBOX"))
+    if not fields["user"] and "@" not in fields["url"].split("://", 1)[1]:
+        raise ConfigError(msg.config_imap_needs(name, "user", "support@example.com"))
+    secrets = [key for key in ("password_command", "password_env", "oauth2_token_command") if fields[key]]
+    if len(secrets) > 1:
+        raise ConfigError(msg.config_imap_one_secret(name, secrets))
+    if fields["password_env"] and not _ENV_NAME.match(fields["password_env"]):
+        raise ConfigError(msg.config_expected(f"imap.{name}.password_env", "an environment variable's name", repr(fields["password_env"])))
+    if fields["tls"] == "none" and fields["url"].startswith("imaps:"):
+        raise ConfigError(msg.config_imap_tls_none(name))
 
 
 @dataclass

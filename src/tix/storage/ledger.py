@@ -3,7 +3,9 @@
 Unlike the ticket index (index.py), none of this can be rebuilt from the ticket files: the
 content hashes of the mail files read, the cache of those hashes by file fingerprint, what the
 last run saw of each Maildir folder (`SeenFolders`: the names settled there, and the folder's
-time when it was last listed with all of them settled), and the acknowledgements sent (the per-address limit that keeps two robots from looping). So it has its
+time when it was last listed with all of them settled), the acknowledgements sent (the
+per-address limit that keeps two robots from looping), and what `tix fetch` committed of each IMAP
+folder (`ImapState`: its UIDVALIDITY and the UID up to which every message is settled). So it has its
 own file, which `tix reindex` never touches; the index can be deleted at any time.
 
 Until schema 8 of the index these tables lived in `index.sqlite`: the first ledger opened in a
@@ -12,8 +14,10 @@ clone takes them over from there (`_take_over`), once.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
+from typing import NamedTuple
 
 from tix.storage.layout import Helpdesk
 
@@ -28,6 +32,8 @@ CREATE TABLE IF NOT EXISTS autoacks (address TEXT NOT NULL, time TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS autoacks_address ON autoacks (address, time);
 CREATE TABLE IF NOT EXISTS folders (folder TEXT PRIMARY KEY, mtime_ns INTEGER);
 CREATE TABLE IF NOT EXISTS folder_names (folder TEXT NOT NULL, name TEXT NOT NULL, PRIMARY KEY (folder, name)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS imap_folders (account TEXT NOT NULL, folder TEXT NOT NULL, uidvalidity INTEGER NOT NULL,
+    last_uid INTEGER NOT NULL, retry TEXT NOT NULL DEFAULT '[]', PRIMARY KEY (account, folder));
 """
 
 
@@ -100,6 +106,9 @@ class Ledger:
     def seen_folders(self) -> SeenFolders:
         return SeenFolders(self.db)
 
+    def imap_state(self) -> ImapState:
+        return ImapState(self.db)
+
     # --- acknowledgements sent -------------------------------------------------------
 
     def note_autoack(self, address: str, time: str) -> None:
@@ -159,3 +168,38 @@ class SeenFolders:
             self.db.execute("ROLLBACK")
             raise
 
+
+
+class FolderMark(NamedTuple):
+    """What this clone committed of one IMAP folder: every message with a UID up to `last_uid`
+    (under this UIDVALIDITY) is settled, except the UIDs in `retry` (read as empty: fetched again)."""
+
+    uidvalidity: int
+    last_uid: int
+    retry: tuple[int, ...]
+
+
+class ImapState:
+    """The per-clone memory of `tix fetch` (mail/sources/imap.py), as mbsync and getmail keep
+    theirs: by account, folder, UIDVALIDITY and UID, never by the server's \\Seen flag. It is
+    written only after the commit that holds the messages exists; a run killed before that
+    leaves the old mark, and the next run fetches those messages again and finds them
+    duplicates (by content hash and Message-ID)."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def mark(self, account: str, folder: str) -> FolderMark | None:
+        row = self.db.execute("SELECT uidvalidity, last_uid, retry FROM imap_folders WHERE account = ? AND folder = ?",
+                              (account, folder)).fetchone()  # fmt: skip
+        if row is None:
+            return None
+        try:
+            retry = tuple(int(uid) for uid in json.loads(row[2]))
+        except (ValueError, TypeError):
+            retry = ()
+        return FolderMark(int(row[0]), int(row[1]), retry)
+
+    def save(self, account: str, folder: str, mark: FolderMark) -> None:
+        self.db.execute("INSERT OR REPLACE INTO imap_folders VALUES (?, ?, ?, ?, ?)",
+                        (account, folder, mark.uidvalidity, mark.last_uid, json.dumps(sorted(mark.retry))))  # fmt: skip

@@ -2,7 +2,7 @@
 
 A source yields its messages one at a time (an import streams), each read as bytes, and marks
 one done only when asked — after the commit that holds it exists. Nothing is renamed unless
-asked. A new kind of source (IMAP, say) is one new module implementing `Source`, chosen by
+asked. A new kind of source (imap.py) is one new module implementing `Source`, chosen by
 `open_source` in this package's __init__.
 """
 
@@ -42,6 +42,11 @@ class Source(Protocol):
 
     def settled(self, item: Item) -> None:
         """The commit that holds the message (or says why not: a duplicate, quarantine) exists."""
+        ...
+
+    def landed(self) -> None:
+        """A batch's commit exists and each of its messages was `settled`: write down what the
+        source remembers per batch (IMAP: its UIDs, and its after-fetch action), where it does."""
         ...
 
     def finish(self) -> None:

@@ -38,6 +38,9 @@ class EmlFile:
     def settled(self, item: Item) -> None:
         pass
 
+    def landed(self) -> None:
+        pass  # nothing kept per batch
+
     def finish(self) -> None:
         pass
 
@@ -72,6 +75,9 @@ class Folder:
 
     def settled(self, item: Item) -> None:
         pass  # its own files are read every run; a subfolder's items name their own source
+
+    def landed(self) -> None:
+        pass  # nothing kept per batch
 
     def finish(self) -> None:
         for source in self._opened:

@@ -95,6 +95,9 @@ class Maildir:
             self.memory.add(where_key, name)
             self._settled_now.setdefault(where_key, set()).add(name)
 
+    def landed(self) -> None:
+        pass  # nothing kept per batch
+
     def finish(self) -> None:
         """Remember each subfolder listed: its time only when every file in it is settled."""
         if self.memory is None:

@@ -44,5 +44,8 @@ class Mbox:
     def settled(self, item: Item) -> None:
         pass
 
+    def landed(self) -> None:
+        pass  # nothing kept per batch
+
     def finish(self) -> None:
         pass

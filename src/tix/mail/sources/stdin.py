@@ -24,5 +24,8 @@ class Stdin:
     def settled(self, item: Item) -> None:
         pass
 
+    def landed(self) -> None:
+        pass  # nothing kept per batch
+
     def finish(self) -> None:
         pass

@@ -1,0 +1,98 @@
+"""`tix fetch`: mail from IMAP mailboxes into tickets, through the same intake as `tix import`.
+
+One run holds the importer's lock (a second `tix fetch` or `tix import` waits, then exits 75),
+connects to each account named in tix.yaml's `imap` section, and hands its folders to the importer
+as sources (mail/sources/imap.py): threading, robots, quarantine, acknowledgements and rules are
+the importer's. `watch` runs a fetch, then waits on the first folder with IDLE (or polls where the
+server has none) and runs again, reconnecting with a growing pause when the server goes away.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from datetime import date
+
+from tix import messages as msg
+from tix.domain.settings import ImapAccount, Settings
+from tix.errors import InvalidValue, LockHeld
+from tix.mail.sources.base import Source
+from tix.mail.sources.imap import ImapSource, ImapUnavailable, close_client, open_for_watch, wait_for_mail
+from tix.services.desk import Desk
+from tix.services.intake import Importer, Report
+
+BACKOFF_SECONDS = (1.0, 300.0)  # the first pause after a failure, and the longest
+
+
+def accounts(settings: Settings, name: str | None = None) -> list[ImapAccount]:
+    """The accounts a fetch reads: the one named, else all of them."""
+    if not settings.imap:
+        raise InvalidValue(msg.fetch_no_accounts())
+    if name is None:
+        return list(settings.imap.values())
+    if name not in settings.imap:
+        raise InvalidValue(msg.fetch_unknown_account(name, sorted(settings.imap)))
+    return [settings.imap[name]]
+
+
+def fetch(
+    desk: Desk, name: str | None = None, dry_run: bool = False, since: date | None = None,
+    keep_decisions: bool = False, progress: Callable[[int], None] | None = None,
+) -> Report:  # fmt: skip
+    """Fetch what is new in each folder of the accounts, exactly once (mail/sources/imap.py)."""
+    chosen = accounts(desk.config.settings, name)
+    importer = Importer(desk, dry_run=dry_run, keep_decisions=keep_decisions, progress=progress)
+    made: list[ImapSource] = []
+
+    def sources() -> list[Source]:
+        state = importer.ledger.imap_state()  # the ledger is open once the importer holds the lock
+        made.extend(ImapSource(account, state, importer.report.warn, since, dry_run) for account in chosen)
+        return list(made)
+
+    try:
+        return importer.run_sources(sources)
+    finally:
+        for source in made:
+            source.close()
+
+
+def watch(
+    desk: Callable[[], Desk], name: str | None, since: date | None, show: Callable[[Report | None, str | None], None],
+    interval: float = 60.0, sleep: Callable[[float], None] = time.sleep, cycles: int | None = None,
+) -> None:  # fmt: skip
+    """Fetch, wait for mail (IDLE on the first account's first folder, at most `interval` seconds:
+    the other folders are read each time round), fetch again; forever, or `cycles` times. A
+    server gone or the lock held is shown and retried after a pause that doubles up to 5 minutes."""
+    first = accounts(desk().config.settings, name)[0]
+    client = None
+    pause = BACKOFF_SECONDS[0]
+    done = 0
+    while cycles is None or done < cycles:
+        done += 1
+        try:
+            show(fetch(desk(), name, since=since), None)
+            if client is None:
+                client = open_for_watch(first)
+            wait_for_mail(client, first.name, interval)
+            pause = BACKOFF_SECONDS[0]
+        except (ImapUnavailable, LockHeld) as exc:
+            if client is not None:
+                close_client(client)
+                client = None
+            show(None, msg.fetch_retrying(exc.brief if isinstance(exc, ImapUnavailable) else exc.message, pause))
+            sleep(pause)
+            pause = min(pause * 2, BACKOFF_SECONDS[1])
+    if client is not None:
+        close_client(client)
+
+
+def progress_printer() -> Callable[[int], None] | None:
+    """A count on stderr, only on a terminal."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(count: int) -> None:
+        print(msg.fetch_progress(count), end="", file=sys.stderr, flush=True)
+
+    return show
