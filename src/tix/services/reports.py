@@ -1,0 +1,155 @@
+"""`tix stats` and `tix report`: the figures of a period, from the KPI cache (storage/statscache.py),
+aggregated by domain/kpi.py; the definitions are in docs/REPORTS.md."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from tix import messages as msg
+from tix.domain import kpi
+from tix.errors import InvalidValue
+from tix.storage.layout import Helpdesk
+
+DEFAULT_DAYS = 30
+
+
+@dataclass
+class StatsRequest:
+    since: str | None = None
+    until: str | None = None
+    as_of: str | None = None
+    by: str | None = None
+    owner: list[str] = field(default_factory=list)
+    queue: list[str] = field(default_factory=list)
+    category: list[str] = field(default_factory=list)
+    tag: list[str] = field(default_factory=list)
+    reopen_window: int = 7
+    recontact_days: int = 7
+
+
+@dataclass
+class Stats:
+    period: dict[str, str]
+    figures: dict[str, Any]
+    groups: list[dict[str, Any]] | None  # with --by: one object per group, `key` first
+    by: str | None = None
+    broken: list[str] = field(default_factory=list)
+    # for the HTML report: the facts and the resolved times behind the figures
+    facts: list[kpi.Facts] = field(default_factory=list)
+    window: tuple[datetime, datetime, datetime] | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"period": self.period, **self.figures}
+        if self.groups is not None:
+            data["groups"] = self.groups
+        return data
+
+
+def _moment(text: str, now: datetime, option: str, end_of_day: bool) -> datetime:
+    """'7d' / '4w' / '12h' (before now), an ISO date (its start, or with `end_of_day` its end) or time."""
+    from tix.domain.filters import parse_since
+
+    value = text.strip()
+    if len(value) == 10 and value[4:5] == "-":
+        try:
+            day = datetime.fromisoformat(value).replace(tzinfo=now.tzinfo)
+        except ValueError:
+            raise InvalidValue(msg.stats_bad_time(option, text)) from None
+        return day + timedelta(days=1) if end_of_day else day
+    try:
+        return parse_since(value, now)
+    except InvalidValue:
+        raise InvalidValue(msg.stats_bad_time(option, text)) from None
+
+
+def rules_of(hd: Helpdesk, request: StatsRequest | None = None) -> kpi.Rules:
+    config = hd.config
+    return kpi.Rules(
+        group_of=config.status_group,
+        pause_when_waiting=config.settings.clock.pause_when_waiting,
+        reopen_window_days=request.reopen_window if request else 7,
+        recontact_days=request.recontact_days if request else 7,
+    )
+
+
+def _targets(hd: Helpdesk) -> Any:
+    from tix.domain.sla import parse_target
+
+    config = hd.config
+    memo: dict[str, dict[str, Any]] = {}
+
+    def targets(priority: str) -> dict[str, Any]:
+        if priority not in memo:
+            found = config.settings.sla.get(priority)
+            texts = {"first_response": found.first_response, "resolution": found.resolution} if found else {}
+            memo[priority] = {name: parse_target(text, f"sla.{priority}.{name}") for name, text in texts.items() if text}
+        return memo[priority]
+
+    return targets
+
+
+def _fingerprint(hd: Helpdesk) -> str:
+    try:
+        data = (hd.root / "tix.yaml").read_bytes()
+    except OSError:
+        data = b""
+    return hashlib.sha1(data, usedforsecurity=False).hexdigest()
+
+
+def load_facts(hd: Helpdesk, rules: kpi.Rules, full: bool = False) -> tuple[list[kpi.Facts], list[str]]:
+    """Every ticket's facts, the cache brought up to HEAD first."""
+    from tix.domain.sla import Calendar
+    from tix.storage.statscache import StatsCache
+
+    with StatsCache(hd) as cache:
+        refreshed = cache.refresh(rules, Calendar.from_config(hd.config), _targets(hd), _fingerprint(hd), full=full)
+    return refreshed.facts, refreshed.broken
+
+
+def rebuild(hd: Helpdesk) -> int:
+    """`tix reindex`: the KPI cache from scratch; returns the tickets it holds."""
+    facts, _ = load_facts(hd, rules_of(hd), full=True)
+    return len(facts)
+
+
+def stats(hd: Helpdesk, request: StatsRequest, now: datetime) -> Stats:
+    from tix.domain.filters import split_values
+    from tix.domain.sla import Calendar
+    from tix.storage.people import resolve_agent
+
+    config = hd.config
+    if request.by is not None and request.by not in kpi.GROUP_KEYS:
+        raise InvalidValue(msg.stats_unknown_by(request.by, kpi.GROUP_KEYS))
+    as_of = _moment(request.as_of, now, "--as-of", end_of_day=True) if request.as_of else now
+    until = _moment(request.until, as_of, "--until", end_of_day=True) if request.until else as_of
+    since = _moment(request.since, as_of, "--since", end_of_day=False) if request.since else until - timedelta(days=DEFAULT_DAYS)
+    if since >= until:
+        raise InvalidValue(msg.stats_since_after_until(since.isoformat(), until.isoformat()))
+    for name, value in (("--reopen-window", request.reopen_window), ("--recontact-days", request.recontact_days)):
+        if value < 0:
+            raise InvalidValue(msg.stats_negative_days(name))
+    rules = rules_of(hd, request)
+    calendar = Calendar.from_config(config)
+    everyone, broken = load_facts(hd, rules)
+    period = kpi.Period(int(since.timestamp()), int(until.timestamp()), int(as_of.timestamp()))
+    owners = [resolve_agent(config, o).lower() for o in split_values(request.owner)]
+    chosen = [f for f in everyone if kpi.matches(f, period.end, owners, split_values(request.queue),
+                                                  split_values(request.category), split_values(request.tag))]  # fmt: skip
+    tz = config.timezone
+    shown = {"since": since.astimezone(tz).isoformat(), "until": until.astimezone(tz).isoformat(), "as_of": as_of.astimezone(tz).isoformat()}
+    figures = kpi.figures(chosen, period, rules, calendar, everyone)
+    groups = None
+    if request.by in ("week", "month"):
+        groups = []
+        for name, start, end in kpi.calendar_periods(request.by, since.astimezone(tz), until.astimezone(tz)):
+            part = kpi.Period(int(start.timestamp()), int(end.timestamp()), period.as_of)
+            groups.append({"key": name, **kpi.figures(chosen, part, rules, calendar, everyone)})
+    elif request.by:
+        parts: dict[str, list[kpi.Facts]] = {}
+        for f in chosen:
+            parts.setdefault(kpi.group_key(f, request.by, period.end, tz), []).append(f)
+        groups = [{"key": key, **kpi.figures(parts[key], period, rules, calendar, everyone)} for key in sorted(parts)]
+    return Stats(shown, figures, groups, request.by, broken, chosen, (since, until, as_of))
