@@ -1547,16 +1547,18 @@ def stats_broken(path: str) -> str:
 KPI_DEFINITIONS = (
     ("period", "The figures cover [since, until): default the 30 days before now. --as-of T computes as if now were T: "
                "nothing that happened after T is known, so the same repository and T always give the same numbers. "
-               "The state of a ticket at a moment comes from the commits that touched its file (author time), the same history as `tix log`."),
+               "The state of a ticket at a moment comes from the commits that touched its file (author time), the same history as `tix log`. "
+               "Replies, resolutions and reopens count as far as they are known at T, also when they came after the end of the "
+               "period (a week's tickets keep their late answers); the backlog is the stock at the end of the period."),
     ("received time", "When our side received a customer's message: the newest Received: header's time, else the Maildir delivery "
                       "time, else the import time (never a sender's Date:). A ticket created by an agent starts at its creation."),
     ("created", "Tickets created in the period (a flow)."),
     ("resolved", "Tickets that moved into a closed status at least once in the period (a flow, counted once per ticket)."),
     ("backlog", "As of the end of the period: tickets not closed. waiting_on_customer: in a waiting status; waiting_on_us: the rest. "
                 "age_buckets by calendar age since creation: < 1 d, 1–3 d, 3–7 d, 7–30 d, > 30 d (a stock, not a flow)."),
-    ("first_response", "For tickets created in the period that a customer started: received time → the first human reply to the customer. "
-                       "Automatic acknowledgements, notes and notifications do not count. count: answered by the end; waiting: not yet "
-                       "answered (never 0 minutes, never left out). Tickets an agent opened with a reply are not counted."),
+    ("first_response", "For tickets created in the period: received time → the first human reply to the customer. "
+                       "Automatic acknowledgements, notes and notifications do not count. count: answered by T; waiting: not answered "
+                       "at T (never 0 minutes, never left out). A ticket that began with our own reply (we wrote first, at its creation) is not counted."),
     ("resolution", "For tickets created in the period: creation → the first move into a closed status. waiting: not closed yet."),
     ("final_resolution", "For tickets created in the period and closed at the end: creation → the last move into a closed status. "
                          "waiting: not closed at the end."),
@@ -1586,3 +1588,31 @@ KPI_DEFINITIONS = (
 
 def kpi_explain() -> str:
     return "\n".join(f"{name}: {text}" for name, text in KPI_DEFINITIONS)
+
+
+# The HTML report's labels (render/report_html.py).
+REPORT_HTML = {
+    "title": "report", "created": "created", "resolved": "resolved", "waiting_on_us": "backlog waiting on us",
+    "waiting_on_customer": "backlog waiting on the customer", "frt_median": "median first response (business)",
+    "frt_waiting": "not answered yet", "sla_fr": "first response within SLA", "sla_res": "resolution within SLA",
+    "reopen": "reopen rate", "one_touch": "one-touch resolution", "recontact": "re-contact rate",
+    "board": "Board: open tickets by status and owner", "owner": "owner", "none": "none",
+    "id": "ticket", "subject": "subject", "status": "status", "target": "SLA target", "due": "due", "sla": "SLA",
+    "target_first_response": "first response", "target_resolution": "resolution",
+    "sla_breached": "breached", "sla_near": "due soon", "sla_ok": "in time", "sla_paused": "paused", "sla_none": "no target",
+    "charts": "Flow, backlog and first response", "chart_flow": "Created vs resolved per week",
+    "chart_frt": "Median first response per week (business minutes) against the target", "target_line": "target",
+    "chart_ages": "Backlog by age", "age_lt_1d": "< 1 d", "age_1_3d": "1–3 d", "age_3_7d": "3–7 d", "age_7_30d": "7–30 d",
+    "age_gt_30d": "> 30 d", "agents": "Per-agent load", "agent": "agent", "open": "open owned", "replies": "replies sent",
+    "trend": "Categories: created in the last 4 weeks against the 4 before", "category": "category", "previous": "from",
+    "current": "from", "change": "change", "growth": "growth", "eligible": "≥ 5 in both", "yes": "yes", "no": "no",
+    "fastest": "Fastest growing", "generated": "Generated", "commit": "at commit",
+}
+
+
+def report_written(path: str, size: int) -> str:
+    return f"wrote {path} ({size:,} bytes)"
+
+
+def report_needs_html() -> str:
+    return "tix report: say where to write it: --html FILE (or `tix report mail --to ADDR`)"

@@ -45,3 +45,41 @@ def stats(
     hd = state(ctx).helpdesk
     request = StatsRequest(since, until, as_of, by, owner or [], queue or [], category or [], tag or [], reopen_window, recontact_days)
     emit(stats_printout(compute(hd, request, clock.now(hd.config.timezone)), format.value))
+
+
+report_app = typer.Typer(invoke_without_command=True, no_args_is_help=False)
+app.add_typer(report_app, name="report")
+
+
+@report_app.callback()
+def report(
+    ctx: typer.Context,
+    html: Optional[str] = typer.Option(None, "--html", metavar="FILE", help="Write the report as one self-contained HTML file."),
+    since: Optional[str] = typer.Option(None, "--since", help="Start of the period (default: 8 weeks before --until)."),
+    until: Optional[str] = typer.Option(None, "--until", help="End of the period (exclusive; a date means its end; default: now)."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", metavar="T", help="Compute as if now were T."),
+    owner: Optional[list[str]] = typer.Option(None, "--owner", "-o", help="Owner (handle or address)."),
+    category: Optional[list[str]] = typer.Option(None, "--category", "-c", help="Category."),
+    tag: Optional[list[str]] = typer.Option(None, "--tag", "-t", help="Has this tag (all given tags must match)."),
+    queue: Optional[list[str]] = typer.Option(None, "--queue", "-q", help="Queue."),
+) -> None:
+    """The manager's report: the board, flow, backlog, first response, agents and categories."""
+    if ctx.invoked_subcommand:
+        return
+    from tix import messages as msg
+    from tix.domain import clock
+    from tix.errors import InvalidValue
+    from tix.render.report_html import report_html
+    from tix.services.reports import StatsRequest
+    from tix.services.reports import report as build
+    from tix.storage.files import write_atomic
+
+    if not html:
+        raise InvalidValue(msg.report_needs_html())
+    hd = state(ctx).helpdesk
+    request = StatsRequest(since or "8w", until, as_of, None, owner or [], queue or [], category or [], tag or [])
+    page = report_html(build(hd, request, clock.now(hd.config.timezone)), hd.config.timezone).encode("utf-8")
+    from pathlib import Path
+
+    write_atomic(Path(html), page)
+    typer.echo(msg.report_written(html, len(page)), err=True)

@@ -123,8 +123,10 @@ def facts(
         result.states.append((created, {name: _value(ticket, name) for name in TIMELINE_FIELDS}))
     _transitions(result, rules)
     conversation = [e for e in ticket.entries if e.kind in ("inbound", "reply")]
-    if not conversation or conversation[0].kind == "inbound":
-        result.start = created  # a mail ticket is created at its first message's received time
+    if not conversation or conversation[0].kind == "inbound" or _ts(conversation[0].time) > created:
+        # a mail ticket is created at its first message's received time, one typed in by an agent when
+        # typed in; only a ticket that began with our own reply (we wrote first) has no first response
+        result.start = created
     for entry in ticket.entries:
         if entry.kind == "reply" and not entry.extra.get("automatic"):
             result.replies.append((_ts(entry.time), _address(entry.author)))
@@ -252,8 +254,8 @@ def due_at(calendar: Any, due: int, pauses: Sequence[tuple[int, int | None]], mo
     return current, False
 
 
-def _sla(items: list[Facts], period: Period, calendar: Any, customer_index: Any = None) -> dict[str, Any]:
-    end = period.end
+def _sla(items: list[Facts], period: Period, calendar: Any) -> dict[str, Any]:
+    end = period.as_of  # what is known at the report time
     result = {}
     for target in TARGETS:
         met = breached = pending = 0
@@ -300,12 +302,15 @@ def figures(items: list[Facts], period: Period, rules: Rules, calendar: Any, eve
     end = period.end
     since, until = period.since, period.until
     day = 86_400
-    known = [f for f in items if f.created <= end]
+    known_at = period.as_of  # events: what is known at the report time; the backlog: the end of the period
+    known = [f for f in items if f.created <= known_at]
     created = sum(1 for f in known if since <= f.created < until)
-    resolved_items = [f for f in known if any(since <= t < until and t <= end for t, _, _ in f.resolutions)]
+    resolved_items = [f for f in known if any(since <= t < until and t <= known_at for t, _, _ in f.resolutions)]
     buckets = dict.fromkeys(AGE_BUCKETS, 0)
     counts = {"open": 0, "waiting_on_us": 0, "waiting_on_customer": 0}
     for f in known:
+        if f.created > end:
+            continue
         state = f.state_at(end)
         group = rules.group_of(str(state.get("status"))) if state else None
         if group == "closed":
@@ -315,17 +320,17 @@ def figures(items: list[Facts], period: Period, rules: Rules, calendar: Any, eve
         buckets[_bucket(end - f.created)] += 1
     backlog: dict[str, Any] = {**counts, "age_buckets": buckets}
     cohort = [f for f in known if since <= f.created < until]
-    frt = [(f.frt_business or 0.0, f.frt_calendar or 0.0) for f in cohort if f.start is not None and f.first_reply is not None and f.first_reply <= end]
-    frt_waiting = sum(1 for f in cohort if f.start is not None and (f.first_reply is None or f.first_reply > end))
+    frt = [(f.frt_business or 0.0, f.frt_calendar or 0.0) for f in cohort if f.start is not None and f.first_reply is not None and f.first_reply <= known_at]
+    frt_waiting = sum(1 for f in cohort if f.start is not None and (f.first_reply is None or f.first_reply > known_at))
     first_res, final_res = [], []
     res_waiting = final_waiting = 0
     for f in cohort:
-        done = [(t, b, c) for t, b, c in f.resolutions if t <= end]
+        done = [(t, b, c) for t, b, c in f.resolutions if t <= known_at]
         if done:
             first_res.append((done[0][1], done[0][2]))
         else:
             res_waiting += 1
-        state = f.state_at(end)
+        state = f.state_at(known_at)
         if done and state is not None and rules.group_of(str(state.get("status"))) == "closed":
             final_res.append((done[-1][1], done[-1][2]))
         else:
@@ -334,17 +339,17 @@ def figures(items: list[Facts], period: Period, rules: Rules, calendar: Any, eve
     reopened = one_touch = recontacted = 0
     by_customer: dict[str, list[int]] = {}
     for f in everyone if everyone is not None else items:
-        if f.created <= end:
+        if f.created <= known_at:
             by_customer.setdefault(f.customer, []).append(f.created)
     for f in resolved_items:
-        times = [t for t, _, _ in f.resolutions if since <= t < until and t <= end]
-        was_reopened = any(any(t < r <= min(t + window, end) for r in f.reopens) for t in times)
+        times = [t for t, _, _ in f.resolutions if since <= t < until and t <= known_at]
+        was_reopened = any(any(t < r <= min(t + window, known_at) for r in f.reopens) for t in times)
         reopened += was_reopened
-        replies = [r for r in f.replies if r[0] <= end]
-        if len(replies) == 1 and not any(r <= end for r in f.reopens):
+        replies = [r for r in f.replies if r[0] <= known_at]
+        if len(replies) == 1 and not any(r <= known_at for r in f.reopens):
             one_touch += 1
         last = times[-1]
-        limit = min(last + rules.recontact_days * day, end)
+        limit = min(last + rules.recontact_days * day, known_at)
         if any(last < c <= limit for c in by_customer.get(f.customer, [])):
             recontacted += 1
     return {
@@ -459,4 +464,32 @@ def category_trend(items: list[Facts], current: Period, previous: Period, rules:
         rows.append({"category": name, "previous": before, "current": now, "change": now - before,
                      "growth": (now - before) / before if before else None, "eligible": eligible})  # fmt: skip
     rows.sort(key=lambda r: (not r["eligible"], -(r["growth"] or 0.0), r["category"]))
+    return rows
+
+
+def board(items: list[Facts], period: Period, rules: Rules, calendar: Any, near_seconds: int = 7200) -> list[dict[str, Any]]:
+    """The open tickets at the end of the period, with the SLA target still running and its state:
+    breached (due passed), near (due within `near_seconds`), ok, paused (the clock stopped), or
+    none (no target). Oldest first."""
+    end = period.end
+    rows = []
+    for f in items:
+        state = f.state_at(end) if f.created <= end else None
+        if state is None or rules.group_of(str(state.get("status"))) == "closed":
+            continue
+        answered = f.first_reply is not None and f.first_reply <= end
+        target = "first_response" if f.start is not None and not answered else "resolution"
+        due0 = f.dues.get(str(state.get("priority")), {}).get(target)
+        due, paused = due_at(calendar, due0, f.pauses, end) if due0 is not None else (None, False)
+        if paused:
+            sla_state = "paused"
+        elif due is None:
+            sla_state = "none"
+        elif due <= end:
+            sla_state = "breached"
+        else:
+            sla_state = "near" if due - end <= near_seconds else "ok"
+        rows.append({"id": f.id, "subject": f.subject, "status": state.get("status"), "owner": state.get("owner"),
+                     "created": f.created, "target": target, "due": due, "sla": sla_state})  # fmt: skip
+    rows.sort(key=lambda r: (r["created"], r["id"]))
     return rows

@@ -153,3 +153,55 @@ def stats(hd: Helpdesk, request: StatsRequest, now: datetime) -> Stats:
             parts.setdefault(kpi.group_key(f, request.by, period.end, tz), []).append(f)
         groups = [{"key": key, **kpi.figures(parts[key], period, rules, calendar, everyone)} for key in sorted(parts)]
     return Stats(shown, figures, groups, request.by, broken, chosen, (since, until, as_of))
+
+
+@dataclass
+class Report:
+    """What the HTML report shows (render/report_html.py)."""
+
+    helpdesk: str
+    commit: str | None
+    stats: Stats
+    weeks: list[dict[str, Any]]  # {key, created, resolved, frt_median}
+    board: list[dict[str, Any]]
+    agents: list[dict[str, Any]]
+    trend: list[dict[str, Any]]
+    trend_periods: tuple[str, str]  # previous, current (ISO dates)
+    target_minutes: float | None  # the first-response target of the default priority, in business minutes
+    generated: str
+
+
+def _target_minutes(hd: Helpdesk) -> float | None:
+    targets = _targets(hd)(hd.config.settings.priorities.default)
+    unit, number = targets.get("first_response", ("", 0))
+    return {"m": 1, "h": 60, "wall-m": 1, "wall-h": 60}.get(unit, 0) * number or None
+
+
+def report(hd: Helpdesk, request: StatsRequest, now: datetime) -> Report:
+    """The figures of `stats`, plus the weekly series, the board, the agents and the trend."""
+    from tix.domain.sla import Calendar
+
+    config = hd.config
+    tz = config.timezone
+    result = stats(hd, request, now)
+    assert result.window is not None
+    since, until, as_of = (moment.astimezone(tz) for moment in result.window)
+    rules = rules_of(hd, request)
+    calendar = Calendar.from_config(config)
+    period = kpi.Period(int(since.timestamp()), int(until.timestamp()), int(as_of.timestamp()))
+    items = result.facts
+    weeks = []
+    for name, start, end in kpi.calendar_periods("week", since, until):
+        part = kpi.Period(int(start.timestamp()), int(end.timestamp()), period.as_of)
+        found = kpi.figures(items, part, rules, calendar)
+        weeks.append({"key": name, "created": found["created"], "resolved": found["resolved"],
+                      "frt_median": found["first_response"]["median_business_minutes"]})  # fmt: skip
+    end = datetime.fromtimestamp(period.end, tz)
+    span = timedelta(days=28)
+    current = kpi.Period(int((end - span).timestamp()), period.end, period.as_of)
+    previous = kpi.Period(int((end - 2 * span).timestamp()), current.since, period.as_of)
+    return Report(
+        config.settings.helpdesk.name, hd.git.head(), result, weeks, kpi.board(items, period, rules, calendar),
+        kpi.agents(items, period, rules), kpi.category_trend(items, current, previous, rules),
+        ((end - 2 * span).date().isoformat(), (end - span).date().isoformat()), _target_minutes(hd), now.astimezone(tz).isoformat(),
+    )
