@@ -1616,3 +1616,31 @@ def report_written(path: str, size: int) -> str:
 
 def report_needs_html() -> str:
     return "tix report: say where to write it: --html FILE (or `tix report mail --to ADDR`)"
+
+
+def report_bad_period(name: str, known: tuple[str, ...]) -> str:
+    return f"--period: unknown period '{name}' (one of: {', '.join(known)})"
+
+
+def report_bad_address(text: str) -> str:
+    return f"--to: not a mail address: {text!r}"
+
+
+def report_mail_subject(helpdesk: str, period_key: str) -> str:
+    return f"{helpdesk}: report for {period_key}"
+
+
+def commit_report_mail(period_key: str, to: str) -> str:
+    return f"report {period_key} for {to} queued"
+
+
+def report_mail_queued(name: str, to: str, size: int) -> str:
+    return f"queued the report for {to} as {name} ({size:,} bytes); `tix send` delivers it"
+
+
+def report_mail_already(name: str, to: str) -> str:
+    return f"the report for this period went to {to} already ({name}): nothing queued"
+
+
+def report_mail_dry_run(subject: str, to: str, size: int) -> str:
+    return f"would queue '{subject}' for {to} ({size:,} bytes); nothing changed (dry run)"

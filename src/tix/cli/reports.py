@@ -83,3 +83,24 @@ def report(
 
     write_atomic(Path(html), page)
     typer.echo(msg.report_written(html, len(page)), err=True)
+
+
+@report_app.command("mail")
+def mail(
+    ctx: typer.Context,
+    to: str = typer.Option(..., "--to", metavar="ADDR", help="Who gets the report."),
+    period: str = typer.Option("week", "--period", help="week (the last complete week) or month (the last complete month)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Say what would be queued; change nothing."),
+) -> None:
+    """For cron: the report of the last week or month by mail (plain text and HTML), through the
+    outbox (`tix send` delivers it); once per period and address."""
+    from tix.render.report_html import report_html
+    from tix.render.reports import mailed_printout, stats_text
+    from tix.services import reports
+
+    desk = state(ctx).desk()
+    hd, now = desk.hd, desk.now()
+    chosen = reports.last_period(now, period)
+    built = reports.report(hd, reports.StatsRequest(chosen.since.isoformat(), chosen.until.isoformat()), now)
+    text, page = stats_text(built.stats), report_html(built, hd.config.timezone)
+    emit(mailed_printout(reports.queue_report(desk, to, chosen.key, text, page, dry_run)))

@@ -95,6 +95,22 @@ def stats_printout(stats: Stats, fmt: str) -> Printout:
     return printout
 
 
+def stats_text(stats: Stats) -> str:
+    """The table form as one text (the plain part of the mailed report)."""
+    return "\n".join(text for text, err, _ in stats_printout(stats, "table").lines if not err)
+
+
+def mailed_printout(mailed: Any) -> Printout:
+    printout = Printout()
+    if mailed.already:
+        printout.err(msg.report_mail_already(mailed.name, mailed.to))
+    elif mailed.dry_run:
+        printout.out(msg.report_mail_dry_run(mailed.subject, mailed.to, mailed.size))
+    else:
+        printout.out(msg.report_mail_queued(mailed.name, mailed.to, mailed.size))
+    return printout
+
+
 def explain_printout() -> Printout:
     printout = Printout()
     printout.out(msg.kpi_explain())

@@ -205,3 +205,93 @@ def report(hd: Helpdesk, request: StatsRequest, now: datetime) -> Report:
         kpi.agents(items, period, rules), kpi.category_trend(items, current, previous, rules),
         ((end - 2 * span).date().isoformat(), (end - span).date().isoformat()), _target_minutes(hd), now.astimezone(tz).isoformat(),
     )
+
+
+# --- the report by mail (`tix report mail`, for cron) -------------------------------------
+
+PERIODS = ("week", "month")
+
+
+@dataclass
+class MailPeriod:
+    key: str  # 2026-W48, 2026-11
+    since: datetime
+    until: datetime
+
+
+def last_period(now: datetime, kind: str) -> MailPeriod:
+    """The last complete week (Monday to Sunday) or month before `now`, in now's timezone."""
+    if kind not in PERIODS:
+        raise InvalidValue(msg.report_bad_period(kind, PERIODS))
+    tz = now.tzinfo
+    today = datetime.combine(now.date(), datetime.min.time(), tz)
+    if kind == "week":
+        until = today - timedelta(days=today.weekday())
+        since = datetime.combine((until - timedelta(days=7)).date(), datetime.min.time(), tz)
+        year, week, _ = since.isocalendar()
+        return MailPeriod(f"{year}-W{week:02d}", since, until)
+    until = today.replace(day=1)
+    since = datetime.combine((until - timedelta(days=1)).date().replace(day=1), datetime.min.time(), tz)
+    return MailPeriod(f"{since.year}-{since.month:02d}", since, until)
+
+
+@dataclass
+class Mailed:
+    name: str  # the outbox name
+    to: str
+    subject: str
+    size: int
+    already: bool = False  # this period's report went (or is queued) to this address already
+    dry_run: bool = False
+    commit: str | None = None
+
+
+def mail_name(period_key: str, to: str) -> str:
+    return f"report-{period_key}-{hashlib.sha1(to.lower().encode(), usedforsecurity=False).hexdigest()[:10]}"
+
+
+def queue_report(desk: Any, to: str, period_key: str, text: str, html: str, dry_run: bool = False) -> Mailed:
+    """Queue the report for `to` in the outbox (`tix send` delivers it), once per period and
+    address: a rerun finds it queued, sent or cancelled and queues nothing."""
+    from email.message import EmailMessage
+    from email.utils import format_datetime, make_msgid
+
+    from tix.domain import commits
+    from tix.domain.model import Person
+    from tix.mail.compose import sender
+    from tix.mail.outbox import CANCELLED, QUEUE, SENT
+    from tix.storage.files import write_atomic
+
+    hd, config = desk.hd, desk.config
+    person = Person.parse(to)
+    if person is None:
+        raise InvalidValue(msg.report_bad_address(to))
+    name = mail_name(period_key, person.email)
+    subject = msg.report_mail_subject(config.settings.helpdesk.name, period_key)
+    if any((hd.root / folder / f"{name}.eml").exists() for folder in (QUEUE, SENT, CANCELLED)):
+        return Mailed(name, str(person), subject, 0, already=True, dry_run=dry_run)
+    now = desk.now()
+    helpdesk = sender(config)
+    message = EmailMessage()
+    message["From"] = str(helpdesk)
+    message["To"] = str(person)
+    message["Subject"] = subject
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = make_msgid(idstring=f"tix-report.{period_key}", domain=helpdesk.email.rpartition("@")[2])
+    message["Auto-Submitted"] = "auto-generated"
+    message["X-Auto-Response-Suppress"] = "All"
+    message["X-Tix-Loop"] = config.instance
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    raw = bytes(message)
+    if dry_run:
+        return Mailed(name, str(person), subject, len(raw), dry_run=True)
+    import json
+
+    state = {"state": "queued", "queued": now.isoformat(), "queued_by": hd.clone_id, "attempts": 0, "last_error": None}
+    files = {f"{QUEUE}/{name}.eml": raw, f"{QUEUE}/{name}.json": (json.dumps(state, indent=2) + "\n").encode()}
+    with hd.locked():
+        for relpath, data in files.items():
+            write_atomic(hd.root / relpath, data)
+        commit = hd.git.commit(list(files), commits.message(msg.commit_report_mail(period_key, person.email), "report"), desk.actor, now)
+    return Mailed(name, str(person), subject, len(raw), commit=commit)
