@@ -1572,3 +1572,190 @@ def fetch_watch_dry_run() -> str:
 
 def fetch_bad_since(text: str) -> str:
     return f"--since {text!r}: expected a date like 2026-01-31"
+
+
+# ===== Reports: `tix stats`, `tix report` (issue 13; docs/REPORTS.md) ======================
+
+
+def stats_bad_time(option: str, text: str) -> str:
+    return f"{option}: not a time: {text!r} (use 7d, 4w, 12h, an ISO date such as 2026-11-30, or an ISO time)"
+
+
+def stats_unknown_by(name: str, known: tuple[str, ...]) -> str:
+    return f"--by: unknown key '{name}' (one of: {', '.join(known)})"
+
+
+def stats_since_after_until(since: str, until: str) -> str:
+    return f"--since ({since}) must come before --until ({until})"
+
+
+def stats_negative_days(option: str) -> str:
+    return f"{option}: a number of days, 0 or more"
+
+
+def stats_period(since: str, until: str, as_of: str) -> str:
+    return f"Period {since} → {until} (as of {as_of})"
+
+
+def stats_flow(created: int, resolved: int) -> str:
+    return f"Created {created:,} · Resolved {resolved:,}"
+
+
+def stats_backlog(open_: int, on_us: int, on_customer: int) -> str:
+    return f"Backlog {open_:,} open: {on_us:,} waiting on us, {on_customer:,} waiting on the customer"
+
+
+def stats_age_buckets(buckets: dict[str, int]) -> str:
+    names = {"lt_1d": "< 1 d", "1_3d": "1–3 d", "3_7d": "3–7 d", "7_30d": "7–30 d", "gt_30d": "> 30 d"}
+    return "  by age: " + ", ".join(f"{names[k]} {v:,}" for k, v in buckets.items())
+
+
+STATS_DURATION_LABELS = {"first_response": "First response", "resolution": "Resolution (first)", "final_resolution": "Resolution (final)"}
+
+
+def stats_minutes(value: float | None) -> str:
+    """Minutes as '2 h 05 min' (or '—' for none)."""
+    if value is None:
+        return "—"
+    minutes = int(round(value))
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, rest = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {rest:02d} min"
+    return f"{hours // 24} d {hours % 24} h"
+
+
+def stats_duration(label: str, data: dict[str, object]) -> str:
+    def m(key: str) -> str:
+        value = data[key]
+        return stats_minutes(value if isinstance(value, (int, float)) else None)
+
+    return (f"{label}: {data['count']:,} done, {data['waiting']:,} waiting · median {m('median_business_minutes')} business"
+            f" ({m('median_calendar_minutes')} calendar) · p90 {m('p90_business_minutes')} · mean {m('mean_business_minutes')}")
+
+
+def stats_pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def stats_sla(target: str, data: dict[str, object]) -> str:
+    pct = data["met_pct"]
+    label = {"first_response": "first response", "resolution": "resolution"}[target]
+    return (f"SLA {label}: {data['met']:,} met, {data['breached']:,} breached, {data['pending']:,} pending"
+            f" · {stats_pct(pct if isinstance(pct, float) else None)} within")
+
+
+def stats_rates(reopen: float | None, recontact: float | None, one_touch: float | None) -> str:
+    return f"Reopen rate {stats_pct(reopen)} · Re-contact rate {stats_pct(recontact)} · One-touch {stats_pct(one_touch)}"
+
+
+STATS_GROUP_HEADER = ("key", "created", "resolved", "open", "FR median", "FR waiting", "Res median", "SLA FR", "SLA res", "reopen", "one-touch")
+STATS_TOTAL = "total"
+
+
+def stats_broken(path: str) -> str:
+    return f"left out of the figures: {path} cannot be read"
+
+
+# The definition of every figure: `tix stats --explain`, the HTML report's footer, docs/REPORTS.md.
+KPI_DEFINITIONS = (
+    ("period", "The figures cover [since, until): default the 30 days before now. --as-of T computes as if now were T: "
+               "nothing that happened after T is known, so the same repository and T always give the same numbers. "
+               "The state of a ticket at a moment comes from the commits that touched its file (author time), the same history as `tix log`. "
+               "Replies, resolutions and reopens count as far as they are known at T, also when they came after the end of the "
+               "period (a week's tickets keep their late answers); the backlog is the stock at the end of the period."),
+    ("received time", "When our side received a customer's message: the newest Received: header's time, else the Maildir delivery "
+                      "time, else the import time (never a sender's Date:). A ticket created by an agent starts at its creation."),
+    ("created", "Tickets created in the period (a flow)."),
+    ("resolved", "Tickets that moved into a closed status at least once in the period (a flow, counted once per ticket)."),
+    ("backlog", "As of the end of the period: tickets not closed. waiting_on_customer: in a waiting status; waiting_on_us: the rest. "
+                "age_buckets by calendar age since creation: < 1 d, 1–3 d, 3–7 d, 7–30 d, > 30 d (a stock, not a flow)."),
+    ("first_response", "For tickets created in the period: received time → the first human reply to the customer. "
+                       "Automatic acknowledgements, notes and notifications do not count. count: answered by T; waiting: not answered "
+                       "at T (never 0 minutes, never left out). A ticket that began with our own reply (we wrote first, at its creation) is not counted."),
+    ("resolution", "For tickets created in the period: creation → the first move into a closed status. waiting: not closed yet."),
+    ("final_resolution", "For tickets created in the period and closed at the end: creation → the last move into a closed status. "
+                         "waiting: not closed at the end."),
+    ("business minutes", "Minutes within the opening hours (hours.*), without holidays, minus the open time the ticket spent in a "
+                         "waiting status (when clock.pause_when_waiting). Calendar minutes: plain wall-clock time, pauses included."),
+    ("median, p90, mean", "median: the middle value (the mean of the two middle ones for an even count); p90: nearest rank, the value "
+                          "at rank ceil(0.9 n); mean: the arithmetic mean, easily skewed by one old ticket. null when there is none."),
+    ("sla", "Per target (sla.PRIORITY.first_response, .resolution; the priority at the end): met / (met + breached). Met: the event came "
+            "by its due time; breached: it came later, or has not come and the due time has passed. The due time is pushed back by the "
+            "open time of each pause that began before it; while such a pause lasts the target is pending. met and breached are counted "
+            "in the period where the due time falls; pending: tickets created in the period whose target is still running. "
+            "met_pct is null when nothing is met or breached."),
+    ("reopen_rate", "Of the tickets resolved in the period, the share that left the closed status within --reopen-window days "
+                    "(default 7) of a resolution in the period. null when none was resolved."),
+    ("recontact_rate", "Of the tickets resolved in the period, the share whose customer (same address) opened a new ticket within "
+                       "--recontact-days days (default 7) after the last resolution in the period."),
+    ("one_touch_rate", "Of the tickets resolved in the period, the share with exactly one human reply and never reopened."),
+    ("groups", "--by owner|category|queue|channel|priority|customer: the tickets split by that field as at the end of the period; "
+               "--by week|month: the same figures for each week (Monday first) or month of the period. Filters (--owner, --queue, "
+               "--category, --tag) use the fields as at the end of the period."),
+    ("per-agent load", "Open tickets owned at the end; human replies sent and tickets resolved (owner at the resolution) in the "
+                       "period; the median first response (business minutes) of the tickets whose first reply the agent sent."),
+    ("category trend", "Tickets created per category in the period and in the one as long before it, with the change; fastest growing: "
+                       "the largest relative increase among categories with at least 5 tickets in both."),
+)
+
+
+def kpi_explain() -> str:
+    return "\n".join(f"{name}: {text}" for name, text in KPI_DEFINITIONS)
+
+
+# The HTML report's labels (render/report_html.py).
+REPORT_HTML = {
+    "title": "report", "created": "created", "resolved": "resolved", "waiting_on_us": "backlog waiting on us",
+    "waiting_on_customer": "backlog waiting on the customer", "frt_median": "median first response (business)",
+    "frt_waiting": "not answered yet", "sla_fr": "first response within SLA", "sla_res": "resolution within SLA",
+    "reopen": "reopen rate", "one_touch": "one-touch resolution", "recontact": "re-contact rate",
+    "board": "Board: open tickets by status and owner", "owner": "owner", "none": "none",
+    "id": "ticket", "subject": "subject", "status": "status", "target": "SLA target", "due": "due", "sla": "SLA",
+    "target_first_response": "first response", "target_resolution": "resolution",
+    "sla_breached": "breached", "sla_near": "due soon", "sla_ok": "in time", "sla_paused": "paused", "sla_none": "no target",
+    "charts": "Flow, backlog and first response", "chart_flow": "Created vs resolved per week",
+    "chart_frt": "Median first response per week (business minutes) against the target", "target_line": "target",
+    "chart_ages": "Backlog by age", "age_lt_1d": "< 1 d", "age_1_3d": "1–3 d", "age_3_7d": "3–7 d", "age_7_30d": "7–30 d",
+    "age_gt_30d": "> 30 d", "agents": "Per-agent load", "agent": "agent", "open": "open owned", "replies": "replies sent",
+    "trend": "Categories: created in the last 4 weeks against the 4 before", "category": "category", "previous": "from",
+    "current": "from", "change": "change", "growth": "growth", "eligible": "≥ 5 in both", "yes": "yes", "no": "no",
+    "fastest": "Fastest growing", "generated": "Generated", "commit": "at commit",
+}
+
+
+def report_written(path: str, size: int) -> str:
+    return f"wrote {path} ({size:,} bytes)"
+
+
+def report_needs_html() -> str:
+    return "tix report: say where to write it: --html FILE (or `tix report mail --to ADDR`)"
+
+
+def report_bad_period(name: str, known: tuple[str, ...]) -> str:
+    return f"--period: unknown period '{name}' (one of: {', '.join(known)})"
+
+
+def report_bad_address(text: str) -> str:
+    return f"--to: not a mail address: {text!r}"
+
+
+def report_mail_subject(helpdesk: str, period_key: str) -> str:
+    return f"{helpdesk}: report for {period_key}"
+
+
+def commit_report_mail(period_key: str, to: str) -> str:
+    return f"report {period_key} for {to} queued"
+
+
+def report_mail_queued(name: str, to: str, size: int) -> str:
+    return f"queued the report for {to} as {name} ({size:,} bytes); `tix send` delivers it"
+
+
+def report_mail_already(name: str, to: str) -> str:
+    return f"the report for this period went to {to} already ({name}): nothing queued"
+
+
+def report_mail_dry_run(subject: str, to: str, size: int) -> str:
+    return f"would queue '{subject}' for {to} ({size:,} bytes); nothing changed (dry run)"

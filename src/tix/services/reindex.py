@@ -16,7 +16,10 @@ class Reindexed:
 
 def reindex(hd: Helpdesk) -> Reindexed:
     from tix.storage.index import Index
+    from tix.storage.statscache import StatsCache
 
+    with StatsCache(hd) as stats:  # the KPI cache starts again too; the next `tix stats` fills it
+        stats.clear()
     index = Index(hd)
     try:
         parsed = index.refresh(full=True)  # a full rebuild, so not Index.current

@@ -186,14 +186,17 @@ class GitRepo:
     def remotes(self) -> list[str]:
         return self.run("remote").split()
 
-    def log(self, pathspec: str, max_count: int | None = None) -> list[Commit]:
-        """Non-merge commits touching `pathspec`, newest first, with the blob ids of each change."""
+    def log(self, pathspec: str, max_count: int | None = None, revisions: str | None = None) -> list[Commit]:
+        """Non-merge commits touching `pathspec`, newest first, with the blob ids of each change
+        (those in `revisions`, e.g. `OLD..NEW`, when given; else HEAD's history)."""
         fmt = "%x1e%H%x1f%an%x1f%ae%x1f%aI%x1f%s%x1f%(trailers:unfold,separator=%x1d)"
         args = ["log", "--no-merges", "--full-history", "--raw", "--no-abbrev", "--no-renames", f"--format={fmt}"]
         if max_count:
             args.append(f"-n{max_count}")
         if self.head() is None:
             return []
+        if revisions:
+            args.append(revisions)
         output = self.run(*args, "--", pathspec, strip=False)
         commits = []
         for record in output.split("\x1e")[1:]:
@@ -212,6 +215,23 @@ class GitRepo:
                     commit.changes.append((_unquote(path), fields[2], fields[3]))
             commits.append(commit)
         return commits
+
+    def tree_blobs(self, commit: str, paths: list[str]) -> dict[str, str]:
+        """The blob id of each path (or of every file under a folder) in `commit`; missing ones left out."""
+        output = self.run("ls-tree", "-r", "-z", "--full-tree", commit, "--", *paths, strip=False) if paths else ""
+        found = {}
+        for record in output.split("\0"):
+            meta, sep, path = record.partition("\t")
+            if sep and meta.split()[1] == "blob":
+                found[path] = meta.split()[2]
+        return found
+
+    def is_ancestor(self, old: str, new: str) -> bool:
+        try:
+            self.run("merge-base", "--is-ancestor", old, new)
+        except GitError:
+            return False
+        return True
 
     def read_blobs(self, oids: list[str]) -> dict[str, bytes]:
         """Contents of many blobs through one persistent `git cat-file --batch` (GitPython's)."""

@@ -1,0 +1,495 @@
+"""The KPIs of a helpdesk, from its history: pure functions, no I/O (docs/REPORTS.md).
+
+Two steps. `facts()` turns one ticket's history (its file now, and the fields each commit that
+touched it changed, in time order) into `Facts`: every moment a KPI needs, with the business
+minutes of the events already worked out. `figures()` aggregates many tickets' facts for a
+period and a report time T (`as_of`), using only what had happened by T, so the same history
+and the same T always give the same numbers.
+
+Times in `Facts` are Unix seconds (ints): cheap to keep in the stats cache and to compare.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+# The fields whose changes make a ticket's timeline (the values in the state at any moment).
+TIMELINE_FIELDS = ("status", "owner", "queue", "category", "priority", "tags")
+TARGETS = ("first_response", "resolution")
+AGE_BUCKETS = ("lt_1d", "1_3d", "3_7d", "7_30d", "gt_30d")
+_BUCKET_LIMITS = ((86_400, "lt_1d"), (3 * 86_400, "1_3d"), (7 * 86_400, "3_7d"), (30 * 86_400, "7_30d"))
+GROUP_KEYS = ("owner", "category", "queue", "channel", "priority", "customer", "week", "month")
+DURATION_FIGURES = ("first_response", "resolution", "final_resolution")
+
+
+@dataclass
+class Rules:
+    """What the figures depend on besides history: the status groups, the SLA targets, the windows."""
+
+    group_of: Callable[[str], str | None]  # status -> open | waiting | closed | None
+    pause_when_waiting: bool = True
+    reopen_window_days: int = 7
+    recontact_days: int = 7
+    growth_min_tickets: int = 5
+
+
+@dataclass
+class Facts:
+    """One ticket's KPI inputs (docs/REPORTS.md, "Inputs")."""
+
+    id: str
+    created: int
+    channel: str
+    customer: str  # the requester's address, lower case
+    subject: str = ""
+    start: int | None = None  # received time of the customer's request; None when we wrote first
+    first_reply: int | None = None  # the first human reply to the customer
+    first_reply_by: str | None = None
+    frt_business: float | None = None  # minutes, start -> first reply, open hours net of pauses
+    frt_calendar: float | None = None
+    replies: list[tuple[int, str]] = field(default_factory=list)  # human replies: (time, agent address)
+    states: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # (time, field values from then on)
+    resolutions: list[tuple[int, float, float]] = field(default_factory=list)  # into closed: (time, business, calendar min)
+    reopens: list[int] = field(default_factory=list)  # out of closed
+    pauses: list[tuple[int, int | None]] = field(default_factory=list)  # waiting-status intervals (end None: still)
+    dues: dict[str, dict[str, int]] = field(default_factory=dict)  # priority -> target -> due (before pauses)
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Facts:
+        facts = cls(**data)
+        facts.replies = [(int(t), str(a)) for t, a in facts.replies]
+        facts.states = [(int(t), dict(s)) for t, s in facts.states]
+        facts.resolutions = [(int(t), float(b), float(c)) for t, b, c in facts.resolutions]
+        facts.pauses = [(int(a), None if b is None else int(b)) for a, b in facts.pauses]
+        return facts
+
+    def state_at(self, moment: int) -> dict[str, Any] | None:
+        """The ticket's fields as they were at `moment`; None before it existed."""
+        current = None
+        for when, state in self.states:
+            if when > moment:
+                break
+            current = state
+        return current
+
+
+def _ts(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def _dt(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def business_minutes(calendar: Any, start: int, end: int, pauses: Sequence[tuple[int, int | None]]) -> float:
+    """Open time between two moments, less the open time of the pauses inside them, in minutes."""
+    if end <= start:
+        return 0.0
+    total = calendar.open_between(_dt(start), _dt(end))
+    for a, b in pauses:
+        lo, hi = max(a, start), min(end if b is None else b, end)
+        if hi > lo:
+            total -= calendar.open_between(_dt(lo), _dt(hi))
+    return float(max(total.total_seconds(), 0.0)) / 60
+
+
+def facts(
+    ticket: Any, changes: Iterable[tuple[int, dict[str, Any]]], rules: Rules, calendar: Any, targets: Callable[[str], dict[str, Any]]
+) -> Facts:
+    """The facts of one ticket. `ticket` is its file now (a domain Ticket); `changes` are
+    (time, {field: new value}) for each commit that touched it, in any order: they are applied in
+    time order (then in the order given), so two clones with the same commits agree whatever order
+    their merges put them in. `targets(priority)` gives {target: (unit, number)} (domain.sla)."""
+    created = _ts(ticket.created)
+    result = Facts(ticket.id, created, ticket.channel, ticket.requester.email.lower(), ticket.subject)
+    ordered = sorted(enumerate(changes), key=lambda item: (item[1][0], item[0]))
+    current: dict[str, Any] = {}
+    first = True
+    for _, (when, changed) in ordered:
+        previous = dict(current)
+        current.update({k: v for k, v in changed.items() if k in TIMELINE_FIELDS})
+        when = max(when, created)
+        if first or current != previous:
+            result.states.append((when, dict(current)))
+        first = False
+    if not result.states:  # no history (an uncommitted file): its fields now, since creation
+        result.states.append((created, {name: _value(ticket, name) for name in TIMELINE_FIELDS}))
+    _transitions(result, rules)
+    conversation = [e for e in ticket.entries if e.kind in ("inbound", "reply")]
+    if not conversation or conversation[0].kind == "inbound" or _ts(conversation[0].time) > created:
+        # a mail ticket is created at its first message's received time, one typed in by an agent when
+        # typed in; only a ticket that began with our own reply (we wrote first) has no first response
+        result.start = created
+    for entry in ticket.entries:
+        if entry.kind == "reply" and not entry.extra.get("automatic"):
+            result.replies.append((_ts(entry.time), _address(entry.author)))
+    result.replies.sort()
+    if result.start is not None:
+        answers = [r for r in result.replies if r[0] >= result.start]
+        if answers:
+            result.first_reply, result.first_reply_by = answers[0]
+            result.frt_business = business_minutes(calendar, result.start, result.first_reply, result.pauses)
+            result.frt_calendar = (result.first_reply - result.start) / 60
+    result.resolutions = [
+        (when, business_minutes(calendar, created, when, result.pauses), (when - created) / 60) for when, _, _ in result.resolutions
+    ]
+    for priority in sorted({str(state.get("priority")) for _, state in result.states}):
+        found = targets(priority)
+        result.dues[priority] = {name: _ts(calendar.due(ticket.created, found[name])) for name in TARGETS if name in found}
+    return result
+
+
+def _value(ticket: Any, name: str) -> Any:
+    value = getattr(ticket, name)
+    return list(value) if isinstance(value, list) else value
+
+
+def _address(author: str) -> str:
+    text = author.strip()
+    if "<" in text and text.endswith(">"):
+        text = text[text.rindex("<") + 1 : -1]
+    return text.lower()
+
+
+def _transitions(result: Facts, rules: Rules) -> None:
+    """Resolutions, reopens and pauses from the status timeline."""
+    group = None
+    pause_start: int | None = None
+    for when, state in result.states:
+        new = rules.group_of(str(state.get("status")))
+        if new == "closed" and group != "closed":
+            result.resolutions.append((when, 0.0, 0.0))
+        elif group == "closed" and new != "closed":
+            result.reopens.append(when)
+        if rules.pause_when_waiting:
+            if new == "waiting" and pause_start is None:
+                pause_start = when
+            elif new != "waiting" and pause_start is not None:
+                result.pauses.append((pause_start, when))
+                pause_start = None
+        group = new
+    if pause_start is not None:
+        result.pauses.append((pause_start, None))
+
+
+# --- aggregation ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    since: int
+    until: int  # exclusive
+    as_of: int  # the report time T: nothing later is known
+
+    @property
+    def end(self) -> int:
+        """The moment the figures describe: the end of the period, or T when that comes first."""
+        return min(self.until, self.as_of)
+
+
+def median(values: Sequence[float]) -> float | None:
+    """The middle value; the mean of the two middle ones for an even count; None for none."""
+    ordered = sorted(values)
+    n = len(ordered)
+    if not n:
+        return None
+    middle = n // 2
+    return ordered[middle] if n % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def p90(values: Sequence[float]) -> float | None:
+    """Nearest rank: the value at rank ceil(0.9 n) of the sorted values."""
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    return ordered[max(math.ceil(0.9 * len(ordered)), 1) - 1]
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def _durations(pairs: list[tuple[float, float]], waiting: int) -> dict[str, Any]:
+    business = [b for b, _ in pairs]
+    calendar = [c for _, c in pairs]
+    return {
+        "count": len(pairs),
+        "waiting": waiting,
+        "median_business_minutes": _round(median(business)),
+        "p90_business_minutes": _round(p90(business)),
+        "median_calendar_minutes": _round(median(calendar)),
+        "mean_business_minutes": _round(_mean(business)),
+    }
+
+
+def due_at(calendar: Any, due: int, pauses: Sequence[tuple[int, int | None]], moment: int) -> tuple[int | None, bool]:
+    """A target's due time as known at `moment`: pushed back by the open time of each pause that
+    began before it fell due (as domain.sla does with the ticket's dues). Returns (due, paused):
+    (None, True) while a pause that began in time is still on at `moment` (the clock is stopped)."""
+    current = due
+    for a, b in pauses:
+        if a >= current or a >= moment:
+            break
+        end = moment if b is None or b > moment else b
+        if b is None or b > moment:
+            return None, True
+        minutes = int(calendar.open_between(_dt(a), _dt(end)).total_seconds() // 60)
+        if minutes:
+            current = _ts(calendar.add(_dt(current), timedelta(minutes=minutes)))
+    return current, False
+
+
+def _sla(items: list[Facts], period: Period, calendar: Any) -> dict[str, Any]:
+    end = period.as_of  # what is known at the report time
+    result = {}
+    for target in TARGETS:
+        met = breached = pending = 0
+        for f in items:
+            state = f.state_at(end)
+            if state is None:
+                continue
+            due0 = f.dues.get(str(state.get("priority")), {}).get(target)
+            if due0 is None:
+                continue
+            if target == "first_response":
+                if f.start is None:
+                    continue
+                event = f.first_reply if f.first_reply is not None and f.first_reply <= end else None
+            else:
+                event = next((t for t, _, _ in f.resolutions if t <= end), None)
+            due, paused = due_at(calendar, due0, f.pauses, event if event is not None else end)
+            if event is not None and due is not None:
+                if period.since <= due < period.until:
+                    if event <= due:
+                        met += 1
+                    else:
+                        breached += 1
+            elif due is not None and due <= end:
+                if period.since <= due < period.until:
+                    breached += 1
+            elif period.since <= f.created < period.until:
+                pending += 1
+        result[target] = {"met": met, "breached": breached, "pending": pending, "met_pct": _ratio(met, met + breached)}
+    return result
+
+
+def _bucket(age: int) -> str:
+    for limit, name in _BUCKET_LIMITS:
+        if age < limit:
+            return name
+    return "gt_30d"
+
+
+def figures(items: list[Facts], period: Period, rules: Rules, calendar: Any, everyone: list[Facts] | None = None) -> dict[str, Any]:
+    """The figures of the JSON contract (docs/REPORTS.md) for `items` over `period`. `everyone`
+    (default: `items`) is where re-contacts are looked for: a customer's next ticket counts even
+    when a filter or a group leaves it out."""
+    end = period.end
+    since, until = period.since, period.until
+    day = 86_400
+    known_at = period.as_of  # events: what is known at the report time; the backlog: the end of the period
+    known = [f for f in items if f.created <= known_at]
+    created = sum(1 for f in known if since <= f.created < until)
+    resolved_items = [f for f in known if any(since <= t < until and t <= known_at for t, _, _ in f.resolutions)]
+    buckets = dict.fromkeys(AGE_BUCKETS, 0)
+    counts = {"open": 0, "waiting_on_us": 0, "waiting_on_customer": 0}
+    for f in known:
+        if f.created > end:
+            continue
+        state = f.state_at(end)
+        group = rules.group_of(str(state.get("status"))) if state else None
+        if group == "closed":
+            continue
+        counts["open"] += 1
+        counts["waiting_on_customer" if group == "waiting" else "waiting_on_us"] += 1
+        buckets[_bucket(end - f.created)] += 1
+    backlog: dict[str, Any] = {**counts, "age_buckets": buckets}
+    cohort = [f for f in known if since <= f.created < until]
+    frt = [(f.frt_business or 0.0, f.frt_calendar or 0.0) for f in cohort if f.start is not None and f.first_reply is not None and f.first_reply <= known_at]
+    frt_waiting = sum(1 for f in cohort if f.start is not None and (f.first_reply is None or f.first_reply > known_at))
+    first_res, final_res = [], []
+    res_waiting = final_waiting = 0
+    for f in cohort:
+        done = [(t, b, c) for t, b, c in f.resolutions if t <= known_at]
+        if done:
+            first_res.append((done[0][1], done[0][2]))
+        else:
+            res_waiting += 1
+        state = f.state_at(known_at)
+        if done and state is not None and rules.group_of(str(state.get("status"))) == "closed":
+            final_res.append((done[-1][1], done[-1][2]))
+        else:
+            final_waiting += 1
+    window = rules.reopen_window_days * day
+    reopened = one_touch = recontacted = 0
+    by_customer: dict[str, list[int]] = {}
+    for f in everyone if everyone is not None else items:
+        if f.created <= known_at:
+            by_customer.setdefault(f.customer, []).append(f.created)
+    for f in resolved_items:
+        times = [t for t, _, _ in f.resolutions if since <= t < until and t <= known_at]
+        was_reopened = any(any(t < r <= min(t + window, known_at) for r in f.reopens) for t in times)
+        reopened += was_reopened
+        replies = [r for r in f.replies if r[0] <= known_at]
+        if len(replies) == 1 and not any(r <= known_at for r in f.reopens):
+            one_touch += 1
+        last = times[-1]
+        limit = min(last + rules.recontact_days * day, known_at)
+        if any(last < c <= limit for c in by_customer.get(f.customer, [])):
+            recontacted += 1
+    return {
+        "created": created,
+        "resolved": len(resolved_items),
+        "backlog": backlog,
+        "first_response": _durations(frt, frt_waiting),
+        "resolution": _durations(first_res, res_waiting),
+        "final_resolution": _durations(final_res, final_waiting),
+        "sla": _sla(items, period, calendar),
+        "reopen_rate": _ratio(reopened, len(resolved_items)),
+        "recontact_rate": _ratio(recontacted, len(resolved_items)),
+        "one_touch_rate": _ratio(one_touch, len(resolved_items)),
+    }
+
+
+def group_key(f: Facts, by: str, end: int, tz: Any) -> str:
+    """The group a ticket falls in for `--by` (its fields as at the report's end)."""
+    if by == "channel":
+        return f.channel
+    if by == "customer":
+        return f.customer
+    state = f.state_at(end) or {}
+    value = state.get(by)
+    return str(value) if value else "-"
+
+
+def calendar_periods(by: str, since: datetime, until: datetime) -> list[tuple[str, datetime, datetime]]:
+    """The weeks (Monday first, ISO names 2026-W48) or months that overlap [since, until), each
+    clipped to it, in the timezone of `since`."""
+    tz = since.tzinfo
+    result = []
+    start = since.replace(hour=0, minute=0, second=0, microsecond=0)
+    if by == "week":
+        start -= timedelta(days=start.weekday())
+    else:
+        start = start.replace(day=1)
+    while start < until:
+        if by == "week":
+            nxt = (start + timedelta(days=7)).replace(tzinfo=tz)
+            year, week, _ = start.isocalendar()
+            name = f"{year}-W{week:02d}"
+        else:
+            nxt = start.replace(year=start.year + (start.month == 12), month=start.month % 12 + 1)
+            name = f"{start.year}-{start.month:02d}"
+        nxt = datetime.combine(nxt.date(), nxt.time(), tz)
+        result.append((name, max(start, since), min(nxt, until)))
+        start = nxt
+    return result
+
+
+def matches(f: Facts, end: int, owners: list[str], queues: list[str], categories: list[str], tags: list[str]) -> bool:
+    """`tix list`'s filters, on the ticket's fields as at the report's end."""
+    state = f.state_at(end) or {}
+    if owners and str(state.get("owner") or "").lower() not in owners:
+        return False
+    if queues and state.get("queue") not in queues:
+        return False
+    if categories and state.get("category") not in categories:
+        return False
+    return not tags or set(tags) <= set(state.get("tags") or [])
+
+
+def agents(items: list[Facts], period: Period, rules: Rules) -> list[dict[str, Any]]:
+    """Per-agent load: open tickets owned at the end, human replies sent and tickets resolved
+    (owner at resolution) in the period, and the median first response of the tickets whose first
+    reply the agent sent in the period."""
+    end = period.end
+    rows: dict[str, dict[str, Any]] = {}
+
+    def row(agent: str) -> dict[str, Any]:
+        return rows.setdefault(agent, {"agent": agent, "open": 0, "replies": 0, "resolved": 0, "frt": []})
+
+    for f in items:
+        if f.created > end:
+            continue
+        state = f.state_at(end) or {}
+        owner = str(state.get("owner") or "").lower()
+        if owner and rules.group_of(str(state.get("status"))) != "closed":
+            row(owner)["open"] += 1
+        for when, agent in f.replies:
+            if period.since <= when < period.until and when <= end:
+                row(agent)["replies"] += 1
+        for when, _, _ in f.resolutions:
+            if period.since <= when < period.until and when <= end:
+                at = f.state_at(when) or {}
+                if at.get("owner"):
+                    row(str(at["owner"]).lower())["resolved"] += 1
+        if f.first_reply is not None and f.first_reply_by and period.since <= f.first_reply < period.until and f.first_reply <= end:
+            row(f.first_reply_by)["frt"].append(f.frt_business or 0.0)
+    result = []
+    for agent in sorted(rows):
+        data = rows[agent]
+        frt = data.pop("frt")
+        data["first_response_median_business_minutes"] = _round(median(frt))
+        result.append(data)
+    return result
+
+
+def category_trend(items: list[Facts], current: Period, previous: Period, rules: Rules) -> list[dict[str, Any]]:
+    """Tickets created per category in this period and the one before, with the change; `growing`
+    marks categories with at least `growth_min_tickets` in both (sorted by relative growth)."""
+    counts: dict[str, list[int]] = {}
+    for f in items:
+        state = f.state_at(current.end) or {}
+        for index, period in enumerate((previous, current)):
+            if period.since <= f.created < period.until and f.created <= current.end:
+                counts.setdefault(str(state.get("category") or "-"), [0, 0])[index] += 1
+    rows: list[dict[str, Any]] = []
+    for name, (before, now) in counts.items():
+        eligible = before >= rules.growth_min_tickets and now >= rules.growth_min_tickets
+        rows.append({"category": name, "previous": before, "current": now, "change": now - before,
+                     "growth": (now - before) / before if before else None, "eligible": eligible})  # fmt: skip
+    rows.sort(key=lambda r: (not r["eligible"], -(r["growth"] or 0.0), r["category"]))
+    return rows
+
+
+def board(items: list[Facts], period: Period, rules: Rules, calendar: Any, near_seconds: int = 7200) -> list[dict[str, Any]]:
+    """The open tickets at the end of the period, with the SLA target still running and its state:
+    breached (due passed), near (due within `near_seconds`), ok, paused (the clock stopped), or
+    none (no target). Oldest first."""
+    end = period.end
+    rows = []
+    for f in items:
+        state = f.state_at(end) if f.created <= end else None
+        if state is None or rules.group_of(str(state.get("status"))) == "closed":
+            continue
+        answered = f.first_reply is not None and f.first_reply <= end
+        target = "first_response" if f.start is not None and not answered else "resolution"
+        due0 = f.dues.get(str(state.get("priority")), {}).get(target)
+        due, paused = due_at(calendar, due0, f.pauses, end) if due0 is not None else (None, False)
+        if paused:
+            sla_state = "paused"
+        elif due is None:
+            sla_state = "none"
+        elif due <= end:
+            sla_state = "breached"
+        else:
+            sla_state = "near" if due - end <= near_seconds else "ok"
+        rows.append({"id": f.id, "subject": f.subject, "status": state.get("status"), "owner": state.get("owner"),
+                     "created": f.created, "target": target, "due": due, "sla": sla_state})  # fmt: skip
+    rows.sort(key=lambda r: (r["created"], r["id"]))
+    return rows

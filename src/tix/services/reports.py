@@ -1,0 +1,297 @@
+"""`tix stats` and `tix report`: the figures of a period, from the KPI cache (storage/statscache.py),
+aggregated by domain/kpi.py; the definitions are in docs/REPORTS.md."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from tix import messages as msg
+from tix.domain import kpi
+from tix.errors import InvalidValue
+from tix.storage.layout import Helpdesk
+
+DEFAULT_DAYS = 30
+
+
+@dataclass
+class StatsRequest:
+    since: str | None = None
+    until: str | None = None
+    as_of: str | None = None
+    by: str | None = None
+    owner: list[str] = field(default_factory=list)
+    queue: list[str] = field(default_factory=list)
+    category: list[str] = field(default_factory=list)
+    tag: list[str] = field(default_factory=list)
+    reopen_window: int = 7
+    recontact_days: int = 7
+
+
+@dataclass
+class Stats:
+    period: dict[str, str]
+    figures: dict[str, Any]
+    groups: list[dict[str, Any]] | None  # with --by: one object per group, `key` first
+    by: str | None = None
+    broken: list[str] = field(default_factory=list)
+    # for the HTML report: the facts and the resolved times behind the figures
+    facts: list[kpi.Facts] = field(default_factory=list)
+    window: tuple[datetime, datetime, datetime] | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"period": self.period, **self.figures}
+        if self.groups is not None:
+            data["groups"] = self.groups
+        return data
+
+
+def _moment(text: str, now: datetime, option: str, end_of_day: bool) -> datetime:
+    """'7d' / '4w' / '12h' (before now), an ISO date (its start, or with `end_of_day` its end) or time."""
+    from tix.domain.filters import parse_since
+
+    value = text.strip()
+    if len(value) == 10 and value[4:5] == "-":
+        try:
+            day = datetime.fromisoformat(value).replace(tzinfo=now.tzinfo)
+        except ValueError:
+            raise InvalidValue(msg.stats_bad_time(option, text)) from None
+        return day + timedelta(days=1) if end_of_day else day
+    try:
+        return parse_since(value, now)
+    except InvalidValue:
+        raise InvalidValue(msg.stats_bad_time(option, text)) from None
+
+
+def rules_of(hd: Helpdesk, request: StatsRequest | None = None) -> kpi.Rules:
+    config = hd.config
+    return kpi.Rules(
+        group_of=config.status_group,
+        pause_when_waiting=config.settings.clock.pause_when_waiting,
+        reopen_window_days=request.reopen_window if request else 7,
+        recontact_days=request.recontact_days if request else 7,
+    )
+
+
+def _targets(hd: Helpdesk) -> Any:
+    from tix.domain.sla import parse_target
+
+    config = hd.config
+    memo: dict[str, dict[str, Any]] = {}
+
+    def targets(priority: str) -> dict[str, Any]:
+        if priority not in memo:
+            found = config.settings.sla.get(priority)
+            texts = {"first_response": found.first_response, "resolution": found.resolution} if found else {}
+            memo[priority] = {name: parse_target(text, f"sla.{priority}.{name}") for name, text in texts.items() if text}
+        return memo[priority]
+
+    return targets
+
+
+def _fingerprint(hd: Helpdesk) -> str:
+    try:
+        data = (hd.root / "tix.yaml").read_bytes()
+    except OSError:
+        data = b""
+    return hashlib.sha1(data, usedforsecurity=False).hexdigest()
+
+
+def load_facts(hd: Helpdesk, rules: kpi.Rules, full: bool = False) -> tuple[list[kpi.Facts], list[str]]:
+    """Every ticket's facts, the cache brought up to HEAD first."""
+    from tix.domain.sla import Calendar
+    from tix.storage.statscache import StatsCache
+
+    with StatsCache(hd) as cache:
+        refreshed = cache.refresh(rules, Calendar.from_config(hd.config), _targets(hd), _fingerprint(hd), full=full)
+    return refreshed.facts, refreshed.broken
+
+
+def rebuild(hd: Helpdesk) -> int:
+    """`tix reindex`: the KPI cache from scratch; returns the tickets it holds."""
+    facts, _ = load_facts(hd, rules_of(hd), full=True)
+    return len(facts)
+
+
+def stats(hd: Helpdesk, request: StatsRequest, now: datetime) -> Stats:
+    from tix.domain.filters import split_values
+    from tix.domain.sla import Calendar
+    from tix.storage.people import resolve_agent
+
+    config = hd.config
+    if request.by is not None and request.by not in kpi.GROUP_KEYS:
+        raise InvalidValue(msg.stats_unknown_by(request.by, kpi.GROUP_KEYS))
+    as_of = _moment(request.as_of, now, "--as-of", end_of_day=True) if request.as_of else now
+    until = _moment(request.until, as_of, "--until", end_of_day=True) if request.until else as_of
+    since = _moment(request.since, as_of, "--since", end_of_day=False) if request.since else until - timedelta(days=DEFAULT_DAYS)
+    if since >= until:
+        raise InvalidValue(msg.stats_since_after_until(since.isoformat(), until.isoformat()))
+    for name, value in (("--reopen-window", request.reopen_window), ("--recontact-days", request.recontact_days)):
+        if value < 0:
+            raise InvalidValue(msg.stats_negative_days(name))
+    rules = rules_of(hd, request)
+    calendar = Calendar.from_config(config)
+    everyone, broken = load_facts(hd, rules)
+    period = kpi.Period(int(since.timestamp()), int(until.timestamp()), int(as_of.timestamp()))
+    owners = [resolve_agent(config, o).lower() for o in split_values(request.owner)]
+    chosen = [f for f in everyone if kpi.matches(f, period.end, owners, split_values(request.queue),
+                                                  split_values(request.category), split_values(request.tag))]  # fmt: skip
+    tz = config.timezone
+    shown = {"since": since.astimezone(tz).isoformat(), "until": until.astimezone(tz).isoformat(), "as_of": as_of.astimezone(tz).isoformat()}
+    figures = kpi.figures(chosen, period, rules, calendar, everyone)
+    groups = None
+    if request.by in ("week", "month"):
+        groups = []
+        for name, start, end in kpi.calendar_periods(request.by, since.astimezone(tz), until.astimezone(tz)):
+            part = kpi.Period(int(start.timestamp()), int(end.timestamp()), period.as_of)
+            groups.append({"key": name, **kpi.figures(chosen, part, rules, calendar, everyone)})
+    elif request.by:
+        parts: dict[str, list[kpi.Facts]] = {}
+        for f in chosen:
+            parts.setdefault(kpi.group_key(f, request.by, period.end, tz), []).append(f)
+        groups = [{"key": key, **kpi.figures(parts[key], period, rules, calendar, everyone)} for key in sorted(parts)]
+    return Stats(shown, figures, groups, request.by, broken, chosen, (since, until, as_of))
+
+
+@dataclass
+class Report:
+    """What the HTML report shows (render/report_html.py)."""
+
+    helpdesk: str
+    commit: str | None
+    stats: Stats
+    weeks: list[dict[str, Any]]  # {key, created, resolved, frt_median}
+    board: list[dict[str, Any]]
+    agents: list[dict[str, Any]]
+    trend: list[dict[str, Any]]
+    trend_periods: tuple[str, str]  # previous, current (ISO dates)
+    target_minutes: float | None  # the first-response target of the default priority, in business minutes
+    generated: str
+
+
+def _target_minutes(hd: Helpdesk) -> float | None:
+    targets = _targets(hd)(hd.config.settings.priorities.default)
+    unit, number = targets.get("first_response", ("", 0))
+    return {"m": 1, "h": 60, "wall-m": 1, "wall-h": 60}.get(unit, 0) * number or None
+
+
+def report(hd: Helpdesk, request: StatsRequest, now: datetime) -> Report:
+    """The figures of `stats`, plus the weekly series, the board, the agents and the trend."""
+    from tix.domain.sla import Calendar
+
+    config = hd.config
+    tz = config.timezone
+    result = stats(hd, request, now)
+    assert result.window is not None
+    since, until, as_of = (moment.astimezone(tz) for moment in result.window)
+    rules = rules_of(hd, request)
+    calendar = Calendar.from_config(config)
+    period = kpi.Period(int(since.timestamp()), int(until.timestamp()), int(as_of.timestamp()))
+    items = result.facts
+    weeks = []
+    for name, start, end in kpi.calendar_periods("week", since, until):
+        part = kpi.Period(int(start.timestamp()), int(end.timestamp()), period.as_of)
+        found = kpi.figures(items, part, rules, calendar)
+        weeks.append({"key": name, "created": found["created"], "resolved": found["resolved"],
+                      "frt_median": found["first_response"]["median_business_minutes"]})  # fmt: skip
+    end = datetime.fromtimestamp(period.end, tz)
+    span = timedelta(days=28)
+    current = kpi.Period(int((end - span).timestamp()), period.end, period.as_of)
+    previous = kpi.Period(int((end - 2 * span).timestamp()), current.since, period.as_of)
+    return Report(
+        config.settings.helpdesk.name, hd.git.head(), result, weeks, kpi.board(items, period, rules, calendar),
+        kpi.agents(items, period, rules), kpi.category_trend(items, current, previous, rules),
+        ((end - 2 * span).date().isoformat(), (end - span).date().isoformat()), _target_minutes(hd), now.astimezone(tz).isoformat(),
+    )
+
+
+# --- the report by mail (`tix report mail`, for cron) -------------------------------------
+
+PERIODS = ("week", "month")
+
+
+@dataclass
+class MailPeriod:
+    key: str  # 2026-W48, 2026-11
+    since: datetime
+    until: datetime
+
+
+def last_period(now: datetime, kind: str) -> MailPeriod:
+    """The last complete week (Monday to Sunday) or month before `now`, in now's timezone."""
+    if kind not in PERIODS:
+        raise InvalidValue(msg.report_bad_period(kind, PERIODS))
+    tz = now.tzinfo
+    today = datetime.combine(now.date(), datetime.min.time(), tz)
+    if kind == "week":
+        until = today - timedelta(days=today.weekday())
+        since = datetime.combine((until - timedelta(days=7)).date(), datetime.min.time(), tz)
+        year, week, _ = since.isocalendar()
+        return MailPeriod(f"{year}-W{week:02d}", since, until)
+    until = today.replace(day=1)
+    since = datetime.combine((until - timedelta(days=1)).date().replace(day=1), datetime.min.time(), tz)
+    return MailPeriod(f"{since.year}-{since.month:02d}", since, until)
+
+
+@dataclass
+class Mailed:
+    name: str  # the outbox name
+    to: str
+    subject: str
+    size: int
+    already: bool = False  # this period's report went (or is queued) to this address already
+    dry_run: bool = False
+    commit: str | None = None
+
+
+def mail_name(period_key: str, to: str) -> str:
+    return f"report-{period_key}-{hashlib.sha1(to.lower().encode(), usedforsecurity=False).hexdigest()[:10]}"
+
+
+def queue_report(desk: Any, to: str, period_key: str, text: str, html: str, dry_run: bool = False) -> Mailed:
+    """Queue the report for `to` in the outbox (`tix send` delivers it), once per period and
+    address: a rerun finds it queued, sent or cancelled and queues nothing."""
+    from email.message import EmailMessage
+    from email.utils import format_datetime, make_msgid
+
+    from tix.domain import commits
+    from tix.domain.model import Person
+    from tix.mail.compose import sender
+    from tix.mail.outbox import CANCELLED, QUEUE, SENT
+    from tix.storage.files import write_atomic
+
+    hd, config = desk.hd, desk.config
+    person = Person.parse(to)
+    if person is None:
+        raise InvalidValue(msg.report_bad_address(to))
+    name = mail_name(period_key, person.email)
+    subject = msg.report_mail_subject(config.settings.helpdesk.name, period_key)
+    if any((hd.root / folder / f"{name}.eml").exists() for folder in (QUEUE, SENT, CANCELLED)):
+        return Mailed(name, str(person), subject, 0, already=True, dry_run=dry_run)
+    now = desk.now()
+    helpdesk = sender(config)
+    message = EmailMessage()
+    message["From"] = str(helpdesk)
+    message["To"] = str(person)
+    message["Subject"] = subject
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = make_msgid(idstring=f"tix-report.{period_key}", domain=helpdesk.email.rpartition("@")[2])
+    message["Auto-Submitted"] = "auto-generated"
+    message["X-Auto-Response-Suppress"] = "All"
+    message["X-Tix-Loop"] = config.instance
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    raw = bytes(message)
+    if dry_run:
+        return Mailed(name, str(person), subject, len(raw), dry_run=True)
+    import json
+
+    state = {"state": "queued", "queued": now.isoformat(), "queued_by": hd.clone_id, "attempts": 0, "last_error": None}
+    files = {f"{QUEUE}/{name}.eml": raw, f"{QUEUE}/{name}.json": (json.dumps(state, indent=2) + "\n").encode()}
+    with hd.locked():
+        for relpath, data in files.items():
+            write_atomic(hd.root / relpath, data)
+        commit = hd.git.commit(list(files), commits.message(msg.commit_report_mail(period_key, person.email), "report"), desk.actor, now)
+    return Mailed(name, str(person), subject, len(raw), commit=commit)
