@@ -122,6 +122,7 @@ class Settings(NamedTuple):
     escalation: EscalationSettings
     sla: dict[str, SlaTargets]  # priority → targets
     rules: tuple[RuleSettings, ...]
+    views: dict[str, str]  # name → query (domain/query.py)
 
     def own_addresses(self) -> set[str]:
         """Every address that is the helpdesk itself, lower-case."""
@@ -175,4 +176,5 @@ def settings_from(data: dict[str, Any]) -> Settings:
                                       bool(data["escalation"]["auto"])),
         sla={name: SlaTargets(_text(t.get("first_response")), _text(t.get("resolution"))) for name, t in data["sla"].items()},
         rules=rules_from(data.get("rules") or []),
+        views={str(name): _text(query) for name, query in (data.get("views") or {}).items()},
     )  # fmt: skip
