@@ -38,7 +38,9 @@ def test_help_does_not_import_git_mail_or_template_libraries() -> None:
 
 def test_show_loads_neither_the_index_nor_the_mail_or_network_modules(tix: Cli, helpdesk: Path) -> None:
     """`tix show` reads one file: SQLite, git history, the mail and socket modules, CSV and
-    the temporary-file machinery are for other commands (issue 12: every command feels instant)."""
+    the temporary-file machinery are for other commands (issue 12: every command feels instant).
+    Where an index exists, show asks it one indexed query for the requester's other tickets
+    (issue 14); where none does, it loads no SQLite."""
     ticket_id = tix.new()
     heavy = ("sqlite3", "email.message", "email.utils", "socket", "smtplib", "csv", "tempfile", "tix.storage.index",
              "tix.storage.history", "tix.mail.transport", "jinja2", "git")  # fmt: skip

@@ -1574,7 +1574,8 @@ def fetch_bad_since(text: str) -> str:
     return f"--since {text!r}: expected a date like 2026-01-31"
 
 
-# ===== Reports: `tix stats`, `tix report` (issue 13; docs/REPORTS.md) ======================
+# ===== Reports: `tix stats`, `tix report` (issue 13; docs/REPORTS.md) ===============
+
 
 
 def stats_bad_time(option: str, text: str) -> str:
@@ -1759,3 +1760,88 @@ def report_mail_already(name: str, to: str) -> str:
 
 def report_mail_dry_run(subject: str, to: str, size: int) -> str:
     return f"would queue '{subject}' for {to} ({size:,} bytes); nothing changed (dry run)"
+
+
+# --- search, the query language, customer history and saved views (issue 14) -------------
+
+
+def query_empty() -> str:
+    return "empty query: give words to look for or terms like status:open (docs/SEARCH.md)"
+
+
+def query_unbalanced_quote(term: str, position: int) -> str:
+    return f"unbalanced quote at position {position}: {term} (close it with \")"
+
+
+def query_unknown_field(name: str, position: int, suggestion: str) -> str:
+    return f"unknown field '{name}' at position {position} — did you mean '{suggestion}'?"
+
+
+def query_missing_value(name: str, position: int) -> str:
+    return f"'{name}:' at position {position} needs a value, e.g. {name}:something"
+
+
+def query_bad_value(term: str, position: int, allowed: tuple[str, ...], suggestion: str | None) -> str:
+    hint = f" — did you mean '{suggestion}'?" if suggestion else ""
+    return f"'{term}' at position {position}: not one of {', '.join(allowed)}{hint}"
+
+
+def query_bad_time(term: str, position: int) -> str:
+    return f"'{term}' at position {position}: not a time like >2w, <4h, 30m or 2026-11-01"
+
+
+def query_no_words(position: int) -> str:
+    return f"the term at position {position} holds no word to look for"
+
+
+def search_count(shown: int, total: int) -> str:
+    return f"{shown} of {count(total, 'ticket')} shown (--all or -n N for more)"
+
+
+def no_customer_tickets(who: str) -> str:
+    return f"no tickets from {who}"
+
+
+def customer_heading(who: str, tickets: int, open_: int) -> str:
+    return f"{who}: {count(tickets, 'ticket')}, {open_} open"
+
+
+def customer_contacts(first: str, last: str) -> str:
+    return f"first contact {first}, last contact {last}"
+
+
+def customer_median_response(text: str) -> str:
+    return f"median first response: {text}"
+
+
+def customer_no_response() -> str:
+    return "median first response: no reply yet"
+
+
+def customer_months() -> str:
+    return "tickets per month (last 12 months):"
+
+
+def customer_closed_mark() -> str:
+    return "closed"
+
+
+def other_tickets_heading(open_: int, closed: int) -> str:
+    return f"This customer's other tickets ({open_} open, {closed} recent closed shown):"
+
+
+def view_unknown(name: str, known: list[str], suggestion: str | None) -> str:
+    hint = f" — did you mean '@{suggestion}'?" if suggestion else ""
+    return f"unknown view '{name}'{hint} (saved views: {', '.join(known) or 'none; add them under views: in tix.yaml'})"
+
+
+def view_and_query() -> str:
+    return "give either a view (@name or --view) or a query, not both"
+
+
+def no_views() -> str:
+    return "no saved views; add them under views: in tix.yaml (docs/SEARCH.md)"
+
+
+def config_bad_view(name: str, problem: str) -> str:
+    return f"views.{name}: {problem}"

@@ -13,6 +13,7 @@ values; tests/test_cli_fast.py checks the options and defaults here are the Type
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,14 +42,15 @@ LIST = Spec(
     values={"--status": "status", "-s": "status", "--owner": "owner", "-o": "owner", "--priority": "priority",
             "-p": "priority", "--category": "category", "-c": "category", "--tag": "tag", "-t": "tag", "--queue": "queue",
             "-q": "queue", "--customer": "customer", "--since": "since", "--sort": "sort", "--due-within": "due_within",
-            "--format": "format", "-f": "format", "--limit": "limit", "-n": "limit"},
-    many={"status", "owner", "priority", "category", "tag", "queue"},
+            "--format": "format", "-f": "format", "--limit": "limit", "-n": "limit", "--view": "view"},
+    many={"status", "owner", "priority", "category", "tag", "queue", "query"},
     flags={"--mine": "mine", "-m": "mine", "--unassigned": "unassigned", "-u": "unassigned", "--all": "all_",
            "-a": "all_", "--breached": "breached"},
     choices={"format": ("table", "json", "csv")},
     defaults={"status": None, "owner": None, "mine": False, "unassigned": False, "priority": None, "category": None,
               "tag": None, "queue": None, "customer": None, "since": None, "sort": "priority,created", "all_": False,
-              "breached": False, "due_within": None, "format": "table", "limit": None},
+              "breached": False, "due_within": None, "format": "table", "limit": None, "view": None, "query": None},
+    positionals=("query",),  # in `many`: every word given (a query, docs/SEARCH.md)
 )  # fmt: skip
 
 # The state changes with their arguments (as the Typer commands name them) and their service.
@@ -68,6 +70,24 @@ COMMANDS = {"show": SHOW, "list": LIST, "sync": SYNC} | {
                defaults={"message": None} if name == "close" else {}, positionals=positionals)
     for name, (positionals, _) in CHANGES.items()
 }  # fmt: skip
+
+
+_NEGATED_TERM = re.compile(r"^-[A-Za-z]+:.")
+
+
+def spelled_out(argv: list[str]) -> list[str]:
+    """`argv` with `tix list`'s negated query terms (`-tag:spam`) spelled `not:tag:spam`: Click
+    would read `-t ag:spam` out of them (`-t` is --tag), for Typer as for the parser here."""
+    if command_of(argv) != "list":
+        return argv
+    return [f"not:{token[1:]}" if _NEGATED_TERM.match(token) else token for token in argv]
+
+
+def command_of(argv: list[str]) -> str | None:
+    rest = list(argv)
+    while rest and rest[0] in GLOBAL_OPTIONS:
+        rest = rest[2:]
+    return rest[0] if rest else None
 
 
 def run(argv: list[str]) -> int | None:
@@ -138,6 +158,9 @@ def _options(spec: Spec, arguments: list[str]) -> dict[str, Any] | None:
         if not _plain(token):
             return None  # --help, an option unknown here, `-n5`, `--`
         positionals.append(token)
+    if spec.positionals and spec.positionals[-1] in spec.many:  # QUERY...: every word
+        options[spec.positionals[-1]] = positionals or None
+        return options
     missing = spec.positionals[len(positionals) :]
     if len(positionals) > len(spec.positionals) or any(name not in spec.defaults for name in missing):
         return None  # an optional positional (sync's REMOTE) has a default
@@ -163,21 +186,29 @@ def show(state: State, ticket: str, format: str) -> Printout:
 
     hd = state.helpdesk
     printout = Printout()
-    printout.out(output.ticket(show_ticket(hd, ticket), format, hd.config))
+    details = show_ticket(hd, ticket)
+    printout.out(output.ticket(details, format, hd.config))
+    if format == "text":
+        from tix.render.search import other_tickets as others_text
+        from tix.services.showing import other_tickets
+
+        others = others_text(other_tickets(hd, details), hd.config.closed_statuses, hd.config)
+        if others:
+            printout.out(others)
     return printout
 
 
 def list_tickets(state: State, *, status: list[str] | None, owner: list[str] | None, mine: bool, unassigned: bool,
                  priority: list[str] | None, category: list[str] | None, tag: list[str] | None, queue: list[str] | None,
                  customer: str | None, since: str | None, sort: str, all_: bool, breached: bool, due_within: str | None,
-                 format: str, limit: int | None) -> Printout:  # fmt: skip
+                 format: str, limit: int | None, query: list[str] | None = None, view: str | None = None) -> Printout:  # fmt: skip
     from tix.render import tickets as output
     from tix.services.showing import list_matching
 
     listing = list_matching(
         state.helpdesk, status=status, owner=owner, mine=mine, as_user=state.as_user, unassigned=unassigned, priority=priority,
         category=category, tag=tag, queue=queue, customer=customer, since=since, include_closed=all_, breached=breached,
-        due_within=due_within, sort=sort, limit=limit,
+        due_within=due_within, sort=sort, limit=limit, query=query, view=view,
     )  # fmt: skip
     return output.listing(listing, format, state.helpdesk.config)
 

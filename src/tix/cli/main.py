@@ -19,12 +19,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from tix.cli import fast
 
+        arguments = fast.spelled_out(arguments)  # `tix list -tag:spam`: a query term, not `-t ag:spam`
         status = fast.run(arguments)  # `tix show`, `tix list`: without loading Typer
         if status is not None:
             return status
         from tix.cli.app import app_for
 
-        app_for(arguments)(args=argv, prog_name="tix")
+        app_for(arguments)(args=arguments, prog_name="tix")
     except SystemExit as exc:
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else 1)

@@ -87,6 +87,7 @@ def show(
 @app.command("list")
 def list_(
     ctx: typer.Context,
+    query: Optional[list[str]] = typer.Argument(None, metavar="[QUERY]...", help="Query terms (docs/SEARCH.md), or @view."),
     status: Optional[list[str]] = typer.Option(None, "--status", "-s", help="Status or group (open/waiting/closed); repeat or comma-separate."),
     owner: Optional[list[str]] = typer.Option(None, "--owner", "-o", help="Owner (handle or address)."),
     mine: bool = typer.Option(False, "--mine", "-m", help="Tickets owned by you."),
@@ -104,12 +105,13 @@ def list_(
                                              help="Only tickets with a target due within this time (2h, 1d, 30m), breached ones included."),
     format: ListFormat = typer.Option(ListFormat.table, "--format", "-f", help="Output format."),
     limit: Optional[int] = typer.Option(None, "--limit", "-n", min=0, help="Show at most N tickets."),
+    view: Optional[str] = typer.Option(None, "--view", help="Run a saved view (views: in tix.yaml)."),
 ) -> None:
-    """List tickets (by default those not closed), filtered and sorted."""
+    """List tickets (by default those not closed), filtered and sorted; a query narrows them."""
     emit(fast.list_tickets(
         state(ctx), status=status, owner=owner, mine=mine, unassigned=unassigned, priority=priority, category=category, tag=tag,
         queue=queue, customer=customer, since=since, sort=sort, all_=all_, breached=breached, due_within=due_within,
-        format=format.value, limit=limit,
+        format=format.value, limit=limit, query=query, view=view,
     ))  # fmt: skip
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from tix import messages as msg
+from tix.domain.query import TextTerm
 from tix.errors import InvalidValue
 
 SORT_KEYS = ("priority", "created", "updated", "due", "status", "owner", "id", "subject", "category", "queue")
@@ -29,6 +30,17 @@ class Filters:
     include_closed: bool = False
     breached: bool = False  # past an SLA target (at the `now` of the listing)
     due_by: datetime | None = None  # an SLA target due by then, breached ones included
+    # from the query language (domain/query.py; docs/SEARCH.md)
+    text: list[TextTerm] = field(default_factory=list)  # words and phrases the ticket's text holds
+    customers: list[str] = field(default_factory=list)  # the requester's address or name contains one of them
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    updated_before: datetime | None = None
+    due_after: datetime | None = None
+    unanswered: bool = False  # no reply yet
+    assigned: bool = False
+    has_attachment: bool = False
+    excluded: list[Filters] = field(default_factory=list)  # each a negated term: no ticket it matches is listed
 
 
 @dataclass(frozen=True)

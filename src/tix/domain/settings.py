@@ -141,6 +141,7 @@ class Settings(NamedTuple):
     sla: dict[str, SlaTargets]  # priority → targets
     rules: tuple[RuleSettings, ...]
     imap: dict[str, ImapAccount]
+    views: dict[str, str]  # name → query (domain/query.py)
 
     def own_addresses(self) -> set[str]:
         """Every address that is the helpdesk itself, lower-case."""
@@ -212,4 +213,5 @@ def settings_from(data: dict[str, Any]) -> Settings:
         sla={name: SlaTargets(_text(t.get("first_response")), _text(t.get("resolution"))) for name, t in data["sla"].items()},
         rules=rules_from(data.get("rules") or []),
         imap={name: imap_account(name, fields) for name, fields in (data.get("imap") or {}).items()},
+        views={str(name): _text(query) for name, query in (data.get("views") or {}).items()},
     )  # fmt: skip

@@ -7,10 +7,12 @@ limit in SQL and gives the rows with the SLA state worked out for `now`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from tix.domain.filters import Filters, Order, parse_sort
+from tix.domain.query import Query, Term
 from tix.storage.index import Broken, Index
 from tix.storage.layout import Helpdesk
 from tix.storage.rows import TicketRow
@@ -32,6 +34,7 @@ def make_request(
     unassigned: bool = False, priority: list[str] | None = None, category: list[str] | None = None, tag: list[str] | None = None,
     queue: list[str] | None = None, customer: str | None = None, since: str | None = None, include_closed: bool = False,
     breached: bool = False, due_within: str | None = None, sort: str = "priority,created", limit: int | None = None,
+    query: Sequence[str] | None = None, view: str | None = None,
 ) -> ListRequest:
     """The request from `tix list`'s options as typed (comma lists, handles, durations); `mine`
     adds the acting user (`as_user`, else TIX_USER, else git's identity) to the owners."""
@@ -48,6 +51,8 @@ def make_request(
     )  # fmt: skip
     if mine:
         filters.owners.append(acting_user(hd.git, as_user).email.lower())
+    if query or view:
+        filters = filters_from_query(hd, query_of(hd, list(query or ()), view), now, as_user, base=filters)
     return ListRequest(filters, breached, parse_duration(due_within, "--due-within") if due_within else None, sort, limit)
 
 
@@ -76,3 +81,78 @@ def _with_sla_conditions(request: ListRequest, now: datetime) -> Filters:
         due_by = now + request.due_within
         filters = replace(filters, due_by=min(due_by, filters.due_by) if filters.due_by else due_by)
     return replace(filters, breached=True) if request.breached else filters
+
+
+def filters_from_query(hd: Helpdesk, query: Query, now: datetime, as_user: str | None = None, base: Filters | None = None) -> Filters:
+    """The filters a parsed query (domain/query.py) stands for in this helpdesk at `now`: status
+    groups expanded, `owner:me` the acting user, times relative to `now`. Positive terms narrow
+    `base` (its own filters, e.g. `tix list`'s options); each negated term excludes what it matches."""
+    filters = base if base is not None else Filters()
+    for term in query.terms:
+        target = Filters() if term.negated else filters
+        _apply_term(hd, term, target, now, as_user)
+        if term.negated:
+            filters.excluded.append(target)
+    return filters
+
+
+def _apply_term(hd: Helpdesk, term: Term, filters: Filters, now: datetime, as_user: str | None) -> None:
+    from tix.domain.filters import expand_statuses
+    from tix.domain.query import moment
+    from tix.storage.people import acting_user, resolve_agent
+
+    groups = hd.config.settings.statuses.groups()
+    values = list(term.values)
+    if term.text is not None:
+        filters.text.append(term.text)
+    elif term.field == "status":
+        filters.statuses += expand_statuses(groups, values)
+    elif term.field == "owner":
+        for value in values:
+            if value.lower() == "me":
+                filters.owners.append(acting_user(hd.git, as_user).email.lower())
+            elif value.lower() == "none":
+                filters.unassigned = True
+            else:
+                filters.owners.append(resolve_agent(hd.config, value).lower())
+    elif term.field in ("customer", "category", "queue", "priority", "tag"):
+        attribute = {"customer": "customers", "category": "categories", "queue": "queues", "priority": "priorities", "tag": "tags"}
+        getattr(filters, attribute[str(term.field)]).extend(values)
+    elif term.field in ("created", "updated", "due"):
+        bounds = moment(term, now)
+        names = {"created": ("created_after", "created_before"), "updated": ("since", "updated_before"), "due": ("due_after", "due_by")}
+        for attribute_name, bound in zip(names[term.field], bounds, strict=True):
+            if bound is not None:
+                current = getattr(filters, attribute_name)
+                later = attribute_name in ("created_after", "since", "due_after")  # two bounds on one side: the narrower holds
+                setattr(filters, attribute_name, bound if current is None else (max(current, bound) if later else min(current, bound)))
+    elif term.field == "is":
+        for value in values:
+            if value in ("open", "waiting", "closed"):
+                filters.statuses += groups[value]
+            else:
+                setattr(filters, value, True)  # breached, unanswered, unassigned, assigned
+    elif term.field == "has":
+        filters.has_attachment = True
+
+
+def query_of(hd: Helpdesk, words: Sequence[str], view: str | None = None) -> Query:
+    """The query typed as `words` (joined by spaces, as the shell split them), or the saved view
+    it names: `@name` alone, or `view` (`--view name`). A view is the query it holds."""
+    from difflib import get_close_matches
+
+    from tix import messages as msg
+    from tix.domain.query import parse
+    from tix.errors import InvalidValue
+
+    if len(words) == 1 and words[0].startswith("@") and view is None:
+        view = words[0][1:]
+    elif view is not None and words:
+        raise InvalidValue(msg.view_and_query())
+    if view is not None:
+        views = hd.config.settings.views
+        if view not in views:
+            close = get_close_matches(view, list(views), n=1, cutoff=0.6)
+            raise InvalidValue(msg.view_unknown(view, sorted(views), close[0] if close else None))
+        return parse(views[view])
+    return parse(" ".join(words))

@@ -12,6 +12,7 @@ from tix.storage.layout import Helpdesk
 if TYPE_CHECKING:  # the index (SQLite) and git history are for list and log, not for show
     from tix.services import listing
     from tix.storage.history import Event
+    from tix.storage.rows import TicketRow
 
 
 def show_ticket(hd: Helpdesk, ticket_ref: str) -> dict[str, Any]:
@@ -25,6 +26,20 @@ def show_ticket(hd: Helpdesk, ticket_ref: str) -> dict[str, Any]:
         if entry["id"] in delivery:
             entry["delivery"] = delivery[entry["id"]]
     return details
+
+
+def other_tickets(hd: Helpdesk, details: dict[str, Any]) -> list[TicketRow]:
+    """The requester's other tickets for `tix show`: the open ones and the last three closed, from
+    the index as it was last refreshed (one query on its requester key; no git, no refresh)."""
+    if not (hd.state_dir / "index.sqlite").exists():
+        return []  # no index yet: SQLite is not even loaded
+    from tix.storage.index import Index
+
+    with Index.as_last_refreshed(hd) as index:
+        if index is None:
+            return []
+        now = clock.now(hd.config.timezone)
+        return index.other_tickets(now, details["requester"]["email"], details["id"], hd.config.closed_statuses)
 
 
 def list_matching(hd: Helpdesk, **options: Any) -> listing.Listing:

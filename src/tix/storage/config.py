@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from tix import messages as msg
 from tix.domain.model import Person
-from tix.errors import ConfigError
+from tix.errors import ConfigError, TixError
 
 if TYPE_CHECKING:
     from tix.domain.settings import Settings
@@ -27,7 +27,7 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 @dataclass(frozen=True)
 class Key:
     path: str  # dotted; '*' stands for any name (a queue, a team member)
-    kind: str  # text | address | addresses | timezone | token | name | names | charsets | bool | number | integer
+    kind: str  # text | address | addresses | timezone | token | name | names | charsets | bool | number | integer | query
     default: Any
     doc: str
     bounds: tuple[float, float] | None = None  # number and integer keys: the sane range, both ends included
@@ -55,6 +55,7 @@ SECTION_DOCS = {
     ".oauth2_token_command (docs/MAIL.md).",
     "team": "Team members, by handle: team.HANDLE.name, .email, .languages, .away. "
     "A handle can be used wherever a user is expected (`tix assign 4KX2 anna`).",
+    "views": "Saved views: views.NAME is a query (docs/SEARCH.md), run by `tix list @NAME` or `tix list --view NAME`.",
 }
 
 SCHEMA: tuple[Key, ...] = (
@@ -137,11 +138,12 @@ SCHEMA: tuple[Key, ...] = (
     Key("team.*.languages", "names", [], "Languages the member answers in, e.g. [en, pl]."),
     Key("team.*.away", "bool", False, "True while the member is away (no new assignments)."),
     Key("team.*.signature", "text", "", "Signature for the member's replies (default: name and helpdesk name)."),
+    Key("views.*", "query", "", "A saved query, e.g. 'owner:me priority:urgent,high is:open'."),
 )  # fmt: skip
 
 SECTION_ORDER = (
     "helpdesk", "statuses", "priorities", "categories", "queues", "mail", "smtp", "autoack",
-    "hours", "holidays", "clock", "sla", "remind", "escalation", "rules", "team", "imap",
+    "hours", "holidays", "clock", "sla", "remind", "escalation", "rules", "team", "imap", "views",
 )  # fmt: skip
 DEFAULT_SLA = {
     "urgent": {"first_response": "1h", "resolution": "1d"},
@@ -224,6 +226,8 @@ def _check_value(key: Key, path: str, value: Any) -> Any:
         from tix.domain import rules
 
         return rules.validate(value)
+    if key.kind == "query":
+        return _check_query(path, value)
     if key.kind == "dates":
         from datetime import date
 
@@ -306,6 +310,22 @@ def _check_value(key: Key, path: str, value: Any) -> Any:
     return text
 
 
+def _check_query(path: str, value: Any) -> str:
+    """A saved view: a name as other names, a query that parses (domain/query.py)."""
+    from tix.domain.query import parse
+
+    name = path.split(".", 1)[1]
+    if not _NAME.match(name):
+        raise ConfigError(msg.config_bad_name(path, name))
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(msg.config_expected(path, "a query such as 'owner:me is:open'", repr(value)))
+    try:
+        parse(value)
+    except TixError as exc:
+        raise ConfigError(msg.config_bad_view(name, exc.message)) from None
+    return value
+
+
 def _range_text(key: Key) -> str:
     low, high = key.bounds or (0, 0)
     return msg.config_number_range(key.kind == "integer", low, high)
@@ -343,6 +363,8 @@ def validate(raw: Any, source: str = CONFIG_FILE) -> dict[str, Any]:
         if section in NAMED_SECTIONS:
             data[section] = _validate_named(section, value)
         elif section in SECTION_DOCS and isinstance(data.get(section), dict):
+            if value is None and section == "views":  # `views:` with nothing under it
+                continue
             if not isinstance(value, dict):
                 raise ConfigError(msg.config_not_a_mapping(section, "keys"))
             for leaf, item in value.items():

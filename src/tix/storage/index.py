@@ -39,11 +39,12 @@ from tix.domain import sla
 from tix.domain.filters import Filters, Order
 from tix.domain.model import Ticket
 from tix.errors import TixError
+from tix.storage import fulltext
 from tix.storage.files import UnsafePath, read_bytes
 from tix.storage.layout import TICKET_FILE, TICKETS_DIR, Helpdesk
 from tix.storage.rows import TicketRow
 
-SCHEMA_VERSION = "9"
+SCHEMA_VERSION = "10"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS tickets (
@@ -53,11 +54,14 @@ CREATE TABLE IF NOT EXISTS tickets (
     created TEXT NOT NULL, updated TEXT NOT NULL, sla TEXT,
     owner_key TEXT NOT NULL, requester_email_key TEXT NOT NULL, requester_name_key TEXT NOT NULL,
     id_key TEXT NOT NULL, subject_key TEXT NOT NULL, category_key TEXT NOT NULL, queue_key TEXT NOT NULL,
-    created_us INTEGER NOT NULL, updated_us INTEGER NOT NULL, due_us INTEGER, breach_us INTEGER);
+    created_us INTEGER NOT NULL, updated_us INTEGER NOT NULL, due_us INTEGER, breach_us INTEGER,
+    replied_us INTEGER, inbound_us INTEGER NOT NULL, files INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS tickets_status ON tickets (status);
 CREATE INDEX IF NOT EXISTS tickets_owner ON tickets (owner_key);
 CREATE INDEX IF NOT EXISTS tickets_list ON tickets (priority, created_us, status, owner_key, category, queue, path,
     requester_email_key, requester_name_key, updated_us, due_us, breach_us);
+CREATE INDEX IF NOT EXISTS tickets_requester ON tickets (requester_email_key, created_us);
+CREATE VIRTUAL TABLE IF NOT EXISTS search USING fts5(words, stems, tokenize='unicode61 remove_diacritics 0');
 CREATE TABLE IF NOT EXISTS tags (tag TEXT NOT NULL, path TEXT NOT NULL, PRIMARY KEY (tag, path)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS tags_path ON tags (path);
 CREATE TABLE IF NOT EXISTS broken (path TEXT PRIMARY KEY, blob TEXT NOT NULL, error TEXT NOT NULL);
@@ -67,7 +71,7 @@ CREATE INDEX IF NOT EXISTS messages_ticket ON messages (ticket);
 CREATE TABLE IF NOT EXISTS thread_refs (message_id TEXT NOT NULL, ticket TEXT NOT NULL, PRIMARY KEY (message_id, ticket));
 CREATE INDEX IF NOT EXISTS thread_refs_ticket ON thread_refs (ticket);
 """
-_TABLES = ("tickets", "tags", "broken", "shards", "messages", "thread_refs")  # all derived: dropped on a schema change
+_TABLES = ("tickets", "tags", "broken", "shards", "messages", "thread_refs", "search")  # all derived: dropped on a schema change
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _END_OF_TIME = datetime.max.replace(tzinfo=UTC)
 _ALWAYS = -(2**63)  # the smallest SQLite integer: a breach_us before any `now`
@@ -90,6 +94,15 @@ def is_ticket_path(path: str) -> bool:
 def blob_id(data: bytes) -> str:
     """The id git gives this content as a blob."""
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+@dataclass
+class Hit:
+    """A ticket `tix search` found: its row, its file, and how well it matched (higher is better)."""
+
+    row: TicketRow
+    path: str
+    score: float
 
 
 @dataclass
@@ -124,6 +137,21 @@ class Index:
         index = cls(helpdesk)
         try:
             index.refresh()
+            yield index
+        finally:
+            index.close()
+
+    @classmethod
+    @contextmanager
+    def as_last_refreshed(cls, helpdesk: Helpdesk) -> Iterator[Index | None]:
+        """The index as its last refresh left it, without asking git what changed since (None when
+        there is none yet: building one would cost a minute on a large helpdesk): for what `tix show`
+        adds beside the ticket, which must stay fast."""
+        if not (helpdesk.state_dir / "index.sqlite").exists():
+            yield None
+            return
+        index = cls(helpdesk)
+        try:
             yield index
         finally:
             index.close()
@@ -303,7 +331,10 @@ class Index:
             "category_key": (ticket.category or "").lower(), "queue_key": (ticket.queue or "").lower(),
             "created_us": _micros(ticket.created), "updated_us": _micros(ticket.updated), "due_us": due_us, "breach_us": breach_us,
         }  # fmt: skip
-        self.db.execute(f"INSERT INTO tickets ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", list(columns.values()))
+        columns.update(_conversation_keys(ticket))
+        cursor = self.db.execute(f"INSERT INTO tickets ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", list(columns.values()))
+        # the ticket's words for `tix search`, under the rowid of its row (a delete by rowid costs no scan)
+        self.db.execute("INSERT INTO search (rowid, words, stems) VALUES (?, ?, ?)", (cursor.lastrowid, *fulltext.document(search_texts(ticket))))
         self.db.executemany("INSERT OR IGNORE INTO tags VALUES (?, ?)", [(tag, path) for tag in ticket.tags])
         self.db.executemany(
             "INSERT OR REPLACE INTO messages VALUES (?, ?)", [(mid, ticket.id) for mid in ticket.message_ids]
@@ -313,8 +344,9 @@ class Index:
             self.db.executemany("INSERT OR REPLACE INTO thread_refs VALUES (?, ?)", [(str(r), ticket.id) for r in references])
 
     def _forget(self, path: str) -> None:
-        row = self.db.execute("SELECT id FROM tickets WHERE path = ?", (path,)).fetchone()
+        row = self.db.execute("SELECT id, rowid FROM tickets WHERE path = ?", (path,)).fetchone()
         if row:
+            self.db.execute("DELETE FROM search WHERE rowid = ?", (row[1],))
             self.db.execute("DELETE FROM messages WHERE ticket = ?", (row[0],))
             self.db.execute("DELETE FROM thread_refs WHERE ticket = ?", (row[0],))
         self.db.execute("DELETE FROM tickets WHERE path = ?", (path,))
@@ -351,6 +383,71 @@ class Index:
                 params = [*args, *condition_args, *order_args, *([wanted] if wanted is not None else [])]
                 rows += [make(values, now) for values in self.db.execute(query, params)]
         return rows
+
+    def search(self, now: datetime, filters: Filters, closed: Sequence[str], limit: int | None) -> tuple[list[Hit], int]:
+        """The tickets matching `filters`, best first (BM25 over the words matched; the newest
+        first among equals), at most `limit` of them, and how many match in all. Without any
+        words to look for, the newest first."""
+        from dataclasses import replace
+
+        expression = fulltext.match_expression(filters.text)
+        where, args = _where(replace(filters, text=[]), closed, now)
+        columns = ", ".join(f"tickets.{c}" for c in TicketRow.COLUMNS) + ", tickets.path"
+        if expression:
+            source = "search JOIN tickets ON tickets.rowid = search.rowid"
+            where, args = ["search MATCH ?", *where], [expression, *args]
+            order = "bm25(search, 2.0, 1.0), tickets.created_us DESC, tickets.rowid DESC"
+            columns += ", bm25(search, 2.0, 1.0)"
+        else:
+            source, order = "tickets", "tickets.created_us DESC, tickets.rowid DESC"
+            columns += ", 0.0"
+        condition = " WHERE " + " AND ".join(where) if where else ""
+        query = f"SELECT {columns} FROM {source}{condition} ORDER BY {order}" + (" LIMIT ?" if limit is not None else "")
+        make = TicketRow.from_columns
+        hits = [Hit(make(values[:-2], now), values[-2], -float(values[-1]))
+                for values in self.db.execute(query, [*args, *([limit + 1] if limit is not None else [])])]  # fmt: skip
+        total = len(hits)
+        if limit is not None and total > limit:
+            total = int(self.db.execute(f"SELECT count(*) FROM {source}{condition}", args).fetchone()[0])
+            hits = hits[:limit]
+        return hits, total
+
+    def history(self, now: datetime, customer: str, domain: bool) -> list[tuple[TicketRow, int, int, int | None]]:
+        """Every ticket of one customer (an address, or a name when no address has '@'), or of
+        every address at one mail domain: (row, created_us, inbound_us, replied_us), newest first."""
+        columns = ", ".join(TicketRow.COLUMNS) + ", created_us, inbound_us, replied_us"
+        key = customer.lower()
+        if domain:
+            condition, args = "(requester_email_key LIKE ? ESCAPE '\\')", ["%@" + key.replace("%", "\\%").replace("_", "\\_")]
+        elif "@" in key:
+            condition, args = "requester_email_key = ?", [key]
+        else:
+            condition, args = "requester_name_key = ?", [key]
+        query = f"SELECT {columns} FROM tickets WHERE {condition} ORDER BY created_us DESC, rowid DESC"
+        make = TicketRow.from_columns
+        return [(make(values[:-3], now), values[-3], values[-2], values[-1]) for values in self.db.execute(query, args)]
+
+    def other_tickets(self, now: datetime, email: str, ticket_id: str, closed: Sequence[str], closed_shown: int = 3) -> list[TicketRow]:
+        """The other tickets of a requester, for `tix show`: the open ones and the last few closed,
+        newest first. One query on the index by requester (`tickets_requester`); the files of
+        those tickets are checked against it first (a state change since the last refresh),
+        without asking git what else changed."""
+        paths = [row[0] for row in self.db.execute("SELECT path FROM tickets WHERE requester_email_key = ?", (email.lower(),))]
+        self._real_dirs = set()
+        self.db.execute("BEGIN")  # deferred: it writes (and locks) only when a file changed
+        try:
+            for path in paths:
+                self._refresh_path(path)
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        marks = ",".join("?" * len(closed)) or "''"
+        query = (f"SELECT {_ROW_COLUMNS} FROM (SELECT *, row_number() OVER (PARTITION BY status IN ({marks}) ORDER BY created_us DESC) AS n"
+                 f" FROM tickets WHERE requester_email_key = ? AND id != ?) WHERE status NOT IN ({marks}) OR n <= ?"
+                 " ORDER BY created_us DESC")  # fmt: skip
+        args = [*closed, email.lower(), ticket_id, *closed, closed_shown]
+        return [TicketRow.from_columns(values, now) for values in self.db.execute(query, args)]
 
     def ticket_for_message(self, message_id: str) -> str | None:
         row = self.db.execute(
@@ -463,7 +560,65 @@ def _where(filters: Filters, closed: Sequence[str], now: datetime) -> tuple[list
     if filters.due_by:
         where.append("due_us <= ?")
         args.append(_micros(filters.due_by))
+    if filters.customers:
+        where.append("(" + " OR ".join(["(instr(requester_email_key, ?) > 0 OR instr(requester_name_key, ?) > 0)"] * len(filters.customers)) + ")")
+        args += [value.lower() for value in filters.customers for _ in (0, 1)]
+    for column, moment, operator in (("created_us", filters.created_after, ">="), ("created_us", filters.created_before, "<"),
+                                     ("updated_us", filters.updated_before, "<"), ("due_us", filters.due_after, ">=")):  # fmt: skip
+        if moment is not None:
+            where.append(f"{column} {operator} ?")
+            args.append(_micros(moment))
+    if filters.unanswered:
+        where.append("replied_us IS NULL")
+    if filters.assigned:
+        where.append("owner_key != ''")
+    if filters.has_attachment:
+        where.append("files > 0")
+    expression = fulltext.match_expression(filters.text)
+    if expression:
+        where.append("tickets.rowid IN (SELECT rowid FROM search WHERE search MATCH ?)")
+        args.append(expression)
+    for excluded in filters.excluded:
+        conditions, values = _where(excluded, (), now)
+        if conditions:
+            where.append("NOT (" + " AND ".join(conditions) + ")")
+            args += values
     return where, args
+
+
+def search_texts(ticket: Ticket) -> list[str]:
+    """What `tix search` looks in: the subject, the requester, every message and note, and the
+    names of the attached files, in that order (snippets come from the first that matches)."""
+    texts = [ticket.subject, f"{ticket.requester.name} {ticket.requester.email}"]
+    if ticket.preamble.strip():
+        texts.append(ticket.preamble)
+    for entry in ticket.entries:
+        texts.append(entry.text)
+        names = attachment_names(entry.extra)
+        if names:
+            texts.append(" ".join(names))
+    return texts
+
+
+def attachment_names(extra: dict[str, Any]) -> list[str]:
+    """An entry's attachments (the files beside its raw message), by the names they were sent with."""
+    files = extra.get("files")
+    names = extra.get("original_names")
+    original: dict[str, Any] = names if isinstance(names, dict) else {}
+    if not isinstance(files, list):
+        return []
+    return [str(original.get(name) or name) for name in files if name not in ("message.eml", "message.html")]
+
+
+def _conversation_keys(ticket: Ticket) -> dict[str, Any]:
+    """When the first reply went out (None: unanswered), the customer's last message, how many files came."""
+    replies = [entry.time for entry in ticket.entries if entry.kind == "reply"]
+    inbound = [entry.time for entry in ticket.entries if entry.kind == "inbound"]
+    return {
+        "replied_us": _micros(min(replies)) if replies else None,
+        "inbound_us": _micros(max(inbound)) if inbound else _micros(ticket.created),
+        "files": sum(len(attachment_names(entry.extra)) for entry in ticket.entries),
+    }
 
 
 def _priority_groups(priorities: Sequence[str], descending: bool) -> list[tuple[str | None, list[str]]]:

@@ -1,0 +1,221 @@
+"""`tix search`, the query language, `tix customer`, saved views (issue 14), through the real CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import Cli, Clock, git
+from test_sync import Team
+
+from tix.domain.query import parse
+from tix.errors import InvalidValue
+from tix.storage import fulltext
+from tix.storage.layout import ticket_relpath
+
+
+def ids(result_out: str) -> set[str]:
+    return {row["id"] for row in json.loads(result_out)}
+
+
+def search(tix: Cli, *query: str) -> set[str]:
+    return ids(tix.ok("search", *query, "--format", "json", "--all").out)
+
+
+@pytest.fixture
+def desk(tix: Cli, clock: Clock) -> dict[str, str]:
+    made = {
+        "pl": tix.ok("new", "Zamówienia nie ma", "--from", "Jan Kowalski <jan@example.pl>", "-b", "Moje zamówienia nie dotarły.").out.strip(),
+        "pl_plain": tix.ok("new", "Pytanie", "--from", "Ola <ola@example.pl>", "-b", "gdzie jest zamowienie").out.strip(),
+        "pl_complaint": tix.ok("new", "Reklamacja", "--from", "Jan Kowalski <jan@example.pl>",
+                               "-b", "Składam reklamację: dostawa przyszła zniszczona. Łódź.").out.strip(),
+        "ru": tix.ok("new", "Вопрос", "--from", "Ivan <ivan@example.ru>", "-b", "Где мой ЗАКАЗА? Ёлка сломана.").out.strip(),
+        "ru2": tix.ok("new", "Заказ", "--from", "Petr <petr@example.ru>", "-b", "заказ не пришёл, елка").out.strip(),
+        "en": tix.ok("new", "Orders missing", "--from", "Bob <bob@shop.example.com>", "-b", "My orders never arrived",
+                     "-t", "spam").out.strip(),
+    }  # fmt: skip
+    return made
+
+
+def test_polish_inflection_case_and_diacritics(tix: Cli, desk: dict[str, str]) -> None:
+    expected = {desk["pl"], desk["pl_plain"]}  # zamówienia (subject, text) and zamowienie (no diacritics)
+    assert search(tix, "zamówienie") == expected
+    assert search(tix, "zamowienie") == expected
+    assert search(tix, "ZAMÓWIENIA") == expected
+    assert search(tix, "reklamacja", "dostawa") == {desk["pl_complaint"]}  # reklamację, dostawa
+    assert search(tix, "lodz") == search(tix, "Łódź") == {desk["pl_complaint"]}  # ł matches l
+
+
+def test_russian_inflection_case_and_yo(tix: Cli, desk: dict[str, str]) -> None:
+    assert search(tix, "заказ") == {desk["ru"], desk["ru2"]}  # ЗАКАЗА, Заказ, заказ
+    assert search(tix, "елка") == search(tix, "ёлка") == {desk["ru"], desk["ru2"]}  # ё matches е
+
+
+def test_english_stems_phrases_prefixes_and_negation(tix: Cli, desk: dict[str, str]) -> None:
+    assert search(tix, "order") == {desk["en"]}
+    assert search(tix, '"orders never arrived"') == {desk["en"]}
+    assert search(tix, '"arrived never"') == set()
+    assert search(tix, "zamów*") == {desk["pl"], desk["pl_plain"]}
+    assert search(tix, "zamowienie", "-dotarły") == {desk["pl_plain"]}
+    assert search(tix, "zamowienie", "not:pytanie") == {desk["pl"]}
+    assert search(tix, "-tag:spam", "customer:example.com") == set()
+    assert search(tix, "tag:spam") == {desk["en"]}
+    assert search(tix, "jan@example.pl") == {desk["pl"], desk["pl_complaint"]}  # the requester's address
+
+
+def test_the_table_shows_a_highlighted_snippet_and_best_match_first(tix: Cli, desk: dict[str, str]) -> None:
+    out = tix.ok("search", "reklamacja dostawa").out
+    assert out.splitlines()[0].startswith(desk["pl_complaint"])
+    assert "**reklamację**" in out and "**dostawa**" in out
+    rows = json.loads(tix.ok("search", "zamówienie", "--format", "json").out)
+    assert {row["id"] for row in rows} == {desk["pl"], desk["pl_plain"]}
+    assert [row["score"] for row in rows] == sorted((row["score"] for row in rows), reverse=True)  # best first
+    csv = tix.ok("search", "order", "--format", "csv").out.splitlines()
+    assert csv[0].endswith("closed,score,snippet") and csv[1].startswith(desk["en"])
+
+
+def test_closed_tickets_are_found_and_marked(tix: Cli, desk: dict[str, str]) -> None:
+    tix.ok("close", desk["en"])
+    [row] = json.loads(tix.ok("search", "order", "--format", "json").out)
+    assert row["closed"] is True
+    assert search(tix, "order", "is:open") == set()
+
+
+@pytest.mark.parametrize(("query", "error"), [
+    ([""], "empty query"),
+    (["*"], "empty query"),
+    (['"dostawa'], "unbalanced quote at position 1"),
+    (["zamowienie", '"dostawa'], "unbalanced quote at position 12"),
+    (["stauts:open"], "unknown field 'stauts' at position 1 — did you mean 'status'?"),
+    (["is:breachd"], "did you mean 'breached'?"),
+    (["has:wings"], "'has:wings' at position 1: not one of attachment"),
+    (["created:>soon"], "'created:>soon' at position 1: not a time"),
+    (["status:"], "'status:' at position 1 needs a value"),
+    (["status:bogus"], "unknown status 'bogus'"),
+])  # fmt: skip
+def test_malformed_queries_are_one_clear_line(tix: Cli, desk: dict[str, str], query: list[str], error: str) -> None:
+    result = tix("search", *query)
+    assert result.code == 1 and result.out == ""
+    assert result.err.startswith("tix: error: ") and error in result.err and len(result.err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("query", ["NEAR(a b)", "a AND OR", "zam*ów", "a:b", "-", "^x", "col:umn:x", "\"\"", "(", "re:faktura"])
+def test_fts5_syntax_typed_by_a_user_is_searched_literally(tix: Cli, desk: dict[str, str], query: str) -> None:
+    result = tix("search", query)
+    assert result.code == 0 or (result.code == 1 and "empty query" in result.err), result.err  # `-`, `""`: no word
+    assert "sqlite" not in result.err.lower() and "fts5" not in result.err.lower()
+
+
+def test_a_hand_edited_ticket_committed_with_git_is_found_by_its_new_text(tix: Cli, helpdesk: Path, desk: dict[str, str]) -> None:
+    assert search(tix, "kaloryfer") == set()
+    path = helpdesk / ticket_relpath(desk["en"])
+    path.write_text(path.read_text(encoding="utf-8").replace("My orders never arrived", "Kaloryfery przeciekają"), encoding="utf-8")
+    assert search(tix, "kaloryfer") == {desk["en"]}  # not committed yet: the working tree is indexed
+    git(helpdesk, "commit", "-qam", "hand edit")
+    assert search(tix, "kaloryfer") == {desk["en"]} and search(tix, "arrived") == set()
+
+
+def test_a_ticket_synced_from_a_teammate_is_found_after_sync(tmp_path: Path, clock: Clock) -> None:
+    team = Team(tmp_path)
+    team.shared_ticket()
+    assert json.loads(team.ok("bob", "search", "faktura", "--format", "json")) == []
+    new = team.ok("alice", "new", "Faktura korygująca", "--from", "jan@example.pl", "-b", "Proszę o fakturę").strip()
+    team.ok("alice", "sync")
+    team.ok("bob", "sync")
+    assert [row["id"] for row in json.loads(team.ok("bob", "search", "faktury", "--format", "json"))] == [new]
+
+
+def test_list_takes_the_query_language(tix: Cli, desk: dict[str, str]) -> None:
+    listed = ids(tix.ok("list", "-f", "json", "customer:@example.pl", "-tag:spam").out)
+    assert listed == {desk["pl"], desk["pl_plain"], desk["pl_complaint"]}
+    assert ids(tix.ok("list", "-f", "json", "zamowienie", "is:unanswered").out) == {desk["pl"], desk["pl_plain"]}
+    assert ids(tix.ok("list", "-f", "json", "not:tag:spam", "order").out) == set()
+    tix.ok("assign", desk["ru"], "anna@example.com")
+    assert ids(tix.ok("list", "-f", "json", "owner:me").out) == {desk["ru"]}
+    assert ids(tix.ok("list", "-f", "json", "is:assigned", "priority:normal,high").out) == {desk["ru"]}
+    assert ids(tix.ok("list", "-f", "json", "created:>1d").out) == set(desk.values())
+    assert ids(tix.ok("list", "-f", "json", "created:<1d").out) == set()
+    result = tix("list", "prio:hihg", "stauts:open")
+    assert result.code == 1 and "'stauts' at position 11" in result.err
+
+
+def test_the_parser_keeps_positions_and_literal_colons() -> None:
+    query = parse('status:open "exact phrase" -tag:spam re:faktura zam*')
+    assert [(t.field, t.negated, t.position) for t in query.terms] == [
+        ("status", False, 1), (None, False, 13), ("tag", True, 28), (None, False, 38), (None, False, 49)]  # fmt: skip
+    assert query.terms[1].text is not None and query.terms[1].text.phrase
+    assert query.terms[4].text is not None and query.terms[4].text.prefix
+    with pytest.raises(InvalidValue, match="position 5"):
+        parse('abc "def')
+
+
+def test_folding_and_stemming() -> None:
+    assert fulltext.fold("Łódź") == "lodz" and fulltext.fold("ЁЛКА") == "елка" and fulltext.fold("мой") == "мой"
+    assert fulltext.stem("zamówienia", "polish") == fulltext.stem("zamowienie", "polish") == "zamowien"
+    assert fulltext.stem("ЗАКАЗА", "english") == fulltext.stem("заказ", "polish") == "заказ"  # Cyrillic: Russian
+
+
+def test_customer_history_across_tickets_and_domains(tix: Cli, clock: Clock, desk: dict[str, str]) -> None:
+    clock.advance(days=40)
+    later = tix.ok("new", "Znowu ja", "--from", "Jan Kowalski <jan@example.pl>").out.strip()
+    clock.advance(hours=2)
+    tix.ok("reply", later, "-m", "Dzień dobry")
+    tix.ok("close", desk["pl"])
+    data = json.loads(tix.ok("customer", "jan@example.pl", "-f", "json").out)
+    assert [t["id"] for t in data["tickets"]] == [later, desk["pl_complaint"], desk["pl"]]  # open first, newest first
+    assert data["open"] == 2 and data["closed"] == 1 and data["tickets"][2]["ended"]["status"] == "closed"
+    assert data["median_first_response_seconds"] == 2 * 3600  # the only reply: two hours after opening
+    assert data["per_month"]["2026-11"] == 2 and data["per_month"]["2027-01"] == 1 and len(data["per_month"]) == 12
+    assert data["first_contact"].startswith("2026-11-23") and data["last_contact"].startswith("2027-01-02")
+    org = json.loads(tix.ok("customer", "example.pl", "-f", "json").out)
+    assert org["addresses"] == ["jan@example.pl", "ola@example.pl"] and len(org["tickets"]) == 4
+    assert json.loads(tix.ok("customer", "@example.pl", "-f", "json").out)["tickets"] == org["tickets"]
+    assert len(json.loads(tix.ok("customer", "jan kowalski", "-f", "json").out)["tickets"]) == 3
+    text = tix.ok("customer", "jan@example.pl").out
+    assert "jan@example.pl: 3 tickets, 2 open" in text and "median first response: 2 h 0 min" in text
+    missing = tix("customer", "nobody@example.pl")
+    assert missing.code == 1 and "no tickets from nobody@example.pl" in missing.err
+
+
+def test_show_lists_the_customers_other_tickets(tix: Cli, desk: dict[str, str]) -> None:
+    assert "other tickets" not in tix.ok("show", desk["pl"]).out  # no index yet: show never builds one
+    tix.ok("list")
+    out = tix.ok("show", desk["pl"]).out
+    assert "This customer's other tickets (1 open, 0 recent closed shown):" in out and desk["pl_complaint"] in out
+    tix.ok("close", desk["pl_complaint"])  # a state change: show re-checks the requester's files itself
+    out = tix.ok("show", desk["pl"]).out
+    assert "(0 open, 1 recent closed shown)" in out
+    assert "other tickets" not in tix.ok("show", desk["ru"]).out  # nobody else wrote from that address
+
+
+def test_saved_views(tix: Cli, helpdesk: Path, desk: dict[str, str]) -> None:
+    tix.ok("config", "set", "views.polish", "customer:@example.pl -tag:spam")
+    tix.ok("config", "set", "views.spam", "tag:spam")
+    assert ids(tix.ok("list", "@polish", "-f", "json").out) == {desk["pl"], desk["pl_plain"], desk["pl_complaint"]}
+    assert ids(tix.ok("list", "--view", "spam", "-f", "json").out) == {desk["en"]}
+    assert search(tix, "@polish") == {desk["pl"], desk["pl_plain"], desk["pl_complaint"]}
+    assert tix.ok("views").out.splitlines() == ["@polish  customer:@example.pl -tag:spam", "@spam    tag:spam"]
+    wrong = tix("list", "@polsh")
+    assert wrong.code == 1 and "unknown view 'polsh' — did you mean '@polish'?" in wrong.err
+    both = tix("list", "--view", "spam", "order")
+    assert both.code == 1 and "either a view" in both.err
+    bad = tix("config", "set", "views.broken", "stauts:open")
+    assert bad.code != 0 and "views.broken: unknown field 'stauts'" in bad.err
+
+
+def test_one_changed_ticket_is_all_the_next_search_reindexes(tix: Cli, helpdesk: Path, desk: dict[str, str]) -> None:
+    from tix.storage.index import Index
+    from tix.storage.layout import Helpdesk
+
+    tix.ok("search", "order")
+    tix.ok("note", desk["en"], "kaloryfer")
+    with Index.current(Helpdesk(helpdesk)) as index:
+        assert index.refresh() == 0  # already current
+    path = helpdesk / ticket_relpath(desk["ru"])
+    path.write_text(path.read_text(encoding="utf-8") + "\nkaloryfer\n", encoding="utf-8")
+    index = Index(Helpdesk(helpdesk))
+    try:
+        assert index.refresh() == 1  # the one file changed, not the six
+    finally:
+        index.close()
