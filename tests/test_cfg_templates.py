@@ -86,8 +86,8 @@ def test_rendering_is_time_limited(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_ordinary_templates_still_render(tix: Cli) -> None:
-    ticket = tix.new("{{ 7*7 }}")
+    ticket = tix.new("{{ 1111*1111 }}")  # 1234321: unlike 49, it cannot turn up in an ID or a hex seed by chance
     out = tix.ok("reply", ticket, "-t", "ack", "--preview").out
     message = email.message_from_string(out, policy=email.policy.default)
-    shown = str(message["Subject"]) + message.get_content()  # not the Message-ID or Date, where 49 may occur by chance
-    assert "{{ 7*7 }}" in shown and "49" not in shown
+    shown = str(message["Subject"]) + message.get_content()
+    assert "{{ 1111*1111 }}" in shown and "1234321" not in out
