@@ -239,3 +239,21 @@ def test_a_pull_that_removed_a_ticket_is_seen_before_new_mail_is_filed(tix: Cli,
                                                             subject="Re: Question 0")})  # fmt: skip
     out = tix.ok("import", "--maildir", str(maildir)).out
     assert "1 new ticket" in out and "0 follow-ups" in out
+
+
+def test_a_file_name_that_is_not_utf8_is_imported_and_remembered(tix: Cli, helpdesk: Path, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any bytes are a valid file name; the ledger (SQLite text is UTF-8) used to fail on such a
+    name after the commit, with a traceback on this run and every later one."""
+    maildir = _maildir(tmp_path / "Maildir", 2)
+    hostile = os.fsdecode(b"\xff\xfe1767229999.M9P1.host")
+    (maildir / "new" / hostile).write_bytes(make_eml(message_id="<hostile@example.pl>", subject="Bytes"))
+    _age(maildir / "new", maildir / "cur")
+    assert "3 new tickets" in tix.ok("import", "--maildir", str(maildir)).out
+    _age(maildir / "new", maildir / "cur")
+    with counting(monkeypatch, maildir) as work:
+        assert "0 new tickets" in tix.ok("import", "--maildir", str(maildir)).out
+    assert work["read"] == 0
+    (maildir / "new" / hostile).unlink()  # gone from the folder: forgotten by the next listing, nothing breaks
+    assert "0 new tickets" in tix.ok("import", "--maildir", str(maildir)).out
+    assert sorted(_message_ids(helpdesk)) == ["<hostile@example.pl>", "<r0@example.pl>", "<r1@example.pl>"]

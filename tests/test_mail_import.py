@@ -349,12 +349,13 @@ def test_kill_9_during_an_import_loses_and_doubles_nothing(helpdesk: Path, tmp_p
     time.sleep(0.05)
     process.send_signal(signal.SIGKILL)
     process.wait()
-    assert 0 < len(all_message_ids(helpdesk)) < 3000  # it really died mid-run
+    before_rerun = len(all_message_ids(helpdesk))
+    assert 0 < before_rerun < 3000, git(helpdesk, "log", "--format=%s")  # it really died mid-run
     rerun = run_console_script("import", str(maildir), cwd=helpdesk, env={"TIX_NOW": ""})
-    assert rerun.returncode == 0, rerun.stderr
+    assert rerun.returncode == 0, (rerun.stdout, rerun.stderr)
     message_ids = all_message_ids(helpdesk)
-    assert len(message_ids) == 3000 and len(set(message_ids)) == 3000
-    assert git(helpdesk, "status", "--porcelain") == ""
+    assert (len(message_ids), len(set(message_ids))) == (3000, 3000), (before_rerun, rerun.stdout, rerun.stderr)
+    assert git(helpdesk, "status", "--porcelain") == "", rerun.stdout
     assert not (helpdesk / ".git" / "tix" / "import-journal").exists()
 
 

@@ -15,7 +15,9 @@ clone takes them over from there (`_take_over`), once.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -127,8 +129,12 @@ class SeenFolders:
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
-        self._pending: list[tuple[str, str]] = []
-        self._added: dict[str, set[str]] = {}  # this run's names, per folder (never forgotten by its own listing)
+        self._pending: list[tuple[str, str]] = []  # added since the last save
+        # This run's names are kept in SQLite's temporary schema (this connection only, spilled to
+        # a file when large), not in a Python set: memory stays flat in the size of the run.
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS run_names (folder TEXT NOT NULL, name TEXT NOT NULL, "
+                   "PRIMARY KEY (folder, name)) WITHOUT ROWID")  # fmt: skip
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS listed_names (name TEXT PRIMARY KEY) WITHOUT ROWID")
 
     def unchanged(self, folder: str, mtime_ns: int) -> bool:
         row = self.db.execute("SELECT mtime_ns FROM folders WHERE folder = ?", (folder,)).fetchone()
@@ -136,11 +142,17 @@ class SeenFolders:
 
     def names(self, folder: str) -> set[str]:
         rows = self.db.execute("SELECT name FROM folder_names WHERE folder = ?", (folder,))
-        return {row[0] for row in rows} | self._added.get(folder, set())
+        return {_from_db(row[0]) for row in rows} | self._pending_in(folder)
+
+    def added(self, folder: str) -> set[str]:
+        rows = self.db.execute("SELECT name FROM run_names WHERE folder = ?", (folder,))
+        return {_from_db(row[0]) for row in rows} | self._pending_in(folder)
+
+    def _pending_in(self, folder: str) -> set[str]:
+        return {name for where, name in self._pending if where == folder}
 
     def add(self, folder: str, name: str) -> None:
-        self._pending.append((folder, name))
-        self._added.setdefault(folder, set()).add(name)
+        self._pending.append((folder, name))  # as the file system gave it (see _to_db)
 
     def save(self) -> None:
         """Write the names added since the last save (after the commit that holds their messages)."""
@@ -148,26 +160,45 @@ class SeenFolders:
             return
         self.db.execute("BEGIN IMMEDIATE")
         try:
-            self.db.executemany("INSERT OR IGNORE INTO folder_names VALUES (?, ?)", self._pending)
+            rows = [(folder, _to_db(name)) for folder, name in self._pending]
+            self.db.executemany("INSERT OR IGNORE INTO folder_names VALUES (?, ?)", rows)
+            self.db.executemany("INSERT OR IGNORE INTO temp.run_names VALUES (?, ?)", rows)
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
         self._pending = []
 
-    def listed(self, folder: str, mtime_ns: int | None, names: set[str]) -> None:
-        """The folder's time (None: list it again next run); the names no longer there are forgotten."""
+    def listed(self, folder: str, mtime_ns: int | None, names: Iterable[str]) -> None:
+        """The folder's time (None: list it again next run); the names no longer there (neither
+        listed nor settled by this run) are forgotten."""
         self.save()
-        gone = self.names(folder) - names - self._added.get(folder, set())
         self.db.execute("BEGIN IMMEDIATE")
         try:
-            self.db.executemany("DELETE FROM folder_names WHERE folder = ? AND name = ?", [(folder, name) for name in gone])
+            self.db.execute("DELETE FROM temp.listed_names")
+            self.db.executemany("INSERT OR IGNORE INTO temp.listed_names VALUES (?)", ((_to_db(name),) for name in names))
+            self.db.execute("DELETE FROM folder_names WHERE folder = ? AND name NOT IN (SELECT name FROM temp.listed_names) "
+                            "AND name NOT IN (SELECT name FROM temp.run_names WHERE folder = ?)", (folder, folder))  # fmt: skip
+            self.db.execute("DELETE FROM temp.listed_names")
             self.db.execute("INSERT OR REPLACE INTO folders VALUES (?, ?)", (folder, mtime_ns))
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
 
+
+def _to_db(name: str) -> str | bytes:
+    """A file name as stored: its text, or its bytes when it is not valid UTF-8 (the file system
+    allows any bytes; SQLite text must be UTF-8) — so a hostile name never stops an import."""
+    try:
+        name.encode()
+    except UnicodeEncodeError:
+        return os.fsencode(name)
+    return name
+
+
+def _from_db(value: str | bytes) -> str:
+    return os.fsdecode(value) if isinstance(value, bytes) else value
 
 
 class FolderMark(NamedTuple):

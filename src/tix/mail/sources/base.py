@@ -9,7 +9,7 @@ asked. A new kind of source (imap.py) is one new module implementing `Source`, c
 from __future__ import annotations
 
 import os
-from collections.abc import Container, Iterator
+from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -67,11 +67,15 @@ class FolderMemory(Protocol):
         """The names of the folder's files settled by earlier runs (or earlier in this one)."""
         ...
 
+    def added(self, folder: str) -> set[str]:
+        """The names of the folder's files settled by this run (a part of `names`)."""
+        ...
+
     def add(self, folder: str, name: str) -> None:
         """This file's message is settled (kept until the next `save`)."""
         ...
 
-    def listed(self, folder: str, mtime_ns: int | None, names: set[str]) -> None:
+    def listed(self, folder: str, mtime_ns: int | None, names: Iterable[str]) -> None:
         """The folder was listed in full: these names are there now (the others are forgotten);
         `mtime_ns` when every one of them is settled and the time can be trusted, else None."""
         ...
@@ -131,35 +135,65 @@ class Item:
             self.source.settled(self)
 
 
-def list_files(folder: Path, known: Container[str] = (), names: set[str] | None = None) -> Iterator[tuple[Path, str | None]]:
+def list_files(folder: Path) -> Iterator[tuple[Path, str | None]]:
     """Regular, non-hidden files, oldest first, each with its fingerprint (Item.fingerprint)
-    from the one stat the listing makes (see `list_folder`)."""
-    listing = list_folder(folder, known, names)
-    while listing:
-        _, fingerprint, name = listing.pop()
-        yield folder / name, fingerprint
+    from the one stat the listing makes."""
+    listing = Listing(folder)
+    try:
+        for name, fingerprint in listing.fresh():
+            yield folder / name, fingerprint
+    finally:
+        listing.close()
 
 
-def list_folder(folder: Path, known: Container[str] = (), names: set[str] | None = None) -> list[tuple[float, str | None, str]]:
-    """The folder's regular, non-hidden files as (mtime, fingerprint, name), newest first: the
-    caller pops the oldest and drops it as it goes, and makes a file's Path only then, so that
-    a folder of 100,000 messages costs a few megabytes while it is listed and less and less as
-    it is read. Files named in `known` are left out without a stat; every name listed is added
-    to `names`."""
-    listing = []
+class Listing:
+    """One listing of a folder: the name of every regular, non-hidden file, and for each one not
+    `known` its fingerprint and time (one stat; a known file is not even stat'ed).
+
+    It is held in a private temporary SQLite database — in SQLite's page cache while it is small,
+    spilled to a temporary file when it grows — never in Python objects, so that a folder of
+    100,000 messages costs the importer the same memory as a folder of ten (tix issue 9: peak
+    memory flat in N). Names are stored as their bytes, so that any name the file system allows
+    round-trips."""
+
+    def __init__(self, folder: Path, known: Container[str] = ()) -> None:
+        import sqlite3
+
+        self.db = sqlite3.connect("", isolation_level=None)  # "": private, temporary, deleted on close
+        self.db.execute("CREATE TABLE files (name BLOB PRIMARY KEY, known INTEGER NOT NULL, mtime REAL, fingerprint TEXT) WITHOUT ROWID")
+        self.db.execute("BEGIN")
+        self.db.executemany("INSERT OR IGNORE INTO files VALUES (?, ?, ?, ?)", _scan(folder, known))
+        self.db.execute("COMMIT")
+
+    def fresh(self) -> Iterator[tuple[str, str | None]]:
+        """The files not known, oldest first (by time, then name), as (name, fingerprint)."""
+        rows = self.db.execute("SELECT name, fingerprint FROM files WHERE NOT known ORDER BY mtime, name")
+        return ((os.fsdecode(name), fingerprint) for name, fingerprint in rows)
+
+    def known(self) -> Iterator[str]:
+        """The known files found, by name."""
+        return (os.fsdecode(row[0]) for row in self.db.execute("SELECT name FROM files WHERE known ORDER BY name"))
+
+    def names(self) -> Iterator[str]:
+        """Every file found."""
+        return (os.fsdecode(row[0]) for row in self.db.execute("SELECT name FROM files"))
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def _scan(folder: Path, known: Container[str]) -> Iterator[tuple[bytes, int, float | None, str | None]]:
     try:
         for entry in os.scandir(folder):
             name = entry.name
             if name.startswith(".") or not entry.is_file(follow_symlinks=False):  # no stat: the entry's type
                 continue
-            if names is not None:
-                names.add(name)
-            if name not in known:
-                listing.append((*_stat(entry), name))
+            if name in known:
+                yield os.fsencode(name), 1, None, None
+            else:
+                yield os.fsencode(name), 0, *_stat(entry)
     except FileNotFoundError:
-        return []
-    listing.sort(key=lambda row: (row[0], row[2]), reverse=True)
-    return listing
+        return
 
 
 def _stat(entry: os.DirEntry[str]) -> tuple[float, str | None]:

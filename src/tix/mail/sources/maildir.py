@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tix.mail.sources.base import FolderMemory, Item, list_files, list_folder
+from tix.mail.sources.base import FolderMemory, Item, Listing, list_files
 
 MAILDIR_INFO_SEPARATORS = (":2,", "!2,", ";2,")
 MAILDIR_TIME_RANGE = (631152000, 4102444800)  # 1990 to 2100: a file name prefix outside is not a time
@@ -42,9 +42,8 @@ class Maildir:
         self.folder = folder
         self.name = str(folder)
         self.memory = memory
-        self._listed: dict[str, tuple[int | None, set[str]]] = {}  # a subfolder: its time if trusted, the names there
+        self._listed: dict[str, tuple[int | None, Listing]] = {}  # a subfolder: its time if trusted, its listing
         self._unsettled: dict[str, set[str]] = {}  # a subfolder: the names yielded and not settled yet
-        self._settled_now: dict[str, set[str]] = {}  # a subfolder: the names this run settled there
 
     def __iter__(self) -> Iterator[Item]:
         for sub in ("new", "cur"):
@@ -62,27 +61,25 @@ class Maildir:
             mtime = os.stat(folder).st_mtime_ns  # before listing: a file added meanwhile changes it again
         except OSError:
             return
-        now = self._settled_now.setdefault(key, set())  # moved here by this run's mark_seen: counted once already
-        known = self.memory.names(key) - now
+        now = self.memory.added(key)  # moved here by this run's mark_seen: counted once already
+        known = self.memory.names(key)
         if self.memory.unchanged(key, mtime):
-            yield from self._earlier(folder, known)
+            yield from self._earlier(folder, sorted(known - now))
             return
         trusted = mtime if mtime < time.time_ns() - TRUSTED_AFTER_NS else None
-        names: set[str] = set()
-        fresh = list_folder(folder, known | now, names)  # the listing ends before anything is yielded
-        self._listed[key] = (trusted, names)
-        yield from self._earlier(folder, known & names)
+        listing = Listing(folder, known)  # the listing ends before anything is yielded
+        self._listed[key] = (trusted, listing)
+        yield from self._earlier(folder, [name for name in listing.known() if name not in now])
         unsettled = self._unsettled.setdefault(key, set())
-        while fresh:  # oldest first, each dropped once yielded
-            _, fingerprint, name = fresh.pop()
+        for name, fingerprint in listing.fresh():  # oldest first
             unsettled.add(name)
             path = folder / name
             yield Item(str(path), path=path, listed=fingerprint, source=self)
 
-    def _earlier(self, folder: Path, names: set[str]) -> Iterator[Item]:
+    def _earlier(self, folder: Path, names: list[str]) -> Iterator[Item]:
         """One item for all the files settled by earlier runs (a name each, not an object each)."""
         if names:
-            yield Item(str(folder), earlier=sorted(names), source=self)
+            yield Item(str(folder), earlier=names, source=self)
 
     def settled(self, item: Item) -> None:
         if item.path is None or self.memory is None:
@@ -91,9 +88,7 @@ class Maildir:
         self._unsettled.get(key, set()).discard(item.path.name)
         where = item.moved_to or item.path
         if where != item.path or not item.earlier:
-            where_key, name = os.path.abspath(where.parent), where.name  # one string for both sets
-            self.memory.add(where_key, name)
-            self._settled_now.setdefault(where_key, set()).add(name)
+            self.memory.add(os.path.abspath(where.parent), where.name)
 
     def landed(self) -> None:
         pass  # nothing kept per batch
@@ -102,8 +97,9 @@ class Maildir:
         """Remember each subfolder listed: its time only when every file in it is settled."""
         if self.memory is None:
             return
-        for key, (trusted, names) in self._listed.items():
-            self.memory.listed(key, None if self._unsettled.get(key) else trusted, names | self._settled_now.get(key, set()))
+        for key, (trusted, listing) in self._listed.items():
+            self.memory.listed(key, None if self._unsettled.get(key) else trusted, listing.names())
+            listing.close()
 
     def delivered_at(self, item: Item) -> datetime | None:
         """From the unix time that starts the file name (Maildir's 'time.unique.host'), else the
