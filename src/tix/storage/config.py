@@ -480,6 +480,24 @@ def _check_imap(name: str, fields: dict[str, Any]) -> None:
         raise ConfigError(msg.config_imap_tls_none(name))
 
 
+
+
+def _parse_yaml(text: str, path: Path) -> Any:
+    """tix.yaml's content: its plain form without PyYAML (storage/yamlsubset.py), the rest with it."""
+    from tix.storage import yamlsubset
+
+    raw = yamlsubset.load(text)
+    if raw is not yamlsubset.NOT_SIMPLE:
+        return raw
+    from tix.storage.yamlio import YAMLError, load_yaml
+
+    try:
+        return load_yaml(text)
+    except YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ConfigError(msg.config_bad_yaml(str(path), mark.line + 1 if mark is not None else None)) from None
+
+
 @dataclass
 class Config:
     data: dict[str, Any]
@@ -490,24 +508,22 @@ class Config:
         import os
         import stat
 
-        from tix.storage.yamlio import YAMLError, load_yaml
-
         path = root / CONFIG_FILE
         try:  # a regular file of the helpdesk only: a pushed symlink must not read an outside file (issue 10 #4)
             with os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0)), "rb") as handle:
                 if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
                     raise ConfigError(msg.config_file_problem(str(path), "not-regular"))
-                raw = load_yaml(handle.read().decode("utf-8"))
+                text = handle.read().decode("utf-8")
         except FileNotFoundError:
             raise ConfigError(msg.config_file_problem(str(path), "missing")) from None
         except OSError as exc:
             if exc.errno == errno.ELOOP:
                 raise ConfigError(msg.config_file_problem(str(path), "symlink")) from None
             raise
-        except (YAMLError, UnicodeDecodeError) as exc:
-            mark = getattr(exc, "problem_mark", None)
-            raise ConfigError(msg.config_bad_yaml(str(path), mark.line + 1 if mark is not None else None)) from None
-        return cls(validate(raw, str(path)))
+        except UnicodeDecodeError:
+            raise ConfigError(msg.config_bad_yaml(str(path), None)) from None
+        return cls(validate(_parse_yaml(text, path), str(path)))
+
 
     def get(self, path: str) -> Any:
         value: Any = self.data

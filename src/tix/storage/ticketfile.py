@@ -29,7 +29,7 @@ from typing import Any
 from tix import messages as msg
 from tix.domain.model import Entry, Person, Ticket, one_line
 from tix.errors import TicketFormatError
-from tix.storage.yamlio import DuplicateKey, YAMLError, dump_yaml, load_yaml
+from tix.storage import yamlsubset
 
 FIELD_ORDER = (
     "id", "subject", "status", "priority", "owner", "queue", "category", "tags",
@@ -71,7 +71,13 @@ def front_matter(ticket: Ticket) -> dict[str, Any]:
 
 
 def dumps(ticket: Ticket) -> str:
-    parts = ["---\n", dump_yaml(front_matter(ticket)), "---\n"]
+    meta = front_matter(ticket)
+    written = yamlsubset.dump(meta)  # PyYAML's output, without importing it, for what tix writes
+    if written is None:
+        from tix.storage.yamlio import dump_yaml
+
+        written = dump_yaml(meta)
+    parts = ["---\n", written, "---\n"]
     if ticket.preamble:
         parts += ["\n", _escape(ticket.preamble), "\n"]
     for entry in ticket.entries:
@@ -128,11 +134,32 @@ def loads(text: str, path: str = "<ticket>") -> Ticket:
     return ticket
 
 
+# python-frontmatter's YAML boundary (frontmatter.default_handlers.YAMLHandler.FM_BOUNDARY): tix's own
+# files are split here without importing it (it imports PyYAML); tests/test_ticketfile.py holds the two equal.
+_FM_BOUNDARY = re.compile(r"^-{3,}\s*$", re.MULTILINE)
+
+
 def _split(text: str, path: str) -> tuple[dict[str, Any], str, int]:
-    """Front-matter and body (python-frontmatter's split), and the file line the body starts on."""
+    """Front-matter and body (python-frontmatter's split), and the file line the body starts on.
+
+    What tix writes is read by yamlsubset; anything else (a hand edit in YAML's other forms, a key
+    given twice, broken YAML) by python-frontmatter and PyYAML, whose errors name the line."""
+    text = text.lstrip("\ufeff")
+    if _FM_BOUNDARY.match(text):
+        parts = _FM_BOUNDARY.split(text, 2)
+        if len(parts) == 3:
+            meta = yamlsubset.load(parts[1])
+            if isinstance(meta, dict):
+                body = parts[2]
+                return meta, body, text[: len(text) - len(body)].count("\n") + 1
+    return _split_with_pyyaml(text, path)
+
+
+def _split_with_pyyaml(text: str, path: str) -> tuple[dict[str, Any], str, int]:
     from frontmatter.default_handlers import YAMLHandler
 
-    text = text.lstrip("\ufeff")
+    from tix.storage.yamlio import DuplicateKey, YAMLError, load_yaml
+
     handler = YAMLHandler()
     if not handler.detect(text):
         raise TicketFormatError(path, msg.ticket_no_front_matter())
