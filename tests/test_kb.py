@@ -129,3 +129,74 @@ def test_edit_validates_and_commits_or_leaves_the_article_unchanged(tix: Cli, he
     assert "the id and language of an article never change" in tix("kb", "edit", "returns", "--lang", "pl").err
     monkeypatch.setenv("EDITOR", "true")
     assert tix.ok("kb", "edit", "reset-your-password").out == "reset-your-password: nothing changed\n"
+
+
+# --- step 2: articles in replies -----------------------------------------------------------
+
+
+def mail_body(preview: str) -> str:
+    """The text of the mail `tix reply --preview` prints (quoted-printable or base64 decoded)."""
+    import email
+    from email import policy
+
+    return str(email.message_from_string(preview, policy=policy.default).get_content())  # type: ignore[attr-defined]
+
+
+def customer_ticket(tix: Cli, subject: str, sender: str, body: str) -> str:
+    return tix.ok("new", subject, "--from", sender, "-b", body).out.strip()
+
+
+def test_reply_with_an_article_in_the_customers_language(tix: Cli, helpdesk: Path) -> None:
+    small_kb(tix)
+    zofia = customer_ticket(tix, "Zwrot towaru", "Zofia <zofia@example.pl>", "Dzień dobry, chcę zwrócić zamówienie nr 12. Jak to zrobić?")
+    preview = tix.ok("reply", zofia, "--kb", "returns", "--preview")
+    assert RETURNS_PL in mail_body(preview.out) and RETURNS_EN not in mail_body(preview.out) and preview.err == ""
+    head = int(git(helpdesk, "rev-list", "--count", "HEAD"))
+    done = tix.ok("reply", zofia, "-m", "Dzień dobry!", "--kb", "returns", "--kb", "reset-your-password")
+    assert "articles used: returns, reset-your-password" in done.out
+    assert int(git(helpdesk, "rev-list", "--count", "HEAD")) == head + 1
+    details = json.loads(tix.ok("show", zofia, "-f", "json").out)
+    assert details["fields"]["kb"] == ["returns", "reset-your-password"]
+    reply = details["entries"][-1]
+    assert reply["kb"] == ["returns", "reset-your-password"]
+    assert reply["text"].index("Dzień dobry!") < reply["text"].index(RETURNS_PL) < reply["text"].index("Forgot password")
+    # the password article has no Polish version: the English one, and the agent is told
+    assert done.err == "tix: note: article 'reset-your-password' has no public pl version (the customer's language): the en one is in the reply\n"
+
+    olga = customer_ticket(tix, "Возврат", "Ольга <olga@example.ru>", "Здравствуйте! Хочу вернуть заказ, он мне не подошёл.")
+    assert RETURNS_RU in mail_body(tix.ok("reply", olga, "--kb", "returns", "--preview").out)
+    tix.ok("kb", "archive", "returns", "--lang", "ru")
+    fallback = tix.ok("reply", olga, "--kb", "returns", "--preview")
+    assert RETURNS_EN in mail_body(fallback.out) and "the en one is in the reply" in fallback.err  # helpdesk.language
+    tix.ok("config", "set", "helpdesk.language", "pl")
+    assert RETURNS_PL in mail_body(tix.ok("reply", olga, "--kb", "returns", "--preview").out)
+
+
+def test_internal_draft_archived_or_unknown_articles_never_go_out(tix: Cli, helpdesk: Path) -> None:
+    small_kb(tix)
+    tix.ok("kb", "new", "Nowe zasady", "--lang", "pl", "--id", "new-rules", "-b", "Jeszcze nie gotowe.")  # a draft
+    jan = customer_ticket(tix, "Refund", "Jan <jan@example.com>", "I want my money back.")
+    head = git(helpdesk, "rev-parse", "HEAD")
+    internal = tix("reply", jan, "--kb", "manual-refund")
+    assert internal.code == 1
+    assert internal.err == ("tix: error: article 'manual-refund' has no public version (en: internal): "
+                            "only public articles go into mail to a customer\n")  # fmt: skip
+    assert "(pl: draft)" in tix("reply", jan, "--kb", "new-rules", "--preview").err
+    assert tix("reply", jan, "--kb", "retrns").err == "tix: error: no article 'retrns' in kb/ — did you mean 'returns'?\n"
+    (helpdesk / "templates" / "sneaky.j2").write_text('Subject: Re: {{ ticket.subject }}\n\n{{ kb("manual-refund") }}\n', encoding="utf-8")
+    assert "has no public version (en: internal)" in tix("reply", jan, "-t", "sneaky").err
+    assert git(helpdesk, "rev-parse", "HEAD") == head and not (helpdesk / "outbox").exists()
+
+
+def test_templates_get_kb_and_kb_link(tix: Cli, helpdesk: Path) -> None:
+    small_kb(tix)
+    (helpdesk / "templates" / "answer.j2").write_text(
+        'Subject: Re: {{ ticket.subject }}\n\n{{ kb("returns") }}\n\nMore: {{ kb_link("returns") }}\n', encoding="utf-8")
+    zofia = customer_ticket(tix, "Zwrot", "Zofia <zofia@example.pl>", "Chcę zwrócić towar, paczka przyszła wczoraj.")
+    missing = tix("reply", zofia, "-t", "answer", "--preview")
+    assert missing.code == 1 and "kb_link() needs kb.base_url" in missing.err
+    tix.ok("config", "set", "kb.base_url", "https://help.example.com/kb/")
+    preview = mail_body(tix.ok("reply", zofia, "-t", "answer", "--preview").out)
+    assert RETURNS_PL in preview and "More: https://help.example.com/kb/pl/returns.html" in preview
+    tix.ok("reply", zofia, "-t", "answer")
+    assert json.loads(tix.ok("show", zofia, "-f", "json").out)["fields"]["kb"] == ["returns"]

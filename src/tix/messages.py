@@ -1999,3 +1999,24 @@ def kb_suggestions_heading(ticket_id: str) -> str:
 
 def kb_site_written(out: object, files: int, articles: int) -> str:
     return f"wrote {count(files, 'file')} to {out} ({count(articles, 'public article')}); open {out}/index.html"
+
+
+def kb_not_for_customers(article_id: str, visibilities: dict[str, str]) -> str:
+    shown = ", ".join(f"{lang}: {visibility}" for lang, visibility in visibilities.items())
+    return f"article '{article_id}' has no public version ({shown}): only public articles go into mail to a customer"
+
+
+def kb_fell_back(article_id: str, wanted: str, used: str) -> str:
+    return f"article '{article_id}' has no public {wanted} version (the customer's language): the {used} one is in the reply"
+
+
+def kb_no_base_url() -> str:
+    return "kb_link() needs kb.base_url, where the site of tix kb build is published (tix config set kb.base_url https://…/)"
+
+
+def kb_used(ids: list[str]) -> str:
+    return f"articles used: {', '.join(ids)}"
+
+
+def cli_note(message: str) -> str:
+    return f"tix: note: {message}"

@@ -177,7 +177,7 @@ def archive(desk: Desk, article_ref: str, lang: str | None = None) -> KbChange:
         found = library(hd)
         versions = found.versions(article_ref)
         if not versions:
-            raise InvalidValue(_unknown(found, article_ref))
+            raise InvalidValue(found.unknown(article_ref))
         if lang is not None and lang not in versions:
             raise InvalidValue(msg.kb_no_version(article_ref, lang, sorted(versions)))
         chosen = [a for code, a in sorted(versions.items()) if lang in (None, code) and a.visibility != "archived"]
@@ -188,18 +188,11 @@ def archive(desk: Desk, article_ref: str, lang: str | None = None) -> KbChange:
         return _commit(desk, chosen, "kb-archive", msg.kb_archived([a.lang for a in chosen]))
 
 
-def _unknown(found: store.Library, article_ref: str) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(article_ref, found.ids(), n=1)
-    return msg.kb_unknown(article_ref, close[0] if close else None, found.warnings)
-
-
 def choose(found: store.Library, article_ref: str, lang: str | None, default: str) -> Article:
     """The version of an article a command about one file means: `lang`, or the only one, or the default language's."""
     versions = found.versions(article_ref)
     if not versions:
-        raise InvalidValue(_unknown(found, article_ref))
+        raise InvalidValue(found.unknown(article_ref))
     if lang is not None:
         if lang not in versions:
             raise InvalidValue(msg.kb_no_version(article_ref, lang, sorted(versions)))

@@ -148,6 +148,13 @@ class Library:
     def by_path(self, relpath: str) -> Article | None:
         return next((a for a in self.articles if a.path == relpath), None)
 
+    def unknown(self, article_ref: str) -> str:
+        """The error for an id no article has: the nearest one, and how many files could not be read."""
+        import difflib
+
+        close = difflib.get_close_matches(article_ref, self.ids(), n=1)
+        return msg.kb_unknown(article_ref, close[0] if close else None, self.warnings)
+
 
 def article_paths(root: Path) -> list[str]:
     """Relative paths of the `.md` files under kb/<lang>/ (not following symlinked folders)."""
