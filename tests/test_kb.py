@@ -200,3 +200,51 @@ def test_templates_get_kb_and_kb_link(tix: Cli, helpdesk: Path) -> None:
     assert RETURNS_PL in preview and "More: https://help.example.com/kb/pl/returns.html" in preview
     tix.ok("reply", zofia, "-t", "answer")
     assert json.loads(tix.ok("show", zofia, "-f", "json").out)["fields"]["kb"] == ["returns"]
+
+
+# --- step 3: suggestions -----------------------------------------------------------------------
+
+
+def test_suggest_ranks_articles_for_a_ticket_in_its_customers_language(tix: Cli, helpdesk: Path) -> None:
+    small_kb(tix)
+    tix.ok("kb", "new", "Czas dostawy", "--lang", "pl", "-c", "dostawa", "--id", "delivery-times", "--visibility", "public",
+           "-k", "dostawa", "-k", "kurier", "-b", "Paczki dostarczamy w 1-2 dni robocze. Kurier dzwoni przed dostawą.")  # fmt: skip
+    tix.ok("kb", "new", "Szkic o zwrotach", "--lang", "pl", "--id", "returns-draft", "-b", "Zwrot towaru, zwroty, zwracanie.")  # a draft
+    zofia = customer_ticket(tix, "Zwrot zamówienia", "Zofia <zofia@example.pl>", "Dzień dobry, chciałabym zwrócić buty, które przyszły wczoraj.")
+    found = tix.ok("kb", "suggest", zofia).out.splitlines()
+    assert found[0] == "returns (pl, public)  Zwrot towaru" and "**zwrócić**" in found[1]
+    assert "returns-draft" not in "\n".join(found)  # drafts are not offered
+    kurier = customer_ticket(tix, "Kiedy przyjdzie paczka?", "Jan <jan@example.pl>", "Zamówiłem w poniedziałek, kiedy kurier dostarczy przesyłkę?")
+    assert tix.ok("kb", "suggest", kurier).out.startswith("delivery-times (pl, public)  Czas dostawy")
+    olga = customer_ticket(tix, "Не могу войти", "Ольга <olga@example.ru>", "Здравствуйте, хочу вернуть товар, но не могу войти.")
+    data = json.loads(tix.ok("kb", "suggest", olga, "-f", "json").out)
+    assert data["ticket"] == olga and data["lang"] == "ru"
+    assert (data["articles"][0]["id"], data["articles"][0]["lang"]) == ("returns", "ru")  # вернуть: the article's word
+    mary = customer_ticket(tix, "Forgot my password", "Mary <mary@example.com>", "Hi, I cannot log in: I forgot my password. Can you reset it?")
+    rows = json.loads(tix.ok("kb", "suggest", mary, "-f", "json", "-n", "5").out)["articles"]
+    assert rows[0]["id"] == "reset-your-password"
+    refund = customer_ticket(tix, "Refund please", "Tom <tom@example.com>", "Please refund my order, I returned it.")
+    ids = [row["id"] for row in json.loads(tix.ok("kb", "suggest", refund, "-f", "json").out)["articles"]]
+    assert ids[:2] == ["manual-refund", "returns"] or ids[:2] == ["returns", "manual-refund"]  # internal ones are for agents too
+
+    shown = tix.ok("show", zofia).out
+    assert f"Articles that may help (tix reply {zofia} --kb ID):\n  returns (pl, public)  Zwrot towaru\n" in shown
+    assert shown.count("(pl, public)") + shown.count("(en, ") <= 3
+
+
+def test_show_without_a_knowledge_base_is_unchanged_and_with_one_stays_light(tix: Cli, helpdesk: Path) -> None:
+    import subprocess
+    import sys
+
+    ticket = customer_ticket(tix, "Zwrot", "Zofia <zofia@example.pl>", "Chcę zwrócić towar.")
+    assert "Articles that may help" not in tix.ok("show", ticket).out
+    small_kb(tix)
+    heavy = ("email.message", "socket", "smtplib", "csv", "tempfile", "tix.storage.history", "tix.mail.transport", "jinja2", "git", "markdown_it", "nh3")
+    code = f"import sys\nfrom tix.cli.main import main\nassert main(['show', {ticket!r}]) == 0\nprint(sorted(m for m in {heavy!r} if m in sys.modules))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=helpdesk)
+    assert "Articles that may help" in result.stdout and result.stdout.strip().splitlines()[-1] == "[]"
+    cache = json.loads((helpdesk / ".git" / "tix" / "kb-words.json").read_text(encoding="utf-8"))
+    assert len(cache["articles"]) == 3  # the version of each article ranked for the ticket, by its file's blob id
+    tix.ok("kb", "search", "zwrot")  # all five files
+    assert len(json.loads((helpdesk / ".git" / "tix" / "kb-words.json").read_text(encoding="utf-8"))["articles"]) == 5
+    assert git(helpdesk, "status", "--porcelain").strip() == ""  # nothing in the working tree

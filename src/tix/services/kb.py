@@ -276,7 +276,7 @@ def rank(hd: Helpdesk | None, found: store.Library, candidates: list[Article], t
     for article in candidates:
         words, stems = cache.words(article, found.blobs.get(article.path))
         documents.append((article, Counter(words), Counter(stems), len(words)))
-    cache.save()
+    cache.save(set(found.blobs.values()))
     concepts: dict[str, tuple[str, set[str]]] = {}
     for token in tokens(text):
         folded = fold(token)

@@ -261,15 +261,21 @@ class WordCache:
         words, stems = found
         return words.split(), stems.split()
 
-    def save(self) -> None:
-        if self.path is None or not (self.changed or set(self.entries) - self.used):
+    def save(self, live: set[str] | None = None) -> None:
+        """Write the cache if it changed, keeping the entries of `live` blobs (the files there are
+        now; default: those used) and dropping the rest."""
+        keep = self.used | (live or set())
+        if self.path is None or not (self.changed or set(self.entries) - keep):
             return
         import json
 
-        from tix.storage.files import write_atomic
-
-        kept = {key: value for key, value in self.entries.items() if key in self.used}
+        kept = {key: value for key, value in self.entries.items() if key in keep}
+        data = json.dumps({"version": CACHE_VERSION, "articles": kept}, ensure_ascii=False).encode("utf-8")
+        # a temporary name and a rename (not storage/files.write_atomic: `tix show` keeps the
+        # tempfile module unloaded), in .git/tix, which no teammate's commit reaches
+        temporary = self.path.with_name(f".{CACHE_FILE}.{os.getpid()}.tmp")
         try:
-            write_atomic(self.path, json.dumps({"version": CACHE_VERSION, "articles": kept}, ensure_ascii=False), durable=False)
+            temporary.write_bytes(data)
+            os.replace(temporary, self.path)
         except OSError:
-            pass  # a cache that cannot be written is rebuilt next time
+            temporary.unlink(missing_ok=True)  # a cache that cannot be written is rebuilt next time
