@@ -2020,3 +2020,40 @@ def kb_used(ids: list[str]) -> str:
 
 def cli_note(message: str) -> str:
     return f"tix: note: {message}"
+
+
+def kb_site_script_removed(path: str) -> str:
+    return f"{path}: raw HTML with a script, an event handler or a javascript: URL; removed from the site (nh3)"
+
+
+def kb_site_link_outside(path: str, url: str) -> str:
+    return f"{path}: the link {url} leads outside kb/; left out of the site"
+
+
+def kb_site_link_unpublished(path: str, url: str) -> str:
+    return f"{path}: the link {url} is to an article that is not public (or does not exist); left out of the site"
+
+
+def kb_site_file_unreadable(path: str, problem: str) -> str:
+    return f"{path}: not copied to the site: {problem}"
+
+
+_KB_SITE_LABELS = {
+    "en": {"title": "Help centre", "search": "Search the help centre", "no_results": "Nothing found.",
+           "other_languages": "Other languages", "reviewed": "Reviewed", "empty": "No public articles yet."},
+    "pl": {"title": "Centrum pomocy", "search": "Szukaj w centrum pomocy", "no_results": "Nic nie znaleziono.",
+           "other_languages": "Inne języki", "reviewed": "Sprawdzono", "empty": "Nie ma jeszcze publicznych artykułów."},
+    "ru": {"title": "Справочный центр", "search": "Поиск по справке", "no_results": "Ничего не найдено.",
+           "other_languages": "Другие языки", "reviewed": "Проверено", "empty": "Публичных статей пока нет."},
+}  # fmt: skip
+_LANGUAGE_NAMES = {"en": "English", "pl": "Polski", "ru": "Русский", "de": "Deutsch", "fr": "Français", "uk": "Українська",
+                   "cs": "Čeština", "es": "Español", "it": "Italiano"}  # fmt: skip
+
+
+def kb_site_labels(lang: str) -> dict[str, str]:
+    """The published site's own words in a language (English where there are none for it)."""
+    return dict(_KB_SITE_LABELS.get(lang, _KB_SITE_LABELS["en"]))
+
+
+def kb_site_language_name(lang: str) -> str:
+    return _LANGUAGE_NAMES.get(lang, lang)

@@ -1,6 +1,7 @@
 """`tix kb …`: the knowledge base (docs/KB.md) — articles in kb/LANG/CATEGORY/ID.md, written,
 edited and archived as commits, searched, suggested for tickets, and built into a static site."""
 
+from pathlib import Path
 from typing import Optional
 
 import typer
@@ -118,3 +119,24 @@ def suggest(
     from tix.services import kb
 
     emit(hits(kb.suggest(state(ctx).helpdesk, ticket, limit), format.value))
+
+
+@kb_app.command("build")
+def build(
+    ctx: typer.Context,
+    out: Path = typer.Option(..., "--out", "-o", metavar="DIR", help="The folder to write the site into (and nothing outside it)."),
+) -> None:
+    """Write the public articles as a static site (works from file://, no server, no CDN)."""
+    from tix import messages as msg
+    from tix.render.kb_site import site
+    from tix.render.printout import Printout
+    from tix.services import kb
+
+    hd = state(ctx).helpdesk
+    built = site(kb.published(hd), hd.config)
+    written, warnings = kb.write_site(hd, out, built.files, built.assets)
+    printout = Printout()
+    for warning in [*built.warnings, *warnings]:
+        printout.warn(warning)
+    printout.err(msg.kb_site_written(out, written, built.articles))
+    emit(printout)

@@ -316,28 +316,39 @@ def published(hd: Helpdesk) -> store.Library:
     return store.Library([a for a in found.articles if a.visibility == "public"], found.warnings, found.blobs)
 
 
-def write_site(out: Path, files: dict[str, bytes]) -> int:
-    """Write the site's files below `out`, never anywhere else: each path is relative, without
-    `..`, and no folder on the way is a symlink (one left in `out` would lead outside). Returns
-    how many files were written."""
-    from tix.storage.files import ensure_real_dirs, register_root
+def write_site(hd: Helpdesk, out: Path, files: dict[str, bytes], copies: dict[str, str] | None = None) -> tuple[int, list[str]]:
+    """Write the site's `files` below `out`, and copy there the kb/ files the articles link to
+    (`copies`: site path -> helpdesk path, read only as regular files inside kb/). Never anywhere
+    else: each path is relative, without `..`, and no folder on the way is a symlink (one left in
+    `out` would lead outside: storage/files.py refuses it). Returns how many files were written,
+    and a warning for each linked file that could not be read."""
+    from tix.storage.files import UnsafePath, ensure_real_dirs, read_bytes, register_root
 
     out = out.absolute()
     if out.is_symlink() or (out.exists() and not out.is_dir()):
         raise InvalidValue(msg.kb_out_not_a_folder(out))
-    out.mkdir(parents=True, exist_ok=True)
-    register_root(out)  # writes below it never follow a symlink (storage/files.py)
-    for name in files:
+    warnings = []
+    everything = dict(files)
+    for name, source in (copies or {}).items():
+        if not source.startswith("kb/") or ".." in source.split("/"):
+            raise InvalidValue(msg.kb_site_bad_path(source))
+        try:
+            everything[name] = read_bytes(hd.root / source)
+        except (OSError, UnsafePath) as exc:
+            warnings.append(msg.kb_site_file_unreadable(source, getattr(exc, "message", None) or getattr(exc, "strerror", None) or str(exc)))
+    for name in everything:
         parts = name.split("/")
         if name.startswith("/") or any(part in ("", ".", "..") for part in parts) or "\\" in name:
             raise InvalidValue(msg.kb_site_bad_path(name))
-    for name, data in files.items():
+    out.mkdir(parents=True, exist_ok=True)
+    register_root(out)  # writes below it never follow a symlink (storage/files.py)
+    for name, data in everything.items():
         target = out / name
         ensure_real_dirs(target.parent)
         if target.is_symlink():
             target.unlink()  # replaced by a regular file, never written through
         write_atomic(target, data, durable=False)
-    return len(files)
+    return len(everything), warnings
 
 
 __all__ = ["ArticleFormatError", "Found", "Hit", "KbChange", "Listing", "Shown", "archive", "choose", "edit", "list_articles",
