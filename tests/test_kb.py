@@ -248,3 +248,44 @@ def test_show_without_a_knowledge_base_is_unchanged_and_with_one_stays_light(tix
     tix.ok("kb", "search", "zwrot")  # all five files
     assert len(json.loads((helpdesk / ".git" / "tix" / "kb-words.json").read_text(encoding="utf-8"))["articles"]) == 5
     assert git(helpdesk, "status", "--porcelain").strip() == ""  # nothing in the working tree
+
+
+# --- step 5: the example knowledge base ------------------------------------------------------
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def test_the_example_kb_answers_the_example_mail(tmp_path: Path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    from conftest import Clock, main
+
+    Clock(monkeypatch)
+    root = tmp_path / "desk"
+    monkeypatch.setenv("TIX_USER", "Anna Nowak <anna@firma.example>")
+    assert main(["init", str(root), "--config", str(EXAMPLES / "tix.yaml")]) == 0
+    tix = Cli(root, capsys, monkeypatch)
+    tix.ok("import", str(EXAMPLES / "Maildir"))
+    shutil.copytree(EXAMPLES / "kb", root / "kb")
+    git(root, "add", "kb")
+    git(root, "commit", "-qm", "the knowledge base")
+    listed = tix.ok("kb", "list")
+    assert listed.err == "" and len(listed.lines) == 10  # 3 articles x 3 languages + 1 internal, every file valid
+    assert {line.split()[0] for line in listed.lines} == {"returns", "delivery-times", "password-reset", "refund-by-hand"}
+
+    def ticket_of(address: str) -> str:
+        return tix.ok("list", "--all", "--format", "csv", "--customer", address).lines[1].split(",")[0]
+
+    mary, olga, zofia = ticket_of("mary.smith@example.com"), ticket_of("olga@example.ru"), ticket_of("zofia@example.pl")
+    first = json.loads(tix.ok("kb", "suggest", mary, "-f", "json").out)["articles"][0]
+    assert (first["id"], first["lang"]) == ("returns", "en")  # "arrived damaged … send a replacement"
+    first = json.loads(tix.ok("kb", "suggest", olga, "-f", "json").out)["articles"][0]
+    assert (first["id"], first["lang"]) == ("password-reset", "ru")  # "Не могу войти … неверный пароль"
+    assert json.loads(tix.ok("kb", "suggest", zofia, "-f", "json").out)["articles"] == []  # an invoice: no article is about it
+    assert "password-reset (ru, public)  Не можете войти? Сбросьте пароль" in tix.ok("show", olga).out
+
+    preview = mail_body(tix.ok("reply", olga, "--kb", "password-reset", "--preview").out)
+    assert "Откройте страницу входа в магазин" in preview
+    built = tix.ok("kb", "build", "--out", str(tmp_path / "site"))
+    assert "(9 public articles)" in built.err and "warning" not in built.err
+    assert (tmp_path / "site" / "ru" / "password-reset.html").is_file()

@@ -100,3 +100,26 @@ def ticket_language(ticket: Ticket) -> str:
 def first_message(ticket: Ticket) -> str:
     """The text of a ticket's first inbound message ('' when it has none)."""
     return next((entry.text for entry in ticket.entries if entry.kind == "inbound"), "")
+
+
+# Words that say nothing about what a customer asks, folded (storage/fulltext.fold): left out of the
+# words a ticket is matched by (`tix kb suggest`), so that "Dzień dobry, …" or "Can you …" alone
+# suggests no article. Words of one or two letters and numbers are left out as well.
+_STOPWORD_TEXT = """
+a about after again all also am an and any are as at be because been before but by can cannot could dear did
+do does for from get got had has have hello hi how i if in into is it its just me my no not now of on or our
+please regards so some still than thank thanks that the their them then there these they this to today too up
+us was we were what when which who why will with would yes yesterday you your ale bo by byc czy dla do dobry
+dzien dziekuje gdy i ich im jak jaki jest juz ktora ktore ktory lub ma mam mi mnie moge moj moja moje mozna na
+nam nas nie nic o od oraz po pod pozdrawiam powazaniem prosze przez sa sie sobie ta tak tam te tego tej ten to
+tu ty u w we wczoraj z za ze
+а без бы был была было в вам вас во вот все всё вы где да для до его ее если есть еще ещё же за здравствуите и
+из или им их к как когда ко кто ли мне мы на над не нет но ну о об от по под пожалуиста при с со спасибо так
+там то тоже только у уже хотя что чтобы эта эти это я
+"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+
+
+def meaningful(folded: str) -> bool:
+    """Whether a folded word of a ticket can point at an article (not a stop word, a number or a scrap)."""
+    return len(folded) > 2 and not folded.isdigit() and folded not in STOPWORDS

@@ -10,13 +10,15 @@ is domain/kb.py's. Searching and suggesting fold and stem words exactly as `tix 
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tix import messages as msg
 from tix.domain import commits
-from tix.domain.kb import FOR_AGENTS, LANG, SLUG, VISIBILITIES, Article, first_message, pick_for_agent, relpath, slugify, ticket_language
+from tix.domain.kb import FOR_AGENTS, LANG, SLUG, VISIBILITIES, Article, first_message, meaningful, pick_for_agent, relpath, slugify, ticket_language
 from tix.errors import ArticleFormatError, InvalidValue, TixError
 from tix.services.desk import Desk, run_editor
 from tix.storage import kb as store
@@ -256,16 +258,19 @@ def suggest_for(hd: Helpdesk, found: store.Library, text: str, lang: str, limit:
         chosen = pick_for_agent(versions, lang, default)
         if chosen is not None:
             candidates.append(chosen)
-    return rank(hd, found, candidates, text, limit)
+    return rank(hd, found, candidates, text, limit, meaningful)
 
 
 K1, B = 1.2, 0.75  # BM25's usual constants
+_MARKUP = re.compile(r"[*_`#>|]+|^\s*\d+\.\s+", re.M)  # Markdown's marks, kept out of snippets
 
 
-def rank(hd: Helpdesk | None, found: store.Library, candidates: list[Article], text: str, limit: int | None) -> list[Hit]:
+def rank(hd: Helpdesk | None, found: store.Library, candidates: list[Article], text: str, limit: int | None,
+         keep: Callable[[str], bool] | None = None) -> list[Hit]:  # fmt: skip
     """BM25 over the candidates' folded words and stems: a word of `text` matches an article where
     its folded form or one of its stems (Polish and English for Latin words, Russian for Cyrillic
-    ones: storage/fulltext.stem) is among the article's. Each different word of `text` counts once."""
+    ones: storage/fulltext.stem) is among the article's. Each different word of `text` counts once;
+    `keep` (a folded word -> bool) leaves words out (suggestions: domain/kb.meaningful)."""
     from tix.domain.query import TextTerm
     from tix.storage.fulltext import fold, snippet, stem, tokens
 
@@ -280,7 +285,7 @@ def rank(hd: Helpdesk | None, found: store.Library, candidates: list[Article], t
     concepts: dict[str, tuple[str, set[str]]] = {}
     for token in tokens(text):
         folded = fold(token)
-        if folded not in concepts and len(folded) > 1:
+        if folded not in concepts and len(folded) > 1 and (keep is None or keep(folded)):
             concepts[folded] = (token, {stem(token, language) for language in ("polish", "english")})
     average = sum(d[3] for d in documents) / len(documents) or 1.0
     counts = []  # per document: the term frequency of each concept it has
@@ -301,7 +306,7 @@ def rank(hd: Helpdesk | None, found: store.Library, candidates: list[Article], t
             score += idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / average))
             matched.append(concepts[folded][0])
         if matched:
-            passage = snippet([article.body or article.title], [TextTerm(word) for word in matched])
+            passage = snippet([_MARKUP.sub("", article.body) or article.title], [TextTerm(word) for word in matched])
             hits.append(Hit(article, round(score, 4), passage))
     hits.sort(key=lambda hit: (-hit.score, hit.article.id, hit.article.lang))
     return hits[:limit] if limit else hits
