@@ -15,15 +15,18 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tix import messages as msg
 from tix.domain import commits
 from tix.domain.kb import FOR_AGENTS, LANG, SLUG, VISIBILITIES, Article, first_message, meaningful, pick_for_agent, relpath, slugify, ticket_language
 from tix.errors import ArticleFormatError, InvalidValue, TixError
-from tix.services.desk import Desk, run_editor
 from tix.storage import kb as store
 from tix.storage.files import read_text, write_atomic
-from tix.storage.layout import Helpdesk
+
+if TYPE_CHECKING:  # `tix show` suggests articles: it needs neither the desk (subprocess, git) nor the layout's locks
+    from tix.services.desk import Desk
+    from tix.storage.layout import Helpdesk
 
 
 @dataclass
@@ -138,6 +141,8 @@ def _commit(desk: Desk, articles: list[Article], action: str, summary: str) -> K
 def edit(desk: Desk, article_ref: str, lang: str | None = None, editor: str | None = None) -> KbChange:
     """`tix kb edit`: the file in $EDITOR (a copy); committed if it is still a valid article with
     the same id and language."""
+    from tix.services.desk import run_editor
+
     hd = desk.hd
     _ = desk.actor  # fail on a missing identity before the editor runs
     article = choose(library(hd), article_ref, lang, default_language(hd))
