@@ -248,6 +248,12 @@ def test_show_without_a_knowledge_base_is_unchanged_and_with_one_stays_light(tix
     tix.ok("kb", "search", "zwrot")  # all five files
     assert len(json.loads((helpdesk / ".git" / "tix" / "kb-words.json").read_text(encoding="utf-8"))["articles"]) == 5
     assert git(helpdesk, "status", "--porcelain").strip() == ""  # nothing in the working tree
+    # shown again, unchanged: the suggestions are remembered (by the blob ids of the ticket and the articles), no stemming
+    again = code.replace(f"{heavy!r}", repr((*heavy, "snowballstemmer")))
+    result = subprocess.run([sys.executable, "-c", again], capture_output=True, text=True, check=True, cwd=helpdesk)
+    assert "returns (pl, public)" in result.stdout and result.stdout.strip().splitlines()[-1] == "[]"
+    tix.ok("kb", "archive", "returns", "--lang", "pl")  # the knowledge base changed: ranked again
+    assert "returns (pl, public)" not in tix.ok("show", ticket).out  # the English version has none of her words
 
 
 # --- step 5: the example knowledge base ------------------------------------------------------

@@ -249,10 +249,24 @@ def suggest(hd: Helpdesk, ticket_ref: str, limit: int = 3) -> Found:
     """`tix kb suggest` (and the top three in `tix show`): articles for a ticket, ranked by the
     words of its subject and first message; for each article the version in the customer's
     language, else the default language's; public and internal ones (agents read them)."""
-    ticket = hd.load(hd.resolve(ticket_ref))
+    from tix.storage.files import read_bytes
+
+    ticket_id = hd.resolve(ticket_ref)
+    data = read_bytes(hd.path_of(ticket_id))
+    ticket = hd.load(ticket_id)
     lang = ticket_language(ticket)
     found = library(hd)
-    return Found(suggest_for(hd, found, f"{ticket.subject}\n{first_message(ticket)}", lang, limit), found.warnings, ticket.id, lang)
+    cache = store.SuggestionCache(hd.state_dir)
+    key = cache.key(data, found, lang, default_language(hd), limit)
+    remembered = cache.get(key)
+    if remembered is not None:
+        hits = [Hit(article, float(score), str(passage)) for article_id, code, score, passage in remembered
+                if (article := found.get(str(article_id), str(code))) is not None]  # fmt: skip
+        if len(hits) == len(remembered):
+            return Found(hits, found.warnings, ticket.id, lang)
+    hits = suggest_for(hd, found, f"{ticket.subject}\n{first_message(ticket)}", lang, limit)
+    cache.put(key, [[hit.article.id, hit.article.lang, hit.score, hit.snippet] for hit in hits])
+    return Found(hits, found.warnings, ticket.id, lang)
 
 
 def suggest_for(hd: Helpdesk, found: store.Library, text: str, lang: str, limit: int) -> list[Hit]:

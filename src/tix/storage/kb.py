@@ -279,3 +279,51 @@ class WordCache:
             os.replace(temporary, self.path)
         except OSError:
             temporary.unlink(missing_ok=True)  # a cache that cannot be written is rebuilt next time
+
+
+SUGGESTED_FILE = "kb-suggested.json"
+SUGGESTED_KEEP = 500  # tickets remembered; the oldest are forgotten first
+
+
+class SuggestionCache:
+    """The articles last suggested for a ticket, in .git/tix/kb-suggested.json, by a key of the
+    ticket file's blob id and every article file's: `tix show` then needs no stemming until the
+    ticket or the knowledge base changes. Derived and disposable like WordCache."""
+
+    def __init__(self, state_dir: Path) -> None:
+        import json
+
+        self.path = state_dir / SUGGESTED_FILE
+        self.entries: dict[str, list[list[Any]]] = {}
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            if isinstance(data, dict) and data.get("version") == CACHE_VERSION and isinstance(data.get("tickets"), dict):
+                self.entries = data["tickets"]
+        except (OSError, ValueError):
+            pass
+
+    @staticmethod
+    def key(ticket_file: bytes, library: Library, *parts: object) -> str:
+        import hashlib
+
+        text = "\n".join([blob_id(ticket_file), *sorted(library.blobs.values()), *(str(p) for p in parts)])
+        return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+    def get(self, key: str) -> list[list[Any]] | None:
+        found = self.entries.get(key)
+        return found if isinstance(found, list) else None
+
+    def put(self, key: str, rows: list[list[Any]]) -> None:
+        import json
+
+        self.entries.pop(key, None)
+        self.entries[key] = rows
+        while len(self.entries) > SUGGESTED_KEEP:
+            self.entries.pop(next(iter(self.entries)))
+        data = json.dumps({"version": CACHE_VERSION, "tickets": self.entries}, ensure_ascii=False).encode("utf-8")
+        temporary = self.path.with_name(f".{SUGGESTED_FILE}.{os.getpid()}.tmp")
+        try:
+            temporary.write_bytes(data)
+            os.replace(temporary, self.path)
+        except OSError:
+            temporary.unlink(missing_ok=True)
