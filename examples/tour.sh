@@ -60,5 +60,14 @@ run tix list --all --sort -updated
 run tix list --customer example.ru --format json
 run tix log "$printer"
 run tix log
+printf '\n# The knowledge base: answers written once in three languages, suggested for tickets, used in replies, published.\n'
+run cp -r "$here/kb" "$desk/kb"
+run git -C "$desk" add kb
+run git -C "$desk" commit -q -m "Knowledge base: returns, delivery times, password reset"
+run tix kb list
+run tix kb suggest "$login"
+run tix reply "$login" --kb password-reset
+run tix kb build --out "$desk/../kb-site"
+printf '\nThe knowledge base as a site: open %s in a browser.\n' "$(cd "$desk/.." && pwd)/kb-site/index.html"
 printf '\nThe helpdesk is a git repository: %s\n' "$desk"
 run git -C "$desk" log --oneline -5

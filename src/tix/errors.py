@@ -61,6 +61,15 @@ class TicketFormatError(TixError):
         self.reason = reason
 
 
+class ArticleFormatError(TixError):
+    """A knowledge-base article file that cannot be read as an article; the message names the file."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(msg.kb_format_error(path, reason))
+        self.path = path
+        self.reason = reason
+
+
 class NoIdentity(TixError):
     pass
 

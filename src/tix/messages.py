@@ -1845,3 +1845,215 @@ def no_views() -> str:
 
 def config_bad_view(name: str, problem: str) -> str:
     return f"views.{name}: {problem}"
+
+
+# --- the knowledge base (issue 15) ---------------------------------------------------------
+
+
+def kb_format_error(path: str, reason: str) -> str:
+    return f"{path}: {reason}"
+
+
+def kb_no_front_matter() -> str:
+    return "no front-matter: an article starts with a '---' line, its fields (id, title, ...), and another '---' line"
+
+
+def kb_bad_yaml(problem: object) -> str:
+    return f"bad front-matter: {' '.join(str(problem).split())}"
+
+
+def kb_field_missing(key: str) -> str:
+    return f"the front-matter has no '{key}'"
+
+
+def kb_field_not_text(key: str) -> str:
+    return f"'{key}' must be a single value"
+
+
+def kb_field_not_list(key: str) -> str:
+    return f"'{key}' must be a list of words, e.g. [returns, refund]"
+
+
+def kb_bad_slug(key: str, value: str) -> str:
+    return f"{key} '{value}' is not valid: lowercase letters, digits, '-' and '_' (at most 80), e.g. password-reset"
+
+
+def kb_bad_lang(value: str) -> str:
+    return f"language '{value}' is not a language code such as en, pl, ru or pt-br"
+
+
+def kb_lang_not_folder(lang: str, folder: str) -> str:
+    return f"lang: {lang}, but the file is in kb/{folder}/ (move it to kb/{lang}/ or correct the field)"
+
+
+def kb_bad_visibility(value: str, allowed: tuple[str, ...]) -> str:
+    return f"visibility '{value}' is not one of {', '.join(allowed)}"
+
+
+def kb_bad_translation_of(value: str, lang: str) -> str:
+    return f"translation_of '{value}' must name the language this {lang} version was translated from, e.g. en"
+
+
+def kb_bad_reviewed(value: object) -> str:
+    return f"reviewed '{value}' is not a date like 2026-11-01"
+
+
+def kb_duplicate_id(path: str, article_id: str, lang: str, other: str) -> str:
+    return f"{path}: skipped: id '{article_id}' in {lang} is already {other} (one article per id and language)"
+
+
+def kb_translation_of_nowhere(path: str, article_id: str, lang: str) -> str:
+    return f"{path}: translation_of: {lang}, but there is no '{article_id}' in {lang} (kb/{lang}/…/{article_id}.md)"
+
+
+def kb_needs_title() -> str:
+    return "an article needs a title"
+
+
+def kb_exists(article_id: str, lang: str, path: str) -> str:
+    return f"article '{article_id}' already has a {lang} version: {path} (tix kb edit {article_id} --lang {lang})"
+
+
+def kb_translation_of_missing(article_id: str, lang: str, versions: list[str]) -> str:
+    have = f"it is written in {', '.join(versions)}" if versions else f"there is no article '{article_id}' yet"
+    return f"--translation-of {lang}: article '{article_id}' has no {lang} version ({have})"
+
+
+def kb_path_taken(path: str) -> str:
+    return f"{path} already exists"
+
+
+def kb_created(lang: str, path: str) -> str:
+    return f"created ({lang}, {path})"
+
+
+def kb_edited(lang: str) -> str:
+    return f"edited by hand ({lang})"
+
+
+def kb_archived(langs: list[str]) -> str:
+    return f"archived ({', '.join(langs)})"
+
+
+def kb_edit_key_changed(article_id: str, lang: str, new_id: str, new_lang: str) -> str:
+    return f"the id and language of an article never change ({article_id}, {lang} became {new_id}, {new_lang}): write a new article instead"
+
+
+def kb_edit_rejected(path: str, problem: str, draft: object) -> str:
+    return f"edit rejected, {path} is unchanged: {problem} (your version: {draft})"
+
+
+def kb_edit_changed_meanwhile(path: str, draft: object) -> str:
+    return f"{path} changed while you were editing it; nothing was committed (your version: {draft})"
+
+
+def kb_unknown(article_ref: str, suggestion: str | None, warnings: list[str]) -> str:
+    hint = f" — did you mean '{suggestion}'?" if suggestion else ""
+    broken = f" ({count(len(warnings), 'article file')} could not be read: tix kb list names them)" if warnings else ""
+    return f"no article '{article_ref}' in kb/{hint}{broken}"
+
+
+def kb_no_version(article_id: str, lang: str, versions: list[str]) -> str:
+    return f"article '{article_id}' has no {lang} version (it is written in {', '.join(versions)})"
+
+
+def kb_which_language(article_id: str, versions: list[str]) -> str:
+    return f"article '{article_id}' is written in {', '.join(versions)}: say which with --lang"
+
+
+def kb_search_empty() -> str:
+    return "give words to look for, e.g. tix kb search zwrot towaru"
+
+
+def kb_out_not_a_folder(out: object) -> str:
+    return f"{out} is not a folder (or is a symlink): give --out a folder of its own"
+
+
+def kb_site_bad_path(name: str) -> str:
+    return f"refused to write {name!r}: outside the site's folder"
+
+
+def kb_change(article_id: str, summary: str) -> str:
+    return f"{article_id}: {summary}"
+
+
+def kb_unchanged(article_id: str) -> str:
+    return f"{article_id}: nothing changed"
+
+
+def kb_none() -> str:
+    return "no articles (write one with tix kb new TITLE --lang en --category CATEGORY)"
+
+
+def kb_no_matches() -> str:
+    return "no article matches"
+
+
+def kb_translations(langs: list[str]) -> str:
+    return f"also in: {', '.join(langs)}" if langs else "no other languages"
+
+
+def kb_suggestions_heading(ticket_id: str) -> str:
+    return f"Articles that may help (tix reply {ticket_id} --kb ID):"
+
+
+def kb_site_written(out: object, files: int, articles: int) -> str:
+    return f"wrote {count(files, 'file')} to {out} ({count(articles, 'public article')}); open {out}/index.html"
+
+
+def kb_not_for_customers(article_id: str, visibilities: dict[str, str]) -> str:
+    shown = ", ".join(f"{lang}: {visibility}" for lang, visibility in visibilities.items())
+    return f"article '{article_id}' has no public version ({shown}): only public articles go into mail to a customer"
+
+
+def kb_fell_back(article_id: str, wanted: str, used: str) -> str:
+    return f"article '{article_id}' has no public {wanted} version (the customer's language): the {used} one is in the reply"
+
+
+def kb_no_base_url() -> str:
+    return "kb_link() needs kb.base_url, where the site of tix kb build is published (tix config set kb.base_url https://…/)"
+
+
+def kb_used(ids: list[str]) -> str:
+    return f"articles used: {', '.join(ids)}"
+
+
+def cli_note(message: str) -> str:
+    return f"tix: note: {message}"
+
+
+def kb_site_script_removed(path: str) -> str:
+    return f"{path}: raw HTML with a script, an event handler or a javascript: URL; removed from the site (nh3)"
+
+
+def kb_site_link_outside(path: str, url: str) -> str:
+    return f"{path}: the link {url} leads outside kb/; left out of the site"
+
+
+def kb_site_link_unpublished(path: str, url: str) -> str:
+    return f"{path}: the link {url} is to an article that is not public (or does not exist); left out of the site"
+
+
+def kb_site_file_unreadable(path: str, problem: str) -> str:
+    return f"{path}: not copied to the site: {problem}"
+
+
+_KB_SITE_LABELS = {
+    "en": {"title": "Help centre", "search": "Search the help centre", "no_results": "Nothing found.",
+           "other_languages": "Other languages", "reviewed": "Reviewed", "empty": "No public articles yet."},
+    "pl": {"title": "Centrum pomocy", "search": "Szukaj w centrum pomocy", "no_results": "Nic nie znaleziono.",
+           "other_languages": "Inne języki", "reviewed": "Sprawdzono", "empty": "Nie ma jeszcze publicznych artykułów."},
+    "ru": {"title": "Справочный центр", "search": "Поиск по справке", "no_results": "Ничего не найдено.",
+           "other_languages": "Другие языки", "reviewed": "Проверено", "empty": "Публичных статей пока нет."},
+}  # fmt: skip
+_LANGUAGE_NAMES = {"en": "English", "pl": "Polski", "ru": "Русский", "de": "Deutsch", "fr": "Français", "uk": "Українська",
+                   "cs": "Čeština", "es": "Español", "it": "Italiano"}  # fmt: skip
+
+
+def kb_site_labels(lang: str) -> dict[str, str]:
+    """The published site's own words in a language (English where there are none for it)."""
+    return dict(_KB_SITE_LABELS.get(lang, _KB_SITE_LABELS["en"]))
+
+
+def kb_site_language_name(lang: str) -> str:
+    return _LANGUAGE_NAMES.get(lang, lang)

@@ -195,6 +195,13 @@ def show(state: State, ticket: str, format: str) -> Printout:
         others = others_text(other_tickets(hd, details), hd.config.closed_statuses, hd.config)
         if others:
             printout.out(others)
+        if (hd.root / "kb").is_dir():  # the knowledge base's top three for it (issue 15); none, no cost
+            from tix.render.kb import under_ticket
+            from tix.services.kb import suggest
+
+            articles = under_ticket(suggest(hd, details["id"], limit=3))
+            if articles:
+                printout.out(articles)
     return printout
 
 

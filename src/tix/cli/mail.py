@@ -59,13 +59,16 @@ def reply(
     status: Optional[str] = typer.Option(None, "--status", "-s", help="Status afterwards (default: mail.reply_status)."),
     preview: bool = typer.Option(False, "--preview", help="Print the exact mail that would go out; change nothing."),
     send: bool = typer.Option(False, "--send", help="Deliver it right away (otherwise: tix send)."),
+    kb: Optional[list[str]] = typer.Option(None, "--kb", metavar="ARTICLE", help="Add this knowledge-base article, in the customer's language (repeatable)."),
 ) -> None:
     """Answer the customer: render a template, record the reply, queue the mail."""
     from tix.render import mail as output
     from tix.services import replies
 
     text = read_text(message) if message else None
-    answer = replies.answer(state(ctx).desk(), ticket, template, text, edit, status, preview, send)
+    answer = replies.answer(state(ctx).desk(), ticket, template, text, edit, status, preview, send, kb)
+    for note in answer.reply.notes:
+        typer.echo(msg.cli_note(note), err=True)
     if preview:
         sys.stdout.write(output.preview(answer.reply))
         return

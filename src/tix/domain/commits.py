@@ -22,3 +22,9 @@ def ticket_trailers(ticket_ids: Iterable[str]) -> str:
 def commit_message(ticket_id: str, action: str, summary: str) -> str:
     """A change to one ticket: "tix: ID SUMMARY", with the ticket and the action as trailers."""
     return message(f"{ticket_id} {summary}", action, [ticket_id])
+
+
+def article_message(article_id: str, action: str, summary: str) -> str:
+    """A change to one knowledge-base article (all its languages): "tix: kb ID SUMMARY", with
+    the article as a `Tix-Article:` trailer and the action (kb-new, kb-edit, kb-archive)."""
+    return f"tix: kb {article_id} {summary}\n\nTix-Article: {article_id}\nTix-Action: {action}\n"

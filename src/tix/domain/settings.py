@@ -16,6 +16,7 @@ class HelpdeskSettings(NamedTuple):
     email: str
     timezone: str
     instance: str
+    language: str = "en"  # the default language of knowledge-base articles
 
 
 class StatusSettings(NamedTuple):
@@ -142,6 +143,7 @@ class Settings(NamedTuple):
     rules: tuple[RuleSettings, ...]
     imap: dict[str, ImapAccount]
     views: dict[str, str]  # name → query (domain/query.py)
+    kb_base_url: str = ""  # where the knowledge-base site is published (kb_link in templates)
 
     def own_addresses(self) -> set[str]:
         """Every address that is the helpdesk itself, lower-case."""
@@ -189,7 +191,7 @@ def settings_from(data: dict[str, Any]) -> Settings:
     helpdesk, statuses, mail = data["helpdesk"], data["statuses"], data["mail"]
     return Settings(
         helpdesk=HelpdeskSettings(_text(helpdesk["name"]), _text(helpdesk["email"]), _text(helpdesk["timezone"]),
-                                  _text(helpdesk["instance"])),
+                                  _text(helpdesk["instance"]), _text(helpdesk["language"]) or "en"),
         statuses=StatusSettings(tuple(statuses["open"]), tuple(statuses["waiting"]), tuple(statuses["closed"]),
                                 _text(statuses["initial"]), _text(statuses["reopen"])),
         priorities=PrioritySettings(tuple(data["priorities"]["levels"]), _text(data["priorities"]["default"])),
@@ -214,4 +216,5 @@ def settings_from(data: dict[str, Any]) -> Settings:
         rules=rules_from(data.get("rules") or []),
         imap={name: imap_account(name, fields) for name, fields in (data.get("imap") or {}).items()},
         views={str(name): _text(query) for name, query in (data.get("views") or {}).items()},
+        kb_base_url=_text(data["kb"]["base_url"]),
     )  # fmt: skip

@@ -4,19 +4,23 @@ importer's acknowledgements (services/intake.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from tix import messages as msg
 from tix.domain import identities, ids
 from tix.domain.model import Entry, Person, Ticket
 from tix.domain.sla import SlaState
+from tix.errors import InvalidValue
 from tix.mail.compose import compose, ticket_tag
 from tix.mail.outbox import queue_files
 from tix.mail.templates import Rendered
 from tix.services.desk import Desk
 from tix.storage.people import display_name
 from tix.storage.secret import SECRET_PATH, load_secret
+
+if TYPE_CHECKING:
+    from tix.storage.kb import Library
 
 
 @dataclass
@@ -27,6 +31,7 @@ class Reply:
     outbox: dict[str, bytes]  # files to write (relative path -> content)
     summary: str = ""
     commit: str | None = None
+    notes: list[str] = field(default_factory=list)  # for the agent (stderr): e.g. an article sent in another language
 
 
 def context(desk: Desk, ticket: Ticket, agent: Person, message: str = "", index: Any = None) -> dict[str, Any]:
@@ -101,3 +106,61 @@ def apply(desk: Desk, reply: Reply, status: str | None) -> str:
         ticket.status = status
         desk.update_clocks(ticket, before)
     return msg.change_summary(parts)
+
+
+class Articles:
+    """Knowledge-base articles for one mail to a ticket's customer (issue 15): `tix reply --kb`, and
+    `kb("id")` / `kb_link("id")` in a template. Each is the public version in the customer's
+    language (domain/kb.ticket_language), else in helpdesk.language, saying so in `notes`; an
+    internal, draft or archived article never goes out. `used` lists the ids, for the ticket's `kb:`."""
+
+    def __init__(self, desk: Desk, ticket: Ticket) -> None:
+        from tix.domain.kb import ticket_language
+
+        self.hd = desk.hd
+        self.lang = ticket_language(ticket)
+        self.default = desk.config.settings.helpdesk.language
+        self.base_url = desk.config.settings.kb_base_url
+        self._library: Library | None = None
+        self.used: list[str] = []
+        self.notes: list[str] = []
+
+    @property
+    def library(self) -> Library:
+        if self._library is None:
+            from tix.storage.kb import load
+
+            self._library = load(self.hd.root)
+        return self._library
+
+    def _pick(self, article_id: str) -> Any:
+        from tix.domain.kb import pick_for_customer
+
+        article_id = str(article_id)
+        versions = self.library.versions(article_id)
+        if not versions:
+            raise InvalidValue(self.library.unknown(article_id))
+        article, fell_back = pick_for_customer(versions, self.lang, self.default)
+        if article is None:
+            raise InvalidValue(msg.kb_not_for_customers(article_id, {lang: a.visibility for lang, a in sorted(versions.items())}))
+        if fell_back:
+            note = msg.kb_fell_back(article_id, self.lang, article.lang)
+            if note not in self.notes:
+                self.notes.append(note)
+        if article_id not in self.used:
+            self.used.append(article_id)
+        return article
+
+    def text(self, article_id: str) -> str:
+        """The article's Markdown text (what `kb("id")` gives a template)."""
+        return str(self._pick(article_id).body)
+
+    def link(self, article_id: str) -> str:
+        """The published page of the article (`kb_link("id")`): kb.base_url/LANG/ID.html."""
+        if not self.base_url:
+            raise InvalidValue(msg.kb_no_base_url())
+        article = self._pick(article_id)
+        return f"{self.base_url.rstrip('/')}/{article.lang}/{article.id}.html"
+
+    def template_functions(self) -> dict[str, Any]:
+        return {"kb": self.text, "kb_link": self.link}

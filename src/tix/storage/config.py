@@ -56,6 +56,7 @@ SECTION_DOCS = {
     "team": "Team members, by handle: team.HANDLE.name, .email, .languages, .away. "
     "A handle can be used wherever a user is expected (`tix assign 4KX2 anna`).",
     "views": "Saved views: views.NAME is a query (docs/SEARCH.md), run by `tix list @NAME` or `tix list --view NAME`.",
+    "kb": "The knowledge base: articles in kb/LANG/CATEGORY/ID.md (docs/KB.md).",
 }
 
 SCHEMA: tuple[Key, ...] = (
@@ -65,6 +66,8 @@ SCHEMA: tuple[Key, ...] = (
     Key("helpdesk.instance", "token", "TIX",
         "Short name of this helpdesk in subject tags, Message-IDs and loop headers; `tix init` picks a random one. "
         "Two helpdesks that mail each other must differ here."),
+    Key("helpdesk.language", "name", "en",
+        "The helpdesk's default language (en, pl, ru, ...): a knowledge-base article goes out in it when the customer's language has no public version."),
     Key("statuses.open", "names", ["new", "open"], "Statuses of tickets the team has to work on."),
     Key("statuses.waiting", "names", ["pending", "on-hold"],
         "Statuses of tickets waiting for someone else: 'pending' waits for the customer, 'on-hold' is postponed."),
@@ -139,11 +142,14 @@ SCHEMA: tuple[Key, ...] = (
     Key("team.*.away", "bool", False, "True while the member is away (no new assignments)."),
     Key("team.*.signature", "text", "", "Signature for the member's replies (default: name and helpdesk name)."),
     Key("views.*", "query", "", "A saved query, e.g. 'owner:me priority:urgent,high is:open'."),
+    Key("kb.base_url", "text", "",
+        "Where the site `tix kb build` writes is published, e.g. https://help.firma.example/kb/: "
+        "`kb_link(\"ID\")` in a reply template is BASE_URL/LANG/ID.html."),
 )  # fmt: skip
 
 SECTION_ORDER = (
     "helpdesk", "statuses", "priorities", "categories", "queues", "mail", "smtp", "autoack",
-    "hours", "holidays", "clock", "sla", "remind", "escalation", "rules", "team", "imap", "views",
+    "hours", "holidays", "clock", "sla", "remind", "escalation", "rules", "team", "imap", "views", "kb",
 )  # fmt: skip
 DEFAULT_SLA = {
     "urgent": {"first_response": "1h", "resolution": "1d"},
