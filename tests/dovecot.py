@@ -92,6 +92,7 @@ userdb {{
 }}
 protocol imap {{
   imap_capability = {capability}
+  rawlog_dir = {d}/rawlog
 }}
 service imap-login {{
   inet_listener imap {{
@@ -118,7 +119,7 @@ service stats {{
 class Dovecot:
     """One server: start, stop, restart; its Maildir; a client to append with."""
 
-    def __init__(self, without: tuple[str, ...] = ()) -> None:
+    def __init__(self, without: tuple[str, ...] = (), rawlog: bool = False) -> None:
         self.binary = dovecot_binary()
         self.prefix, self.uid, self.gid = _run_as()
         self.dir = Path(tempfile.mkdtemp(prefix="tix-dovecot-"))
@@ -138,6 +139,8 @@ class Dovecot:
                           capability=capability or "+"), encoding="utf-8")  # fmt: skip
         for sub in ("cur", "new", "tmp"):
             (self.maildir / sub).mkdir(parents=True, exist_ok=True)
+        if rawlog:  # Dovecot writes each session's traffic there only if the folder exists
+            (self.dir / "rawlog").mkdir()
         self._own()
         self.start()
 
@@ -192,6 +195,19 @@ class Dovecot:
             if path.is_file():
                 path.unlink()
         self.start()
+
+    def sessions(self) -> list[list[str]]:
+        """With `rawlog=True`: the commands each IMAP session sent (tag dropped, literals left
+        out), oldest session first — what tix asked of the server, as the server saw it."""
+        import re
+
+        command = re.compile(r"^[0-9.]+ [A-Z]+[0-9]+ (.*)$")
+        found = []
+        for path in (self.dir / "rawlog").glob("*.in"):
+            lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+            started = float(lines[0].split(" ", 1)[0]) if lines else 0.0  # each line begins with its time
+            found.append((started, [m.group(1) for line in lines if (m := command.match(line))]))
+        return [commands for _, commands in sorted(found)]
 
     # --- as a mail client --------------------------------------------------------------
 

@@ -124,14 +124,23 @@ def test_each_after_action_runs_on_the_server_after_the_commit(tix: Cli, helpdes
     assert "0 messages" in tix.ok("fetch").out
 
 
-def test_move_and_delete_without_the_move_extension_copy_then_expunge_only_ours(tix: Cli, helpdesk: Path) -> None:
-    server = Dovecot(without=("MOVE",))
+@pytest.mark.parametrize("without", [("MOVE",), ("MOVE", "UIDPLUS")])
+def test_move_without_the_move_extension_is_copy_then_delete(tix: Cli, helpdesk: Path, without: tuple[str, ...]) -> None:
+    """Dovecot told not to announce MOVE (imap_capability): tix copies, flags \\Deleted, and expunges
+    just its own messages (UID EXPUNGE), or the folder where the server has no UIDPLUS either."""
+    server = Dovecot(without=without, rawlog=True)
     try:
         server.create("Processed")
         server.append(numbered(2))
         configure(helpdesk, {"support": server.account(after="move:Processed")})
         assert "2 new tickets" in tix.ok("fetch").out
         assert server.uids() == [] and len(server.uids("Processed")) == 2
+        sent = next(s for s in server.sessions() if any(c.startswith("UID FETCH") for c in s))
+        assert not any("MOVE" in c for c in sent)
+        expunge = "UID EXPUNGE 1,2" if "UIDPLUS" not in without else "EXPUNGE"
+        assert [c for c in sent if c.startswith(("UID COPY", "UID STORE", "UID EXPUNGE", "EXPUNGE"))] == [
+            'UID COPY 1,2 "Processed"', "UID STORE 1,2 +FLAGS (\\Deleted)", expunge], sent
+        assert "0 messages" in tix.ok("fetch").out
     finally:
         server.close()
 
@@ -376,6 +385,127 @@ def test_watch_imports_mail_as_it_arrives_and_survives_the_server_going_away(hel
         assert sorted(message_ids(helpdesk)) == ["<first0@example.pl>", "<second0@example.pl>"]
     finally:
         server.close()
+
+
+def _uids(command: str) -> list[int]:
+    """The UIDs a `UID FETCH 1:3,7 (...)` names."""
+    found: list[int] = []
+    for part in command.split()[2].split(","):
+        first, _, last = part.partition(":")
+        found.extend(range(int(first), int(last or first) + 1))
+    return found
+
+
+@pytest.mark.slow
+def test_watch_idles_on_every_folder_of_every_account_and_stops_on_ctrl_c(helpdesk: Path) -> None:
+    """With --interval 600 nothing is polled during the test: only IDLE, on the folder the mail
+    went to, can wake the watcher."""
+    server, other = Dovecot(rawlog=True), Dovecot(rawlog=True)
+    try:
+        server.create("Sales")
+        configure(helpdesk, {"support": server.account(folders=["INBOX", "Sales"]), "billing": other.account()})
+        watcher = _fetcher(helpdesk, "--watch", "--interval", "600")
+        try:
+            def idling() -> list[str]:
+                return sorted(next(c for c in s if c.startswith("EXAMINE")) for d in (server, other)
+                              for s in d.sessions() if s and s[-1] == "IDLE")  # fmt: skip
+            assert _wait_for(lambda: len(idling()) == 3, 20), (server.sessions(), other.sessions())
+            assert idling() == ['EXAMINE "INBOX"', 'EXAMINE "INBOX"', 'EXAMINE "Sales"']  # one connection per folder
+            for target, folder, prefix in ((server, "Sales", "sales"), (other, "INBOX", "billing"), (server, "INBOX", "inbox")):
+                target.append(numbered(1, prefix), folder=folder)
+                assert _wait_for(lambda p=prefix: f"<{p}0@example.pl>" in message_ids(helpdesk), 20), prefix  # type: ignore[misc]
+            assert watcher.poll() is None
+
+            def waiting() -> bool:  # every fetch logged out, every folder in IDLE: between fetches
+                sessions = [s for d in (server, other) for s in d.sessions() if s]
+                return all(s[-1] == ("IDLE" if s[0].startswith("EXAMINE") else "LOGOUT") for s in sessions)
+
+            assert _wait_for(waiting, 20)
+        finally:
+            watcher.send_signal(signal.SIGINT)
+            _, err = watcher.communicate(timeout=30)
+        assert watcher.returncode == 130 and "Traceback" not in err, err  # 130: stopped by Ctrl-C, as shells count it
+        assert sorted(message_ids(helpdesk)) == ["<billing0@example.pl>", "<inbox0@example.pl>", "<sales0@example.pl>"]
+        assert all(s[-1] == "LOGOUT" for d in (server, other) for s in d.sessions())  # every connection closed
+    finally:
+        server.close()
+        other.close()
+
+
+@pytest.mark.slow
+def test_a_large_first_run_streams_in_batches_and_a_killed_one_resumes_where_it_stopped(helpdesk: Path) -> None:
+    """Every FETCH asks for at most 100 messages, with BODY.PEEK[]; commits land while the run
+    goes on; after kill -9 the next run searches from its mark, not from the start, and every
+    message ends up on a ticket exactly once."""
+    from tix.mail.sources.imap import FETCH_BATCH
+
+    count = 1200
+    server = Dovecot(rawlog=True)
+    try:
+        server.append(numbered(count))
+        configure(helpdesk, {"support": server.account()}, batch=50)
+        commits = int(git(helpdesk, "rev-list", "--count", "HEAD"))
+        process = _fetcher(helpdesk)
+        assert _wait_for(lambda: int(git(helpdesk, "rev-list", "--count", "HEAD")) >= commits + 3, 60)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        killed = len(message_ids(helpdesk))
+        assert 0 < killed < count  # committed batch by batch, and really killed mid-run
+        if (helpdesk / ".git" / "index.lock").exists():  # as in the kill -9 test above
+            (helpdesk / ".git" / "index.lock").unlink()
+            git(helpdesk, "reset", "-q")
+        before = len(server.sessions())
+        rerun = run_console_script("fetch", cwd=helpdesk, env={"TIX_NOW": ""})
+        assert rerun.returncode == 0, rerun.stderr
+        found = message_ids(helpdesk)
+        assert len(found) == len(set(found)) == count
+        first, second = next(s for s in server.sessions()[:before] if any("FETCH" in c for c in s)), server.sessions()[before]
+        for session in (first, second):
+            fetches = [c for c in session if c.startswith("UID FETCH")]
+            assert fetches and all("BODY.PEEK[]" in c and len(_uids(c)) <= FETCH_BATCH for c in fetches), fetches
+        search = next(c for c in second if c.startswith("UID SEARCH"))
+        start = int(search.split("UID SEARCH UID ")[1].split(":")[0])
+        assert 1 < start <= killed + 1, search  # resumed from the last landed batch
+        assert _uids(next(c for c in second if c.startswith("UID FETCH")))[0] == start
+    finally:
+        server.close()
+
+
+@pytest.mark.slow
+def test_messages_deleted_on_the_server_mid_run_are_skipped_and_the_run_goes_on(helpdesk: Path, dovecot: Dovecot) -> None:
+    """Deleted by someone else after the run listed the folder: the server then shows them empty
+    to the run until a NOOP; none is reported broken, none is lost or doubled."""
+    count, deleted = 1000, range(700, 1000)  # bulk700..bulk999: UIDs 701..1000, well past what is read ahead
+    dovecot.append(numbered(count))
+    configure(helpdesk, {"support": dovecot.account(after="seen")}, batch=50)
+    commits = int(git(helpdesk, "rev-list", "--count", "HEAD"))
+    process = _fetcher(helpdesk)
+    assert _wait_for(lambda: int(git(helpdesk, "rev-list", "--count", "HEAD")) >= commits + 2, 60)
+    with dovecot.client() as client:
+        client.select_folder("INBOX")
+        client.delete_messages([n + 1 for n in deleted])
+        client.expunge()
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 0 and "empty" not in err and "Traceback" not in err, err
+    found = message_ids(helpdesk)
+    assert len(found) == len(set(found))
+    assert set(found) >= {f"<bulk{n}@example.pl>" for n in range(count) if n not in deleted}  # nothing lost
+    assert len(found) < count, out  # some were deleted before the run read them: it really was mid-run
+    assert all(SEEN in flags for flags in dovecot.flags().values()) and len(dovecot.uids()) == count - len(deleted)
+    again = run_console_script("fetch", cwd=helpdesk, env={"TIX_NOW": ""})
+    assert again.returncode == 0 and "0 messages" in again.stdout, again.stdout + again.stderr
+
+
+def test_a_held_lock_exits_75_with_one_line(helpdesk: Path, dovecot: Dovecot) -> None:
+    from tix.storage.layout import Helpdesk
+
+    dovecot.append(numbered(1))
+    configure(helpdesk, {"support": dovecot.account()})
+    with Helpdesk.discover(helpdesk).locked():  # another tix command at work
+        held = run_console_script("fetch", cwd=helpdesk, env={"TIX_NOW": "", "TIX_LOCK_WAIT": "0"})
+    assert held.returncode == 75 and held.stderr.count("\n") == 1 and "another tix command" in held.stderr, held.stderr
+    assert message_ids(helpdesk) == [] and dovecot.uids() == [1]
+    assert "1 new ticket" in run_console_script("fetch", cwd=helpdesk, env={"TIX_NOW": ""}).stdout
 
 
 def test_a_message_the_server_returns_empty_is_named_and_fetched_again_next_run(tix: Cli, helpdesk: Path, dovecot: Dovecot) -> None:

@@ -22,7 +22,7 @@ def fetch(
     dry_run: bool = typer.Option(False, "--dry-run", "-n", help="Show what would be imported; change nothing here or on the server."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing unless something needs attention (for cron)."),
     since: Optional[str] = typer.Option(None, "--since", metavar="DATE", help="Only mail the server received on or after DATE (YYYY-MM-DD)."),
-    watch: bool = typer.Option(False, "--watch", help="Keep running: import mail as it arrives (IDLE; polling where the server has none)."),
+    watch: bool = typer.Option(False, "--watch", help="Keep running: import mail as it arrives (IDLE on every folder; polling where the server has none)."),
     interval: float = typer.Option(60.0, "--interval", metavar="SECONDS", help="--watch: read every folder at least this often."),
     format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
 ) -> None:

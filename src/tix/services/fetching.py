@@ -3,7 +3,7 @@
 One run holds the importer's lock (a second `tix fetch` or `tix import` waits, then exits 75),
 connects to each account named in tix.yaml's `imap` section, and hands its folders to the importer
 as sources (mail/sources/imap.py): threading, robots, quarantine, acknowledgements and rules are
-the importer's. `watch` runs a fetch, then waits on the first folder with IDLE (or polls where the
+the importer's. `watch` runs a fetch, then waits with IDLE on every folder (or polls where the
 server has none) and runs again, reconnecting with a growing pause when the server goes away.
 """
 
@@ -18,7 +18,7 @@ from tix import messages as msg
 from tix.domain.settings import ImapAccount, Settings
 from tix.errors import InvalidValue, LockHeld
 from tix.mail.sources.base import Source
-from tix.mail.sources.imap import ImapSource, ImapUnavailable, close_client, open_for_watch, wait_for_mail
+from tix.mail.sources.imap import FolderWatch, ImapSource, ImapUnavailable
 from tix.services.desk import Desk
 from tix.services.intake import Importer, Report
 
@@ -61,30 +61,29 @@ def watch(
     desk: Callable[[], Desk], name: str | None, since: date | None, show: Callable[[Report | None, str | None], None],
     interval: float = 60.0, sleep: Callable[[float], None] = time.sleep, cycles: int | None = None,
 ) -> None:  # fmt: skip
-    """Fetch, wait for mail (IDLE on the first account's first folder, at most `interval` seconds:
-    the other folders are read each time round), fetch again; forever, or `cycles` times. A
-    server gone or the lock held is shown and retried after a pause that doubles up to 5 minutes."""
-    first = accounts(desk().config.settings, name)[0]
-    client = None
+    """Fetch, wait for mail (IDLE on every folder of every account at once, at most `interval`
+    seconds), fetch again; forever, or `cycles` times. The IDLE connections (one per folder) are
+    kept between fetches and put into IDLE before each fetch (mail/sources/imap.py FolderWatch),
+    so mail that arrives while a fetch runs wakes the next wait. A server gone or the lock held is shown and retried after a pause that doubles up to
+    5 minutes; a refusal (login, folder) ends the watch with its one line."""
+    watcher = FolderWatch(accounts(desk().config.settings, name))
     pause = BACKOFF_SECONDS[0]
     done = 0
-    while cycles is None or done < cycles:
-        done += 1
-        try:
-            show(fetch(desk(), name, since=since), None)
-            if client is None:
-                client = open_for_watch(first)
-            wait_for_mail(client, first.name, interval)
-            pause = BACKOFF_SECONDS[0]
-        except (ImapUnavailable, LockHeld) as exc:
-            if client is not None:
-                close_client(client)
-                client = None
-            show(None, msg.fetch_retrying(exc.brief if isinstance(exc, ImapUnavailable) else exc.message, pause))
-            sleep(pause)
-            pause = min(pause * 2, BACKOFF_SECONDS[1])
-    if client is not None:
-        close_client(client)
+    try:
+        while cycles is None or done < cycles:
+            done += 1
+            try:
+                watcher.start()  # IDLE before the fetch: what arrives during it wakes the wait
+                show(fetch(desk(), name, since=since), None)
+                watcher.wait(interval, sleep)
+                pause = BACKOFF_SECONDS[0]
+            except (ImapUnavailable, LockHeld) as exc:
+                watcher.close()  # reconnected on the next round
+                show(None, msg.fetch_retrying(exc.brief if isinstance(exc, ImapUnavailable) else exc.message, pause))
+                sleep(pause)
+                pause = min(pause * 2, BACKOFF_SECONDS[1])
+    finally:
+        watcher.close()
 
 
 def progress_printer() -> Callable[[int], None] | None:

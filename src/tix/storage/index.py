@@ -172,7 +172,8 @@ class Index:
                 self.db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
             self.db.execute("COMMIT")
         except BaseException:
-            self.db.execute("ROLLBACK")
+            if self.db.in_transaction:  # Ctrl-C may land just after COMMIT, with none left to undo
+                self.db.execute("ROLLBACK")
             raise
 
     def _schema(self) -> str | None:
@@ -224,7 +225,8 @@ class Index:
                 self.db.executemany("INSERT INTO shards VALUES (?, ?)", shard_times.items())
             self.db.execute("COMMIT")
         except BaseException:
-            self.db.execute("ROLLBACK")
+            if self.db.in_transaction:  # Ctrl-C may land just after COMMIT, with none left to undo
+                self.db.execute("ROLLBACK")
             raise
         return parsed
 
@@ -269,7 +271,8 @@ class Index:
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('commit', ?)", (commit,))
             self.db.execute("COMMIT")
         except BaseException:
-            self.db.execute("ROLLBACK")
+            if self.db.in_transaction:  # Ctrl-C may land just after COMMIT, with none left to undo
+                self.db.execute("ROLLBACK")
             raise
 
     def _refresh_path(self, path: str) -> int:
@@ -440,7 +443,8 @@ class Index:
                 self._refresh_path(path)
             self.db.execute("COMMIT")
         except BaseException:
-            self.db.execute("ROLLBACK")
+            if self.db.in_transaction:  # Ctrl-C may land just after COMMIT, with none left to undo
+                self.db.execute("ROLLBACK")
             raise
         marks = ",".join("?" * len(closed)) or "''"
         query = (f"SELECT {_ROW_COLUMNS} FROM (SELECT *, row_number() OVER (PARTITION BY status IN ({marks}) ORDER BY created_us DESC) AS n"

@@ -70,7 +70,8 @@ class Ledger:
                     self.db.execute("INSERT INTO meta VALUES ('taken_over', 'yes')")
                 self.db.execute("COMMIT")
             except BaseException:
-                self.db.execute("ROLLBACK")
+                if self.db.in_transaction:  # Ctrl-C may land just after COMMIT, with none left to undo
+                    self.db.execute("ROLLBACK")
                 raise
             for table in tables:
                 self.db.execute(f"DROP TABLE legacy.{table}")
@@ -102,7 +103,8 @@ class Ledger:
             self.db.executemany("INSERT OR REPLACE INTO file_digests VALUES (?, ?)", fingerprints or [])
             self.db.execute("COMMIT")
         except BaseException:
-            self.db.execute("ROLLBACK")
+            if self.db.in_transaction:  # Ctrl-C may land just after COMMIT, with none left to undo
+                self.db.execute("ROLLBACK")
             raise
 
     def seen_folders(self) -> SeenFolders:
@@ -165,7 +167,8 @@ class SeenFolders:
             self.db.executemany("INSERT OR IGNORE INTO temp.run_names VALUES (?, ?)", rows)
             self.db.execute("COMMIT")
         except BaseException:
-            self.db.execute("ROLLBACK")
+            if self.db.in_transaction:  # Ctrl-C may land just after COMMIT, with none left to undo
+                self.db.execute("ROLLBACK")
             raise
         self._pending = []
 
@@ -183,7 +186,8 @@ class SeenFolders:
             self.db.execute("INSERT OR REPLACE INTO folders VALUES (?, ?)", (folder, mtime_ns))
             self.db.execute("COMMIT")
         except BaseException:
-            self.db.execute("ROLLBACK")
+            if self.db.in_transaction:  # Ctrl-C may land just after COMMIT, with none left to undo
+                self.db.execute("ROLLBACK")
             raise
 
 

@@ -20,6 +20,7 @@ the mark's `retry` list and fetched again by the next run.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import time
@@ -243,8 +244,23 @@ class ImapSource:
 
     def _batch(self, folder: str, progress: _Folder, uids: list[int]) -> Iterator[Item]:
         self._select(folder)  # a batch's landing may have selected another folder meanwhile
+        client = self._client()
         with self._guard():
-            fetched = self._client().fetch(uids, ["BODY.PEEK[]", "INTERNALDATE"])
+            fetched = client.fetch(uids, ["BODY.PEEK[]", "INTERNALDATE"])
+        empty = [uid for uid in uids if uid in fetched and not fetched[uid].get(b"BODY[]")]
+        if empty:
+            # Deleted by someone else (a colleague on the phone) since this connection listed the
+            # folder: the server keeps showing such a message here, with no bytes, until a command
+            # that may report expunges (NOOP; RFC 3501 §7.4.1) — measured on Dovecot. Asked again
+            # after one, a deleted message is gone and one still empty is empty indeed.
+            with self._guard():
+                client.noop()
+                again = client.fetch(empty, ["BODY.PEEK[]", "INTERNALDATE"])
+            for uid in empty:
+                if uid in again:
+                    fetched[uid] = again[uid]
+                else:
+                    del fetched[uid]
         for uid in uids:
             data = fetched.get(uid)
             if data is None:  # deleted on the server since it was listed: nothing to import
@@ -396,29 +412,100 @@ class _Guard:
         return False
 
 
-def open_for_watch(account: ImapAccount) -> IMAPClient:
-    """A connection with the account's first folder selected read-only, for `wait_for_mail`."""
-    client = connect(account)
-    folder = account.folders[0]
+class FolderWatch:
+    """One connection per folder of the accounts (`tix fetch --watch`), each selected read-only,
+    kept open between fetches, and put into IDLE *before* each fetch: mail that arrives while the
+    fetch runs is then announced on a socket nobody has read yet, so `wait` sees it. (Put into IDLE
+    after the fetch, a connection gets the news of mail that came meanwhile together with the
+    server's `+ idling`: the client library reads both at once, and no socket wakes for it.)
+    `wait` returns when any folder announces new mail, or after `timeout` seconds — all a server
+    without IDLE gets: it is polled."""
+
+    def __init__(self, accounts: list[ImapAccount]) -> None:
+        self.accounts = accounts
+        self.clients: list[tuple[str, IMAPClient, bool]] = []  # (account, connection, whether it has IDLE)
+        self.idling: list[tuple[str, IMAPClient]] = []
+
+    def start(self) -> None:
+        """Connect every folder, if not connected yet, and put each into IDLE (ImapUnavailable:
+        a server gone; ImapRefused: a login or folder refused)."""
+        if not self.clients:
+            try:
+                for account in self.accounts:
+                    for folder in account.folders:
+                        client = connect(account)
+                        try:
+                            self.clients.append((account.name, client, _watch_folder(client, account.name, folder)))
+                        except BaseException:
+                            close_client(client)
+                            raise
+            except BaseException:
+                self.close()
+                raise
+        for name, client, idle in self.clients:
+            if idle:
+                with _Guard(name):
+                    client.idle()
+                self.idling.append((name, client))
+
+    def wait(self, timeout: float, sleep: Callable[[float], None] = time.sleep) -> bool:
+        """Wait up to `timeout` seconds (at most IDLE_RENEW_SECONDS) for new mail in any folder,
+        then end IDLE. True when some folder announced it, or when one cannot announce (no IDLE)."""
+        import selectors
+
+        timeout = min(timeout, IDLE_RENEW_SECONDS)
+        if not self.idling:
+            sleep(timeout)
+            return True
+        arrived = False
+        selector = selectors.DefaultSelector()
+        try:
+            for account, client in self.idling:
+                selector.register(client.socket(), selectors.EVENT_READ, (account, client))
+            deadline = time.monotonic() + timeout
+            quiet = True  # nothing but keep-alives (`* OK Still here`) and flag changes so far: wait on
+            while quiet and not arrived and (left := deadline - time.monotonic()) > 0:
+                for key, _ in selector.select(left):
+                    account, client = key.data
+                    with _Guard(account):
+                        responses = client.idle_check(timeout=0)
+                    arrived = _new_mail(responses) or arrived
+                    quiet = quiet and bool(responses)  # readable, yet nothing: the connection closed (DONE says)
+        finally:
+            selector.close()
+            while self.idling:  # one at a time: those left after a failure are for `close`
+                account, client = self.idling[0]
+                with _Guard(account):
+                    arrived = _new_mail(client.idle_done()[1]) or arrived
+                self.idling.pop(0)
+        return arrived or any(not idle for _, _, idle in self.clients)
+
+    def close(self) -> None:
+        """Log out of every folder (out of IDLE first: a LOGOUT sent in IDLE is never answered)."""
+        idling = {id(client) for _, client in self.idling}
+        for _, client, _ in self.clients:
+            if id(client) in idling:
+                try:
+                    client.idle_done()
+                except Exception:  # noqa: BLE001  a broken connection: nothing to log out of
+                    with contextlib.suppress(Exception):
+                        client.shutdown()
+                    continue
+            close_client(client)
+        self.clients, self.idling = [], []
+
+
+def _watch_folder(client: IMAPClient, account: str, folder: str) -> bool:
+    """Select the folder read-only; whether the server can announce mail in it (IDLE)."""
     try:
-        with _Guard(account.name):
+        with _Guard(account):
             client.select_folder(folder, readonly=True)
     except ImapRefused as exc:
-        close_client(client)
-        raise ImapRefused(msg.imap_unknown_folder(account.name, folder, exc.problem)) from None
-    return client
-
-
-def wait_for_mail(client: IMAPClient, account: str, timeout: float) -> bool:
-    """Wait up to `timeout` seconds on a selected folder for the server to announce mail (IDLE);
-    without IDLE, poll: just wait. True when something arrived (or may have)."""
+        raise ImapRefused(msg.imap_unknown_folder(account, folder, exc.problem)) from None
     with _Guard(account):
-        if not client.has_capability("IDLE"):
-            time.sleep(timeout)
-            return True
-        client.idle()
-        try:
-            responses = client.idle_check(timeout=min(timeout, IDLE_RENEW_SECONDS))
-        finally:
-            client.idle_done()
-    return bool(responses)
+        return bool(client.has_capability("IDLE"))
+
+
+def _new_mail(responses: list[Any]) -> bool:
+    """Whether IDLE responses announce a message (`* 12 EXISTS`), not just flags or a keep-alive."""
+    return any(isinstance(r, tuple) and len(r) > 1 and r[1] in (b"EXISTS", b"RECENT") for r in responses)
