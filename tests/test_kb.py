@@ -295,3 +295,143 @@ def test_the_example_kb_answers_the_example_mail(tmp_path: Path, capsys, monkeyp
     built = tix.ok("kb", "build", "--out", str(tmp_path / "site"))
     assert "(9 public articles)" in built.err and "warning" not in built.err
     assert (tmp_path / "site" / "ru" / "password-reset.html").is_file()
+
+
+# --- autoack.suggest_kb: the acknowledgement of a new ticket links the best public articles ----------
+
+
+def example_kb_desk(tix: Cli, helpdesk: Path, *settings: tuple[str, str]) -> None:
+    """The helpdesk with examples/kb committed and the acknowledgement on (plus `settings`)."""
+    import shutil
+
+    shutil.copytree(EXAMPLES / "kb", helpdesk / "kb")
+    git(helpdesk, "add", "kb")
+    git(helpdesk, "commit", "-qm", "the knowledge base")
+    for key, value in (("autoack.enabled", "true"), *settings):
+        tix.ok("config", "set", key, value)
+
+
+def import_mail(tix: Cli, tmp_path: Path, subject: str, sender: str, body: str) -> tuple[str, str, str]:
+    """`tix import` of one .eml: the new ticket's id, the text of the acknowledgement queued for it, and stderr."""
+    import email
+    from email import policy
+
+    from conftest import make_eml
+
+    address = sender.rpartition("<")[2].rstrip(">")
+    source = tmp_path / f"{address}.eml"
+    source.write_bytes(make_eml(subject=subject, sender=sender, body=body, message_id=f"<{address}>"))
+    result = tix.ok("import", str(source))
+    assert "1 new ticket" in result.out
+    ticket = tix.ok("list", "--all", "--format", "csv", "--customer", address).lines[1].split(",")[0]
+    acks = [email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in (tix.cwd / "outbox" / "queue").glob("*.eml")]
+    [ack] = [m for m in acks if address in str(m["To"])]
+    assert ack["Auto-Submitted"] == "auto-replied"
+    return ticket, str(ack.get_body().get_content()), result.err  # type: ignore[union-attr]
+
+
+RETURNS_EN_TITLE = "Returns, refunds and damaged goods"
+BLOCK_EN = "These articles may already answer your question:\n"
+
+
+def test_the_ack_links_the_best_public_articles_in_the_customers_language(tix: Cli, helpdesk: Path, tmp_path: Path) -> None:
+    example_kb_desk(tix, helpdesk, ("autoack.suggest_kb", "true"), ("kb.base_url", "https://help.example.com/kb/"))
+    _, mary, _ = import_mail(tix, tmp_path, "Order 1042 arrived damaged", "Mary Smith <mary@example.com>",
+                          "Hello, the mug I ordered arrived broken. Can I get a replacement or a refund?")  # fmt: skip
+    assert (f"reply to this mail to add anything.\n\n{BLOCK_EN}- {RETURNS_EN_TITLE}\n  https://help.example.com/kb/en/returns.html\n\n"
+            "Helpdesk\n") in mary  # fmt: skip
+    assert "delivery-times" not in mary  # matched weakly ("ordered … arrived"): not good enough for a customer
+    _, zofia, _ = import_mail(tix, tmp_path, "Zwrot butów", "Zofia <zofia@example.pl>",
+                           "Dzień dobry, chcę zwrócić buty, które kupiłam w zeszłym tygodniu. Jak to zrobić?")  # fmt: skip
+    assert "- Zwroty, reklamacje i uszkodzone przesyłki\n  https://help.example.com/kb/pl/returns.html\n" in zofia
+    _, olga, _ = import_mail(tix, tmp_path, "Не могу войти", "Ольга <olga@example.ru>",
+                          "Здравствуйте, не могу войти в личный кабинет, пишет неверный пароль.")  # fmt: skip
+    assert "- Не можете войти? Сбросьте пароль\n  https://help.example.com/kb/ru/password-reset.html\n" in olga
+    _, tom, _ = import_mail(tix, tmp_path, "Invoice", "Tom <tom@example.com>", "Hello, the invoice for order 55 has the wrong VAT number.")
+    _, hi, _ = import_mail(tix, tmp_path, "Hello", "Ann <ann@example.com>", "Hello, can you help me?")
+    for text in (tom, hi):  # nothing good enough: the acknowledgement as it always was
+        assert BLOCK_EN not in text and "reply to this mail to add anything.\n\nHelpdesk\n" in text
+    assert len(list((helpdesk / "outbox" / "queue").glob("*.eml"))) == 5
+    assert "kb:" not in (helpdesk / ticket_relpath_of(tix, "mary@example.com")).read_text(encoding="utf-8")  # linked, not answered with
+
+    tix.ok("config", "set", "kb.base_url", "")  # no published site: the titles alone
+    _, jan, _ = import_mail(tix, tmp_path, "Where is my parcel?", "Jan <jan@example.com>",
+                         "I ordered on Monday. When will the courier deliver it? No tracking mail yet.")  # fmt: skip
+    assert f"{BLOCK_EN}- Delivery times and tracking\n\nHelpdesk\n" in jan and "http" not in jan
+
+    tix.ok("config", "set", "mail.sendmail", "cat")  # what the customer gets: the same text, delivered
+    tix.ok("send")
+    import email
+    from email import policy
+
+    sent = [email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in (helpdesk / "outbox" / "sent").glob("*.eml")]
+    [delivered] = [m for m in sent if "mary@example.com" in str(m["To"])]
+    assert "https://help.example.com/kb/en/returns.html" in str(delivered.get_body().get_content())  # type: ignore[union-attr]
+
+
+def ticket_relpath_of(tix: Cli, address: str) -> str:
+    from tix.storage.layout import ticket_relpath
+
+    return ticket_relpath(tix.ok("list", "--all", "--format", "csv", "--customer", address).lines[1].split(",")[0])
+
+
+def test_without_the_option_the_ack_links_nothing(tix: Cli, helpdesk: Path, tmp_path: Path) -> None:
+    example_kb_desk(tix, helpdesk, ("kb.base_url", "https://help.example.com/kb/"))
+    ticket, mary, _ = import_mail(tix, tmp_path, "Order 1042 arrived damaged", "Mary Smith <mary@example.com>",
+                               "Hello, the mug I ordered arrived broken. Can I get a replacement or a refund?")  # fmt: skip
+    assert BLOCK_EN not in mary and RETURNS_EN_TITLE not in mary and "reply to this mail to add anything.\n\nHelpdesk\n" in mary
+    assert json.loads(tix.ok("kb", "suggest", ticket, "-f", "json").out)["articles"][0]["id"] == "returns"  # it would have matched
+    assert "\n  suggest_kb: false\n" in (helpdesk / "tix.yaml").read_text(encoding="utf-8")  # in the file, documented, off
+    refused = tix("config", "set", "autoack.suggest_kb", "sometimes")
+    assert refused.code == 1 and refused.err == "tix: error: autoack.suggest_kb: expected true or false, got 'sometimes'\n"
+
+
+def test_internal_and_draft_articles_are_never_linked(tix: Cli, helpdesk: Path, tmp_path: Path) -> None:
+    example_kb_desk(tix, helpdesk, ("autoack.suggest_kb", "true"), ("kb.base_url", "https://help.example.com/kb/"))
+    write_article(helpdesk, "kb/en/billing/chargebacks.md", "---\nid: chargebacks\ntitle: Handling chargebacks\nvisibility: internal\n"
+                  "keywords: [chargeback, dispute, bank]\n---\nA chargeback dispute from the bank: answer within 7 days.\n")  # fmt: skip
+    write_article(helpdesk, "kb/en/billing/gift-cards.md", "---\nid: gift-cards\ntitle: Gift cards (being written)\nvisibility: draft\n"
+                  "keywords: [gift card, voucher]\n---\nGift card vouchers are valid for a year.\n")  # fmt: skip
+    git(helpdesk, "add", "kb")
+    git(helpdesk, "commit", "-qm", "an internal and a draft article")
+    ticket, text, _ = import_mail(tix, tmp_path, "Chargeback and my gift card voucher", "Mary Smith <mary@example.com>",
+                               "My bank opened a chargeback dispute; and my gift card voucher does not work.")  # fmt: skip
+    agents = [row["id"] for row in json.loads(tix.ok("kb", "suggest", ticket, "-f", "json").out)["articles"]]
+    assert agents[0] == "chargebacks"  # agents are offered the internal one …
+    assert BLOCK_EN not in text and "chargeback" not in text.lower()  # … the customer nothing
+    for leak in ("Handling chargebacks", "Gift cards", "/chargebacks.html", "/gift-cards.html", "/refund-by-hand.html"):
+        assert leak not in text
+    _, refund, _ = import_mail(tix, tmp_path, "Refund please", "Tom <tom@example.com>", "Please refund my order, I returned it.")
+    assert f"{BLOCK_EN}- {RETURNS_EN_TITLE}\n" in refund and "Refunding an order by hand" not in refund  # refund-by-hand is internal
+
+
+def test_a_broken_knowledge_base_never_stops_intake_nor_the_ack(tix: Cli, helpdesk: Path, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    example_kb_desk(tix, helpdesk, ("autoack.suggest_kb", "true"))
+    write_article(helpdesk, "kb/en/orders/broken.md", "---\nid: broken\ntitle: [unclosed\nkeywords: [damaged, broken]\n---\nBroken.\n")
+    (helpdesk / "kb/en/orders/outside.md").symlink_to(tmp_path / "elsewhere.md")
+    (tmp_path / "elsewhere.md").write_text("---\nid: outside\ntitle: Outside\nvisibility: public\n---\nbroken mug\n", encoding="utf-8")
+    git(helpdesk, "add", "kb")
+    git(helpdesk, "commit", "-qm", "a broken article and a symlink")
+    from conftest import make_eml
+
+    sources = [tmp_path / f"c{n}.eml" for n in range(2)]
+    for n, source in enumerate(sources):
+        source.write_bytes(make_eml(subject="Arrived damaged", sender=f"C{n} <c{n}@example.com>",
+                                    body="The mug arrived broken, replacement please.", message_id=f"<c{n}@example.com>"))  # fmt: skip
+    result = tix.ok("import", *map(str, sources))
+    assert "2 new tickets" in result.out
+    warnings = result.err.splitlines()
+    assert any(w.startswith("tix: warning: knowledge base, for acknowledgements: kb/en/orders/broken.md: bad front-matter") for w in warnings)
+    assert any("kb/en/orders/outside.md" in w for w in warnings) and len(warnings) == 2  # each named once per run
+    acks = [mail_body(p.read_text(encoding="utf-8")) for p in (helpdesk / "outbox" / "queue").glob("*.eml")]
+    assert len(acks) == 2 and all(f"{BLOCK_EN}- {RETURNS_EN_TITLE}\n" in text for text in acks)  # the rest of the knowledge base still answers
+
+    from tix.storage import kb as kb_store
+
+    def fails(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the stemmer broke")
+
+    monkeypatch.setattr(kb_store, "rank", fails)  # whatever goes wrong in the knowledge base …
+    _, text, err = import_mail(tix, tmp_path, "Arrived damaged", "Eve <eve@example.com>", "The mug arrived broken.")
+    assert BLOCK_EN not in text and "reply to this mail to add anything.\n\nHelpdesk\n" in text  # … the ack goes out without articles
+    assert "tix: warning: acknowledgements sent without knowledge-base articles: RuntimeError: the stemmer broke\n" in err

@@ -146,6 +146,7 @@ def test_the_example_templates_render_in_every_language(language: str) -> None:
         "agent": {"name": "Anna", "email": "anna@firma.example", "signature": "Anna\nPomoc Firma"},
         "helpdesk": {"name": "Pomoc Firma", "email": "pomoc@firma.example"},
         "message": "{{ 7*7 }}",
+        "kb_suggestions": [],
     }
     folder = ROOT / "examples" / "templates" / language
     names = sorted(p.stem for p in folder.glob("*.j2"))
@@ -156,6 +157,16 @@ def test_the_example_templates_render_in_every_language(language: str) -> None:
         assert "Ольга" in rendered.body and "Anna\nPomoc Firma" in rendered.body
         if name in ("need-info", "resolved", "blank"):
             assert "{{ 7*7 }}" in rendered.body
+    # the acknowledgement with autoack.suggest_kb: the articles after the text, before the signature
+    articles = [{"id": "returns", "lang": language, "title": "{{ 7*7 }} Returns", "url": f"https://help.example/{language}/returns.html"},
+                {"id": "delivery-times", "lang": language, "title": "Delivery", "url": ""}]  # fmt: skip
+    ack = templates.render_text("ack", (folder / "ack.j2").read_text(encoding="utf-8"), {**context, "kb_suggestions": articles}).body
+    plain = templates.render_text("ack", (folder / "ack.j2").read_text(encoding="utf-8"), context).body
+    heading = {"en": "These articles may already answer your question:", "pl": "Być może odpowiedź jest już w tych artykułach:",
+               "ru": "Возможно, ответ на ваш вопрос уже есть в этих статьях:"}[language]  # fmt: skip
+    listed = f"\n\n{heading}\n- {{{{ 7*7 }}}} Returns\n  https://help.example/{language}/returns.html\n- Delivery\n\nAnna\nPomoc Firma\n"
+    assert ack.endswith(listed) and ack.replace(listed, "\n\nAnna\nPomoc Firma\n") == plain
+    assert heading not in plain and "\n\n\n" not in plain
 
 
 def test_send_delivers_over_smtp_exactly_once(desk: tuple[Cli, str], helpdesk: Path, smtp_server) -> None:  # type: ignore[no-untyped-def]

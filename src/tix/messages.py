@@ -471,6 +471,14 @@ def no_acknowledgements(reason: str) -> str:
     return f"no acknowledgements sent: {reason}"
 
 
+def ack_kb_warning(problem: str) -> str:
+    return f"knowledge base, for acknowledgements: {problem}"
+
+
+def ack_without_kb(reason: str) -> str:
+    return f"acknowledgements sent without knowledge-base articles: {reason}"
+
+
 def no_verifiable_message_ids(reason: str) -> str:
     return f"no Message-ID can be verified as ours: {reason}"
 

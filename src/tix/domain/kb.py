@@ -60,6 +60,11 @@ def relpath(lang: str, category: str, article_id: str) -> str:
     return f"{KB_DIR}/{lang}/{category}/{article_id}.md"
 
 
+def page_url(base_url: str, article: Article) -> str:
+    """The article's page on the published site (`kb_link("ID")`): kb.base_url + LANG/ID.html."""
+    return f"{base_url.rstrip('/')}/{article.lang}/{article.id}.html"
+
+
 def slugify(title: str) -> str:
     """An id made from a title: `Zwrot towaru` -> `zwrot-towaru` (diacritics folded, ASCII only)."""
     import unicodedata

@@ -79,6 +79,7 @@ class AutoackSettings(NamedTuple):
     enabled: bool
     limit: int
     window_hours: float
+    suggest_kb: bool = False  # the acknowledgement links the best public knowledge-base matches
 
 
 class ClockSettings(NamedTuple):
@@ -206,7 +207,7 @@ def settings_from(data: dict[str, Any]) -> Settings:
                           _text(mail["sendmail"])),
         smtp_url=_text(data["smtp"]["url"]),
         autoack=AutoackSettings(bool(data["autoack"]["enabled"]), int(data["autoack"]["limit"]),
-                                float(data["autoack"]["window_hours"])),
+                                float(data["autoack"]["window_hours"]), bool(data["autoack"]["suggest_kb"])),
         clock=ClockSettings(_text(data["clock"]["holidays_country"]), bool(data["clock"]["pause_when_waiting"]),
                             {day: _text(hours) for day, hours in data["hours"].items()}, tuple(str(d) for d in data["holidays"])),
         remind_before=_text(data["remind"]["before"]),

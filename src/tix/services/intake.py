@@ -44,6 +44,7 @@ from tix.storage.secret import load_secret, ours
 
 if TYPE_CHECKING:  # the parser is imported only by a run that parses (not by a re-run with nothing new)
     from tix.mail.parse import ParsedMail
+    from tix.storage.kb import Library
 
 MAX_TEXT_CHARS = 200_000
 UNKNOWN_SENDER = Person(msg.unknown_sender_name(), "unknown@invalid")
@@ -119,6 +120,7 @@ class Importer:
         self._snapshots: dict[str, bytes] = {}
         self._secret_bytes: bytes | None = None
         self._seen_count = 0
+        self._kb: Library | None = None  # the knowledge base, read by the first acknowledgement that suggests articles
 
     def _reset_batch(self) -> None:
         self.batch = Batch()
@@ -420,12 +422,32 @@ class Importer:
         from tix.services import outgoing
 
         agent = sender(self.desk.config)
-        rendered = render(self.hd.root, "ack", outgoing.context(self.desk, ticket, agent, index=self.index))
+        suggested = self._kb_suggestions(ticket) if self.desk.config.settings.autoack.suggest_kb else []
+        rendered = render(self.hd.root, "ack", outgoing.context(self.desk, ticket, agent, index=self.index, kb_suggestions=suggested))
         reply = outgoing.prepare(self.desk, ticket, rendered, agent, automatic=True)
         outgoing.apply(self.desk, reply, None)
         self.batch.files.update(reply.outbox)
         self.ledger.note_autoack(ticket.requester.email.lower(), self.desk.now().isoformat())
         self.report.counts["acknowledged"] += 1
+
+    def _kb_suggestions(self, ticket: Ticket) -> list[dict[str, str]]:
+        """The articles the acknowledgement links (autoack.suggest_kb). The knowledge base never
+        stops intake nor the acknowledgement: a file that is no article is left out (named once per
+        run, as `tix kb` names it); whatever else goes wrong, the acknowledgement goes out without
+        articles and the run says why once."""
+        from tix.services import outgoing
+        from tix.storage.kb import load
+
+        try:
+            if self._kb is None:
+                self._kb = load(self.hd.root)  # once per run: an import does not change kb/
+                for problem in self._kb.warnings:
+                    self.report.warn(msg.ack_kb_warning(problem))
+            return outgoing.kb_suggestions(self.desk, ticket, self._kb)
+        except Exception as exc:  # noqa: BLE001  an article can be odd in any way; a suggestion is never worth a lost ack
+            reason = exc.message if isinstance(exc, TixError) else f"{type(exc).__name__}: {exc}"
+            self.report.warn(msg.ack_without_kb(reason))
+            return []
 
     def _participants(self, mail: ParsedMail, ticket: Ticket) -> list[str]:
         people = [mail.sender] if mail.sender else []

@@ -4,25 +4,23 @@ the published site's files into its folder.
 
 Articles live in `kb/<lang>/<category>/<id>.md` (storage/kb.py); which version a customer gets
 is domain/kb.py's. Searching and suggesting fold and stem words exactly as `tix search` does
-(storage/fulltext.py), and rank with BM25 over the words of each article.
+(storage/fulltext.py), and rank with BM25 over the words of each article: storage/kb.rank, which
+the importer's acknowledgements share (autoack.suggest_kb links the best public matches).
 """
 
 from __future__ import annotations
 
-import math
-import re
-from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tix import messages as msg
 from tix.domain import commits
-from tix.domain.kb import FOR_AGENTS, LANG, SLUG, VISIBILITIES, Article, first_message, meaningful, pick_for_agent, relpath, slugify, ticket_language
+from tix.domain.kb import FOR_AGENTS, LANG, SLUG, VISIBILITIES, Article, first_message, meaningful, relpath, slugify, ticket_language
 from tix.errors import ArticleFormatError, InvalidValue, TixError
 from tix.storage import kb as store
 from tix.storage.files import read_text, write_atomic
+from tix.storage.kb import Hit, rank
 
 if TYPE_CHECKING:  # `tix show` suggests articles: it needs neither the desk (subprocess, git) nor the layout's locks
     from tix.services.desk import Desk
@@ -47,13 +45,6 @@ class Shown:
     article: Article
     translations: list[str]  # the other languages it is written in
     warnings: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Hit:
-    article: Article
-    score: float
-    snippet: str
 
 
 @dataclass
@@ -242,7 +233,7 @@ def search(hd: Helpdesk, words: list[str], lang: str | None = None, include_all:
         raise InvalidValue(msg.kb_search_empty())
     found = library(hd)
     candidates = [a for a in found.articles if lang in (None, a.lang) and (include_all or a.visibility in FOR_AGENTS)]
-    return Found(rank(hd, found, candidates, text, limit), found.warnings)
+    return Found(store.rank(hd.state_dir, found, candidates, text, limit), found.warnings)
 
 
 def suggest(hd: Helpdesk, ticket_ref: str, limit: int = 3) -> Found:
@@ -270,65 +261,8 @@ def suggest(hd: Helpdesk, ticket_ref: str, limit: int = 3) -> Found:
 
 
 def suggest_for(hd: Helpdesk, found: store.Library, text: str, lang: str, limit: int) -> list[Hit]:
-    default = default_language(hd)
-    candidates = []
-    for article_id in found.ids():
-        versions = {code: a for code, a in found.versions(article_id).items() if a.visibility in FOR_AGENTS}
-        chosen = pick_for_agent(versions, lang, default)
-        if chosen is not None:
-            candidates.append(chosen)
-    return rank(hd, found, candidates, text, limit, meaningful)
-
-
-K1, B = 1.2, 0.75  # BM25's usual constants
-_MARKUP = re.compile(r"[*_`#>|]+|^\s*\d+\.\s+", re.M)  # Markdown's marks, kept out of snippets
-
-
-def rank(hd: Helpdesk | None, found: store.Library, candidates: list[Article], text: str, limit: int | None,
-         keep: Callable[[str], bool] | None = None) -> list[Hit]:  # fmt: skip
-    """BM25 over the candidates' folded words and stems: a word of `text` matches an article where
-    its folded form or one of its stems (Polish and English for Latin words, Russian for Cyrillic
-    ones: storage/fulltext.stem) is among the article's. Each different word of `text` counts once;
-    `keep` (a folded word -> bool) leaves words out (suggestions: domain/kb.meaningful)."""
-    from tix.domain.query import TextTerm
-    from tix.storage.fulltext import fold, snippet, stem, tokens
-
-    if not candidates:
-        return []
-    cache = store.WordCache(hd.state_dir if hd is not None else None)
-    documents = []
-    for article in candidates:
-        words, stems = cache.words(article, found.blobs.get(article.path))
-        documents.append((article, Counter(words), Counter(stems), len(words)))
-    cache.save(set(found.blobs.values()))
-    concepts: dict[str, tuple[str, set[str]]] = {}
-    for token in tokens(text):
-        folded = fold(token)
-        if folded not in concepts and len(folded) > 1 and (keep is None or keep(folded)):
-            concepts[folded] = (token, {stem(token, language) for language in ("polish", "english")})
-    average = sum(d[3] for d in documents) / len(documents) or 1.0
-    counts = []  # per document: the term frequency of each concept it has
-    having: Counter[str] = Counter()
-    for _, word_counts, stem_counts, _ in documents:
-        found_here = {}
-        for folded, (_, its_stems) in concepts.items():
-            tf = max([word_counts.get(folded, 0), *(stem_counts.get(s, 0) for s in its_stems)])
-            if tf:
-                found_here[folded] = tf
-                having[folded] += 1
-        counts.append(found_here)
-    hits = []
-    for (article, _, _, length), found_here in zip(documents, counts, strict=True):
-        score, matched = 0.0, []
-        for folded, tf in found_here.items():
-            idf = math.log(1 + (len(documents) - having[folded] + 0.5) / (having[folded] + 0.5))
-            score += idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / average))
-            matched.append(concepts[folded][0])
-        if matched:
-            passage = snippet([_MARKUP.sub("", article.body) or article.title], [TextTerm(word) for word in matched])
-            hits.append(Hit(article, round(score, 4), passage))
-    hits.sort(key=lambda hit: (-hit.score, hit.article.id, hit.article.lang))
-    return hits[:limit] if limit else hits
+    candidates = store.suggestion_candidates(found, lang, default_language(hd))
+    return store.rank(hd.state_dir, found, candidates, text, limit, meaningful)
 
 
 # --- the published site ----------------------------------------------------------------

@@ -34,8 +34,11 @@ class Reply:
     notes: list[str] = field(default_factory=list)  # for the agent (stderr): e.g. an article sent in another language
 
 
-def context(desk: Desk, ticket: Ticket, agent: Person, message: str = "", index: Any = None) -> dict[str, Any]:
-    """What a template sees: plain data only (no objects with methods to call)."""
+def context(desk: Desk, ticket: Ticket, agent: Person, message: str = "", index: Any = None,
+            kb_suggestions: list[dict[str, str]] | None = None) -> dict[str, Any]:  # fmt: skip
+    """What a template sees: plain data only (no objects with methods to call). `kb_suggestions`
+    (see `kb_suggestions()`) is given by the acknowledgement with autoack.suggest_kb; every other
+    mail sees an empty list, so one template can serve both."""
     config = desk.config
     settings = config.settings
     fields = {key: value for key, value in ticket.extra.items() if isinstance(key, str)}
@@ -50,7 +53,26 @@ def context(desk: Desk, ticket: Ticket, agent: Person, message: str = "", index:
         "agent": {"name": name, "email": agent.email, "signature": signature},
         "helpdesk": {"name": settings.helpdesk.name, "email": settings.helpdesk.email},
         "message": message,
+        "kb_suggestions": list(kb_suggestions or []),
     }
+
+
+def kb_suggestions(desk: Desk, ticket: Ticket, library: Library) -> list[dict[str, str]]:
+    """The public articles that answer a new ticket well enough to link in its acknowledgement
+    (autoack.suggest_kb, issue 15), best first: ranked as `tix kb suggest` ranks them (storage/kb.rank
+    over the subject and first message, stop words left out), but only public versions, each in the
+    customer's language else helpdesk.language, and only the few storage/kb.good_enough keeps. Each
+    is `id`, `lang`, `title` and `url` (its published page, kb_link's; '' without kb.base_url)."""
+    from tix.domain.kb import first_message, meaningful, page_url, ticket_language
+    from tix.storage.kb import good_enough, rank, suggestion_candidates
+
+    settings = desk.config.settings
+    candidates = suggestion_candidates(library, ticket_language(ticket), settings.helpdesk.language, for_customers=True)
+    text = f"{ticket.subject}\n{first_message(ticket)}"
+    hits = good_enough(rank(desk.hd.state_dir, library, candidates, text, None, meaningful, snippets=False))
+    base = settings.kb_base_url
+    return [{"id": hit.article.id, "lang": hit.article.lang, "title": hit.article.title,
+             "url": page_url(base, hit.article) if base else ""} for hit in hits]  # fmt: skip
 
 
 def _earlier_tickets(desk: Desk, ticket: Ticket, index: Any = None) -> list[dict[str, Any]]:
@@ -159,8 +181,9 @@ class Articles:
         """The published page of the article (`kb_link("id")`): kb.base_url/LANG/ID.html."""
         if not self.base_url:
             raise InvalidValue(msg.kb_no_base_url())
-        article = self._pick(article_id)
-        return f"{self.base_url.rstrip('/')}/{article.lang}/{article.id}.html"
+        from tix.domain.kb import page_url
+
+        return page_url(self.base_url, self._pick(article_id))
 
     def template_functions(self) -> dict[str, Any]:
         return {"kb": self.text, "kb_link": self.link}

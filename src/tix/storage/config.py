@@ -107,6 +107,9 @@ SCHEMA: tuple[Key, ...] = (
     Key("autoack.limit", "integer", 3, "At most this many automatic mails to one address per window (loop protection).",
         (1, 1000)),
     Key("autoack.window_hours", "number", 24, "The window for autoack.limit, in hours.", (1, 8760)),
+    Key("autoack.suggest_kb", "bool", False,
+        "The acknowledgement links up to 3 public knowledge-base articles that match the new ticket well, in the "
+        "customer's language (kb_link URLs with kb.base_url, else titles): `kb_suggestions` in the 'ack' template."),
     *(Key(f"hours.{day}", "hours", "09:00-17:00" if day not in ("sat", "sun") else "",
           f"Opening hours on {name} in helpdesk.timezone, e.g. 09:00-17:00 or 08:00-12:00, 13:00-17:00; empty: closed.")
       for day, name in (("mon", "Monday"), ("tue", "Tuesday"), ("wed", "Wednesday"), ("thu", "Thursday"),

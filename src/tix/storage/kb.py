@@ -8,13 +8,16 @@ as regular files inside the helpdesk (never through a committed symlink, storage
 
 The words of each article, folded and stemmed for `tix kb search`, `tix kb suggest` and `tix show`
 (storage/fulltext.py, the same as `tix search`), are cached in `.git/tix/kb-words.json`, keyed by
-the git blob id of the file's content: derived, disposable, never trusted over the files.
+the git blob id of the file's content: derived, disposable, never trusted over the files. `rank`
+(BM25 over those words) is here, below the use cases, because two of them share it: services/kb.py
+(search, suggestions) and the importer's acknowledgements (autoack.suggest_kb, services/outgoing.py).
 """
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -327,3 +330,102 @@ class SuggestionCache:
             os.replace(temporary, self.path)
         except OSError:
             temporary.unlink(missing_ok=True)
+
+
+# --- ranking: tix kb search, tix kb suggest, tix show, and the acknowledgement's suggestions -----
+
+K1, B = 1.2, 0.75  # BM25's usual constants
+_MARKUP = re.compile(r"[*_`#>|]+|^\s*\d+\.\s+", re.M)  # Markdown's marks, kept out of snippets
+# What the acknowledgement of a new ticket may link (autoack.suggest_kb), where a customer reads it,
+# not an agent who can tell a weak guess: only hits scoring at least GOOD_SCORE (BM25; a few of the
+# ticket's meaningful words, or one of them many times, in the article's title and keywords) and at
+# least GOOD_SHARE of the best hit's score, at most GOOD_COUNT of them.
+GOOD_SCORE = 2.5
+GOOD_SHARE = 0.5
+GOOD_COUNT = 3
+
+
+@dataclass
+class Hit:
+    article: Article
+    score: float
+    snippet: str
+
+
+def suggestion_candidates(library: Library, lang: str, default: str, for_customers: bool = False) -> list[Article]:
+    """One version of each article to rank for a ticket whose customer writes `lang`: for agents
+    (`tix kb suggest`) the public or internal one in that language, else the default language's,
+    else any; for customers (the acknowledgement) only a public one, in `lang` or else `default`
+    (domain/kb.pick_for_customer). Drafts and archived articles are never candidates."""
+    from tix.domain.kb import FOR_AGENTS, pick_for_agent, pick_for_customer
+
+    chosen: list[Article] = []
+    for article_id in library.ids():
+        versions = library.versions(article_id)
+        if for_customers:
+            article, _ = pick_for_customer(versions, lang, default)
+        else:
+            article = pick_for_agent({code: a for code, a in versions.items() if a.visibility in FOR_AGENTS}, lang, default)
+        if article is not None:
+            chosen.append(article)
+    return chosen
+
+
+def good_enough(hits: list[Hit]) -> list[Hit]:
+    """The hits (best first) good enough to send a customer: see GOOD_SCORE and GOOD_SHARE."""
+    if not hits:
+        return []
+    floor = max(GOOD_SCORE, hits[0].score * GOOD_SHARE)
+    return [hit for hit in hits if hit.score >= floor][:GOOD_COUNT]
+
+
+def rank(state_dir: Path | None, library: Library, candidates: list[Article], text: str, limit: int | None,
+         keep: Callable[[str], bool] | None = None, snippets: bool = True) -> list[Hit]:  # fmt: skip
+    """BM25 over the candidates' folded words and stems: a word of `text` matches an article where
+    its folded form or one of its stems (Polish and English for Latin words, Russian for Cyrillic
+    ones: storage/fulltext.stem) is among the article's. Each different word of `text` counts once;
+    `keep` (a folded word -> bool) leaves words out (suggestions: domain/kb.meaningful). The words
+    of each article are cached in `state_dir` (WordCache; None: not cached). Without `snippets`
+    (the acknowledgement shows none) each hit's snippet is '', and half the work is saved."""
+    import math
+    from collections import Counter
+
+    from tix.domain.query import TextTerm
+    from tix.storage.fulltext import fold, snippet, stem, tokens
+
+    if not candidates:
+        return []
+    cache = WordCache(state_dir)
+    documents = []
+    for article in candidates:
+        words, stems = cache.words(article, library.blobs.get(article.path))
+        documents.append((article, Counter(words), Counter(stems), len(words)))
+    cache.save(set(library.blobs.values()))
+    concepts: dict[str, tuple[str, set[str]]] = {}
+    for token in tokens(text):
+        folded = fold(token)
+        if folded not in concepts and len(folded) > 1 and (keep is None or keep(folded)):
+            concepts[folded] = (token, {stem(token, language) for language in ("polish", "english")})
+    average = sum(d[3] for d in documents) / len(documents) or 1.0
+    counts = []  # per document: the term frequency of each concept it has
+    having: Counter[str] = Counter()
+    for _, word_counts, stem_counts, _ in documents:
+        found_here = {}
+        for folded, (_, its_stems) in concepts.items():
+            tf = max([word_counts.get(folded, 0), *(stem_counts.get(s, 0) for s in its_stems)])
+            if tf:
+                found_here[folded] = tf
+                having[folded] += 1
+        counts.append(found_here)
+    hits = []
+    for (article, _, _, length), found_here in zip(documents, counts, strict=True):
+        score, matched = 0.0, []
+        for folded, tf in found_here.items():
+            idf = math.log(1 + (len(documents) - having[folded] + 0.5) / (having[folded] + 0.5))
+            score += idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / average))
+            matched.append(concepts[folded][0])
+        if matched:
+            passage = snippet([_MARKUP.sub("", article.body) or article.title], [TextTerm(word) for word in matched]) if snippets else ""
+            hits.append(Hit(article, round(score, 4), passage))
+    hits.sort(key=lambda hit: (-hit.score, hit.article.id, hit.article.lang))
+    return hits[:limit] if limit else hits
