@@ -20,7 +20,8 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bott
 .tile{border:1px solid #d8dee4;border-radius:6px;padding:10px 14px;min-width:140px}
 .tile b{display:block;font-size:22px}.tile span{font-size:12px;color:#57606a}
 table{border-collapse:collapse;font-size:13px}th,td{border-bottom:1px solid #eaeef2;padding:4px 10px;text-align:left}
-td.n,th.n{text-align:right}.sla-breached{background:#ffd8d3}.sla-near{background:#fff1c2}.sla-ok{background:#dcf5e3}
+td.n,th.n{text-align:right}th,td.n,#board td:nth-child(1),#board td:nth-child(6){white-space:nowrap}
+.sla-breached{background:#ffd8d3}.sla-near{background:#fff1c2}.sla-ok{background:#dcf5e3}
 .sla-paused{background:#e8eaed}.charts{display:flex;flex-wrap:wrap;gap:24px}svg text{font-size:11px;fill:#1d2630}
 footer{margin-top:32px;font-size:12px;color:#57606a}footer dt{font-weight:bold;margin-top:6px}footer dd{margin:0 0 0 12px}
 """
@@ -101,6 +102,17 @@ def _table(header: list[str], rows: list[list[str]], numeric: set[int], row_clas
     return f"<table{ident}><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
+BOARD_ROWS = 50  # the board lists the most urgent open tickets; `tix list` has them all
+SLA_ORDER = ("breached", "near", "ok", "paused", "none")
+
+
+def most_urgent(board: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
+    """Breached first (the longest overdue first), then due soon, in time (the nearest due first),
+    paused, and without a target (the oldest first)."""
+    rank = {state: n for n, state in enumerate(SLA_ORDER)}
+    return sorted(board, key=lambda r: (rank[r["sla"]], r["due"] if r["due"] is not None else r["created"], r["id"]))[:limit]
+
+
 def _tile(ident: str, value: str, label: str) -> str:
     return f'<div class="tile"><b id="{ident}">{_e(value)}</b><span>{_e(label)}</span></div>'
 
@@ -130,14 +142,22 @@ def report_html(report: Report, tz: Any) -> str:
               for o in owners]  # fmt: skip
     nothing = f"<p>{_e(h['none'])}</p>"
     board_matrix = _table([h["owner"], *statuses], matrix, set(range(1, len(statuses) + 1)), table_id="board-matrix") if report.board else nothing
+    shown = most_urgent(report.board, BOARD_ROWS)
     board_rows = [[_e(r["id"]), _e(r["subject"]), _e(r["status"]), _e(r["owner"] or "-"), _e(h["target_" + r["target"]]),
-                   _e(_time(r["due"], tz)), _e(h["sla_" + r["sla"]])] for r in report.board]  # fmt: skip
+                   _e(_time(r["due"], tz)), _e(h["sla_" + r["sla"]])] for r in shown]  # fmt: skip
     board_list = _table([h["id"], h["subject"], h["status"], h["owner"], h["target"], h["due"], h["sla"]], board_rows, set(),
-                        [f"sla-{r['sla']}" for r in report.board], "board") if report.board else ""  # fmt: skip
+                        [f"sla-{r['sla']}" for r in shown], "board") if report.board else ""  # fmt: skip
+    states = {state: sum(1 for r in report.board if r["sla"] == state) for state in SLA_ORDER}
+    board_states = " · ".join(f'<span class="sla-{state}">{_e(h["sla_" + state])} {count:,}</span>' for state, count in states.items() if count)
+    if report.board:
+        board_list = f'<p id="board-states">{board_states}</p><p class="sub">{_e(msg.report_board_shown(len(shown), len(report.board)))}</p>' + board_list
     labels = [w["key"] for w in report.weeks]
     flow = bar_chart(labels, [(h["created"], _CREATED, [w["created"] for w in report.weeks]),
                               (h["resolved"], _RESOLVED, [w["resolved"] for w in report.weeks])], h["chart_flow"])  # fmt: skip
-    frt = bar_chart(labels, [(h["frt_median"], _FRT, [w["frt_median"] for w in report.weeks])], h["chart_frt"],
+    # a wall-clock target ("24h wall") is met or missed in calendar time: the medians drawn against it are too
+    frt_key, frt_name, frt_title = (("frt_median_calendar", h["frt_median_calendar"], h["chart_frt_calendar"]) if report.target_wall
+                                    else ("frt_median", h["frt_median"], h["chart_frt"]))  # fmt: skip
+    frt = bar_chart(labels, [(frt_name, _FRT, [w[frt_key] for w in report.weeks])], frt_title,
                     line=report.target_minutes, line_label=h["target_line"] + " " + msg.stats_minutes(report.target_minutes),
                     fmt=msg.stats_minutes)  # fmt: skip
     ages = hbar_chart([(h["age_" + k], v) for k, v in backlog["age_buckets"].items()], h["chart_ages"], "#fa8231")
@@ -161,7 +181,7 @@ def report_html(report: Report, tz: Any) -> str:
 <div class="tiles">{tiles}</div>
 <h2>{_e(h['board'])}</h2>{board_matrix}<p></p>{board_list}
 <h2>{_e(h['charts'])}</h2><div class="charts"><div><h3>{_e(h['chart_flow'])}</h3>{flow}</div>
-<div><h3>{_e(h['chart_frt'])}</h3>{frt}</div><div><h3>{_e(h['chart_ages'])}</h3>{ages}</div></div>
+<div><h3>{_e(frt_title)}</h3>{frt}</div><div><h3>{_e(h['chart_ages'])}</h3>{ages}</div></div>
 <h2>{_e(h['agents'])}</h2>{agents}
 <h2>{_e(h['trend'])}</h2>{fastest}{trend}
 <footer><p>{_e(h['generated'])} {_e(report.generated)} · {_e(h['commit'])} {_e(report.commit or '-')}</p>
