@@ -367,35 +367,29 @@ def due_at(calendar: Any, due: int, pauses: Sequence[tuple[int, int | None]], mo
     return current, False
 
 
-def _sla(items: list[Facts], period: Period, calendar: Any) -> dict[str, Any]:
+def _sla_count(f: Facts, state: dict[str, Any], period: Period, calendar: Any, counts: dict[str, list[int]]) -> None:
+    """Add one ticket to the met, breached and pending counts of each target (`state`: its fields at T)."""
     end = period.as_of  # what is known at the report time
-    counts = {target: [0, 0, 0] for target in TARGETS}  # met, breached, pending
-    for f in items:
-        state = f.state_at(end)
-        if state is None:
-            continue
-        dues = f.dues.get(str(state.get("priority")))
-        if not dues:
-            continue
-        for target, due0 in dues.items():
-            if target == "first_response":
-                if f.start is None:
-                    continue
-                event = f.first_reply if f.first_reply is not None and f.first_reply <= end else None
-            else:
-                event = next((t for t, _, _ in f.resolutions if t <= end), None)
-            due, paused = due_at(calendar, due0, f.pauses, event if event is not None else end)
-            found = counts[target]
-            if event is not None and due is not None:
-                if period.since <= due < period.until:
-                    found[0 if event <= due else 1] += 1
-            elif due is not None and due <= end:
-                if period.since <= due < period.until:
-                    found[1] += 1
-            elif period.since <= f.created < period.until:
-                found[2] += 1
-    return {target: {"met": met, "breached": breached, "pending": pending, "met_pct": _ratio(met, met + breached)}
-            for target, (met, breached, pending) in counts.items()}  # fmt: skip
+    dues = f.dues.get(str(state.get("priority")))
+    if not dues:
+        return
+    for target, due0 in dues.items():
+        if target == "first_response":
+            if f.start is None:
+                continue
+            event = f.first_reply if f.first_reply is not None and f.first_reply <= end else None
+        else:  # the first resolution (they are in time order), when known at the report time
+            event = f.resolutions[0][0] if f.resolutions and f.resolutions[0][0] <= end else None
+        due = due0 if not f.pauses else due_at(calendar, due0, f.pauses, event if event is not None else end)[0]
+        found = counts[target]
+        if event is not None and due is not None:
+            if period.since <= due < period.until:
+                found[0 if event <= due else 1] += 1
+        elif due is not None and due <= end:
+            if period.since <= due < period.until:
+                found[1] += 1
+        elif period.since <= f.created < period.until:
+            found[2] += 1
 
 
 def _bucket(age: int) -> str:
@@ -414,83 +408,163 @@ def customers(everyone: Iterable[Facts]) -> dict[str, list[int]]:
     return found
 
 
+class _Tally:
+    """The figures of one set of tickets over one period, a ticket at a time (`figures`, and each
+    group of `grouped_figures` in the same pass)."""
+
+    def __init__(self, period: Period, rules: Rules, calendar: Any) -> None:
+        self.period, self.rules, self.calendar = period, rules, calendar
+        self.created = 0
+        self.resolved_items: list[Facts] = []
+        self.buckets = dict.fromkeys(AGE_BUCKETS, 0)
+        self.counts = {"open": 0, "waiting_on_us": 0, "waiting_on_customer": 0}
+        self.sla = {target: [0, 0, 0] for target in TARGETS}  # met, breached, pending
+        self.frt: list[tuple[float, float]] = []
+        self.first_res: list[tuple[float, float]] = []
+        self.final_res: list[tuple[float, float]] = []
+        self.frt_waiting = self.res_waiting = self.final_waiting = 0
+
+    def add(self, f: Facts, at_end: dict[str, Any] | None, at_known: dict[str, Any] | None) -> None:
+        """One ticket known at the report time, with its fields at the end of the period and at T."""
+        period, group_of = self.period, self.rules.group_of
+        end, since, until, known_at = period.end, period.since, period.until, period.as_of
+        if at_known is not None:
+            _sla_count(f, at_known, period, self.calendar, self.sla)
+        if any(since <= t < until and t <= known_at for t, _, _ in f.resolutions):
+            self.resolved_items.append(f)
+        if f.created <= end:  # the backlog: the stock at the end of the period
+            group = group_of(str(at_end.get("status"))) if at_end else None
+            if group != "closed":
+                self.counts["open"] += 1
+                self.counts["waiting_on_customer" if group == "waiting" else "waiting_on_us"] += 1
+                self.buckets[_bucket(end - f.created)] += 1
+        if not since <= f.created < until:
+            return
+        self.created += 1  # the cohort: tickets created in the period
+        if f.start is not None:
+            if f.first_reply is not None and f.first_reply <= known_at:
+                self.frt.append((f.frt_business or 0.0, f.frt_calendar or 0.0))
+            else:
+                self.frt_waiting += 1
+        done = [(t, b, c) for t, b, c in f.resolutions if t <= known_at]
+        if done:
+            self.first_res.append((done[0][1], done[0][2]))
+        else:
+            self.res_waiting += 1
+        if done and at_known is not None and group_of(str(at_known.get("status"))) == "closed":
+            self.final_res.append((done[-1][1], done[-1][2]))
+        else:
+            self.final_waiting += 1
+
+    def result(self, by_customer: dict[str, list[int]]) -> dict[str, Any]:
+        since, until, known_at = self.period.since, self.period.until, self.period.as_of
+        rules, day = self.rules, 86_400
+        window = rules.reopen_window_days * day
+        reopened = one_touch = recontacted = 0
+        for f in self.resolved_items:
+            times = [t for t, _, _ in f.resolutions if since <= t < until and t <= known_at]
+            reopened += any(any(t < r <= min(t + window, known_at) for r in f.reopens) for t in times)
+            replies = [r for r in f.replies if r[0] <= known_at]
+            if len(replies) == 1 and not any(r <= known_at for r in f.reopens):
+                one_touch += 1
+            last = times[-1]
+            limit = min(last + rules.recontact_days * day, known_at)
+            if any(last < c <= limit for c in by_customer.get(f.customer, ())):
+                recontacted += 1
+        resolved = len(self.resolved_items)
+        return {
+            "created": self.created,
+            "resolved": resolved,
+            "backlog": {**self.counts, "age_buckets": self.buckets},
+            "first_response": _durations(self.frt, self.frt_waiting),
+            "resolution": _durations(self.first_res, self.res_waiting),
+            "final_resolution": _durations(self.final_res, self.final_waiting),
+            "sla": {target: {"met": met, "breached": breached, "pending": pending, "met_pct": _ratio(met, met + breached)}
+                    for target, (met, breached, pending) in self.sla.items()},  # fmt: skip
+            "reopen_rate": _ratio(reopened, resolved),
+            "recontact_rate": _ratio(recontacted, resolved),
+            "one_touch_rate": _ratio(one_touch, resolved),
+        }
+
+
+def _states(f: Facts, period: Period) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    at_end = f.state_at(period.end)
+    return at_end, at_end if period.as_of == period.end else f.state_at(period.as_of)
+
+
 def figures(items: list[Facts], period: Period, rules: Rules, calendar: Any, everyone: list[Facts] | dict[str, list[int]] | None = None
             ) -> dict[str, Any]:  # fmt: skip
     """The figures of the JSON contract (docs/REPORTS.md) for `items` over `period`. `everyone`
     (default: `items`; or `customers(everyone)`) is where re-contacts are looked for: a
-    customer's next ticket counts even when a filter or a group leaves it out."""
-    end = period.end
-    since, until = period.since, period.until
-    day = 86_400
-    known_at = period.as_of  # events: what is known at the report time; the backlog: the end of the period
-    known = [f for f in items if f.created <= known_at]
-    created = sum(1 for f in known if since <= f.created < until)
-    resolved_items = [f for f in known if any(since <= t < until and t <= known_at for t, _, _ in f.resolutions)]
-    buckets = dict.fromkeys(AGE_BUCKETS, 0)
-    counts = {"open": 0, "waiting_on_us": 0, "waiting_on_customer": 0}
-    for f in known:
-        if f.created > end:
+    customer's next ticket counts even when a filter or a group leaves it out. Events count as far
+    as they are known at the report time (`as_of`); the backlog is the stock at the period's end."""
+    tally = _Tally(period, rules, calendar)
+    for f in items:
+        if f.created <= period.as_of:
+            tally.add(f, *_states(f, period))
+    return tally.result(everyone if isinstance(everyone, dict) else customers(everyone if everyone is not None else items))
+
+
+def grouped_figures(items: list[Facts], period: Period, rules: Rules, calendar: Any, by: str, by_customer: dict[str, list[int]]
+                    ) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:  # fmt: skip
+    """`figures` of all the tickets and of each group of `--by` field (owner, category, ...: see
+    `group_key`), in one pass. Groups are made of the tickets there by the end of the period."""
+    total = _Tally(period, rules, calendar)
+    groups: dict[str, _Tally] = {}
+    for f in items:
+        if f.created > period.as_of:
             continue
-        state = f.state_at(end)
-        group = rules.group_of(str(state.get("status"))) if state else None
-        if group == "closed":
-            continue
-        counts["open"] += 1
-        counts["waiting_on_customer" if group == "waiting" else "waiting_on_us"] += 1
-        buckets[_bucket(end - f.created)] += 1
-    backlog: dict[str, Any] = {**counts, "age_buckets": buckets}
-    cohort = [f for f in known if since <= f.created < until]
-    frt = [(f.frt_business or 0.0, f.frt_calendar or 0.0) for f in cohort if f.start is not None and f.first_reply is not None and f.first_reply <= known_at]
-    frt_waiting = sum(1 for f in cohort if f.start is not None and (f.first_reply is None or f.first_reply > known_at))
-    first_res, final_res = [], []
-    res_waiting = final_waiting = 0
-    for f in cohort:
-        done = [(t, b, c) for t, b, c in f.resolutions if t <= known_at]
-        if done:
-            first_res.append((done[0][1], done[0][2]))
-        else:
-            res_waiting += 1
-        state = f.state_at(known_at)
-        if done and state is not None and rules.group_of(str(state.get("status"))) == "closed":
-            final_res.append((done[-1][1], done[-1][2]))
-        else:
-            final_waiting += 1
-    window = rules.reopen_window_days * day
-    reopened = one_touch = recontacted = 0
-    by_customer = everyone if isinstance(everyone, dict) else customers(everyone if everyone is not None else items)
-    for f in resolved_items:
-        times = [t for t, _, _ in f.resolutions if since <= t < until and t <= known_at]
-        was_reopened = any(any(t < r <= min(t + window, known_at) for r in f.reopens) for t in times)
-        reopened += was_reopened
-        replies = [r for r in f.replies if r[0] <= known_at]
-        if len(replies) == 1 and not any(r <= known_at for r in f.reopens):
-            one_touch += 1
-        last = times[-1]
-        limit = min(last + rules.recontact_days * day, known_at)
-        if any(last < c <= limit for c in by_customer.get(f.customer, ())):
-            recontacted += 1
-    return {
-        "created": created,
-        "resolved": len(resolved_items),
-        "backlog": backlog,
-        "first_response": _durations(frt, frt_waiting),
-        "resolution": _durations(first_res, res_waiting),
-        "final_resolution": _durations(final_res, final_waiting),
-        "sla": _sla(items, period, calendar),
-        "reopen_rate": _ratio(reopened, len(resolved_items)),
-        "recontact_rate": _ratio(recontacted, len(resolved_items)),
-        "one_touch_rate": _ratio(one_touch, len(resolved_items)),
-    }
+        at_end, at_known = _states(f, period)
+        total.add(f, at_end, at_known)
+        if f.created <= period.end:  # not there yet: it would make a group of zeros ("-", as it had no owner)
+            key = _group_value(f, by, at_end)
+            if key not in groups:
+                groups[key] = _Tally(period, rules, calendar)
+            groups[key].add(f, at_end, at_known)
+    return total.result(by_customer), {key: groups[key].result(by_customer) for key in sorted(groups)}
+
+
+def flow(items: list[Facts], periods: list[Period]) -> list[dict[str, Any]]:
+    """For each of a run of periods (the weeks of the HTML report): `created`, `resolved` and the
+    `first_response` medians (business and calendar minutes), exactly as `figures` gives them for
+    that period, in one pass over the tickets instead of one per period."""
+    created, resolved_in = [0] * len(periods), [0] * len(periods)
+    frt: list[list[tuple[float, float]]] = [[] for _ in periods]
+    starts = [p.since for p in periods]
+
+    def index(moment: int) -> int | None:
+        n = bisect.bisect_right(starts, moment) - 1
+        return n if n >= 0 and moment < periods[n].until else None
+
+    for f in items:
+        n = index(f.created)
+        if n is not None and f.created <= periods[n].as_of:
+            created[n] += 1
+            if f.start is not None and f.first_reply is not None and f.first_reply <= periods[n].as_of:
+                frt[n].append((f.frt_business or 0.0, f.frt_calendar or 0.0))
+        for n in {n for n in (index(t) for t, _, _ in f.resolutions) if n is not None}:
+            as_of = periods[n].as_of
+            if f.created <= as_of and any(periods[n].since <= t < periods[n].until and t <= as_of for t, _, _ in f.resolutions):
+                resolved_in[n] += 1
+    rows = []
+    for n in range(len(periods)):
+        found = _durations(frt[n], 0)
+        rows.append({"created": created[n], "resolved": resolved_in[n], "frt_median": found["median_business_minutes"],
+                     "frt_median_calendar": found["median_calendar_minutes"]})  # fmt: skip
+    return rows
 
 
 def group_key(f: Facts, by: str, end: int, tz: Any) -> str:
     """The group a ticket falls in for `--by` (its fields as at the report's end)."""
+    return _group_value(f, by, f.state_at(end))
+
+
+def _group_value(f: Facts, by: str, state: dict[str, Any] | None) -> str:
     if by == "channel":
         return f.channel
     if by == "customer":
         return f.customer
-    state = f.state_at(end) or {}
-    value = state.get(by)
+    value = (state or {}).get(by)
     return str(value) if value else "-"
 
 

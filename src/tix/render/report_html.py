@@ -4,6 +4,7 @@ names, categories) goes through `_e` (HTML escaping), so customer text is shown,
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime
 from html import escape
 from typing import TYPE_CHECKING, Any
@@ -138,8 +139,8 @@ def report_html(report: Report, tz: Any) -> str:
     # the board: open tickets by status and owner, then each with its SLA state
     statuses = sorted({str(r["status"]) for r in report.board})
     owners = sorted({str(r["owner"] or "-") for r in report.board})
-    matrix = [[_e(o)] + [str(sum(1 for r in report.board if str(r["status"]) == s and str(r["owner"] or "-") == o)) for s in statuses]
-              for o in owners]  # fmt: skip
+    cells = Counter((str(r["owner"] or "-"), str(r["status"])) for r in report.board)
+    matrix = [[_e(o)] + [str(cells[o, s]) for s in statuses] for o in owners]
     nothing = f"<p>{_e(h['none'])}</p>"
     board_matrix = _table([h["owner"], *statuses], matrix, set(range(1, len(statuses) + 1)), table_id="board-matrix") if report.board else nothing
     shown = most_urgent(report.board, BOARD_ROWS)

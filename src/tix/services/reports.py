@@ -173,20 +173,18 @@ def stats(hd: Helpdesk, request: StatsRequest, now: datetime, reach: timedelta |
     tz = config.timezone
     shown = {"since": since.astimezone(tz).isoformat(), "until": until.astimezone(tz).isoformat(), "as_of": as_of.astimezone(tz).isoformat()}
     by_customer = kpi.customers(everyone)
-    figures = kpi.figures(chosen, period, rules, calendar, by_customer)
     groups = None
     if request.by in ("week", "month"):
+        figures = kpi.figures(chosen, period, rules, calendar, by_customer)
         groups = []
         for name, start, end in kpi.calendar_periods(request.by, since.astimezone(tz), until.astimezone(tz)):
             part = kpi.Period(int(start.timestamp()), int(end.timestamp()), period.as_of)
             groups.append({"key": name, **kpi.figures(chosen, part, rules, calendar, by_customer)})
     elif request.by:
-        parts: dict[str, list[kpi.Facts]] = {}
-        for f in chosen:
-            if f.created > period.end:  # not there yet: it would make a group of zeros ("-", as it had no owner)
-                continue
-            parts.setdefault(kpi.group_key(f, request.by, period.end, tz), []).append(f)
-        groups = [{"key": key, **kpi.figures(parts[key], period, rules, calendar, by_customer)} for key in sorted(parts)]
+        figures, parts = kpi.grouped_figures(chosen, period, rules, calendar, request.by, by_customer)
+        groups = [{"key": key, **found} for key, found in parts.items()]
+    else:
+        figures = kpi.figures(chosen, period, rules, calendar, by_customer)
     return Stats(shown, figures, groups, request.by, broken, chosen, (since, until, as_of))
 
 
@@ -225,13 +223,9 @@ def report(hd: Helpdesk, request: StatsRequest, now: datetime) -> Report:
     calendar = calendar_of(hd)
     period = kpi.Period(int(since.timestamp()), int(until.timestamp()), int(as_of.timestamp()))
     items = result.facts
-    weeks = []
-    for name, start, end in kpi.calendar_periods("week", since, until):
-        part = kpi.Period(int(start.timestamp()), int(end.timestamp()), period.as_of)
-        found = kpi.figures(items, part, rules, calendar)
-        weeks.append({"key": name, "created": found["created"], "resolved": found["resolved"],
-                      "frt_median": found["first_response"]["median_business_minutes"],
-                      "frt_median_calendar": found["first_response"]["median_calendar_minutes"]})  # fmt: skip
+    named = kpi.calendar_periods("week", since, until)
+    parts = [kpi.Period(int(start.timestamp()), int(end.timestamp()), period.as_of) for _, start, end in named]
+    weeks = [{"key": name, **row} for (name, _, _), row in zip(named, kpi.flow(items, parts), strict=True)]
     end = datetime.fromtimestamp(period.end, tz)
     current = kpi.Period(int((end - span).timestamp()), period.end, period.as_of)
     previous = kpi.Period(int((end - 2 * span).timestamp()), current.since, period.as_of)

@@ -199,6 +199,7 @@ class StatsCache:
             self.clear()
             old = None
         commits_read = 0
+        touched: set[str] | None = None  # the tickets whose file or history changed since `old` (None: maybe any)
         with self.db:
             if head is None:
                 self.db.execute("DELETE FROM heads")
@@ -206,14 +207,20 @@ class StatsCache:
             elif old != head:
                 commits = git.log(TICKETS_DIR, revisions=f"{old}..{head}" if old else None)
                 commits_read = len(commits)
-                self._add_history(commits)
+                changed = self._add_history(commits)
                 paths = None if old is None else git.changed_paths(old, head, TICKETS_DIR)
-                self._update_heads(head, paths)
+                moved = self._update_heads(head, paths)
+                touched = None if moved is None else changed | moved
+            else:
+                touched = set()
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('head', ?)", (head,))
         config = f"{FACTS_VERSION}\0{fingerprint}"
         recomputed, broken = 0, list[str]()
-        if self._meta("facts") != f"{head}\0{config}":  # HEAD and the configuration decide every key: checked once for them
-            recomputed, broken = self._update_facts(rules, calendar, targets, config)
+        checked = self._meta("facts")  # HEAD and the configuration decide every key: once checked for them, all hold
+        if checked != f"{head}\0{config}":
+            # every key held at `old`: only the tickets touched since can be stale
+            only = touched if checked == f"{old}\0{config}" and touched is not None and len(touched) <= 500 else None
+            recomputed, broken = self._update_facts(rules, calendar, targets, config, only)
             if not broken:
                 with self.db:
                     self.db.execute("INSERT OR REPLACE INTO meta VALUES ('facts', ?)", (f"{head}\0{config}",))
@@ -222,6 +229,7 @@ class StatsCache:
         loads, from_row = marshal.loads, kpi.Facts.from_row
         with _no_cycle_collection():
             facts = [from_row(loads(data)) for (data,) in rows]
+            gc.freeze()  # they stay until the command ends: the collector need not walk them again and again
         return Refreshed(facts, commits_read, recomputed, broken)
 
     def _fields_of(self, oids: list[str]) -> dict[str, dict[str, Any]]:
@@ -241,8 +249,9 @@ class StatsCache:
         self.db.executemany("INSERT OR REPLACE INTO blobs VALUES (?, ?)", rows)
         return known
 
-    def _add_history(self, commits: list[Any]) -> None:
-        """Append the changes of `commits` (newest first, as git log gives them) to each ticket's history."""
+    def _add_history(self, commits: list[Any]) -> set[str]:
+        """Append the changes of `commits` (newest first, as git log gives them) to each ticket's
+        history; return the tickets whose history changed."""
         changes = [(c, path, a, b) for c in reversed(commits) for path, a, b in c.changes if _ticket_of(path)]
         fields = self._fields_of([oid for _, _, a, b in changes for oid in (a, b)])
         per_ticket: dict[str, list[list[Any]]] = {}
@@ -262,8 +271,11 @@ class StatsCache:
             text = json.dumps(existing)
             rows.append((ticket, text, _digest(text)))
         self.db.executemany("INSERT OR REPLACE INTO history VALUES (?, ?, ?)", rows)
+        return set(per_ticket)
 
-    def _update_heads(self, head: str, paths: set[str] | None) -> None:
+    def _update_heads(self, head: str, paths: set[str] | None) -> set[str] | None:
+        """The ticket files' blobs at HEAD (only `paths`, when given and few); return the tickets
+        looked at (None: all)."""
         if paths is None or len(paths) > 2000:
             found = self.hd.git.tree_blobs(head, [TICKETS_DIR])
             self.db.execute("DELETE FROM heads")
@@ -278,16 +290,25 @@ class StatsCache:
         self.db.executemany("INSERT OR REPLACE INTO heads VALUES (?, ?, ?)", rows)
         if paths is None or len(paths) > 2000:
             self.db.execute("DELETE FROM facts WHERE ticket NOT IN (SELECT ticket FROM heads)")
+            return None
+        return {ticket for ticket in map(_ticket_of, wanted) if ticket}
 
-    def _update_facts(self, rules: kpi.Rules, calendar: Any, targets: Callable[[str], dict[str, Any]], config: str) -> tuple[int, list[str]]:
-        """Work out again the facts whose key (blob, history, configuration) is not what it would be now."""
+    def _update_facts(
+        self, rules: kpi.Rules, calendar: Any, targets: Callable[[str], dict[str, Any]], config: str, only: set[str] | None = None
+    ) -> tuple[int, list[str]]:
+        """Work out again the facts whose key (blob, history, configuration) is not what it would be
+        now: of every ticket, or of the tickets `only` names."""
         from tix.storage import ticketfile
 
-        stale = self.db.execute(
-            "SELECT heads.ticket, heads.path, heads.blob, history.changes, history.digest FROM heads"
-            " LEFT JOIN history ON history.ticket = heads.ticket LEFT JOIN facts ON facts.ticket = heads.ticket"
-            " WHERE facts.ticket IS NULL OR facts.blob != heads.blob OR facts.history != COALESCE(history.digest, '')"
-            " OR facts.config != ?", (config,)).fetchall()  # fmt: skip
+        query = ("SELECT heads.ticket, heads.path, heads.blob, history.changes, history.digest FROM heads"
+                 " LEFT JOIN history ON history.ticket = heads.ticket LEFT JOIN facts ON facts.ticket = heads.ticket"
+                 " WHERE (facts.ticket IS NULL OR facts.blob != heads.blob OR facts.history != COALESCE(history.digest, '')"
+                 " OR facts.config != ?)")  # fmt: skip
+        if only is None:
+            stale = self.db.execute(query, (config,)).fetchall()
+        else:
+            chosen = sorted(only)
+            stale = self.db.execute(query + f" AND heads.ticket IN ({','.join('?' * len(chosen))})", (config, *chosen)).fetchall()  # noqa: S608
         if not stale:
             return 0, []
         by_blob: dict[str, list[tuple[str, str, str | None, str | None]]] = {}
