@@ -21,7 +21,7 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bott
 .tile{border:1px solid #d8dee4;border-radius:6px;padding:10px 14px;min-width:140px}
 .tile b{display:block;font-size:22px}.tile span{font-size:12px;color:#57606a}
 table{border-collapse:collapse;font-size:13px}th,td{border-bottom:1px solid #eaeef2;padding:4px 10px;text-align:left}
-td.n,th.n{text-align:right}th,td.n,#board td:nth-child(1),#board td:nth-child(6){white-space:nowrap}
+td.n,th.n{text-align:right}th,td.n,#board td:nth-child(1),#board td:nth-child(5),#board td:nth-child(6){white-space:nowrap}
 .sla-breached{background:#ffd8d3}.sla-near{background:#fff1c2}.sla-ok{background:#dcf5e3}
 .sla-paused{background:#e8eaed}.charts{display:flex;flex-wrap:wrap;gap:24px}svg text{font-size:11px;fill:#1d2630}
 footer{margin-top:32px;font-size:12px;color:#57606a}footer dt{font-weight:bold;margin-top:6px}footer dd{margin:0 0 0 12px}
@@ -44,7 +44,7 @@ def bar_chart(labels: list[str], series: list[tuple[str, str, list[float | None]
     """Grouped vertical bars, one group per label, each value written above its bar; an optional
     dashed horizontal line (a target)."""
     fmt = fmt or (lambda v: f"{v:g}")
-    width, height, left, bottom, top = max(320, 70 * len(labels) + 60), 240, 40, 40, 24
+    width, height, left, bottom, top = max(420, 80 * len(labels) + 60), 240, 40, 40, 24  # 80: room for "45 h 07 min"
     values = [v for _, _, vs in series for v in vs if v is not None] + ([line] if line else [])
     peak = max(values, default=0) or 1
     plot_h = height - bottom - top
@@ -67,12 +67,14 @@ def bar_chart(labels: list[str], series: list[tuple[str, str, list[float | None]
     if line:
         y = height - bottom - plot_h * line / peak
         parts.append(f'<line class="target" x1="{left}" y1="{y:.1f}" x2="{width - 5}" y2="{y:.1f}" stroke="{_TARGET}" stroke-dasharray="5,4"/>')
-        parts.append(f'<text x="{left + 4}" y="{y - 4:.1f}" fill="{_TARGET}">{_e(line_label)}</text>')
     legend_x = left
     for name, colour, _ in series:
         parts.append(f'<rect x="{legend_x}" y="{height - 16}" width="10" height="10" fill="{colour}"/>'
                      f'<text x="{legend_x + 14}" y="{height - 7}">{_e(name)}</text>')
-        legend_x += 14 + 8 * len(name) + 16
+        legend_x += 14 + 7 * len(name) + 16
+    if line:  # named in the legend, not on the plot, where it would cover a bar's figure
+        parts.append(f'<line x1="{legend_x}" y1="{height - 11}" x2="{legend_x + 18}" y2="{height - 11}" stroke="{_TARGET}" stroke-dasharray="5,4"/>'
+                     f'<text x="{legend_x + 22}" y="{height - 7}" fill="{_TARGET}">{_e(line_label)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
