@@ -1696,7 +1696,8 @@ KPI_DEFINITIONS = (
     ("recontact_rate", "Of the tickets resolved in the period, the share whose customer (same address) opened a new ticket within "
                        "--recontact-days days (default 7) after the last resolution in the period."),
     ("one_touch_rate", "Of the tickets resolved in the period, the share with exactly one human reply and never reopened."),
-    ("groups", "--by owner|category|queue|channel|priority|customer: the tickets split by that field as at the end of the period; "
+    ("groups", "--by owner|category|queue|channel|priority|customer: the tickets there at the end of the period, split by that "
+               "field as it was then; a group with no ticket that was open then or had anything happen in the period is left out. "
                "--by week|month: the same figures for each week (Monday first) or month of the period. Filters (--owner, --queue, "
                "--category, --tag) use the fields as at the end of the period."),
     ("per-agent load", "Open tickets owned at the end; human replies sent and tickets resolved (owner at the resolution) in the "
