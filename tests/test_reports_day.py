@@ -222,3 +222,11 @@ def test_an_empty_helpdesk_gives_zeros_and_null_ratios(tix: Cli) -> None:
     assert len(csv_lines) == 2 and csv_lines[1].startswith("total,")
     assert "Created 0 · Resolved 0" in tix.ok("stats").out
     assert "first_response:" in tix.ok("stats", "--explain").out
+
+
+def test_every_definition_of_explain_is_in_the_documentation() -> None:
+    from tix import messages as msg
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "REPORTS.md").read_text(encoding="utf-8")
+    missing = [name for name, text in msg.KPI_DEFINITIONS if f"- **{name}**: {text}" not in doc]
+    assert not missing, f"docs/REPORTS.md lacks (or words differently) the definitions of {missing}"

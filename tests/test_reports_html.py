@@ -87,3 +87,45 @@ def test_the_html_report_in_a_real_browser(tix: Cli, clock: Clock, tmp_path: Pat
     assert taken.returncode == 0 and shot.stat().st_size > 20_000, taken.stderr
     if os.environ.get("TIX_REPORT_PNG"):
         shutil.copy(shot, os.environ["TIX_REPORT_PNG"])
+
+
+def test_the_report_of_a_year_of_a_large_helpdesk_in_a_real_browser(tix: Cli, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """400 tickets with a year of history (bench/large_helpdesk.py: Polish, Russian, English), as of
+    mid-September: the board lists the 50 most urgent of hundreds, every chart has its bars, and
+    "no category" is never the fastest growing one."""
+    import importlib.util
+    import sys
+
+    binary = chromium()
+    spec = importlib.util.spec_from_file_location("large_helpdesk", Path(__file__).resolve().parents[1] / "bench" / "large_helpdesk.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault(spec.name, module)
+    spec.loader.exec_module(module)
+    root = tmp_path / "large"
+    module.build_large_helpdesk(root, 400, 4, dict(os.environ))
+    tix.ok("config", "set", "categories", "[]", cwd=root)
+    monkeypatch.setenv("TIX_NOW", "2025-11-20T10:00:00+00:00")
+    script = tix.ok("new", SCRIPT_SUBJECT, "--from", "Mallory <m@example.com>", "-c", "reklamacje", cwd=root).out.strip()
+    monkeypatch.setenv("TIX_NOW", "2026-09-15T12:00:00+00:00")
+    tix.ok("new", POLISH, "--from", "Zofia <zofia@example.pl>", "-c", "faktury", cwd=root)
+    page = tmp_path / "large.html"
+    tix.ok("report", "--html", str(page), cwd=root)
+    assert len(page.read_bytes()) < 100_000
+    html = browse(binary, page, tmp_path / "profile", "--dump-dom").stdout
+    board = re.search(r'<table id="board">.*?</table>', html, re.S).group(0)  # type: ignore[union-attr]
+    opened = int(re.search(r"the 50 most urgent of ([\d,]+) open tickets", html).group(1).replace(",", ""))  # type: ignore[union-attr]
+    assert board.count("<tr") == 51 and opened > 100  # a header and 50 rows
+    assert f"<td>{script}</td><td>&lt;script&gt;alert(1)&lt;/script&gt;</td>" in board  # breached since November: listed
+    assert "<script" not in html.lower() and POLISH not in board  # Zofia's is new and in time: not among the 50
+    assert 'id="board-states"' in html and "breached" in html
+    weeks = re.findall(r'data-series="created" data-key="(2026-W\d\d)"', html)
+    assert len(weeks) == 9 and len(re.findall(r'data-series="median first response \(calendar\)"', html)) >= 7
+    assert "against the wall-clock target" in html  # normal's first response: 24h wall, so calendar medians
+    fastest = re.search(r'<p id="fastest">Fastest growing: (.*?) \(', html)
+    assert fastest is None or fastest.group(1) != "-"
+    shot = tmp_path / "large.png"
+    taken = browse(binary, page, tmp_path / "profile", f"--screenshot={shot}")
+    assert taken.returncode == 0 and shot.stat().st_size > 50_000, taken.stderr
+    if os.environ.get("TIX_REPORT_PNG"):
+        shutil.copy(shot, os.environ["TIX_REPORT_PNG"].replace(".png", "-large.png"))

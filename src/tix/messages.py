@@ -1590,6 +1590,10 @@ def stats_bad_time(option: str, text: str) -> str:
     return f"{option}: not a time: {text!r} (use 7d, 4w, 12h, an ISO date such as 2026-11-30, or an ISO time)"
 
 
+def stats_out_of_range(option: str, text: str) -> str:
+    return f"{option}: {text!r} is out of range (the period must fall within the years 1 to 9999)"
+
+
 def stats_unknown_by(name: str, known: tuple[str, ...]) -> str:
     return f"--by: unknown key '{name}' (one of: {', '.join(known)})"
 
@@ -1700,7 +1704,8 @@ KPI_DEFINITIONS = (
     ("recontact_rate", "Of the tickets resolved in the period, the share whose customer (same address) opened a new ticket within "
                        "--recontact-days days (default 7) after the last resolution in the period."),
     ("one_touch_rate", "Of the tickets resolved in the period, the share with exactly one human reply and never reopened."),
-    ("groups", "--by owner|category|queue|channel|priority|customer: the tickets split by that field as at the end of the period; "
+    ("groups", "--by owner|category|queue|channel|priority|customer: the tickets there at the end of the period, split by that "
+               "field as it was then; a group with no ticket that was open then or had anything happen in the period is left out. "
                "--by week|month: the same figures for each week (Monday first) or month of the period. Filters (--owner, --queue, "
                "--category, --tag) use the fields as at the end of the period."),
     ("per-agent load", "Open tickets owned at the end; human replies sent and tickets resolved (owner at the resolution) in the "
@@ -1720,18 +1725,26 @@ REPORT_HTML = {
     "waiting_on_customer": "backlog waiting on the customer", "frt_median": "median first response (business)",
     "frt_waiting": "not answered yet", "sla_fr": "first response within SLA", "sla_res": "resolution within SLA",
     "reopen": "reopen rate", "one_touch": "one-touch resolution", "recontact": "re-contact rate",
-    "board": "Board: open tickets by status and owner", "owner": "owner", "none": "none",
+    "board": "Board: open tickets by status and owner", "owner": "owner", "none": "nothing to show for this period",
     "id": "ticket", "subject": "subject", "status": "status", "target": "SLA target", "due": "due", "sla": "SLA",
     "target_first_response": "first response", "target_resolution": "resolution",
     "sla_breached": "breached", "sla_near": "due soon", "sla_ok": "in time", "sla_paused": "paused", "sla_none": "no target",
     "charts": "Flow, backlog and first response", "chart_flow": "Created vs resolved per week",
     "chart_frt": "Median first response per week (business minutes) against the target", "target_line": "target",
+    "chart_frt_calendar": "Median first response per week (calendar minutes) against the wall-clock target",
+    "frt_median_calendar": "median first response (calendar)",
     "chart_ages": "Backlog by age", "age_lt_1d": "< 1 d", "age_1_3d": "1–3 d", "age_3_7d": "3–7 d", "age_7_30d": "7–30 d",
     "age_gt_30d": "> 30 d", "agents": "Per-agent load", "agent": "agent", "open": "open owned", "replies": "replies sent",
     "trend": "Categories: created in the last 4 weeks against the 4 before", "category": "category", "previous": "from",
     "current": "from", "change": "change", "growth": "growth", "eligible": "≥ 5 in both", "yes": "yes", "no": "no",
     "fastest": "Fastest growing", "generated": "Generated", "commit": "at commit",
 }
+
+
+def report_board_shown(shown: int, total: int) -> str:
+    if shown == total:
+        return f"{total:,} open {'ticket' if total == 1 else 'tickets'}, the most urgent first"
+    return f"the {shown:,} most urgent of {total:,} open tickets (`tix list` shows them all)"
 
 
 def report_written(path: str, size: int) -> str:

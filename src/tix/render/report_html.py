@@ -4,6 +4,7 @@ names, categories) goes through `_e` (HTML escaping), so customer text is shown,
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime
 from html import escape
 from typing import TYPE_CHECKING, Any
@@ -20,7 +21,8 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bott
 .tile{border:1px solid #d8dee4;border-radius:6px;padding:10px 14px;min-width:140px}
 .tile b{display:block;font-size:22px}.tile span{font-size:12px;color:#57606a}
 table{border-collapse:collapse;font-size:13px}th,td{border-bottom:1px solid #eaeef2;padding:4px 10px;text-align:left}
-td.n,th.n{text-align:right}.sla-breached{background:#ffd8d3}.sla-near{background:#fff1c2}.sla-ok{background:#dcf5e3}
+td.n,th.n{text-align:right}th,td.n,#board td:nth-child(1),#board td:nth-child(5),#board td:nth-child(6){white-space:nowrap}
+.sla-breached{background:#ffd8d3}.sla-near{background:#fff1c2}.sla-ok{background:#dcf5e3}
 .sla-paused{background:#e8eaed}.charts{display:flex;flex-wrap:wrap;gap:24px}svg text{font-size:11px;fill:#1d2630}
 footer{margin-top:32px;font-size:12px;color:#57606a}footer dt{font-weight:bold;margin-top:6px}footer dd{margin:0 0 0 12px}
 """
@@ -42,7 +44,7 @@ def bar_chart(labels: list[str], series: list[tuple[str, str, list[float | None]
     """Grouped vertical bars, one group per label, each value written above its bar; an optional
     dashed horizontal line (a target)."""
     fmt = fmt or (lambda v: f"{v:g}")
-    width, height, left, bottom, top = max(320, 70 * len(labels) + 60), 240, 40, 40, 24
+    width, height, left, bottom, top = max(420, 80 * len(labels) + 60), 240, 40, 40, 24  # 80: room for "45 h 07 min"
     values = [v for _, _, vs in series for v in vs if v is not None] + ([line] if line else [])
     peak = max(values, default=0) or 1
     plot_h = height - bottom - top
@@ -65,12 +67,14 @@ def bar_chart(labels: list[str], series: list[tuple[str, str, list[float | None]
     if line:
         y = height - bottom - plot_h * line / peak
         parts.append(f'<line class="target" x1="{left}" y1="{y:.1f}" x2="{width - 5}" y2="{y:.1f}" stroke="{_TARGET}" stroke-dasharray="5,4"/>')
-        parts.append(f'<text x="{left + 4}" y="{y - 4:.1f}" fill="{_TARGET}">{_e(line_label)}</text>')
     legend_x = left
     for name, colour, _ in series:
         parts.append(f'<rect x="{legend_x}" y="{height - 16}" width="10" height="10" fill="{colour}"/>'
                      f'<text x="{legend_x + 14}" y="{height - 7}">{_e(name)}</text>')
-        legend_x += 14 + 8 * len(name) + 16
+        legend_x += 14 + 7 * len(name) + 16
+    if line:  # named in the legend, not on the plot, where it would cover a bar's figure
+        parts.append(f'<line x1="{legend_x}" y1="{height - 11}" x2="{legend_x + 18}" y2="{height - 11}" stroke="{_TARGET}" stroke-dasharray="5,4"/>'
+                     f'<text x="{legend_x + 22}" y="{height - 7}" fill="{_TARGET}">{_e(line_label)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -101,6 +105,17 @@ def _table(header: list[str], rows: list[list[str]], numeric: set[int], row_clas
     return f"<table{ident}><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
+BOARD_ROWS = 50  # the board lists the most urgent open tickets; `tix list` has them all
+SLA_ORDER = ("breached", "near", "ok", "paused", "none")
+
+
+def most_urgent(board: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
+    """Breached first (the longest overdue first), then due soon, in time (the nearest due first),
+    paused, and without a target (the oldest first)."""
+    rank = {state: n for n, state in enumerate(SLA_ORDER)}
+    return sorted(board, key=lambda r: (rank[r["sla"]], r["due"] if r["due"] is not None else r["created"], r["id"]))[:limit]
+
+
 def _tile(ident: str, value: str, label: str) -> str:
     return f'<div class="tile"><b id="{ident}">{_e(value)}</b><span>{_e(label)}</span></div>'
 
@@ -126,18 +141,26 @@ def report_html(report: Report, tz: Any) -> str:
     # the board: open tickets by status and owner, then each with its SLA state
     statuses = sorted({str(r["status"]) for r in report.board})
     owners = sorted({str(r["owner"] or "-") for r in report.board})
-    matrix = [[_e(o)] + [str(sum(1 for r in report.board if str(r["status"]) == s and str(r["owner"] or "-") == o)) for s in statuses]
-              for o in owners]  # fmt: skip
+    cells = Counter((str(r["owner"] or "-"), str(r["status"])) for r in report.board)
+    matrix = [[_e(o)] + [str(cells[o, s]) for s in statuses] for o in owners]
     nothing = f"<p>{_e(h['none'])}</p>"
     board_matrix = _table([h["owner"], *statuses], matrix, set(range(1, len(statuses) + 1)), table_id="board-matrix") if report.board else nothing
+    shown = most_urgent(report.board, BOARD_ROWS)
     board_rows = [[_e(r["id"]), _e(r["subject"]), _e(r["status"]), _e(r["owner"] or "-"), _e(h["target_" + r["target"]]),
-                   _e(_time(r["due"], tz)), _e(h["sla_" + r["sla"]])] for r in report.board]  # fmt: skip
+                   _e(_time(r["due"], tz)), _e(h["sla_" + r["sla"]])] for r in shown]  # fmt: skip
     board_list = _table([h["id"], h["subject"], h["status"], h["owner"], h["target"], h["due"], h["sla"]], board_rows, set(),
-                        [f"sla-{r['sla']}" for r in report.board], "board") if report.board else ""  # fmt: skip
+                        [f"sla-{r['sla']}" for r in shown], "board") if report.board else ""  # fmt: skip
+    states = {state: sum(1 for r in report.board if r["sla"] == state) for state in SLA_ORDER}
+    board_states = " · ".join(f'<span class="sla-{state}">{_e(h["sla_" + state])} {count:,}</span>' for state, count in states.items() if count)
+    if report.board:
+        board_list = f'<p id="board-states">{board_states}</p><p class="sub">{_e(msg.report_board_shown(len(shown), len(report.board)))}</p>' + board_list
     labels = [w["key"] for w in report.weeks]
     flow = bar_chart(labels, [(h["created"], _CREATED, [w["created"] for w in report.weeks]),
                               (h["resolved"], _RESOLVED, [w["resolved"] for w in report.weeks])], h["chart_flow"])  # fmt: skip
-    frt = bar_chart(labels, [(h["frt_median"], _FRT, [w["frt_median"] for w in report.weeks])], h["chart_frt"],
+    # a wall-clock target ("24h wall") is met or missed in calendar time: the medians drawn against it are too
+    frt_key, frt_name, frt_title = (("frt_median_calendar", h["frt_median_calendar"], h["chart_frt_calendar"]) if report.target_wall
+                                    else ("frt_median", h["frt_median"], h["chart_frt"]))  # fmt: skip
+    frt = bar_chart(labels, [(frt_name, _FRT, [w[frt_key] for w in report.weeks])], frt_title,
                     line=report.target_minutes, line_label=h["target_line"] + " " + msg.stats_minutes(report.target_minutes),
                     fmt=msg.stats_minutes)  # fmt: skip
     ages = hbar_chart([(h["age_" + k], v) for k, v in backlog["age_buckets"].items()], h["chart_ages"], "#fa8231")
@@ -161,7 +184,7 @@ def report_html(report: Report, tz: Any) -> str:
 <div class="tiles">{tiles}</div>
 <h2>{_e(h['board'])}</h2>{board_matrix}<p></p>{board_list}
 <h2>{_e(h['charts'])}</h2><div class="charts"><div><h3>{_e(h['chart_flow'])}</h3>{flow}</div>
-<div><h3>{_e(h['chart_frt'])}</h3>{frt}</div><div><h3>{_e(h['chart_ages'])}</h3>{ages}</div></div>
+<div><h3>{_e(frt_title)}</h3>{frt}</div><div><h3>{_e(h['chart_ages'])}</h3>{ages}</div></div>
 <h2>{_e(h['agents'])}</h2>{agents}
 <h2>{_e(h['trend'])}</h2>{fastest}{trend}
 <footer><p>{_e(h['generated'])} {_e(report.generated)} · {_e(h['commit'])} {_e(report.commit or '-')}</p>

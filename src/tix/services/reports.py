@@ -53,16 +53,34 @@ def _moment(text: str, now: datetime, option: str, end_of_day: bool) -> datetime
     from tix.domain.filters import parse_since
 
     value = text.strip()
-    if len(value) == 10 and value[4:5] == "-":
-        try:
-            day = datetime.fromisoformat(value).replace(tzinfo=now.tzinfo)
-        except ValueError:
-            raise InvalidValue(msg.stats_bad_time(option, text)) from None
-        return day + timedelta(days=1) if end_of_day else day
     try:
+        if len(value) == 10 and value[4:5] == "-":
+            day = datetime.fromisoformat(value).replace(tzinfo=now.tzinfo)
+            return day + timedelta(days=1) if end_of_day else day
         return parse_since(value, now)
-    except InvalidValue:
+    except (ValueError, InvalidValue):
         raise InvalidValue(msg.stats_bad_time(option, text)) from None
+    except OverflowError:  # 99999999d, the end of 9999-12-31
+        raise InvalidValue(msg.stats_out_of_range(option, text)) from None
+
+
+def window(request: StatsRequest, now: datetime, tz: Any) -> tuple[datetime, datetime, datetime]:
+    """(since, until, as_of) of a request, in the helpdesk's timezone; a bad or impossible one is
+    one clear InvalidValue."""
+    as_of = _moment(request.as_of, now, "--as-of", end_of_day=True) if request.as_of else now
+    until = _moment(request.until, as_of, "--until", end_of_day=True) if request.until else as_of
+    since = _moment(request.since, as_of, "--since", end_of_day=False) if request.since else None
+    try:
+        since = since or until - timedelta(days=DEFAULT_DAYS)
+        result = since.astimezone(tz), until.astimezone(tz), as_of.astimezone(tz)
+        for moment in result:
+            moment.timestamp()
+    except OverflowError:  # the default 30 days before year 1, or a moment that leaves years 1-9999 in our timezone
+        given = [(option, text) for option, text in (("--since", request.since), ("--until", request.until), ("--as-of", request.as_of)) if text]
+        raise InvalidValue(msg.stats_out_of_range(*(given[0] if given else ("--as-of", now.isoformat())))) from None
+    if result[0] >= result[1]:
+        raise InvalidValue(msg.stats_since_after_until(result[0].isoformat(), result[1].isoformat()))
+    return result
 
 
 def rules_of(hd: Helpdesk, request: StatsRequest | None = None) -> kpi.Rules:
@@ -92,20 +110,36 @@ def _targets(hd: Helpdesk) -> Any:
 
 
 def _fingerprint(hd: Helpdesk) -> str:
+    """What the facts depend on besides the history: the configuration, and the public holidays'
+    data when the calendar uses it."""
     try:
         data = (hd.root / "tix.yaml").read_bytes()
     except OSError:
         data = b""
+    if hd.config.settings.clock.holidays_country:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            data += f"\0holidays {version('holidays')}".encode()
+        except PackageNotFoundError:
+            pass
     return hashlib.sha1(data, usedforsecurity=False).hexdigest()
 
 
-def load_facts(hd: Helpdesk, rules: kpi.Rules, full: bool = False) -> tuple[list[kpi.Facts], list[str]]:
-    """Every ticket's facts, the cache brought up to HEAD first."""
+def calendar_of(hd: Helpdesk) -> kpi.OpenTime:
     from tix.domain.sla import Calendar
+
+    return kpi.OpenTime(Calendar.from_config(hd.config))
+
+
+def load_facts(hd: Helpdesk, rules: kpi.Rules, full: bool = False, since: datetime | None = None) -> tuple[list[kpi.Facts], list[str]]:
+    """The facts of every ticket that can matter to a period from `since` on (None: every
+    ticket), the cache brought up to HEAD first."""
     from tix.storage.statscache import StatsCache
 
     with StatsCache(hd) as cache:
-        refreshed = cache.refresh(rules, Calendar.from_config(hd.config), _targets(hd), _fingerprint(hd), full=full)
+        refreshed = cache.refresh(rules, calendar_of(hd), _targets(hd), _fingerprint(hd), full=full,
+                                  since=None if since is None else int(since.timestamp()))  # fmt: skip
     return refreshed.facts, refreshed.broken
 
 
@@ -115,43 +149,42 @@ def rebuild(hd: Helpdesk) -> int:
     return len(facts)
 
 
-def stats(hd: Helpdesk, request: StatsRequest, now: datetime) -> Stats:
+def stats(hd: Helpdesk, request: StatsRequest, now: datetime, reach: timedelta | None = None) -> Stats:
+    """The figures of the request's period. `reach`: the facts of the tickets that matter to a
+    period that starts that long before the end are wanted too (the HTML report's trend)."""
     from tix.domain.filters import split_values
-    from tix.domain.sla import Calendar
     from tix.storage.people import resolve_agent
 
     config = hd.config
     if request.by is not None and request.by not in kpi.GROUP_KEYS:
         raise InvalidValue(msg.stats_unknown_by(request.by, kpi.GROUP_KEYS))
-    as_of = _moment(request.as_of, now, "--as-of", end_of_day=True) if request.as_of else now
-    until = _moment(request.until, as_of, "--until", end_of_day=True) if request.until else as_of
-    since = _moment(request.since, as_of, "--since", end_of_day=False) if request.since else until - timedelta(days=DEFAULT_DAYS)
-    if since >= until:
-        raise InvalidValue(msg.stats_since_after_until(since.isoformat(), until.isoformat()))
+    since, until, as_of = window(request, now, config.timezone)
     for name, value in (("--reopen-window", request.reopen_window), ("--recontact-days", request.recontact_days)):
         if value < 0:
             raise InvalidValue(msg.stats_negative_days(name))
     rules = rules_of(hd, request)
-    calendar = Calendar.from_config(config)
-    everyone, broken = load_facts(hd, rules)
+    calendar = calendar_of(hd)
+    end = min(until, as_of)
+    everyone, broken = load_facts(hd, rules, since=min(since, end - reach) if reach else since)
     period = kpi.Period(int(since.timestamp()), int(until.timestamp()), int(as_of.timestamp()))
     owners = [resolve_agent(config, o).lower() for o in split_values(request.owner)]
-    chosen = [f for f in everyone if kpi.matches(f, period.end, owners, split_values(request.queue),
-                                                  split_values(request.category), split_values(request.tag))]  # fmt: skip
+    queues, categories, tags = split_values(request.queue), split_values(request.category), split_values(request.tag)
+    chosen = [f for f in everyone if kpi.matches(f, period.end, owners, queues, categories, tags)] if owners or queues or categories or tags else everyone
     tz = config.timezone
     shown = {"since": since.astimezone(tz).isoformat(), "until": until.astimezone(tz).isoformat(), "as_of": as_of.astimezone(tz).isoformat()}
-    figures = kpi.figures(chosen, period, rules, calendar, everyone)
+    by_customer = kpi.customers(everyone)
     groups = None
     if request.by in ("week", "month"):
+        figures = kpi.figures(chosen, period, rules, calendar, by_customer)
         groups = []
         for name, start, end in kpi.calendar_periods(request.by, since.astimezone(tz), until.astimezone(tz)):
             part = kpi.Period(int(start.timestamp()), int(end.timestamp()), period.as_of)
-            groups.append({"key": name, **kpi.figures(chosen, part, rules, calendar, everyone)})
+            groups.append({"key": name, **kpi.figures(chosen, part, rules, calendar, by_customer)})
     elif request.by:
-        parts: dict[str, list[kpi.Facts]] = {}
-        for f in chosen:
-            parts.setdefault(kpi.group_key(f, request.by, period.end, tz), []).append(f)
-        groups = [{"key": key, **kpi.figures(parts[key], period, rules, calendar, everyone)} for key in sorted(parts)]
+        figures, parts = kpi.grouped_figures(chosen, period, rules, calendar, request.by, by_customer)
+        groups = [{"key": key, **found} for key, found in parts.items()]
+    else:
+        figures = kpi.figures(chosen, period, rules, calendar, by_customer)
     return Stats(shown, figures, groups, request.by, broken, chosen, (since, until, as_of))
 
 
@@ -162,48 +195,45 @@ class Report:
     helpdesk: str
     commit: str | None
     stats: Stats
-    weeks: list[dict[str, Any]]  # {key, created, resolved, frt_median}
+    weeks: list[dict[str, Any]]  # {key, created, resolved, frt_median, frt_median_calendar}
     board: list[dict[str, Any]]
     agents: list[dict[str, Any]]
     trend: list[dict[str, Any]]
     trend_periods: tuple[str, str]  # previous, current (ISO dates)
-    target_minutes: float | None  # the first-response target of the default priority, in business minutes
+    target_minutes: float | None  # the first-response target of the default priority, in minutes (None: eod, days, none)
     generated: str
+    target_wall: bool = False  # that target counts wall-clock time: the chart shows calendar minutes against it
 
 
-def _target_minutes(hd: Helpdesk) -> float | None:
+def _target_minutes(hd: Helpdesk) -> tuple[float | None, bool]:
     targets = _targets(hd)(hd.config.settings.priorities.default)
     unit, number = targets.get("first_response", ("", 0))
-    return {"m": 1, "h": 60, "wall-m": 1, "wall-h": 60}.get(unit, 0) * number or None
+    return {"m": 1, "h": 60, "wall-m": 1, "wall-h": 60, "wall-d": 1440}.get(unit, 0) * number or None, unit.startswith("wall-")
 
 
 def report(hd: Helpdesk, request: StatsRequest, now: datetime) -> Report:
     """The figures of `stats`, plus the weekly series, the board, the agents and the trend."""
-    from tix.domain.sla import Calendar
-
     config = hd.config
     tz = config.timezone
-    result = stats(hd, request, now)
+    span = timedelta(days=28)
+    result = stats(hd, request, now, reach=2 * span)
     assert result.window is not None
     since, until, as_of = (moment.astimezone(tz) for moment in result.window)
     rules = rules_of(hd, request)
-    calendar = Calendar.from_config(config)
+    calendar = calendar_of(hd)
     period = kpi.Period(int(since.timestamp()), int(until.timestamp()), int(as_of.timestamp()))
     items = result.facts
-    weeks = []
-    for name, start, end in kpi.calendar_periods("week", since, until):
-        part = kpi.Period(int(start.timestamp()), int(end.timestamp()), period.as_of)
-        found = kpi.figures(items, part, rules, calendar)
-        weeks.append({"key": name, "created": found["created"], "resolved": found["resolved"],
-                      "frt_median": found["first_response"]["median_business_minutes"]})  # fmt: skip
+    named = kpi.calendar_periods("week", since, until)
+    parts = [kpi.Period(int(start.timestamp()), int(end.timestamp()), period.as_of) for _, start, end in named]
+    weeks = [{"key": name, **row} for (name, _, _), row in zip(named, kpi.flow(items, parts), strict=True)]
     end = datetime.fromtimestamp(period.end, tz)
-    span = timedelta(days=28)
     current = kpi.Period(int((end - span).timestamp()), period.end, period.as_of)
     previous = kpi.Period(int((end - 2 * span).timestamp()), current.since, period.as_of)
+    target, wall = _target_minutes(hd)
     return Report(
         config.settings.helpdesk.name, hd.git.head(), result, weeks, kpi.board(items, period, rules, calendar),
         kpi.agents(items, period, rules), kpi.category_trend(items, current, previous, rules),
-        ((end - 2 * span).date().isoformat(), (end - span).date().isoformat()), _target_minutes(hd), now.astimezone(tz).isoformat(),
+        ((end - 2 * span).date().isoformat(), (end - span).date().isoformat()), target, now.astimezone(tz).isoformat(), wall,
     )
 
 

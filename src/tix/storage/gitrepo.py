@@ -233,6 +233,46 @@ class GitRepo:
             return False
         return True
 
+    def iter_blobs(self, oids: list[str]) -> Iterator[tuple[str, bytes]]:
+        """(oid, contents) of many blobs, in the order given, streamed from one `git cat-file
+        --batch` fed by a thread: no round trip per blob (read_blobs' persistent process answers
+        one at a time, ~0.1 ms each), and only one blob in memory at a time. For the stats cache's
+        cold start, which reads every version of every ticket file."""
+        import subprocess
+        import threading
+
+        wanted = [oid for oid in oids if oid != ZERO_OID]
+        if not wanted:
+            return
+        process = subprocess.Popen(["git", "cat-file", "--batch"], cwd=self.root, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                   stderr=subprocess.DEVNULL, bufsize=1 << 20)  # fmt: skip
+        assert process.stdin is not None and process.stdout is not None
+        stdin, stdout = process.stdin, process.stdout
+
+        def feed() -> None:
+            try:
+                for start in range(0, len(wanted), 1000):
+                    stdin.write("".join(f"{oid}\n" for oid in wanted[start : start + 1000]).encode())
+                stdin.close()
+            except (BrokenPipeError, ValueError):  # the reader stopped early
+                pass
+
+        writer = threading.Thread(target=feed, daemon=True)
+        writer.start()
+        try:
+            for oid in wanted:
+                header = stdout.readline().split()
+                if len(header) != 3:
+                    raise GitError(msg.git_failed("cat-file", f"{oid}: {b' '.join(header).decode(errors='replace') or 'no answer'}"))
+                data = stdout.read(int(header[2]))
+                stdout.read(1)  # the newline after the contents
+                yield oid, data
+        finally:
+            stdout.close()
+            process.kill() if writer.is_alive() else None
+            process.wait()
+            writer.join()
+
     def read_blobs(self, oids: list[str]) -> dict[str, bytes]:
         """Contents of many blobs through one persistent `git cat-file --batch` (GitPython's)."""
         if self._gitpython is None:
