@@ -219,3 +219,14 @@ def test_one_changed_ticket_is_all_the_next_search_reindexes(tix: Cli, helpdesk:
         assert index.refresh() == 1  # the one file changed, not the six
     finally:
         index.close()
+
+
+def test_n_is_short_for_limit_as_in_list(tix: Cli, desk: dict[str, str]) -> None:
+    assert ids(tix.ok("search", "zamówienie", "-n", "3", "--format", "json").out) == {desk["pl"], desk["pl_plain"]}  # not words
+    assert len(json.loads(tix.ok("search", "zamówienie", "-n", "1", "--format", "json").out)) == 1
+    assert len(json.loads(tix.ok("search", "-n1", "zamówienie", "--format", "json").out)) == 1
+    assert tix.ok("search", "zamówienie", "-n", "1").out == tix.ok("search", "zamówienie", "--limit", "1").out
+    assert ids(tix.ok("search", "zamowienie", "-nie", "--format", "json").out) == {desk["pl_plain"]}  # `-nie`: a negated word
+    assert ids(tix.ok("search", "-n", "5", "--format", "json", "--", "zamowienie", "-n").out) == {desk["pl"], desk["pl_plain"]}
+    bad = tix("search", "zamówienie", "-n", "zero")
+    assert bad.code == 2 and "--limit" in bad.err

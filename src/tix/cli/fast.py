@@ -73,20 +73,42 @@ COMMANDS = {"show": SHOW, "list": LIST, "sync": SYNC} | {
 
 
 _NEGATED_TERM = re.compile(r"^-[A-Za-z]+:.")
+_SHORT_LIMIT = re.compile(r"^-n(\d*)$")
 
 
 def spelled_out(argv: list[str]) -> list[str]:
-    """`argv` with `tix list`'s negated query terms (`-tag:spam`) spelled `not:tag:spam`: Click
-    would read `-t ag:spam` out of them (`-t` is --tag), for Typer as for the parser here."""
-    if command_of(argv) != "list":
-        return argv
-    return [f"not:{token[1:]}" if _NEGATED_TERM.match(token) else token for token in argv]
+    """`argv` with the query terms of `tix list` and `tix stats` that Click would misread spelled
+    out, and `tix search`'s `-n N` spelled `--limit N`, for Typer as for the parser here.
+
+    `list` and `stats` have short options: Click would read `-t ag:spam` out of `-tag:spam` (`-t`
+    is --tag), so a negated field term becomes `not:tag:spam`. `search` has no short option a
+    negated word could be mistaken for (`-nowy` is not `-n owy`): its `-n` is only ever `-n N` or
+    `-nN`, and anything else beginning with '-' stays a query word."""
+    command = command_of(argv)
+    if command in ("list", "stats"):
+        return [f"not:{token[1:]}" if _NEGATED_TERM.match(token) else token for token in argv]
+    if command == "search":
+        start = len(argv) - len(_after(argv)) + 1  # the first word after `search`
+        spelled = argv[:start]
+        for index, token in enumerate(argv[start:], start):
+            if token == "--":  # the rest are words, as Click takes them
+                return spelled + argv[index:]
+            short = _SHORT_LIMIT.match(token)
+            spelled.append(token if short is None else f"--limit={short.group(1)}" if short.group(1) else "--limit")
+        return spelled
+    return argv
 
 
-def command_of(argv: list[str]) -> str | None:
+def _after(argv: list[str]) -> list[str]:
+    """`argv` from the command's name on (the global options before it left out)."""
     rest = list(argv)
     while rest and rest[0] in GLOBAL_OPTIONS:
         rest = rest[2:]
+    return rest
+
+
+def command_of(argv: list[str]) -> str | None:
+    rest = _after(argv)
     return rest[0] if rest else None
 
 

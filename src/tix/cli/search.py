@@ -1,7 +1,9 @@
 """`tix search`, `tix customer` and `tix views` (docs/SEARCH.md).
 
-The options of `tix search` are long ones only: a query term may begin with '-' (`-tag:spam`),
-and Click would read a short option out of it (`-t ag:spam`); unknown options are query words."""
+The options of `tix search` are long ones only: a query term may begin with '-' (`-tag:spam`,
+`-nowy`), and Click would read a short option out of it (`-t ag:spam`, `-n owy`); unknown options
+are query words. `-n N`, as in `tix list`, is spelled `--limit N` before Click sees it
+(cli/fast.py, spelled_out)."""
 
 from typing import Optional
 
@@ -18,7 +20,7 @@ def search(
     ctx: typer.Context,
     query: Optional[list[str]] = typer.Argument(None, metavar="QUERY...", help="Words and terms (docs/SEARCH.md), or @view."),
     format: ListFormat = typer.Option(ListFormat.table, "--format", help="Output format."),
-    limit: int = typer.Option(20, "--limit", min=1, help="Show at most N tickets, best first."),
+    limit: int = typer.Option(20, "--limit", min=1, help="Show at most N tickets, best first (-n N for short)."),
     all_: bool = typer.Option(False, "--all", help="Show every ticket that matches (closed ones are always included, marked)."),
     view: Optional[str] = typer.Option(None, "--view", help="Run a saved view (views: in tix.yaml)."),
 ) -> None:
