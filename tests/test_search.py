@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from conftest import Cli, Clock, git
 from test_sync import Team
 
+from tix.cli.main import main
 from tix.domain.query import parse
 from tix.errors import InvalidValue
 from tix.storage import fulltext
@@ -230,3 +233,84 @@ def test_n_is_short_for_limit_as_in_list(tix: Cli, desk: dict[str, str]) -> None
     assert ids(tix.ok("search", "-n", "5", "--format", "json", "--", "zamowienie", "-n").out) == {desk["pl"], desk["pl_plain"]}
     bad = tix("search", "zamówienie", "-n", "zero")
     assert bad.code == 2 and "--limit" in bad.err
+
+
+def work_of_one_change(tix: Cli, helpdesk: Path, monkeypatch: pytest.MonkeyPatch, tickets: int) -> dict[str, Counter[str]]:
+    """A helpdesk of `tickets` tickets, searched once; then one ticket changed by `tix note`, and
+    another by hand and committed with git. Counts, for each change and the search after it, the
+    tickets tokenised for the FTS table (fulltext.document) and the FTS rows written (SQLite's
+    trace of each statement run). The counters call through to the real code."""
+    from datetime import datetime
+
+    from tix.domain import ids as ticket_ids
+    from tix.domain.model import Entry, Person, Ticket
+    from tix.storage import index as index_module
+    from tix.storage import ticketfile
+
+    made = []
+    for number in range(tickets):
+        when = datetime.fromisoformat("2026-11-01T09:00:00+01:00")
+        ticket = Ticket(id=ticket_ids.derived_id(f"count-{number}"), subject=f"Zamówienie {number}", requester=Person("Jan", "jan@example.pl"),
+                        status="new", priority="normal", created=when, updated=when)  # fmt: skip
+        ticket.entries.append(Entry(ticket_ids.derived_id(f"entry-{number}"), "inbound", "Jan <jan@example.pl>", when,
+                                    f"Reklamacja numer {number}: dostawa nie dotarła."))  # fmt: skip
+        path = helpdesk / ticket_relpath(ticket.id)
+        path.parent.mkdir(parents=True)
+        path.write_text(ticketfile.dumps(ticket), encoding="utf-8")
+        made.append(ticket.id)
+    git(helpdesk, "add", "-A")
+    git(helpdesk, "commit", "-qm", "tickets")
+    assert len(search(tix, "reklamacja")) == tickets  # the index built: every ticket tokenised once
+
+    counts: Counter[str] = Counter()
+    real_document, real_init = fulltext.document, index_module.Index.__init__
+
+    def counting_document(texts):  # type: ignore[no-untyped-def]
+        counts["tokenised"] += 1
+        return real_document(texts)
+
+    def counting_init(self, helpdesk):  # type: ignore[no-untyped-def]
+        real_init(self, helpdesk)
+
+        def trace(statement: str) -> None:
+            for kind in ("INSERT INTO search", "DELETE FROM search"):
+                if statement.startswith(kind):
+                    counts[kind] += 1
+
+        self.db.set_trace_callback(trace)
+
+    def measured(*steps: Callable[[], object]) -> Counter[str]:
+        counts.clear()
+        with monkeypatch.context() as patch:
+            patch.setattr(fulltext, "document", counting_document)
+            patch.setattr(index_module.Index, "__init__", counting_init)
+            for step in steps:
+                step()
+        return Counter(counts)
+
+    first, second = made[tickets // 3], made[tickets // 2]
+    path = helpdesk / ticket_relpath(second)
+
+    def hand_edit() -> None:
+        path.write_text(path.read_text(encoding="utf-8").replace("dostawa nie dotarła", "kaloryfer przecieka"), encoding="utf-8")
+        git(helpdesk, "commit", "-qam", "hand edit")
+
+    return {
+        "nothing changed": measured(lambda: search(tix, "reklamacja")),
+        "tix note, then search": measured(lambda: tix.ok("note", first, "Klient dzwonił: kaloryfery"),
+                                          lambda: search(tix, "kaloryfer")),
+        "hand edit + git commit, then search": measured(hand_edit, lambda: search(tix, "kaloryfer")),
+    }
+
+
+def test_after_one_change_the_next_search_reindexes_that_ticket_alone(tix: Cli, helpdesk: Path, tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture[str],
+                                                                       monkeypatch: pytest.MonkeyPatch, clock: Clock) -> None:  # fmt: skip
+    small = work_of_one_change(tix, helpdesk, monkeypatch, 20)
+    assert small["nothing changed"] == Counter()
+    one = Counter({"tokenised": 1, "INSERT INTO search": 1, "DELETE FROM search": 1})  # its old row out, the new one in
+    assert small["tix note, then search"] == one
+    assert small["hand edit + git commit, then search"] == one
+    large_desk = tmp_path / "large"
+    assert main(["init", str(large_desk), "--email", "support@example.com"]) == 0
+    assert work_of_one_change(Cli(large_desk, capsys, monkeypatch), large_desk, monkeypatch, 80) == small  # whatever the size
