@@ -314,3 +314,32 @@ def test_after_one_change_the_next_search_reindexes_that_ticket_alone(tix: Cli, 
     large_desk = tmp_path / "large"
     assert main(["init", str(large_desk), "--email", "support@example.com"]) == 0
     assert work_of_one_change(Cli(large_desk, capsys, monkeypatch), large_desk, monkeypatch, 80) == small  # whatever the size
+
+
+def test_stats_figures_cover_the_tickets_a_query_or_view_matches(tix: Cli, desk: dict[str, str]) -> None:
+    period = ("--since", "2026-11-01", "--until", "2026-11-30")
+    def created(*query: str) -> int:
+        return int(json.loads(tix.ok("stats", *period, "-f", "json", *query).out)["created"])
+
+    tix.ok("config", "set", "categories", "general, reklamacje")
+    tix.ok("assign", desk["ru"], "anna@example.com")  # anna is "me" (git's identity in the tests)
+    tix.ok("assign", desk["pl_complaint"], "anna@example.com")
+    tix.ok("category", desk["pl_complaint"], "reklamacje")
+    tix.ok("category", desk["en"], "reklamacje")
+    tix.ok("close", desk["pl_complaint"])
+    assert created() == 6
+    assert created("owner:me") == 2
+    mine = json.loads(tix.ok("stats", *period, "-f", "json", "owner:me", "category:reklamacje").out)
+    assert (mine["created"], mine["resolved"], mine["backlog"]["open"]) == (1, 1, 0)  # the closed complaint alone
+    assert created("category:reklamacje") == 2 and created("-tag:spam", "category:reklamacje") == 1
+    assert created("zamówienie") == 2 and created("reklamacja", "dostawa") == 1  # words too, in any inflection
+    assert created("is:closed") == 1 and created("not:is:closed") == 5
+    groups = json.loads(tix.ok("stats", *period, "-f", "json", "--by", "owner", "category:reklamacje").out)["groups"]
+    assert [(group["key"], group["created"]) for group in groups] == [("-", 1), ("anna@example.com", 1)]
+    tix.ok("config", "set", "views.complaints", "category:reklamacje")
+    assert created("--view", "complaints") == created("@complaints") == 2
+    assert "Created 1 · Resolved 1" in tix.ok("stats", *period, "owner:me", "category:reklamacje").out  # the table too
+    for query, error in ((["stauts:open"], "unknown field 'stauts' at position 1"), (["--view", "complaint"], "unknown view"),
+                         (["--view", "complaints", "owner:me"], "either a view"), (["@nothing"], "unknown view")):  # fmt: skip
+        result = tix("stats", *query)
+        assert result.code == 1 and error in result.err and len(result.err.splitlines()) == 1, result.err
