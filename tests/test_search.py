@@ -343,3 +343,31 @@ def test_stats_figures_cover_the_tickets_a_query_or_view_matches(tix: Cli, desk:
                          (["--view", "complaints", "owner:me"], "either a view"), (["@nothing"], "unknown view")):  # fmt: skip
         result = tix("stats", *query)
         assert result.code == 1 and error in result.err and len(result.err.splitlines()) == 1, result.err
+
+
+def test_a_search_asks_git_for_head_and_the_working_tree_once_each(tix: Cli, helpdesk: Path, desk: dict[str, str],
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """Both begin before the index is read (storage/gitrepo.py, begin_worktree_check), and the
+    refresh takes their answers instead of asking again: counted, the real git runs."""
+    import subprocess
+
+    asked: list[str] = []
+    real_popen = subprocess.Popen
+
+    class CountingPopen(real_popen):  # type: ignore[misc,valid-type]
+        def __init__(self, args, *rest, **kwargs):  # type: ignore[no-untyped-def]
+            if isinstance(args, list) and args and args[0] == "git":
+                asked.append(args[1])
+            super().__init__(args, *rest, **kwargs)
+
+    tix.ok("search", "order")
+    path = helpdesk / ticket_relpath(desk["ru"])
+    for change in ("nothing", "a hand edit"):
+        if change == "a hand edit":
+            path.write_text(path.read_text(encoding="utf-8") + "\nkaloryfer\n", encoding="utf-8")
+        asked.clear()
+        with monkeypatch.context() as patch:
+            patch.setattr(subprocess, "Popen", CountingPopen)
+            found = search(tix, "kaloryfer")
+        assert sorted(asked) == ["diff-index", "rev-parse"], change
+        assert found == ({desk["ru"]} if change == "a hand edit" else set())

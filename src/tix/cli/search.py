@@ -25,13 +25,9 @@ def search(
     view: Optional[str] = typer.Option(None, "--view", help="Run a saved view (views: in tix.yaml)."),
 ) -> None:
     """Find tickets by their words, in any inflection, best match first."""
-    from tix.render.search import search_result
-    from tix.services.search import search as run
+    from tix.cli import fast
 
-    st = state(ctx)
-    hd = st.helpdesk
-    found = run(hd, query or [], limit=None if all_ else limit, as_user=st.as_user, view=view)
-    emit(search_result(found, format.value, hd.config, limited=not all_))
+    emit(fast.search(state(ctx), query=query, format=format.value, limit=limit, all_=all_, view=view))
 
 
 @app.command()

@@ -228,6 +228,12 @@ class Index:
             raise
         return parsed
 
+    def refresh_changed(self) -> bool:
+        """`refresh()`, and whether it changed anything: a query read before it still holds when not."""
+        before = self.db.total_changes
+        self.refresh()
+        return self.db.total_changes != before
+
     def _shard_times(self) -> dict[str, int]:
         base = self.hd.root / TICKETS_DIR
         try:
