@@ -238,8 +238,8 @@ def test_n_is_short_for_limit_as_in_list(tix: Cli, desk: dict[str, str]) -> None
 def work_of_one_change(tix: Cli, helpdesk: Path, monkeypatch: pytest.MonkeyPatch, tickets: int) -> dict[str, Counter[str]]:
     """A helpdesk of `tickets` tickets, searched once; then one ticket changed by `tix note`, and
     another by hand and committed with git. Counts, for each change and the search after it, the
-    tickets tokenised for the FTS table (fulltext.document) and the FTS rows written (SQLite's
-    trace of each statement run). The counters call through to the real code."""
+    tickets tokenised for the FTS table (fulltext.document) and the FTS rows added and removed
+    (SQLite's trace of each statement run). The counters call through to the real code."""
     from datetime import datetime
 
     from tix.domain import ids as ticket_ids
@@ -273,9 +273,12 @@ def work_of_one_change(tix: Cli, helpdesk: Path, monkeypatch: pytest.MonkeyPatch
         real_init(self, helpdesk)
 
         def trace(statement: str) -> None:
-            for kind in ("INSERT INTO search", "DELETE FROM search"):
-                if statement.startswith(kind):
-                    counts[kind] += 1
+            if statement.startswith("INSERT INTO search (rowid,"):
+                counts["FTS rows added"] += 1
+            elif statement.startswith("INSERT INTO search (search, rowid,") and "'delete'" in statement:
+                counts["FTS rows removed"] += 1
+            elif statement.startswith(("INSERT INTO search (", "DELETE FROM search ", "UPDATE search ")):  # not search_tokens
+                counts["other FTS writes"] += 1
 
         self.db.set_trace_callback(trace)
 
@@ -308,7 +311,7 @@ def test_after_one_change_the_next_search_reindexes_that_ticket_alone(tix: Cli, 
                                                                        monkeypatch: pytest.MonkeyPatch, clock: Clock) -> None:  # fmt: skip
     small = work_of_one_change(tix, helpdesk, monkeypatch, 20)
     assert small["nothing changed"] == Counter()
-    one = Counter({"tokenised": 1, "INSERT INTO search": 1, "DELETE FROM search": 1})  # its old row out, the new one in
+    one = Counter({"tokenised": 1, "FTS rows added": 1, "FTS rows removed": 1})  # its old row out, the new one in
     assert small["tix note, then search"] == one
     assert small["hand edit + git commit, then search"] == one
     large_desk = tmp_path / "large"
@@ -371,3 +374,28 @@ def test_a_search_asks_git_for_head_and_the_working_tree_once_each(tix: Cli, hel
             found = search(tix, "kaloryfer")
         assert sorted(asked) == ["diff-index", "rev-parse"], change
         assert found == ({desk["ru"]} if change == "a hand edit" else set())
+
+
+def test_changed_and_removed_tickets_leave_no_words_behind_in_the_fts_table(tix: Cli, helpdesk: Path, desk: dict[str, str]) -> None:
+    """The FTS table keeps no copy of its text (contentless): a row is taken out by giving back
+    its very tokens, kept packed beside it. Checked in the table itself, not through the join."""
+    import sqlite3
+
+    tix.ok("search", "order")
+    path = helpdesk / ticket_relpath(desk["en"])
+    path.write_text(path.read_text(encoding="utf-8").replace("My orders never arrived", "Kaloryfery przeciekają"), encoding="utf-8")
+    assert search(tix, "kaloryfer") == {desk["en"]}
+    tix.ok("note", desk["ru"], "hydraulik")
+    assert search(tix, "hydraulik") == {desk["ru"]}
+    git(helpdesk, "rm", "-rq", str(Path(ticket_relpath(desk["pl_plain"])).parent))
+    git(helpdesk, "commit", "-qam", "a ticket removed by hand")
+    assert search(tix, "gdzie") == set()
+    with sqlite3.connect(helpdesk / ".git" / "tix" / "index.sqlite") as db:
+        def fts(word: str) -> set[int]:
+            return {rowid for (rowid,) in db.execute("SELECT rowid FROM search WHERE search MATCH ?", (f'words: "{word}"',))}
+
+        tickets = {rowid for (rowid,) in db.execute("SELECT rowid FROM tickets")}
+        assert len(tickets) == 5 and {rowid for (rowid,) in db.execute("SELECT id FROM search_docsize")} == tickets
+        assert fts("arrived") == fts("gdzie") == set() and len(fts("kaloryfery")) == len(fts("hydraulik")) == 1
+        assert {rowid for (rowid,) in db.execute("SELECT rowid FROM search_tokens")} == tickets
+        db.execute("INSERT INTO search (search) VALUES ('integrity-check')")
