@@ -8,7 +8,6 @@ domain/query.py's, turned into filters by the listing (services/listing.py).
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -149,6 +148,8 @@ class History:
 def customer_history(hd: Helpdesk, who: str) -> History:
     """Everything one customer (an address or a name) or one organisation (`@example.pl` or
     `example.pl`: every address at that mail domain) ever opened, with the figures of it."""
+    from statistics import median_low
+
     text = who.strip()
     if not text:
         raise InvalidValue(msg.no_customer_tickets("''"))
@@ -173,7 +174,7 @@ def customer_history(hd: Helpdesk, who: str) -> History:
     return History(
         key, domain, items, sorted({row.requester_email.lower() for row, *_ in found}), _months(items, now),
         min(contacts) if contacts else None, max(contacts) if contacts else None,
-        statistics.median_low(responses) if responses else None,
+        median_low(responses) if responses else None,
     )  # fmt: skip
 
 
