@@ -435,7 +435,11 @@ class Index:
                 for values in self.db.execute(query, [*args, *([limit + 1] if limit is not None else [])])]  # fmt: skip
         total = len(hits)
         if limit is not None and total > limit:
-            total = int(self.db.execute(f"SELECT count(*) FROM {source}{condition}", args).fetchone()[0])
+            if expression and where == ["search MATCH ?"]:  # words alone: every FTS row has its ticket (_store)
+                counted = self.db.execute("SELECT count(*) FROM search WHERE search MATCH ?", (expression,))  # 6x faster
+            else:
+                counted = self.db.execute(f"SELECT count(*) FROM {source}{condition}", args)
+            total = int(counted.fetchone()[0])
             hits = hits[:limit]
         return hits, total
 
