@@ -55,6 +55,13 @@ run tix tag "$invoice" +vip +refund
 run tix assign "$login" ivan
 run tix priority "$login" urgent
 run tix --as "Bob Builder <bob@firma.example>" close "$printer" -m "Replaced the fuser unit."
+
+printf '\n# Jan writes again, about a delivery: search finds it in any inflection; his history tells the whole story.\n'
+complaint=$(tix new "Brakuje dwóch tonerów" --from "Jan Kowalski <jan@example.pl>" -c complaint \
+  -b "Składam reklamację: w ostatniej dostawie brakuje dwóch tonerów.")
+echo "created $complaint"
+run tix search "reklamacja dostawa"
+run tix customer jan@example.pl
 run tix list
 run tix list --all --sort -updated
 run tix list --customer example.ru --format json

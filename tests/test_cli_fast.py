@@ -67,6 +67,8 @@ def test_plain_forms_are_taken_with_their_values() -> None:
     ["list", "--mine=yes"], ["list", "-ma"], ["-C"], ["-C", "a", "-C", "b", "list"], ["--help"], [], ["tag", "A", "+x"], ["assign", "A"], ["category", "A", ""],
     ["close", "A", "-m"], ["assign", "A", "b", "c"],
     ["list", "--no-such"], ["list", "--format", "xml"],
+    ["search", "x", "--help"], ["search", "x", "--limit", "0"], ["search", "x", "--limit"], ["search", "--no-such", "x"], ["search", "-", "x"],
+    ["search", "--", "x"], ["search", "x", "--format", "yaml"],
 ])  # fmt: skip
 def test_anything_else_is_left_to_typer(argv: list[str]) -> None:
     assert fast.parse(argv) is None
@@ -91,9 +93,12 @@ def test_each_form_prints_and_exits_as_through_typer(tix: Cli, desk_with_tickets
         ["list", "--owner", "anna@example.com"], ["list", "--unassigned", "--breached"], ["list", "--due-within", "2h"],
         ["--as", "Bob <bob@example.com>", "list", "--mine"], ["list", "--customer", "jan"], ["list", "--tag", "x"],
         ["list", "--customer", "-jan"], ["list", "--sort", "--help"], ["list", "--sort=nonsense"], ["-C", ".", "list", "-n", "0"],
+        ["search", "ticket"], ["search", "ticket", "-n", "2"], ["search", "-n1", "ticket", "--format", "json"], ["search", "--all", "ticket"],
+        ["search", "ticket", "-tag:x", "-nothing", "--format=csv"], ["search", "stauts:open"], ["search"], ["search", "@nope"],
+        ["search", "--view", "nope"], ["search", '"ticket 1"', "is:open"], ["search", "-C", "x"],
     ]  # fmt: skip
     for argv in forms:
-        assert fast.parse(argv) is not None, argv  # each is a form the fast path takes
+        assert fast.parse(fast.spelled_out(argv)) is not None, argv  # each is a form the fast path takes
         quick = tix(*argv)
         with monkeypatch.context() as patch:
             patch.setattr(fast, "run", lambda arguments: None)  # Typer runs it
@@ -130,7 +135,8 @@ def test_the_fast_commands_do_not_load_typer(tix: Cli, desk_with_tickets: list[s
     # nor PyYAML: tix's own files are read and written by storage/yamlsubset.py
     for argv, heavy in ((["show", desk_with_tickets[0]], ("typer", "click", "yaml", "frontmatter")),
                         (["list", "-n", "2"], ("typer", "click", "yaml", "frontmatter")),
-                        (["assign", desk_with_tickets[0], "bob@example.com"], ("typer", "click", "yaml", "frontmatter"))):  # fmt: skip
+                        (["assign", desk_with_tickets[0], "bob@example.com"], ("typer", "click", "yaml", "frontmatter")),
+                        (["search", "ticket", "-n", "2"], ("typer", "click", "yaml", "frontmatter"))):  # fmt: skip
         code = f"import sys\nfrom tix.cli.main import main\nassert main({argv!r}) == 0\nprint(sorted(m for m in {heavy!r} if m in sys.modules))"
         result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=helpdesk)
         assert result.stdout.strip().splitlines()[-1] == "[]", argv

@@ -55,5 +55,8 @@ def test_the_guided_tour_runs(tmp_path: Path) -> None:
     assert "status: open → closed" in result.stdout
     assert "sent 1 message" in result.stdout
     assert "1 follow-up (1 reopened)" in result.stdout  # the customer's answer to our reply
+    # the README's "Finding things": any inflection (reklamację, dostawie), and Jan's whole story
+    assert "Składam **reklamację**: w ostatniej **dostawie** brakuje dwóch tonerów." in result.stdout
+    assert "jan@example.pl: 2 tickets, 1 open" in result.stdout
     log = subprocess.run(["git", "-C", str(tmp_path / "desk"), "log", "--format=%an"], capture_output=True, text=True)
     assert set(log.stdout.split("\n")) >= {"Anna Nowak", "Bob Builder"}

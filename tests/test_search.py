@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from conftest import Cli, Clock, git
 from test_sync import Team
 
+from tix.cli.main import main
 from tix.domain.query import parse
 from tix.errors import InvalidValue
 from tix.storage import fulltext
@@ -219,3 +222,180 @@ def test_one_changed_ticket_is_all_the_next_search_reindexes(tix: Cli, helpdesk:
         assert index.refresh() == 1  # the one file changed, not the six
     finally:
         index.close()
+
+
+def test_n_is_short_for_limit_as_in_list(tix: Cli, desk: dict[str, str]) -> None:
+    assert ids(tix.ok("search", "zamówienie", "-n", "3", "--format", "json").out) == {desk["pl"], desk["pl_plain"]}  # not words
+    assert len(json.loads(tix.ok("search", "zamówienie", "-n", "1", "--format", "json").out)) == 1
+    assert len(json.loads(tix.ok("search", "-n1", "zamówienie", "--format", "json").out)) == 1
+    assert tix.ok("search", "zamówienie", "-n", "1").out == tix.ok("search", "zamówienie", "--limit", "1").out
+    assert ids(tix.ok("search", "zamowienie", "-nie", "--format", "json").out) == {desk["pl_plain"]}  # `-nie`: a negated word
+    assert ids(tix.ok("search", "-n", "5", "--format", "json", "--", "zamowienie", "-n").out) == {desk["pl"], desk["pl_plain"]}
+    bad = tix("search", "zamówienie", "-n", "zero")
+    assert bad.code == 2 and "--limit" in bad.err
+
+
+def work_of_one_change(tix: Cli, helpdesk: Path, monkeypatch: pytest.MonkeyPatch, tickets: int) -> dict[str, Counter[str]]:
+    """A helpdesk of `tickets` tickets, searched once; then one ticket changed by `tix note`, and
+    another by hand and committed with git. Counts, for each change and the search after it, the
+    tickets tokenised for the FTS table (fulltext.document) and the FTS rows added and removed
+    (SQLite's trace of each statement run). The counters call through to the real code."""
+    from datetime import datetime
+
+    from tix.domain import ids as ticket_ids
+    from tix.domain.model import Entry, Person, Ticket
+    from tix.storage import index as index_module
+    from tix.storage import ticketfile
+
+    made = []
+    for number in range(tickets):
+        when = datetime.fromisoformat("2026-11-01T09:00:00+01:00")
+        ticket = Ticket(id=ticket_ids.derived_id(f"count-{number}"), subject=f"Zamówienie {number}", requester=Person("Jan", "jan@example.pl"),
+                        status="new", priority="normal", created=when, updated=when)  # fmt: skip
+        ticket.entries.append(Entry(ticket_ids.derived_id(f"entry-{number}"), "inbound", "Jan <jan@example.pl>", when,
+                                    f"Reklamacja numer {number}: dostawa nie dotarła."))  # fmt: skip
+        path = helpdesk / ticket_relpath(ticket.id)
+        path.parent.mkdir(parents=True)
+        path.write_text(ticketfile.dumps(ticket), encoding="utf-8")
+        made.append(ticket.id)
+    git(helpdesk, "add", "-A")
+    git(helpdesk, "commit", "-qm", "tickets")
+    assert len(search(tix, "reklamacja")) == tickets  # the index built: every ticket tokenised once
+
+    counts: Counter[str] = Counter()
+    real_document, real_init = fulltext.document, index_module.Index.__init__
+
+    def counting_document(texts):  # type: ignore[no-untyped-def]
+        counts["tokenised"] += 1
+        return real_document(texts)
+
+    def counting_init(self, helpdesk):  # type: ignore[no-untyped-def]
+        real_init(self, helpdesk)
+
+        def trace(statement: str) -> None:
+            if statement.startswith("INSERT INTO search (rowid,"):
+                counts["FTS rows added"] += 1
+            elif statement.startswith("INSERT INTO search (search, rowid,") and "'delete'" in statement:
+                counts["FTS rows removed"] += 1
+            elif statement.startswith(("INSERT INTO search (", "DELETE FROM search ", "UPDATE search ")):  # not search_tokens
+                counts["other FTS writes"] += 1
+
+        self.db.set_trace_callback(trace)
+
+    def measured(*steps: Callable[[], object]) -> Counter[str]:
+        counts.clear()
+        with monkeypatch.context() as patch:
+            patch.setattr(fulltext, "document", counting_document)
+            patch.setattr(index_module.Index, "__init__", counting_init)
+            for step in steps:
+                step()
+        return Counter(counts)
+
+    first, second = made[tickets // 3], made[tickets // 2]
+    path = helpdesk / ticket_relpath(second)
+
+    def hand_edit() -> None:
+        path.write_text(path.read_text(encoding="utf-8").replace("dostawa nie dotarła", "kaloryfer przecieka"), encoding="utf-8")
+        git(helpdesk, "commit", "-qam", "hand edit")
+
+    return {
+        "nothing changed": measured(lambda: search(tix, "reklamacja")),
+        "tix note, then search": measured(lambda: tix.ok("note", first, "Klient dzwonił: kaloryfery"),
+                                          lambda: search(tix, "kaloryfer")),
+        "hand edit + git commit, then search": measured(hand_edit, lambda: search(tix, "kaloryfer")),
+    }
+
+
+def test_after_one_change_the_next_search_reindexes_that_ticket_alone(tix: Cli, helpdesk: Path, tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture[str],
+                                                                       monkeypatch: pytest.MonkeyPatch, clock: Clock) -> None:  # fmt: skip
+    small = work_of_one_change(tix, helpdesk, monkeypatch, 20)
+    assert small["nothing changed"] == Counter()
+    one = Counter({"tokenised": 1, "FTS rows added": 1, "FTS rows removed": 1})  # its old row out, the new one in
+    assert small["tix note, then search"] == one
+    assert small["hand edit + git commit, then search"] == one
+    large_desk = tmp_path / "large"
+    assert main(["init", str(large_desk), "--email", "support@example.com"]) == 0
+    assert work_of_one_change(Cli(large_desk, capsys, monkeypatch), large_desk, monkeypatch, 80) == small  # whatever the size
+
+
+def test_stats_figures_cover_the_tickets_a_query_or_view_matches(tix: Cli, desk: dict[str, str]) -> None:
+    period = ("--since", "2026-11-01", "--until", "2026-11-30")
+    def created(*query: str) -> int:
+        return int(json.loads(tix.ok("stats", *period, "-f", "json", *query).out)["created"])
+
+    tix.ok("config", "set", "categories", "general, reklamacje")
+    tix.ok("assign", desk["ru"], "anna@example.com")  # anna is "me" (git's identity in the tests)
+    tix.ok("assign", desk["pl_complaint"], "anna@example.com")
+    tix.ok("category", desk["pl_complaint"], "reklamacje")
+    tix.ok("category", desk["en"], "reklamacje")
+    tix.ok("close", desk["pl_complaint"])
+    assert created() == 6
+    assert created("owner:me") == 2
+    mine = json.loads(tix.ok("stats", *period, "-f", "json", "owner:me", "category:reklamacje").out)
+    assert (mine["created"], mine["resolved"], mine["backlog"]["open"]) == (1, 1, 0)  # the closed complaint alone
+    assert created("category:reklamacje") == 2 and created("-tag:spam", "category:reklamacje") == 1
+    assert created("zamówienie") == 2 and created("reklamacja", "dostawa") == 1  # words too, in any inflection
+    assert created("is:closed") == 1 and created("not:is:closed") == 5
+    groups = json.loads(tix.ok("stats", *period, "-f", "json", "--by", "owner", "category:reklamacje").out)["groups"]
+    assert [(group["key"], group["created"]) for group in groups] == [("-", 1), ("anna@example.com", 1)]
+    tix.ok("config", "set", "views.complaints", "category:reklamacje")
+    assert created("--view", "complaints") == created("@complaints") == 2
+    assert "Created 1 · Resolved 1" in tix.ok("stats", *period, "owner:me", "category:reklamacje").out  # the table too
+    for query, error in ((["stauts:open"], "unknown field 'stauts' at position 1"), (["--view", "complaint"], "unknown view"),
+                         (["--view", "complaints", "owner:me"], "either a view"), (["@nothing"], "unknown view")):  # fmt: skip
+        result = tix("stats", *query)
+        assert result.code == 1 and error in result.err and len(result.err.splitlines()) == 1, result.err
+
+
+def test_a_search_asks_git_for_head_and_the_working_tree_once_each(tix: Cli, helpdesk: Path, desk: dict[str, str],
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """Both begin before the index is read (storage/gitrepo.py, begin_worktree_check), and the
+    refresh takes their answers instead of asking again: counted, the real git runs."""
+    import subprocess
+
+    asked: list[str] = []
+    real_popen = subprocess.Popen
+
+    class CountingPopen(real_popen):  # type: ignore[misc,valid-type]
+        def __init__(self, args, *rest, **kwargs):  # type: ignore[no-untyped-def]
+            if isinstance(args, list) and args and args[0] == "git":
+                asked.append(args[1])
+            super().__init__(args, *rest, **kwargs)
+
+    tix.ok("search", "order")
+    path = helpdesk / ticket_relpath(desk["ru"])
+    for change in ("nothing", "a hand edit"):
+        if change == "a hand edit":
+            path.write_text(path.read_text(encoding="utf-8") + "\nkaloryfer\n", encoding="utf-8")
+        asked.clear()
+        with monkeypatch.context() as patch:
+            patch.setattr(subprocess, "Popen", CountingPopen)
+            found = search(tix, "kaloryfer")
+        assert sorted(asked) == ["diff-index", "rev-parse"], change
+        assert found == ({desk["ru"]} if change == "a hand edit" else set())
+
+
+def test_changed_and_removed_tickets_leave_no_words_behind_in_the_fts_table(tix: Cli, helpdesk: Path, desk: dict[str, str]) -> None:
+    """The FTS table keeps no copy of its text (contentless): a row is taken out by giving back
+    its very tokens, kept packed beside it. Checked in the table itself, not through the join."""
+    import sqlite3
+
+    tix.ok("search", "order")
+    path = helpdesk / ticket_relpath(desk["en"])
+    path.write_text(path.read_text(encoding="utf-8").replace("My orders never arrived", "Kaloryfery przeciekają"), encoding="utf-8")
+    assert search(tix, "kaloryfer") == {desk["en"]}
+    tix.ok("note", desk["ru"], "hydraulik")
+    assert search(tix, "hydraulik") == {desk["ru"]}
+    git(helpdesk, "rm", "-rq", str(Path(ticket_relpath(desk["pl_plain"])).parent))
+    git(helpdesk, "commit", "-qam", "a ticket removed by hand")
+    assert search(tix, "gdzie") == set()
+    with sqlite3.connect(helpdesk / ".git" / "tix" / "index.sqlite") as db:
+        def fts(word: str) -> set[int]:
+            return {rowid for (rowid,) in db.execute("SELECT rowid FROM search WHERE search MATCH ?", (f'words: "{word}"',))}
+
+        tickets = {rowid for (rowid,) in db.execute("SELECT rowid FROM tickets")}
+        assert len(tickets) == 5 and {rowid for (rowid,) in db.execute("SELECT id FROM search_docsize")} == tickets
+        assert fts("arrived") == fts("gdzie") == set() and len(fts("kaloryfery")) == len(fts("hydraulik")) == 1
+        assert {rowid for (rowid,) in db.execute("SELECT rowid FROM search_tokens")} == tickets
+        db.execute("INSERT INTO search (search) VALUES ('integrity-check')")

@@ -1,5 +1,5 @@
-"""`tix show`, `tix list`, the one-line state changes (`tix assign 4KX2 anna`) and `tix sync`
-without Typer: the commands an agent (and cron) runs all day.
+"""`tix show`, `tix list`, `tix search`, the one-line state changes (`tix assign 4KX2 anna`) and
+`tix sync` without Typer: the commands an agent (and cron) runs all day.
 
 Importing Typer and Click takes ~55 ms, four times Python's own start-up, before tix does
 anything (issue 12: `tix show` <= 4x `python -c pass`). So `tix.cli.main` first offers the
@@ -30,9 +30,14 @@ class Spec:
     """What one command takes: options with a value (`many`: may repeat), flags, positionals."""
 
     def __init__(self, values: dict[str, str], many: set[str], flags: dict[str, str], choices: dict[str, tuple[str, ...]],
-                 defaults: dict[str, Any], positionals: tuple[str, ...] = ()) -> None:  # fmt: skip
+                 defaults: dict[str, Any], positionals: tuple[str, ...] = (), dash_words: bool = False,
+                 min_limit: int = 0) -> None:  # fmt: skip
         self.values, self.many, self.flags, self.choices = values, many, flags, choices
         self.defaults, self.positionals = defaults, positionals
+        # `-word` is a positional, as Click takes it for a command without short options that
+        # ignores unknown ones (`tix search -tag:spam -nowy`); `--word` is still Typer's to judge
+        self.dash_words = dash_words
+        self.min_limit = min_limit
 
 
 SHOW = Spec(values={"--format": "format", "-f": "format"}, many=set(), flags={}, choices={"format": ("text", "json")},
@@ -53,6 +58,12 @@ LIST = Spec(
     positionals=("query",),  # in `many`: every word given (a query, docs/SEARCH.md)
 )  # fmt: skip
 
+SEARCH = Spec(
+    values={"--format": "format", "--limit": "limit", "--view": "view"}, many={"query"}, flags={"--all": "all_"},
+    choices={"format": ("table", "json", "csv")}, defaults={"format": "table", "limit": 20, "all_": False, "view": None, "query": None},
+    positionals=("query",), dash_words=True, min_limit=1,
+)  # fmt: skip
+
 # The state changes with their arguments (as the Typer commands name them) and their service.
 CHANGES = {
     "assign": (("ticket", "user"), "assign"), "take": (("ticket",), "take"), "unassign": (("ticket",), "unassign"),
@@ -65,7 +76,7 @@ _CLOSE_OPTIONS = {"--message": "message", "-m": "message"}
 SYNC = Spec(values={}, many=set(), flags={"--force": "force", "--quiet": "quiet", "-q": "quiet"}, choices={},
             defaults={"remote": None, "force": False, "quiet": False}, positionals=("remote",))  # fmt: skip
 
-COMMANDS = {"show": SHOW, "list": LIST, "sync": SYNC} | {
+COMMANDS = {"show": SHOW, "list": LIST, "search": SEARCH, "sync": SYNC} | {
     name: Spec(values=_CLOSE_OPTIONS if name == "close" else {}, many=set(), flags={}, choices={},
                defaults={"message": None} if name == "close" else {}, positionals=positionals)
     for name, (positionals, _) in CHANGES.items()
@@ -73,20 +84,42 @@ COMMANDS = {"show": SHOW, "list": LIST, "sync": SYNC} | {
 
 
 _NEGATED_TERM = re.compile(r"^-[A-Za-z]+:.")
+_SHORT_LIMIT = re.compile(r"^-n(\d*)$")
 
 
 def spelled_out(argv: list[str]) -> list[str]:
-    """`argv` with `tix list`'s negated query terms (`-tag:spam`) spelled `not:tag:spam`: Click
-    would read `-t ag:spam` out of them (`-t` is --tag), for Typer as for the parser here."""
-    if command_of(argv) != "list":
-        return argv
-    return [f"not:{token[1:]}" if _NEGATED_TERM.match(token) else token for token in argv]
+    """`argv` with the query terms of `tix list` and `tix stats` that Click would misread spelled
+    out, and `tix search`'s `-n N` spelled `--limit N`, for Typer as for the parser here.
+
+    `list` and `stats` have short options: Click would read `-t ag:spam` out of `-tag:spam` (`-t`
+    is --tag), so a negated field term becomes `not:tag:spam`. `search` has no short option a
+    negated word could be mistaken for (`-nowy` is not `-n owy`): its `-n` is only ever `-n N` or
+    `-nN`, and anything else beginning with '-' stays a query word."""
+    command = command_of(argv)
+    if command in ("list", "stats"):
+        return [f"not:{token[1:]}" if _NEGATED_TERM.match(token) else token for token in argv]
+    if command == "search":
+        start = len(argv) - len(_after(argv)) + 1  # the first word after `search`
+        spelled = argv[:start]
+        for index, token in enumerate(argv[start:], start):
+            if token == "--":  # the rest are words, as Click takes them
+                return spelled + argv[index:]
+            short = _SHORT_LIMIT.match(token)
+            spelled.append(token if short is None else f"--limit={short.group(1)}" if short.group(1) else "--limit")
+        return spelled
+    return argv
 
 
-def command_of(argv: list[str]) -> str | None:
+def _after(argv: list[str]) -> list[str]:
+    """`argv` from the command's name on (the global options before it left out)."""
     rest = list(argv)
     while rest and rest[0] in GLOBAL_OPTIONS:
         rest = rest[2:]
+    return rest
+
+
+def command_of(argv: list[str]) -> str | None:
+    rest = _after(argv)
     return rest[0] if rest else None
 
 
@@ -105,6 +138,14 @@ def run(argv: list[str]) -> int | None:
         return write(list_tickets(state, **options))
     if name == "sync":
         return write(sync(state, **options))
+    if name == "search":
+        from tix.storage.gitrepo import begin_worktree_check
+        from tix.storage.location import TICKETS_DIR, helpdesk_root
+
+        root = helpdesk_root(state.start)
+        if root is not None:  # git checks the working tree while Python imports the rest of tix
+            begin_worktree_check(root, TICKETS_DIR)
+        return write(search(state, **options))
     return write(change(state, name, **options))
 
 
@@ -155,7 +196,7 @@ def _options(spec: Spec, arguments: list[str]) -> dict[str, Any] | None:
             else:
                 options[key] = int(value) if key == "limit" else value
             continue
-        if not _plain(token):
+        if not _plain(token) and not (spec.dash_words and len(token) > 1 and token[0] == "-" and token[1] != "-"):
             return None  # --help, an option unknown here, `-n5`, `--`
         positionals.append(token)
     if spec.positionals and spec.positionals[-1] in spec.many:  # QUERY...: every word
@@ -172,7 +213,7 @@ def _valid(spec: Spec, key: str, value: str) -> bool:
     if key in spec.choices:
         return value in spec.choices[key]
     if key == "limit":
-        return value.isascii() and value.isdigit()
+        return value.isascii() and value.isdigit() and int(value) >= spec.min_limit
     return True
 
 
@@ -218,6 +259,15 @@ def list_tickets(state: State, *, status: list[str] | None, owner: list[str] | N
         due_within=due_within, sort=sort, limit=limit, query=query, view=view,
     )  # fmt: skip
     return output.listing(listing, format, state.helpdesk.config)
+
+
+def search(state: State, *, query: list[str] | None, format: str, limit: int, all_: bool, view: str | None) -> Printout:
+    from tix.render.search import search_result
+    from tix.services.search import search as run
+
+    hd = state.helpdesk
+    found = run(hd, query or [], limit=None if all_ else limit, as_user=state.as_user, view=view)
+    return search_result(found, format, hd.config, limited=not all_)
 
 
 def change(state: State, command: str, ticket: str, **values: str | None) -> Printout:

@@ -20,6 +20,7 @@ class StatsFormat(str, Enum):
 @app.command()
 def stats(
     ctx: typer.Context,
+    query: Optional[list[str]] = typer.Argument(None, metavar="[QUERY]...", help="Only the tickets this query matches (docs/SEARCH.md), or @view."),
     since: Optional[str] = typer.Option(None, "--since", help="Start of the period: 7d, 4w, an ISO date or time (default: 30 days before --until)."),
     until: Optional[str] = typer.Option(None, "--until", help="End of the period (exclusive; a date means its end; default: now)."),
     as_of: Optional[str] = typer.Option(None, "--as-of", metavar="T", help="Compute as if now were T (nothing later is known)."),
@@ -32,6 +33,7 @@ def stats(
     recontact_days: int = typer.Option(7, "--recontact-days", metavar="DAYS", help="A new ticket of the same customer within this many days counts."),
     format: StatsFormat = typer.Option(StatsFormat.table, "--format", "-f", help="Output format."),
     explain: bool = typer.Option(False, "--explain", help="Print the definition of every figure."),
+    view: Optional[str] = typer.Option(None, "--view", help="Only the tickets a saved view matches (views: in tix.yaml)."),
 ) -> None:
     """Figures for a period: created, resolved, backlog, first response, resolution, SLA, rates."""
     from tix.domain import clock
@@ -42,8 +44,10 @@ def stats(
     if explain:
         emit(explain_printout())
         return
-    hd = state(ctx).helpdesk
-    request = StatsRequest(since, until, as_of, by, owner or [], queue or [], category or [], tag or [], reopen_window, recontact_days)
+    st = state(ctx)
+    hd = st.helpdesk
+    request = StatsRequest(since, until, as_of, by, owner or [], queue or [], category or [], tag or [], reopen_window, recontact_days,
+                           query or [], view, st.as_user)  # fmt: skip
     emit(stats_printout(compute(hd, request, clock.now(hd.config.timezone)), format.value))
 
 

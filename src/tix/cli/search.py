@@ -1,7 +1,9 @@
 """`tix search`, `tix customer` and `tix views` (docs/SEARCH.md).
 
-The options of `tix search` are long ones only: a query term may begin with '-' (`-tag:spam`),
-and Click would read a short option out of it (`-t ag:spam`); unknown options are query words."""
+The options of `tix search` are long ones only: a query term may begin with '-' (`-tag:spam`,
+`-nowy`), and Click would read a short option out of it (`-t ag:spam`, `-n owy`); unknown options
+are query words. `-n N`, as in `tix list`, is spelled `--limit N` before Click sees it
+(cli/fast.py, spelled_out)."""
 
 from typing import Optional
 
@@ -18,18 +20,14 @@ def search(
     ctx: typer.Context,
     query: Optional[list[str]] = typer.Argument(None, metavar="QUERY...", help="Words and terms (docs/SEARCH.md), or @view."),
     format: ListFormat = typer.Option(ListFormat.table, "--format", help="Output format."),
-    limit: int = typer.Option(20, "--limit", min=1, help="Show at most N tickets, best first."),
+    limit: int = typer.Option(20, "--limit", min=1, help="Show at most N tickets, best first (-n N for short)."),
     all_: bool = typer.Option(False, "--all", help="Show every ticket that matches (closed ones are always included, marked)."),
     view: Optional[str] = typer.Option(None, "--view", help="Run a saved view (views: in tix.yaml)."),
 ) -> None:
     """Find tickets by their words, in any inflection, best match first."""
-    from tix.render.search import search_result
-    from tix.services.search import search as run
+    from tix.cli import fast
 
-    st = state(ctx)
-    hd = st.helpdesk
-    found = run(hd, query or [], limit=None if all_ else limit, as_user=st.as_user, view=view)
-    emit(search_result(found, format.value, hd.config, limited=not all_))
+    emit(fast.search(state(ctx), query=query, format=format.value, limit=limit, all_=all_, view=view))
 
 
 @app.command()

@@ -15,7 +15,6 @@ the caller (services/listing.py).
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -114,6 +113,8 @@ def _term(raw: str, position: int) -> Term | None:
         field = ALIASES.get(name.lower(), name.lower())
         if field in FIELDS:
             return _field_term(field, name, value, negated, position, raw)
+        import difflib  # here: only a word with a colon that is no field pays for it (12 ms)
+
         close = difflib.get_close_matches(name.lower(), FIELDS, n=1, cutoff=0.75)
         if close:
             raise InvalidValue(msg.query_unknown_field(name, position, close[0]))
@@ -141,6 +142,8 @@ def _field_term(field: str, name: str, value: str, negated: bool, position: int,
         allowed = IS_VALUES if field == "is" else HAS_VALUES
         for one in values:
             if one.lower() not in allowed and one.lower().rstrip("s") not in allowed:
+                import difflib
+
                 close = difflib.get_close_matches(one.lower(), allowed, n=1, cutoff=0.6)
                 raise InvalidValue(msg.query_bad_value(raw, position, allowed, close[0] if close else None))
         values = tuple(v.lower() if v.lower() in allowed else v.lower().rstrip("s") for v in values)

@@ -28,6 +28,9 @@ class StatsRequest:
     tag: list[str] = field(default_factory=list)
     reopen_window: int = 7
     recontact_days: int = 7
+    query: list[str] = field(default_factory=list)  # the query language (docs/SEARCH.md), or ['@view']
+    view: str | None = None
+    as_user: str | None = None  # who `owner:me` is (--as)
 
 
 @dataclass
@@ -170,6 +173,9 @@ def stats(hd: Helpdesk, request: StatsRequest, now: datetime, reach: timedelta |
     owners = [resolve_agent(config, o).lower() for o in split_values(request.owner)]
     queues, categories, tags = split_values(request.queue), split_values(request.category), split_values(request.tag)
     chosen = [f for f in everyone if kpi.matches(f, period.end, owners, queues, categories, tags)] if owners or queues or categories or tags else everyone
+    if request.query or request.view:
+        wanted = _queried(hd, request, as_of)
+        chosen = [f for f in chosen if f.id in wanted]
     tz = config.timezone
     shown = {"since": since.astimezone(tz).isoformat(), "until": until.astimezone(tz).isoformat(), "as_of": as_of.astimezone(tz).isoformat()}
     by_customer = kpi.customers(everyone)
@@ -186,6 +192,22 @@ def stats(hd: Helpdesk, request: StatsRequest, now: datetime, reach: timedelta |
     else:
         figures = kpi.figures(chosen, period, rules, calendar, by_customer)
     return Stats(shown, figures, groups, request.by, broken, chosen, (since, until, as_of))
+
+
+def _queried(hd: Helpdesk, request: StatsRequest, now: datetime) -> set[str]:
+    """The IDs of the tickets the request's query or view matches, closed ones included unless it
+    asks for statuses: as `tix list` sees them (their fields as they are now, their words), with
+    its times counted back from `now` (--as-of)."""
+    from tix.services.listing import filters_from_query, query_of
+    from tix.storage.index import Index
+
+    query = query_of(hd, request.query, request.view)
+    if query.empty:
+        raise InvalidValue(msg.query_empty())
+    filters = filters_from_query(hd, query, now, request.as_user)
+    filters.include_closed = True
+    with Index.current(hd) as index:
+        return index.ids(now, filters, hd.config.closed_statuses)
 
 
 @dataclass

@@ -8,7 +8,6 @@ domain/query.py's, turned into filters by the listing (services/listing.py).
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -17,11 +16,10 @@ from typing import TYPE_CHECKING, Any
 from tix import messages as msg
 from tix.domain import clock
 from tix.errors import InvalidValue
-from tix.services.listing import filters_from_query, query_of
-from tix.storage.index import Broken, Index, search_texts
-from tix.storage.layout import Helpdesk
+from tix.storage.layout import TICKETS_DIR, Helpdesk
 
 if TYPE_CHECKING:
+    from tix.storage.index import Broken
     from tix.storage.rows import TicketRow
 
 DEFAULT_LIMIT = 20
@@ -50,7 +48,20 @@ def search(hd: Helpdesk, words: Sequence[str], *, limit: int | None = DEFAULT_LI
            view: str | None = None) -> SearchResult:  # fmt: skip
     """The tickets the query matches, closed ones included, best match first, each with the
     passage its words were found in."""
+    # git checks the working tree for hand edits (the longest step at 50,000 tickets) while the
+    # modules below are imported and the index is read: they are imported here, after it began
+    # (cli/fast.py begins it even earlier, before most of tix is imported; then this is a no-op).
+    hd.git.start_worktree_check(TICKETS_DIR)
+    try:
+        return _search(hd, words, limit, as_user, view)
+    finally:
+        hd.git.stop_started()  # what was not collected (a bad query) is not left running
+
+
+def _search(hd: Helpdesk, words: Sequence[str], limit: int | None, as_user: str | None, view: str | None) -> SearchResult:
+    from tix.services.listing import filters_from_query, query_of
     from tix.storage.fulltext import snippet
+    from tix.storage.index import Index, search_texts
 
     query = query_of(hd, words, view)
     if query.empty:
@@ -60,18 +71,29 @@ def search(hd: Helpdesk, words: Sequence[str], *, limit: int | None = DEFAULT_LI
     filters.include_closed = True
     closed = set(hd.config.closed_statuses)
     terms = query.text_terms()
-    with Index.current(hd) as index:
-        broken = index.broken()
+
+    def run(index: Index) -> tuple[list[Found], int]:
         hits, total = index.search(now, filters, hd.config.closed_statuses, limit)
-    found = []
-    for hit in hits:
-        try:
-            texts = search_texts(hd.load(hit.row.id))
-        except Exception:  # noqa: BLE001  (changed or gone since the index was read: the row still stands)
-            texts = [hit.row.subject]
-        text = snippet(texts, terms) if terms else " ".join((texts[2] if len(texts) > 2 else texts[0]).split())[:160]
-        found.append(Found(hit.row, text, hit.score, hit.row.status in closed))
-    return SearchResult(found, total, broken)
+        found = []
+        for hit in hits:
+            try:
+                texts = search_texts(hd.load(hit.row.id))
+            except Exception:  # noqa: BLE001  (changed or gone since the index was read: the row still stands)
+                texts = [hit.row.subject]
+            text = snippet(texts, terms) if terms else " ".join((texts[2] if len(texts) > 2 else texts[0]).split())[:160]
+            found.append(Found(hit.row, text, hit.score, hit.row.status in closed))
+        return found, total
+
+    # The index as last refreshed is searched while git checks the working tree; the answer stands
+    # unless the refresh after it changed a row.
+    index = Index(hd)
+    try:
+        answer = run(index)
+        if index.refresh_changed():
+            answer = run(index)
+        return SearchResult(*answer, index.broken())
+    finally:
+        index.close()
 
 
 def views(hd: Helpdesk) -> dict[str, str]:
@@ -126,6 +148,8 @@ class History:
 def customer_history(hd: Helpdesk, who: str) -> History:
     """Everything one customer (an address or a name) or one organisation (`@example.pl` or
     `example.pl`: every address at that mail domain) ever opened, with the figures of it."""
+    from statistics import median_low
+
     text = who.strip()
     if not text:
         raise InvalidValue(msg.no_customer_tickets("''"))
@@ -133,6 +157,8 @@ def customer_history(hd: Helpdesk, who: str) -> History:
     key = text.lstrip("@") if domain else text
     now = clock.now(hd.config.timezone)
     closed = set(hd.config.closed_statuses)
+    from tix.storage.index import Index
+
     with Index.current(hd) as index:
         found = index.history(now, key, domain)
     tz = hd.config.timezone
@@ -148,7 +174,7 @@ def customer_history(hd: Helpdesk, who: str) -> History:
     return History(
         key, domain, items, sorted({row.requester_email.lower() for row, *_ in found}), _months(items, now),
         min(contacts) if contacts else None, max(contacts) if contacts else None,
-        statistics.median_low(responses) if responses else None,
+        median_low(responses) if responses else None,
     )  # fmt: skip
 
 

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 from tix import messages as msg
 from tix.domain.model import Person
 from tix.errors import ConfigError, TixError
+from tix.storage.location import CONFIG_FILE as CONFIG_FILE  # there: the helpdesk is found before the rest of tix is imported
 
 if TYPE_CHECKING:
     from tix.domain.settings import Settings
 
-CONFIG_FILE = "tix.yaml"
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 
 

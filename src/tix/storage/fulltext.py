@@ -14,7 +14,12 @@ before FTS5 sees the text, and the FTS table gets two columns of ready-made toke
 A query word matches either column: its folded form in `words`, or its stem in `stems` under
 each stemmer it could be meant for (a query has no language: a Latin word is stemmed as Polish
 and as English). Every token given to FTS5 is quoted, so nothing a user types is FTS5 syntax.
-Stems are memoised per word: the vocabulary of a helpdesk is small next to its text.
+
+The vocabulary of a helpdesk is small next to its text (300,000 messages: 22 million words),
+so each distinct token's folded form and stems are worked out once and memoised (`_FOLDED`,
+`_DOCUMENT_STEMS`); a ticket's columns are then one dictionary look-up per word, in C (`map`).
+Folding and stemming every word as it came took two thirds of building the index of 50,000
+tickets (bench/bench_search.py).
 """
 
 from __future__ import annotations
@@ -33,7 +38,9 @@ _POLISH = re.compile(r"[ąćęłńóśźżĄĆĘŁŃÓŚŹŻ]")
 _SPECIAL = str.maketrans({"ł": "l", "đ": "d", "ø": "o", "ß": "ss", "æ": "ae", "œ": "oe", "ı": "i", "ħ": "h"})
 _STEMMERS: dict[str, Any] = {}
 _STEMS: dict[tuple[str, str], str] = {}
-_STEM_CACHE_LIMIT = 500_000
+_STEM_CACHE_LIMIT = 500_000  # entries of each memo below; past it the memo starts again
+_FOLDED: dict[str, str] = {}  # token as written -> fold(token)
+_DOCUMENT_STEMS: dict[bool, dict[str, str]] = {True: {}, False: {}}  # Polish ticket? -> token -> its `stems` column text
 HIGHLIGHT = ("**", "**")  # around the words matched, in snippets (Markdown's bold, as ticket files are Markdown)
 
 
@@ -80,11 +87,21 @@ def document(texts: Iterable[str]) -> tuple[str, str]:
     """(words, stems) of a ticket's texts: the two columns of its row in the FTS table."""
     joined = "\n".join(texts)
     found = tokens(joined)
-    if language_of(joined) == "polish":
-        stems = [stem(t, "polish") for t in found]
-    else:  # English, or Polish written without its letters (common in mail): both stems of each word
-        stems = [" ".join(dict.fromkeys((stem(t, "english"), stem(t, "polish")))) for t in found]
-    return " ".join(fold(t) for t in found), " ".join(stems)
+    polish = language_of(joined) == "polish"
+    folded, stems = _FOLDED, _DOCUMENT_STEMS[polish]
+    unique = set(found)
+    if len(folded) + len(unique) > _STEM_CACHE_LIMIT:
+        folded.clear()
+    if len(stems) + len(unique) > _STEM_CACHE_LIMIT:
+        stems.clear()
+    for token in unique.difference(folded):
+        folded[token] = fold(token)
+    for token in unique.difference(stems):
+        if polish:
+            stems[token] = stem(token, "polish")
+        else:  # English, or Polish written without its letters (common in mail): both stems of each word
+            stems[token] = " ".join(dict.fromkeys((stem(token, "english"), stem(token, "polish"))))
+    return " ".join(map(folded.__getitem__, found)), " ".join(map(stems.__getitem__, found))
 
 
 # --- matching ------------------------------------------------------------------------
@@ -132,12 +149,15 @@ def snippet(texts: Sequence[str], terms: Sequence[TextTerm], width: int = 160) -
             if not term.phrase:
                 wanted_stems.update(stem(word, language) for language in ("polish", "english"))
     language = language_of("\n".join(texts))
+    verdicts: dict[str, bool] = {}  # a ticket repeats its words: each is judged once
 
     def matches(token: str) -> bool:
-        folded = fold(token)
-        if folded in wanted_words or (prefixes and folded.startswith(tuple(prefixes))):
-            return True
-        return bool(wanted_stems) and stem(token, language) in wanted_stems
+        verdict = verdicts.get(token)
+        if verdict is None:
+            folded = fold(token)
+            verdict = folded in wanted_words or bool(prefixes and folded.startswith(tuple(prefixes)))
+            verdict = verdicts[token] = verdict or (bool(wanted_stems) and stem(token, language) in wanted_stems)
+        return verdict
 
     best: tuple[int, str, list[re.Match[str]]] | None = None
     for text in texts:  # the text with the most different words matched; the first among equals

@@ -26,6 +26,30 @@ from tix.storage.files import write_atomic
 if TYPE_CHECKING:
     import subprocess
 
+# Git reads begun before they are needed (begin_worktree_check), by (root, args); GitRepo.run
+# collects each answer instead of running the command again.
+_STARTED: dict[tuple[str, tuple[str, ...]], subprocess.Popen[bytes]] = {}
+_HEAD_ARGS = ("rev-parse", "--verify", "-q", "HEAD^{commit}")  # GitRepo.head()
+
+
+def _modified_args(head: str, pathspec: str) -> tuple[str, ...]:
+    return ("diff-index", "--name-only", "--no-renames", "-z", head, "--", pathspec)
+
+
+def begin_worktree_check(root: Path, pathspec: str) -> None:
+    """Begin what the next `head()` and `modified_paths(head, pathspec)` of GitRepo(root) ask
+    git, both at once in the background; they collect the answers. At 50,000 tickets the longest
+    step of `tix search` is this check of the working tree for hand edits (git stats every ticket
+    file) and the next is Python importing tix: begun first thing (cli/fast.py), git works while
+    Python imports. (HEAD moving between the two is a commit made during the command: the next
+    refresh sees it in `git diff`, as when it comes just after.)"""
+    import subprocess
+
+    for args in (_HEAD_ARGS, _modified_args("HEAD", pathspec)):
+        key = (str(root), args)
+        if key not in _STARTED:
+            _STARTED[key] = subprocess.Popen(["git", *args], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
 ZERO_OID = "0" * 40
 _OID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")  # SHA-1 or SHA-256
 GIT_LOCK_WAIT = float(os.environ.get("TIX_GIT_LOCK_WAIT", "5"))  # seconds to wait out a git command's lock
@@ -51,14 +75,20 @@ class GitRepo:
         self.root = root
         self._gitpython: Any = None
         self._identity: dict[str, str] | None = None
+        self._started_head: str | None = None
 
     def run(self, *args: str, env: dict[str, str] | None = None, strip: bool = True, stdin: bytes | None = None) -> str:
         import subprocess  # here, not at the top: `tix show` reads files only and never pays for it
 
-        result = subprocess.run(
-            ["git", *args], cwd=self.root, capture_output=True, env={**os.environ, **(env or {})},
-            input=stdin, check=False,
-        )  # fmt: skip
+        started = _STARTED.pop((str(self.root), args), None) if env is None and stdin is None else None
+        if started is not None:  # begun earlier (begin_worktree_check): its answer, without a second run
+            stdout, stderr = started.communicate()
+            result = subprocess.CompletedProcess(args, started.returncode, stdout, stderr)
+        else:
+            result = subprocess.run(
+                ["git", *args], cwd=self.root, capture_output=True, env={**os.environ, **(env or {})},
+                input=stdin, check=False,
+            )  # fmt: skip
         if result.returncode != 0:
             detail = (result.stderr or result.stdout).decode("utf-8", "replace").strip()
             last = detail.splitlines()[-1] if detail else msg.git_exit_status(result.returncode)
@@ -66,10 +96,26 @@ class GitRepo:
         output = result.stdout.decode("utf-8", "surrogateescape")
         return output.strip() if strip else output
 
+    def start_worktree_check(self, pathspec: str) -> None:
+        """begin_worktree_check for this repository (a no-op when cli/fast.py began it already)."""
+        begin_worktree_check(self.root, pathspec)
+
+    def stop_started(self) -> None:
+        """End the git reads begun for this repository that nothing collected (a command that
+        failed before it needed them)."""
+        for key in [key for key in _STARTED if key[0] == str(self.root)]:
+            process = _STARTED.pop(key)
+            process.kill()
+            process.communicate()
+
     # --- reading ----------------------------------------------------------
 
     def head(self) -> str | None:
-        return self.resolve_commit("HEAD")
+        started = (str(self.root), _HEAD_ARGS) in _STARTED
+        head = self.resolve_commit("HEAD")
+        if started:
+            self._started_head = head  # what the started worktree check's HEAD was
+        return head
 
     def resolve_commit(self, ref: str) -> str | None:
         """The commit `ref` names; None when it names none (an unborn branch, a missing ref)."""
@@ -155,7 +201,10 @@ class GitRepo:
         Untracked files are not listed: scanning for them costs more than the rest of `tix list`."""
         if head is None:
             return set()
-        output = self.run("diff-index", "--name-only", "--no-renames", "-z", head, "--", pathspec, strip=False)
+        args = _modified_args(head, pathspec)
+        if head == self._started_head and (str(self.root), _modified_args("HEAD", pathspec)) in _STARTED:
+            args = _modified_args("HEAD", pathspec)  # begun with the head() that gave `head`
+        output = self.run(*args, strip=False)
         return {path for path in output.split("\0") if path}
 
     def dirty_paths(self, pathspec: str) -> set[str]:

@@ -44,7 +44,7 @@ from tix.storage.files import UnsafePath, read_bytes
 from tix.storage.layout import TICKET_FILE, TICKETS_DIR, Helpdesk
 from tix.storage.rows import TicketRow
 
-SCHEMA_VERSION = "10"
+SCHEMA_VERSION = "11"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS tickets (
@@ -61,7 +61,8 @@ CREATE INDEX IF NOT EXISTS tickets_owner ON tickets (owner_key);
 CREATE INDEX IF NOT EXISTS tickets_list ON tickets (priority, created_us, status, owner_key, category, queue, path,
     requester_email_key, requester_name_key, updated_us, due_us, breach_us);
 CREATE INDEX IF NOT EXISTS tickets_requester ON tickets (requester_email_key, created_us);
-CREATE VIRTUAL TABLE IF NOT EXISTS search USING fts5(words, stems, tokenize='unicode61 remove_diacritics 0');
+CREATE VIRTUAL TABLE IF NOT EXISTS search USING fts5(words, stems, content='', tokenize='unicode61 remove_diacritics 0');
+CREATE TABLE IF NOT EXISTS search_tokens (rowid INTEGER PRIMARY KEY, packed BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS tags (tag TEXT NOT NULL, path TEXT NOT NULL, PRIMARY KEY (tag, path)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS tags_path ON tags (path);
 CREATE TABLE IF NOT EXISTS broken (path TEXT PRIMARY KEY, blob TEXT NOT NULL, error TEXT NOT NULL);
@@ -71,7 +72,7 @@ CREATE INDEX IF NOT EXISTS messages_ticket ON messages (ticket);
 CREATE TABLE IF NOT EXISTS thread_refs (message_id TEXT NOT NULL, ticket TEXT NOT NULL, PRIMARY KEY (message_id, ticket));
 CREATE INDEX IF NOT EXISTS thread_refs_ticket ON thread_refs (ticket);
 """
-_TABLES = ("tickets", "tags", "broken", "shards", "messages", "thread_refs", "search")  # all derived: dropped on a schema change
+_TABLES = ("tickets", "tags", "broken", "shards", "messages", "thread_refs", "search", "search_tokens")  # all derived: dropped on a schema change
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _END_OF_TIME = datetime.max.replace(tzinfo=UTC)
 _ALWAYS = -(2**63)  # the smallest SQLite integer: a breach_us before any `now`
@@ -162,10 +163,12 @@ class Index:
         if self._schema() == SCHEMA_VERSION:
             return
         self.db.execute("BEGIN IMMEDIATE")
+        dropped = False
         try:
             if self._schema() != SCHEMA_VERSION:  # not upgraded meanwhile by another process
                 for table in (*_TABLES, "meta"):
                     self.db.execute(f"DROP TABLE IF EXISTS {table}")
+                dropped = True
                 for statement in _SCHEMA.split(";"):  # not executescript: it would end the transaction
                     if statement.strip():
                         self.db.execute(statement)
@@ -175,6 +178,11 @@ class Index:
             if self.db.in_transaction:  # Ctrl-C may land just after COMMIT, with none left to undo
                 self.db.execute("ROLLBACK")
             raise
+        if dropped:  # the old tables' pages go back to the disk (cheap now: the tables are empty)
+            try:
+                self.db.execute("VACUUM")
+            except sqlite3.OperationalError:  # another process is reading: only space is lost
+                pass
 
     def _schema(self) -> str | None:
         try:
@@ -210,8 +218,8 @@ class Index:
         self.db.execute("BEGIN IMMEDIATE")
         try:
             if candidates is None:
-                for table in _TABLES:
-                    self.db.execute(f"DELETE FROM {table}")  # not executescript: it would end the transaction
+                for table in _TABLES:  # not executescript: it would end the transaction
+                    self.db.execute("INSERT INTO search (search) VALUES ('delete-all')" if table == "search" else f"DELETE FROM {table}")
                 paths: Iterable[str] = self.hd.all_ticket_paths()
             else:
                 paths = {p for p in candidates | dirty if is_ticket_path(p)}
@@ -229,6 +237,12 @@ class Index:
                 self.db.execute("ROLLBACK")
             raise
         return parsed
+
+    def refresh_changed(self) -> bool:
+        """`refresh()`, and whether it changed anything: a query read before it still holds when not."""
+        before = self.db.total_changes
+        self.refresh()
+        return self.db.total_changes != before
 
     def _shard_times(self) -> dict[str, int]:
         base = self.hd.root / TICKETS_DIR
@@ -336,8 +350,11 @@ class Index:
         }  # fmt: skip
         columns.update(_conversation_keys(ticket))
         cursor = self.db.execute(f"INSERT INTO tickets ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", list(columns.values()))
-        # the ticket's words for `tix search`, under the rowid of its row (a delete by rowid costs no scan)
-        self.db.execute("INSERT INTO search (rowid, words, stems) VALUES (?, ?, ?)", (cursor.lastrowid, *fulltext.document(search_texts(ticket))))
+        # the ticket's words for `tix search`, under the rowid of its row; the FTS table keeps no copy of
+        # them (contentless: a third of the size), so they are kept packed beside it to take them out again
+        words, stems = fulltext.document(search_texts(ticket))
+        self.db.execute("INSERT INTO search (rowid, words, stems) VALUES (?, ?, ?)", (cursor.lastrowid, words, stems))
+        self.db.execute("INSERT INTO search_tokens (rowid, packed) VALUES (?, ?)", (cursor.lastrowid, _pack(words, stems)))
         self.db.executemany("INSERT OR IGNORE INTO tags VALUES (?, ?)", [(tag, path) for tag in ticket.tags])
         self.db.executemany(
             "INSERT OR REPLACE INTO messages VALUES (?, ?)", [(mid, ticket.id) for mid in ticket.message_ids]
@@ -349,7 +366,11 @@ class Index:
     def _forget(self, path: str) -> None:
         row = self.db.execute("SELECT id, rowid FROM tickets WHERE path = ?", (path,)).fetchone()
         if row:
-            self.db.execute("DELETE FROM search WHERE rowid = ?", (row[1],))
+            # a contentless FTS5 table forgets a row when told the very tokens it was given
+            packed = self.db.execute("SELECT packed FROM search_tokens WHERE rowid = ?", (row[1],)).fetchone()
+            if packed:
+                self.db.execute("INSERT INTO search (search, rowid, words, stems) VALUES ('delete', ?, ?, ?)", (row[1], *_unpack(packed[0])))
+                self.db.execute("DELETE FROM search_tokens WHERE rowid = ?", (row[1],))
             self.db.execute("DELETE FROM messages WHERE ticket = ?", (row[0],))
             self.db.execute("DELETE FROM thread_refs WHERE ticket = ?", (row[0],))
         self.db.execute("DELETE FROM tickets WHERE path = ?", (path,))
@@ -387,6 +408,12 @@ class Index:
                 rows += [make(values, now) for values in self.db.execute(query, params)]
         return rows
 
+    def ids(self, now: datetime, filters: Filters, closed: Sequence[str] = ()) -> set[str]:
+        """The IDs of the tickets `filters` match (as `rows` would give them, unordered, no row built)."""
+        where, args = _where(filters, closed, now)
+        query = "SELECT id FROM tickets" + (" WHERE " + " AND ".join(where) if where else "")
+        return {row[0] for row in self.db.execute(query, args)}
+
     def search(self, now: datetime, filters: Filters, closed: Sequence[str], limit: int | None) -> tuple[list[Hit], int]:
         """The tickets matching `filters`, best first (BM25 over the words matched; the newest
         first among equals), at most `limit` of them, and how many match in all. Without any
@@ -411,7 +438,11 @@ class Index:
                 for values in self.db.execute(query, [*args, *([limit + 1] if limit is not None else [])])]  # fmt: skip
         total = len(hits)
         if limit is not None and total > limit:
-            total = int(self.db.execute(f"SELECT count(*) FROM {source}{condition}", args).fetchone()[0])
+            if expression and where == ["search MATCH ?"]:  # words alone: every FTS row has its ticket (_store)
+                counted = self.db.execute("SELECT count(*) FROM search WHERE search MATCH ?", (expression,))  # 6x faster
+            else:
+                counted = self.db.execute(f"SELECT count(*) FROM {source}{condition}", args)
+            total = int(counted.fetchone()[0])
             hits = hits[:limit]
         return hits, total
 
@@ -491,6 +522,20 @@ class Index:
 
     def count(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM tickets").fetchone()[0])
+
+
+def _pack(words: str, stems: str) -> bytes:
+    """A ticket's FTS tokens, compressed (a fifth of their size: a helpdesk repeats its words)."""
+    import zlib
+
+    return zlib.compress(f"{words}\0{stems}".encode(), 1)
+
+
+def _unpack(packed: bytes) -> tuple[str, str]:
+    import zlib
+
+    words, _, stems = zlib.decompress(packed).decode().partition("\0")
+    return words, stems
 
 
 def _micros(moment: datetime) -> int:

@@ -24,19 +24,19 @@ from tix.errors import AmbiguousId, LockHeld, NotAHelpdesk, TicketNotFound
 from tix.storage.config import CONFIG_FILE, Config
 from tix.storage.files import read_text, register_root, write_atomic
 from tix.storage.gitrepo import GitRepo, ensure_merge_driver, git_dir
+from tix.storage.location import TICKETS_DIR as TICKETS_DIR
+from tix.storage.location import helpdesk_root
 
-TICKETS_DIR = "tickets"
 TICKET_FILE = "ticket.md"
 LOCK_WAIT_SECONDS = float(os.environ.get("TIX_LOCK_WAIT", "10"))
 
 
 def find_root(start: Path) -> Path:
     """The helpdesk root: the nearest folder at or above `start` holding tix.yaml and a git repository."""
-    start = start.resolve()
-    for folder in (start, *start.parents):
-        if (folder / CONFIG_FILE).is_file() and (folder / ".git").exists():
-            return folder
-    raise NotAHelpdesk(msg.not_a_helpdesk(CONFIG_FILE, start))
+    root = helpdesk_root(start)
+    if root is None:
+        raise NotAHelpdesk(msg.not_a_helpdesk(CONFIG_FILE, start.resolve()))
+    return root
 
 
 def ticket_relpath(ticket_id: str) -> str:
