@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import Cli, git
+from conftest import Cli, Clock, git
 
 ANNA = "Anna Nowak <anna@example.com>"
 BOB = "Bob Builder <bob@example.com>"
@@ -435,3 +435,34 @@ def test_a_broken_knowledge_base_never_stops_intake_nor_the_ack(tix: Cli, helpde
     _, text, err = import_mail(tix, tmp_path, "Arrived damaged", "Eve <eve@example.com>", "The mug arrived broken.")
     assert BLOCK_EN not in text and "reply to this mail to add anything.\n\nHelpdesk\n" in text  # … the ack goes out without articles
     assert "tix: warning: acknowledgements sent without knowledge-base articles: RuntimeError: the stemmer broke\n" in err
+
+
+def test_stats_by_article_counts_the_tickets_answered_with_each_and_those_reopened_after(tix: Cli, helpdesk: Path, clock: Clock) -> None:
+    small_kb(tix)
+    zofia = customer_ticket(tix, "Zwrot towaru", "Zofia <zofia@example.pl>", "Dzień dobry, chcę zwrócić zamówienie.")
+    jan = customer_ticket(tix, "Refund", "Jan <jan@example.com>", "I want my money back and cannot log in.")
+    olga = customer_ticket(tix, "Вопрос", "Ольга <olga@example.ru>", "Здравствуйте!")
+    clock.advance(hours=1)
+    tix.ok("reply", zofia, "-m", "Dzień dobry!", "--kb", "returns")
+    tix.ok("reply", jan, "-m", "Hello!", "--kb", "returns", "--kb", "reset-your-password")
+    tix.ok("reply", olga, "-m", "Здравствуйте!")  # no article: the "-" group
+    clock.advance(hours=1)
+    tix.ok("close", zofia)
+    tix.ok("close", jan)
+    before_reopen = clock.now.isoformat()
+    clock.advance(hours=1)
+    tix.ok("reopen", zofia)  # the customer came back after the returns article
+    groups = {g["key"]: g for g in json.loads(tix.ok("stats", "--by", "article", "-f", "json").out)["groups"]}
+    assert sorted(groups) == ["-", "reset-your-password", "returns"]
+    assert (groups["returns"]["answered_with"], groups["returns"]["reopened_after"]) == (2, 1)  # Zofia and Jan; Zofia reopened
+    assert (groups["reset-your-password"]["answered_with"], groups["reset-your-password"]["reopened_after"]) == (1, 0)
+    assert (groups["-"]["answered_with"], groups["-"]["created"]) == (0, 1)  # Olga's, answered without an article
+    assert groups["returns"]["resolved"] == 2 and groups["returns"]["reopen_rate"] == 0.5  # 1 of the 2 resolved came back
+    earlier = {g["key"]: g for g in json.loads(tix.ok("stats", "--by", "article", "-f", "json", "--as-of", before_reopen).out)["groups"]}
+    assert earlier["returns"]["reopened_after"] == 0  # not known yet then
+    table = tix.ok("stats", "--by", "article").out
+    assert "answered" in table and "reopened after" in table
+    row = next(line for line in table.splitlines() if line.startswith("returns"))
+    assert row.split()[-2:] == ["2", "1"]
+    csv_head = tix.ok("stats", "--by", "article", "-f", "csv").out.splitlines()[0]
+    assert "answered_with" in csv_head and "reopened_after" in csv_head

@@ -18,7 +18,7 @@ RATIOS = ("reopen_rate", "recontact_rate", "one_touch_rate")
 
 
 @pytest.mark.parametrize(("args", "text"), [
-    (("stats", "--by", "colour"), "--by: unknown key 'colour' (one of: owner, category, queue, channel, priority, customer, week, month)"),
+    (("stats", "--by", "colour"), "--by: unknown key 'colour' (one of: owner, category, queue, channel, priority, customer, article, week, month)"),
     (("stats", "--by", "Owner"), "--by: unknown key 'Owner'"),
     (("stats", "--since", "2026-12-01", "--until", "2026-11-01"), "--since (2026-12-01T00:00:00+01:00) must come before --until"),
     (("stats", "--since", "2d", "--until", "7d"), "must come before --until"),

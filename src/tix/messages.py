@@ -1664,6 +1664,7 @@ def stats_rates(reopen: float | None, recontact: float | None, one_touch: float 
 
 
 STATS_GROUP_HEADER = ("key", "created", "resolved", "open", "FR median", "FR waiting", "Res median", "SLA FR", "SLA res", "reopen", "one-touch")
+STATS_ARTICLE_HEADER = ("answered", "reopened after")  # --by article's two more columns
 STATS_TOTAL = "total"
 
 
@@ -1708,6 +1709,10 @@ KPI_DEFINITIONS = (
                "field as it was then; a group with no ticket that was open then or had anything happen in the period is left out. "
                "--by week|month: the same figures for each week (Monday first) or month of the period. Filters (--owner, --queue, "
                "--category, --tag) use the fields as at the end of the period."),
+    ("articles", "--by article: the tickets answered with each knowledge-base article (a human reply that put it in, known at T; "
+                 "a ticket answered with two is in both groups, one answered with none in '-'), with every figure above, and "
+                 "answered_with: the tickets with such a reply in the period; reopened_after: those of them that left the closed "
+                 "status after that reply (by T)."),
     ("per-agent load", "Open tickets owned at the end; human replies sent and tickets resolved (owner at the resolution) in the "
                        "period; the median first response (business minutes) of the tickets whose first reply the agent sent."),
     ("category trend", "Tickets created per category in the period and in the one as long before it, with the change; fastest growing: "

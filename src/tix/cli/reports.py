@@ -24,7 +24,7 @@ def stats(
     since: Optional[str] = typer.Option(None, "--since", help="Start of the period: 7d, 4w, an ISO date or time (default: 30 days before --until)."),
     until: Optional[str] = typer.Option(None, "--until", help="End of the period (exclusive; a date means its end; default: now)."),
     as_of: Optional[str] = typer.Option(None, "--as-of", metavar="T", help="Compute as if now were T (nothing later is known)."),
-    by: Optional[str] = typer.Option(None, "--by", help="One row per owner|category|queue|channel|priority|customer|week|month."),
+    by: Optional[str] = typer.Option(None, "--by", help="One row per owner|category|queue|channel|priority|customer|article|week|month."),
     owner: Optional[list[str]] = typer.Option(None, "--owner", "-o", help="Owner (handle or address)."),
     category: Optional[list[str]] = typer.Option(None, "--category", "-c", help="Category."),
     tag: Optional[list[str]] = typer.Option(None, "--tag", "-t", help="Has this tag (all given tags must match)."),

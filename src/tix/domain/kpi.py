@@ -26,7 +26,7 @@ TIMELINE_FIELDS = ("status", "owner", "queue", "category", "priority", "tags")
 TARGETS = ("first_response", "resolution")
 AGE_BUCKETS = ("lt_1d", "1_3d", "3_7d", "7_30d", "gt_30d")
 _BUCKET_LIMITS = ((86_400, "lt_1d"), (3 * 86_400, "1_3d"), (7 * 86_400, "3_7d"), (30 * 86_400, "7_30d"))
-GROUP_KEYS = ("owner", "category", "queue", "channel", "priority", "customer", "week", "month")
+GROUP_KEYS = ("owner", "category", "queue", "channel", "priority", "customer", "article", "week", "month")
 DURATION_FIGURES = ("first_response", "resolution", "final_resolution")
 
 
@@ -61,6 +61,7 @@ class Facts:
     reopens: list[int] = field(default_factory=list)  # out of closed
     pauses: list[tuple[int, int | None]] = field(default_factory=list)  # waiting-status intervals (end None: still)
     dues: dict[str, dict[str, int]] = field(default_factory=dict)  # priority -> target -> due (before pauses)
+    articles: list[tuple[int, str]] = field(default_factory=list)  # knowledge-base articles in human replies: (time, id)
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -80,6 +81,7 @@ class Facts:
         facts.states = [(int(t), dict(s)) for t, s in facts.states]
         facts.resolutions = [(int(t), float(b), float(c)) for t, b, c in facts.resolutions]
         facts.pauses = [(int(a), None if b is None else int(b)) for a, b in facts.pauses]
+        facts.articles = [(int(t), str(a)) for t, a in facts.articles]
         return facts
 
     def state_at(self, moment: int) -> dict[str, Any] | None:
@@ -243,7 +245,10 @@ def facts(
     for entry in ticket.entries:
         if entry.kind == "reply" and not entry.extra.get("automatic"):
             result.replies.append((_ts(entry.time), _address(entry.author)))
+            used = entry.extra.get("kb")
+            result.articles += [(_ts(entry.time), a) for a in (used if isinstance(used, list) else []) if isinstance(a, str)]
     result.replies.sort()
+    result.articles.sort()
     if result.start is not None:
         answers = [r for r in result.replies if r[0] >= result.start]
         if answers:
@@ -517,11 +522,33 @@ def grouped_figures(items: list[Facts], period: Period, rules: Rules, calendar: 
         at_end, at_known = _states(f, period)
         total.add(f, at_end, at_known)
         if f.created <= period.end:  # not there yet: it would make a group of zeros ("-", as it had no owner)
-            key = _group_value(f, by, at_end)
-            if key not in groups:
-                groups[key] = _Tally(period, rules, calendar)
-            groups[key].add(f, at_end, at_known)
+            for key in _articles_known(f, period.as_of) if by == "article" else [_group_value(f, by, at_end)]:
+                if key not in groups:
+                    groups[key] = _Tally(period, rules, calendar)
+                groups[key].add(f, at_end, at_known)
     return total.result(by_customer), {key: groups[key].result(by_customer) for key in sorted(groups)}
+
+
+def _articles_known(f: Facts, as_of: int) -> list[str]:
+    """`--by article`: each article used in a human reply known at T (a ticket answered with two is
+    in both groups); "-" for a ticket answered with none."""
+    return sorted({a for t, a in f.articles if t <= as_of}) or ["-"]
+
+
+def article_uses(items: list[Facts], period: Period) -> dict[str, dict[str, int]]:
+    """For each knowledge-base article: `answered_with`, the tickets with a human reply in the period
+    that used it (known at T), and `reopened_after`, those of them reopened after that reply (by T)."""
+    result: dict[str, dict[str, int]] = {}
+    for f in items:
+        first_use: dict[str, int] = {}
+        for when, article in f.articles:
+            if period.since <= when < period.until and when <= period.as_of:
+                first_use.setdefault(article, when)
+        for article, when in first_use.items():
+            found = result.setdefault(article, {"answered_with": 0, "reopened_after": 0})
+            found["answered_with"] += 1
+            found["reopened_after"] += any(when < t <= period.as_of for t in f.reopens)
+    return result
 
 
 def flow(items: list[Facts], periods: list[Period]) -> list[dict[str, Any]]:

@@ -43,6 +43,7 @@ def as_csv(stats: Stats) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     header = list(rows[-1])
+    header += [name for name in (rows[0] if len(rows) > 1 else {}) if name not in header]  # --by article's own two
     writer.writerow(header)
     for row in rows:
         writer.writerow([_csv_value(row.get(name)) for name in header])
@@ -89,6 +90,11 @@ def stats_printout(stats: Stats, fmt: str) -> Printout:
         if stats.groups is not None:
             rows = [list(msg.STATS_GROUP_HEADER)] + [_group_row(str(g["key"]), g) for g in stats.groups]
             rows.append(_group_row(msg.STATS_TOTAL, stats.figures))
+            if stats.by == "article":  # the tickets answered with each article, and those reopened after it
+                rows[0] += msg.STATS_ARTICLE_HEADER
+                for row, group in zip(rows[1:], stats.groups, strict=False):
+                    row += [f"{group['answered_with']:,}", f"{group['reopened_after']:,}"]
+                rows[-1] += ["", ""]
             printout.out("")
             for line in _columns(rows):
                 printout.out(line)

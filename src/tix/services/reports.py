@@ -189,6 +189,10 @@ def stats(hd: Helpdesk, request: StatsRequest, now: datetime, reach: timedelta |
     elif request.by:
         figures, parts = kpi.grouped_figures(chosen, period, rules, calendar, request.by, by_customer)
         groups = [{"key": key, **found} for key, found in parts.items()]
+        if request.by == "article":
+            uses = kpi.article_uses(chosen, period)
+            for group in groups:
+                group.update(uses.get(group["key"], {"answered_with": 0, "reopened_after": 0}))
     else:
         figures = kpi.figures(chosen, period, rules, calendar, by_customer)
     return Stats(shown, figures, groups, request.by, broken, chosen, (since, until, as_of))
