@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import git
+from conftest import Cli, git
 
 from tix.domain import ids, sla
 from tix.domain.filters import SORT_KEYS, Filters
@@ -292,3 +292,13 @@ def test_a_refresh_with_nothing_changed_writes_nothing_and_the_next_change_is_se
     shutil.rmtree(path.parent)
     assert first.id not in {row.id for row in refreshed()[2]}
     assert refreshed()[:2] == (0, 0)
+
+
+@pytest.mark.parametrize("args", [("--since", "99999999d"), ("created:>99999999999999999999w",), ("--due-within", "999999999999d"),
+                                  ("due:<9999999999h",), ("updated:>5300000w",)])  # fmt: skip
+def test_a_span_of_time_too_long_for_a_date_is_one_line(tix: Cli, args: tuple[str, ...]) -> None:
+    # these used to end in an OverflowError traceback (found by the reports' bad-input tests)
+    result = tix("list", *args)
+    assert result.code == 1 and result.out == ""
+    assert result.err.startswith("tix: error: ") and "too long a span of time (at most 100 years)" in result.err
+    assert len(result.err.splitlines()) == 1

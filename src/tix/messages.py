@@ -831,6 +831,10 @@ def filter_bad_duration(option: str, text: str) -> str:
     return f"{option}: '{text}' is not a duration like 30m, 2h, 1d or 2w"
 
 
+def span_too_long(what: str) -> str:
+    return f"{what}: too long a span of time (at most 100 years)"
+
+
 def filter_bad_since(text: str) -> str:
     return f"--since: '{text}' is neither a duration (7d, 12h) nor an ISO date"
 

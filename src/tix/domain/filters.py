@@ -8,12 +8,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from tix import messages as msg
-from tix.domain.query import TextTerm
+from tix.domain.query import TextTerm, span_of
 from tix.errors import InvalidValue
 
 SORT_KEYS = ("priority", "created", "updated", "due", "status", "owner", "id", "subject", "category", "queue")
 _DURATION = re.compile(r"^(\d+)\s*([mhdw])$")
-_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
 @dataclass
@@ -88,14 +87,14 @@ def parse_duration(text: str, option: str) -> timedelta:
     match = _DURATION.match(text.strip())
     if not match:
         raise InvalidValue(msg.filter_bad_duration(option, text))
-    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+    return span_of(match.group(1), match.group(2), f"{option} {text}")
 
 
 def parse_since(text: str, now: datetime) -> datetime:
     """'7d', '12h', '30m', '2w', or an ISO date or time (in the helpdesk's timezone)."""
     match = _DURATION.match(text.strip())
     if match:
-        return now - timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+        return now - span_of(match.group(1), match.group(2), f"--since {text}")
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:

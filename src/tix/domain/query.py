@@ -32,6 +32,7 @@ _LISTS = ("status", "owner", "customer", "category", "queue", "tag", "priority")
 _NAME = re.compile(r"[A-Za-z]+")
 _DURATION = re.compile(r"^(\d+)([mhdw])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+LONGEST_SPAN = timedelta(days=36_525)  # a century: longer is a typing mistake (and datetimes end at year 9999)
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,17 @@ def _field_term(field: str, name: str, value: str, negated: bool, position: int,
     return Term(field, values, negated, position)
 
 
+def span_of(amount: str, unit: str, what: str) -> timedelta:
+    """`amount` minutes, hours, days or weeks (unit m, h, d, w), at most LONGEST_SPAN."""
+    try:
+        span = timedelta(**{_UNITS[unit]: int(amount)})
+    except OverflowError:
+        span = LONGEST_SPAN * 2
+    if span > LONGEST_SPAN:
+        raise InvalidValue(msg.span_too_long(what))
+    return span
+
+
 def moment(term: Term, now: datetime) -> tuple[datetime | None, datetime | None]:
     """The span of time a time term asks for, as (from, until): `created:>2w` is (two weeks ago,
     None), `due:<4h` is (None, four hours from now), `created:2026-11-20` that whole day. A
@@ -157,7 +169,7 @@ def moment(term: Term, now: datetime) -> tuple[datetime | None, datetime | None]
     [text] = term.values
     match = _DURATION.match(text)
     if match:
-        span = timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+        span = span_of(match.group(1), match.group(2), f"{term.field}:{term.comparison}{text}")
         point = now + span if term.field == "due" else now - span
         day = False
     else:
