@@ -139,8 +139,6 @@ def _apply_term(hd: Helpdesk, term: Term, filters: Filters, now: datetime, as_us
 def query_of(hd: Helpdesk, words: Sequence[str], view: str | None = None) -> Query:
     """The query typed as `words` (joined by spaces, as the shell split them), or the saved view
     it names: `@name` alone, or `view` (`--view name`). A view is the query it holds."""
-    from difflib import get_close_matches
-
     from tix import messages as msg
     from tix.domain.query import parse
     from tix.errors import InvalidValue
@@ -152,6 +150,8 @@ def query_of(hd: Helpdesk, words: Sequence[str], view: str | None = None) -> Que
     if view is not None:
         views = hd.config.settings.views
         if view not in views:
+            from difflib import get_close_matches  # here: only an unknown view pays for it
+
             close = get_close_matches(view, list(views), n=1, cutoff=0.6)
             raise InvalidValue(msg.view_unknown(view, sorted(views), close[0] if close else None))
         return parse(views[view])
