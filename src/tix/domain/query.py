@@ -151,6 +151,10 @@ def _field_term(field: str, name: str, value: str, negated: bool, position: int,
     return Term(field, values, negated, position)
 
 
+class SpanTooLong(InvalidValue):
+    """A span of time longer than LONGEST_SPAN (a report names its own range in its message)."""
+
+
 def span_of(amount: str, unit: str, what: str) -> timedelta:
     """`amount` minutes, hours, days or weeks (unit m, h, d, w), at most LONGEST_SPAN."""
     try:
@@ -158,7 +162,7 @@ def span_of(amount: str, unit: str, what: str) -> timedelta:
     except OverflowError:
         span = LONGEST_SPAN * 2
     if span > LONGEST_SPAN:
-        raise InvalidValue(msg.span_too_long(what))
+        raise SpanTooLong(msg.span_too_long(what))
     return span
 
 

@@ -54,6 +54,7 @@ class Stats:
 def _moment(text: str, now: datetime, option: str, end_of_day: bool) -> datetime:
     """'7d' / '4w' / '12h' (before now), an ISO date (its start, or with `end_of_day` its end) or time."""
     from tix.domain.filters import parse_since
+    from tix.domain.query import SpanTooLong
 
     value = text.strip()
     try:
@@ -61,6 +62,8 @@ def _moment(text: str, now: datetime, option: str, end_of_day: bool) -> datetime
             day = datetime.fromisoformat(value).replace(tzinfo=now.tzinfo)
             return day + timedelta(days=1) if end_of_day else day
         return parse_since(value, now)
+    except SpanTooLong:  # 99999999d
+        raise InvalidValue(msg.stats_out_of_range(option, text)) from None
     except (ValueError, InvalidValue):
         raise InvalidValue(msg.stats_bad_time(option, text)) from None
     except OverflowError:  # 99999999d, the end of 9999-12-31

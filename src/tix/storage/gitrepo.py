@@ -539,9 +539,15 @@ class GitRepo:
         delay = 0.01
         while True:
             try:
-                os.close(os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+                handle = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+                try:
+                    os.write(handle, _lock_mark())  # whose it is: a tix killed while holding it is seen as gone
+                finally:
+                    os.close(handle)
                 break
             except FileExistsError:
+                if _break_if_left_by_a_dead_tix(lock):
+                    continue
                 if time.monotonic() >= deadline:
                     raise self.held_lock("index.lock") or LockHeld(msg.git_busy("index.lock")) from None
                 time.sleep(delay)
@@ -740,7 +746,8 @@ class FileCommit:
 
         try:
             # The pack is finished before git's index.lock is taken: the lock is held only for
-            # moving HEAD and updating the index (a kill -9 inside that moment leaves it behind).
+            # moving HEAD and updating the index (a kill -9 inside that moment leaves it behind, marked as
+            # ours: the next tix removes it, see _break_if_left_by_a_dead_tix).
             self._started = self._process is not None
             self._wait()
             with repo.user_index_locked():
@@ -879,3 +886,55 @@ def _ensure_info_attributes(root: Path) -> None:
     separator = "" if not current or current.endswith("\n") else "\n"
     note = "# tix: its own merge driver for ticket files, above any committed .gitattributes\n"
     write_atomic(path, current + separator + note + INFO_ATTRIBUTES + "\n")
+
+
+# --- index.lock left by a killed tix ---------------------------------------------------------------
+# tix holds .git/index.lock for the moment it moves HEAD (user_index_locked). A `kill -9` in that moment
+# leaves it behind, and git never removes a lock by itself: every later import would fail (75) until a
+# person deleted it. So the lock tix creates says whose it is, and a lock whose tix is gone (same host,
+# no such process) is removed by the next tix. A lock without that mark is git's or another tool's:
+# never touched.
+_LOCK_MARK = b"tix-lock "
+
+
+def _lock_mark() -> bytes:
+    return _LOCK_MARK + f"{os.getpid()} {os.uname().nodename}\n".encode()
+
+
+def _left_by_a_dead_tix(lock: Path) -> bool:
+    try:
+        with open(lock, "rb") as handle:
+            head = handle.read(300)
+    except OSError:
+        return False
+    if not head.startswith(_LOCK_MARK):
+        return False
+    try:
+        pid_text, host = head[len(_LOCK_MARK) :].decode("utf-8").split()
+        pid = int(pid_text)
+    except ValueError:
+        return False
+    if host != os.uname().nodename or pid == os.getpid() or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # alive, as another user
+        return False
+    return False
+
+
+def _break_if_left_by_a_dead_tix(lock: Path) -> bool:
+    """Remove `lock` when a tix that is gone left it; True when it did. Breakers take turns (a flock),
+    so one cannot remove the fresh lock another has just made in its place."""
+    import fcntl
+
+    turns = lock.parent / "tix" / "index-lock-break"
+    turns.parent.mkdir(parents=True, exist_ok=True)
+    with open(turns, "a+") as turn:
+        fcntl.flock(turn, fcntl.LOCK_EX)
+        if not _left_by_a_dead_tix(lock):
+            return False
+        lock.unlink(missing_ok=True)
+        return True
