@@ -53,7 +53,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_import import bench_env  # noqa: E402
-from checks import interleaved_medians  # noqa: E402
+from checks import finish, interleaved_medians, run_or_stop, timed_or_stop  # noqa: E402
 from large_helpdesk import RARE, TIX, build_large_helpdesk  # noqa: E402
 
 from tix.storage.layout import ticket_relpath  # noqa: E402
@@ -72,20 +72,11 @@ class Row:
 
 
 def run(command: list[str], cwd: Path, env: dict[str, str]) -> str:
-    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
-    if done.returncode:
-        sys.exit(f"bench_search: {' '.join(command)} failed ({done.returncode}) in {cwd}:\n{done.stderr}")
-    return done.stdout
+    return run_or_stop(command, cwd, env, "bench_search")
 
 
 def timed(command: list[str], cwd: Path, env: dict[str, str]) -> float:
-    """Seconds of one run in a fresh process; output thrown away, a failure stops the benchmark."""
-    start = time.perf_counter()
-    done = subprocess.run(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    seconds = time.perf_counter() - start
-    if done.returncode:
-        sys.exit(f"bench_search: {' '.join(command)} failed ({done.returncode}) in {cwd}:\n{done.stderr}")
-    return seconds
+    return timed_or_stop(command, cwd, env, "bench_search")
 
 
 def cpu_seconds(command: list[str], cwd: Path, env: dict[str, str], repeat: int) -> float:
@@ -233,15 +224,8 @@ def main() -> None:
     finally:
         if options.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
-    load = os.getloadavg()
-    if options.json:
-        options.json.write_text(json.dumps({"tix": revision, "cpus": os.cpu_count(), "load_average": load, "repeat": options.repeat,
-                                            "tickets": options.tickets, "entries": options.entries,
-                                            "rows": [asdict(row) for row in rows]}, indent=2) + "\n", encoding="utf-8")  # fmt: skip
-    missed = [row for row in rows if row.ok is False]
-    print(f"\n{len(missed)} of {sum(row.ok is not None for row in rows)} targets missed; load average {load[0]:.2f}", flush=True)
-    if options.check and missed:
-        sys.exit(1)
+    finish([asdict(row) for row in rows],
+           {"tix": revision, "repeat": options.repeat, "tickets": options.tickets, "entries": options.entries}, options.json, options.check)
 
 
 if __name__ == "__main__":

@@ -57,7 +57,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -71,7 +70,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_foundation import TIX, build_helpdesk  # noqa: E402
 from bench_import import bench_env, build_maildir  # noqa: E402
-from checks import interleaved_medians  # noqa: E402
+from checks import finish, interleaved_medians, run_or_stop, timed_or_stop  # noqa: E402
 
 from tix.storage.layout import ticket_relpath  # noqa: E402
 
@@ -114,20 +113,11 @@ def seconds_row(command: str, size: str, tix_s: float, anchor: str, anchor_s: fl
 
 
 def run(command: list[str], cwd: Path, env: dict[str, str]) -> str:
-    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
-    if done.returncode:
-        sys.exit(f"bench_speed: {' '.join(command)} failed ({done.returncode}) in {cwd}:\n{done.stderr}")
-    return done.stdout
+    return run_or_stop(command, cwd, env, "bench_speed")
 
 
 def timed(command: list[str], cwd: Path, env: dict[str, str]) -> float:
-    """Seconds of one run in a fresh process; output thrown away, a failure stops the benchmark."""
-    start = time.perf_counter()
-    done = subprocess.run(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    seconds = time.perf_counter() - start
-    if done.returncode:
-        sys.exit(f"bench_speed: {' '.join(command)} failed ({done.returncode}) in {cwd}:\n{done.stderr}")
-    return seconds
+    return timed_or_stop(command, cwd, env, "bench_speed")
 
 
 def tix(cwd: Path, env: dict[str, str], *args: str) -> Callable[[], float]:
@@ -458,16 +448,8 @@ def main() -> None:
             shutil.rmtree(workdir, ignore_errors=True)
     print()
     print(table(rows))
-    load = os.getloadavg()
-    if options.json:
-        options.json.write_text(json.dumps({
-            "tix": revision, "cpus": os.cpu_count(), "load_average": load, "repeat": repeat, "import_repeat": import_repeat,
-            "rows": [dict(asdict(row), ratio=row.ratio) for row in rows],
-        }, indent=2) + "\n", encoding="utf-8")  # fmt: skip
-    missed = [row for row in rows if row.ok is False]
-    print(f"\n{len(missed)} of {sum(row.ok is not None for row in rows)} targets missed; load average {load[0]:.2f}", flush=True)
-    if options.check and missed:
-        sys.exit(1)
+    finish([dict(asdict(row), ratio=row.ratio, ok=row.ok) for row in rows],
+           {"tix": revision, "repeat": repeat, "import_repeat": import_repeat}, options.json, options.check)
 
 
 if __name__ == "__main__":

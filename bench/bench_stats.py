@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import statistics
 import subprocess
@@ -50,6 +49,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_import import bench_env  # noqa: E402
+from checks import finish, timed_or_stop  # noqa: E402
 from large_helpdesk import TIX, build_large_helpdesk  # noqa: E402
 
 NOW = "2026-11-02T12:00:00+00:00"  # the last day of large_helpdesk's year of mail
@@ -69,13 +69,7 @@ class Row:
 
 
 def timed(command: list[str], cwd: Path, env: dict[str, str]) -> float:
-    """Seconds of one run in a fresh process; output thrown away, a failure stops the benchmark."""
-    start = time.perf_counter()
-    done = subprocess.run(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    seconds = time.perf_counter() - start
-    if done.returncode:
-        sys.exit(f"bench_stats: {' '.join(command)} failed ({done.returncode}) in {cwd}:\n{done.stderr}")
-    return seconds
+    return timed_or_stop(command, cwd, env, "bench_stats")
 
 
 def ready(workdir: Path, name: str, build: Callable[[Path], object]) -> Path:
@@ -170,16 +164,8 @@ def main() -> None:
             shutil.rmtree(workdir, ignore_errors=True)
     print()
     print(table(rows))
-    load = os.getloadavg()
-    if options.json:
-        options.json.write_text(json.dumps({
-            "tix": revision, "cpus": os.cpu_count(), "load_average": load, "tickets": tickets, "entries": options.entries,
-            "repeat": repeat, "rows": [dict(asdict(row), ok=row.ok) for row in rows],
-        }, indent=2) + "\n", encoding="utf-8")  # fmt: skip
-    missed = [row for row in rows if row.ok is False]
-    print(f"\n{len(missed)} of {sum(row.ok is not None for row in rows)} targets missed; load average {load[0]:.2f}", flush=True)
-    if options.check and missed:
-        sys.exit(1)
+    finish([dict(asdict(row), ok=row.ok) for row in rows],
+           {"tix": revision, "tickets": tickets, "entries": options.entries, "repeat": repeat}, options.json, options.check)
 
 
 if __name__ == "__main__":

@@ -5,11 +5,16 @@ Every ratio is printed on one line, so the CI log shows them whether they pass o
 
 from __future__ import annotations
 
+import json
+import os
 import statistics
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 
 @dataclass
@@ -59,3 +64,37 @@ def report(ratios: list[Ratio]) -> int:
     if failed:
         print(f"bench check FAILED: {', '.join(failed)}", flush=True)
     return 1 if failed else 0
+
+
+# --- helpers of the side-by-side benchmarks (bench_speed, bench_search, bench_stats) ---------------
+
+
+def run_or_stop(command: list[str], cwd: Path, env: dict[str, str], bench: str) -> str:
+    """The output of one run; a failure stops the benchmark `bench` with git's or tix's message."""
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    if done.returncode:
+        sys.exit(f"{bench}: {' '.join(command)} failed ({done.returncode}) in {cwd}:\n{done.stderr}")
+    return done.stdout
+
+
+def timed_or_stop(command: list[str], cwd: Path, env: dict[str, str], bench: str) -> float:
+    """Seconds of one run in a fresh process; output thrown away, a failure stops the benchmark."""
+    start = time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    seconds = time.perf_counter() - start
+    if done.returncode:
+        sys.exit(f"{bench}: {' '.join(command)} failed ({done.returncode}) in {cwd}:\n{done.stderr}")
+    return seconds
+
+
+def finish(rows: list[Any], figures: dict[str, Any], json_path: Path | None, check: bool) -> None:
+    """Write the figures to `json_path` (with the load average and the rows), print how many targets
+    were missed, and exit 1 with --check when any was."""
+    load = os.getloadavg()
+    if json_path:
+        json_path.write_text(json.dumps({**figures, "cpus": os.cpu_count(), "load_average": load, "rows": rows},
+                                        indent=2) + "\n", encoding="utf-8")  # fmt: skip
+    missed = [row for row in rows if row["ok"] is False]
+    print(f"\n{len(missed)} of {sum(row['ok'] is not None for row in rows)} targets missed; load average {load[0]:.2f}", flush=True)
+    if check and missed:
+        sys.exit(1)
