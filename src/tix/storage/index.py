@@ -396,7 +396,7 @@ class Index:
         terms += ["status", "rowid"] if filters and filters.statuses else ["rowid"]
         make = TicketRow.from_columns
         rows: list[TicketRow] = []
-        with _no_cycle_collection():
+        with no_cycle_collection():
             for condition, condition_args in groups:
                 wanted = None if limit is None else limit - len(rows)
                 if wanted == 0:
@@ -544,9 +544,9 @@ def _micros(moment: datetime) -> int:
 
 
 @contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Rows make no reference cycles, but each batch of new objects makes the cyclic collector
-    walk every row built so far: a third of the cost of 50,000 rows. It is kept off while they are
+def no_cycle_collection() -> Iterator[None]:
+    """Rows (and the stats cache's facts) make no reference cycles, but each batch of new objects
+    makes the cyclic collector walk every one built so far: a third of the cost of 50,000 rows. It is kept off while they are
     built (as Mercurial's util.nogc does for its large lists)."""
     enabled = gc.isenabled()
     gc.disable()

@@ -29,8 +29,7 @@ import json
 import marshal
 import sqlite3
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -38,6 +37,7 @@ from typing import Any
 from tix.domain import kpi
 from tix.errors import TixError
 from tix.storage.gitrepo import ZERO_OID
+from tix.storage.index import no_cycle_collection
 from tix.storage.layout import TICKET_FILE, TICKETS_DIR, Helpdesk
 
 FACTS_VERSION = "3"  # bump when domain/kpi.py works facts out differently: every row is stale then
@@ -121,20 +121,6 @@ def _ticket_of(path: str) -> str | None:
     if path.startswith(TICKETS_DIR + "/") and path.endswith("/" + TICKET_FILE):
         return path.rsplit("/", 2)[-2]
     return None
-
-
-@contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Facts make no reference cycles, but every batch of new lists and dicts makes the cyclic
-    collector walk all those built so far: almost half the cost of loading 25,000 tickets' facts
-    (as storage/index.py does for its rows)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _digest(text: str) -> str:
@@ -227,7 +213,7 @@ class StatsCache:
         rows = self.db.execute("SELECT data FROM facts WHERE settled IS NULL OR settled >= ? ORDER BY created, ticket",
                                (-(2**62) if since is None else since,)).fetchall()  # fmt: skip
         loads, from_row = marshal.loads, kpi.Facts.from_row
-        with _no_cycle_collection():
+        with no_cycle_collection():  # facts make no reference cycles either
             facts = [from_row(loads(data)) for (data,) in rows]
             gc.freeze()  # they stay until the command ends: the collector need not walk them again and again
         return Refreshed(facts, commits_read, recomputed, broken)
