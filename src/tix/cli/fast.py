@@ -139,7 +139,7 @@ def run(argv: list[str]) -> int | None:
     if name == "sync":
         return write(sync(state, **options))
     if name == "search":
-        from tix.storage.gitrepo import begin_worktree_check
+        from tix.storage.gitstart import begin_worktree_check
         from tix.storage.location import TICKETS_DIR, helpdesk_root
 
         root = helpdesk_root(state.start)

@@ -22,33 +22,13 @@ from tix import messages as msg
 from tix.domain.model import Person
 from tix.errors import GitError, LockHeld
 from tix.storage.files import write_atomic
+from tix.storage.gitstart import HEAD_ARGS as _HEAD_ARGS  # reads begun early (cli/fast.py): see gitstart.py
+from tix.storage.gitstart import STARTED as _STARTED
+from tix.storage.gitstart import begin_worktree_check
+from tix.storage.gitstart import modified_args as _modified_args
 
 if TYPE_CHECKING:
     import subprocess
-
-# Git reads begun before they are needed (begin_worktree_check), by (root, args); GitRepo.run
-# collects each answer instead of running the command again.
-_STARTED: dict[tuple[str, tuple[str, ...]], subprocess.Popen[bytes]] = {}
-_HEAD_ARGS = ("rev-parse", "--verify", "-q", "HEAD^{commit}")  # GitRepo.head()
-
-
-def _modified_args(head: str, pathspec: str) -> tuple[str, ...]:
-    return ("diff-index", "--name-only", "--no-renames", "-z", head, "--", pathspec)
-
-
-def begin_worktree_check(root: Path, pathspec: str) -> None:
-    """Begin what the next `head()` and `modified_paths(head, pathspec)` of GitRepo(root) ask
-    git, both at once in the background; they collect the answers. At 50,000 tickets the longest
-    step of `tix search` is this check of the working tree for hand edits (git stats every ticket
-    file) and the next is Python importing tix: begun first thing (cli/fast.py), git works while
-    Python imports. (HEAD moving between the two is a commit made during the command: the next
-    refresh sees it in `git diff`, as when it comes just after.)"""
-    import subprocess
-
-    for args in (_HEAD_ARGS, _modified_args("HEAD", pathspec)):
-        key = (str(root), args)
-        if key not in _STARTED:
-            _STARTED[key] = subprocess.Popen(["git", *args], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 ZERO_OID = "0" * 40
 _OID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")  # SHA-1 or SHA-256
