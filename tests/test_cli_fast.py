@@ -3,6 +3,7 @@ as the Typer commands, the same output and exit status, and Typer for everything
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import click
 import pytest
 import typer
-from conftest import Cli, git
+from conftest import Cli, git, tix_command
 
 from tix.cli import fast
 from tix.cli.app import app
@@ -161,3 +162,24 @@ def test_sync_prints_and_exits_as_through_typer(tix: Cli, tmp_path: Path, monkey
         seen[way] = results
     assert seen["fast"] == seen["typer"]
     assert any(code != 0 for code, _, _ in seen["fast"])  # the unknown remote fails, the same way
+
+
+def test_read_only_commands_end_without_teardown_and_lose_no_output(tix: Cli, desk_with_tickets: list[str], helpdesk: Path) -> None:
+    # cli/main.run ends show, list and search with os._exit once their output is flushed
+    from conftest import run_console_script
+
+    for n in range(60):  # enough rows that the JSON is larger than a pipe's buffer
+        tix.new(f"Ticket with a long subject to fill the pipe {n} " + "x" * 900)
+    listed = run_console_script("list", "--all", "--format", "json", cwd=helpdesk)
+    assert listed.returncode == 0 and len(json.loads(listed.stdout)) == 64 and listed.stderr == ""
+    shown = run_console_script("show", desk_with_tickets[0], cwd=helpdesk)
+    assert shown.returncode == 0 and desk_with_tickets[0] in shown.stdout
+    missing = run_console_script("show", "ZZZZZZZZ", cwd=helpdesk)
+    assert missing.returncode == 1 and missing.stdout == "" and missing.stderr.startswith("tix: error: ")
+    found = run_console_script("search", "pipe", "-n", "3", "--format", "json", cwd=helpdesk)
+    assert found.returncode == 0 and len(json.loads(found.stdout)) == 3
+    empty = run_console_script("search", cwd=helpdesk)
+    assert empty.returncode == 1 and empty.stderr.startswith("tix: error: ")
+    command = " ".join(f"'{part}'" for part in tix_command())
+    cut = subprocess.run(["bash", "-c", f"{command} list --all | head -c 10"], cwd=helpdesk, capture_output=True, text=True)
+    assert len(cut.stdout) == 10 and cut.stderr == ""  # a reader that goes away early: no noise

@@ -8,9 +8,26 @@ import sys
 from tix import messages as msg
 from tix.errors import TixError
 
+# Read-only commands: once their output is out, nothing is left to do but the interpreter's teardown.
+NO_TEARDOWN = ("show", "list", "search")
+
 
 def run(argv: list[str] | None = None) -> None:
-    sys.exit(main(argv))
+    """The console script: `main`, then the exit status. After a read-only command the process ends
+    at once (os._exit, once stdout and stderr are flushed): Python's teardown frees every object one
+    by one, 5-9 ms of a 0.15 s `tix search` at 50,000 tickets (issues 12 and 14). tix registers no
+    atexit work and those commands leave no file open. Never in `main`: the tests run it in-process."""
+    code = main(argv)
+    from tix.cli.fast import command_of
+
+    if command_of(sys.argv[1:] if argv is None else argv) in NO_TEARDOWN:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):  # a reader that went away (`tix list | head`), a closed stream
+                pass
+        os._exit(code)
+    sys.exit(code)
 
 
 def main(argv: list[str] | None = None) -> int:
