@@ -24,7 +24,6 @@ microseconds), so SQL gives exactly the rows, and the order, that Python would.
 from __future__ import annotations
 
 import gc
-import hashlib
 import json
 import os
 import sqlite3
@@ -94,6 +93,8 @@ def is_ticket_path(path: str) -> bool:
 
 def blob_id(data: bytes) -> str:
     """The id git gives this content as a blob."""
+    import hashlib  # here: it loads OpenSSL (2 ms), and a search or a listing with nothing changed never hashes
+
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
