@@ -21,6 +21,7 @@ from tix.domain import clock, commits
 from tix.domain.model import CHANNELS, Person, Ticket
 from tix.errors import InvalidValue
 from tix.storage.config import Config
+from tix.storage.files import read_text, write_atomic
 from tix.storage.layout import Helpdesk
 from tix.storage.people import acting_user, resolve_agent
 
@@ -170,6 +171,20 @@ class Desk:
             ticket.updated = self.now()
             self.update_clocks(ticket, before)
             return self.save_and_commit(ticket, action, summary)
+
+
+def edit_a_copy(hd: Helpdesk, path: Path, draft_name: str, editor: str | None) -> tuple[str, str, Path]:
+    """`path` edited in the user's editor as a copy in .git/tix/edit/ (the original untouched until the
+    caller commits): (original, edited, draft). An unchanged copy is removed; one the caller rejects
+    stays, for the user to take up again."""
+    original = read_text(path)
+    draft = hd.state_dir / "edit" / draft_name
+    write_atomic(draft, original)
+    run_editor(editor, draft)
+    edited = read_text(draft)
+    if edited == original:
+        draft.unlink()
+    return original, edited, draft
 
 
 def run_editor(editor: str | None, path: Path) -> None:

@@ -132,19 +132,14 @@ def _commit(desk: Desk, articles: list[Article], action: str, summary: str) -> K
 def edit(desk: Desk, article_ref: str, lang: str | None = None, editor: str | None = None) -> KbChange:
     """`tix kb edit`: the file in $EDITOR (a copy); committed if it is still a valid article with
     the same id and language."""
-    from tix.services.desk import run_editor
+    from tix.services.desk import edit_a_copy
 
     hd = desk.hd
     _ = desk.actor  # fail on a missing identity before the editor runs
     article = choose(library(hd), article_ref, lang, default_language(hd))
     path = hd.root / article.path
-    original = read_text(path)
-    draft = hd.state_dir / "edit" / f"kb-{article.id}-{article.lang}.md"
-    write_atomic(draft, original)
-    run_editor(editor, draft)
-    edited = read_text(draft)
+    original, edited, draft = edit_a_copy(hd, path, f"kb-{article.id}-{article.lang}.md", editor)
     if edited == original:
-        draft.unlink()
         return KbChange([article], "")
     try:
         changed = store.loads(edited, article.path)

@@ -10,8 +10,8 @@ from tix import messages as msg
 from tix.domain import ids
 from tix.domain.model import Entry, Person, Ticket
 from tix.errors import InvalidValue, TixError
-from tix.services.desk import Change, Desk, run_editor
-from tix.storage.files import read_text, write_atomic
+from tix.services.desk import Change, Desk, edit_a_copy
+from tix.storage.files import read_text
 from tix.storage.people import resolve_agent
 
 
@@ -176,13 +176,8 @@ def edit(desk: Desk, ticket_ref: str, editor: str | None = None) -> Change:
     _ = desk.actor  # fail on a missing identity before the editor runs
     ticket_id = hd.resolve(ticket_ref)
     path = hd.path_of(ticket_id)
-    original = read_text(path)
-    draft = hd.state_dir / "edit" / f"{ticket_id}.md"
-    write_atomic(draft, original)
-    run_editor(editor, draft)
-    edited = read_text(draft)
+    original, edited, draft = edit_a_copy(hd, path, f"{ticket_id}.md", editor)
     if edited == original:
-        draft.unlink()
         return Change(hd.load(ticket_id), "")
     relpath = str(path.relative_to(hd.root))
     try:
