@@ -17,8 +17,8 @@ def test_init_creates_a_committed_helpdesk_and_is_idempotent(tmp_path: Path, cap
     root = tmp_path / "desk"
     assert main(["init", str(root), "--name", "Pomoc Firma", "--timezone", "Europe/Warsaw"]) == 0
     files = git(root, "ls-files").split()
-    assert files == [".gitattributes", ".gitignore", "templates/ack.j2", "templates/blank.j2",
-                     "templates/need-info.j2", "templates/resolved.j2", "tix.yaml"]
+    assert files == [".gitattributes", ".gitignore", "templates/ack.j2", "templates/blank.j2", "templates/closed-notice.j2",
+                     "templates/need-info.j2", "templates/resolved.j2", "templates/status-answer.j2", "tix.yaml"]
     assert "tickets/**/ticket.md merge=tix" in (root / ".gitattributes").read_text(encoding="utf-8")
     assert git(root, "log", "--format=%s").splitlines() == ["tix: initialize helpdesk"]
     capsys.readouterr()

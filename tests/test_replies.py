@@ -147,10 +147,12 @@ def test_the_example_templates_render_in_every_language(language: str) -> None:
         "helpdesk": {"name": "Pomoc Firma", "email": "pomoc@firma.example"},
         "message": "{{ 7*7 }}",
         "kb_suggestions": [],
+        "case": {"status": "open", "group": "open", "owner": "Anna", "due": "2026-11-30 17:00"},  # notices (issue 17)
+        "ask_rating": lambda: {"good": "mailto:a?subject=1", "okay": "mailto:a?subject=2", "bad": "mailto:a?subject=3"},
     }
     folder = ROOT / "examples" / "templates" / language
     names = sorted(p.stem for p in folder.glob("*.j2"))
-    assert names == ["ack", "blank", "need-info", "resolved"]
+    assert names == ["ack", "blank", "closed-notice", "need-info", "resolved", "status-answer"]
     for name in names:
         rendered = templates.render_text(name, (folder / f"{name}.j2").read_text(encoding="utf-8"), context)
         assert rendered.subject == "Re: Zamówienie 1042 [POMOC#4KX2QF7A]"
@@ -301,7 +303,7 @@ def test_an_autoresponder_answering_every_ack_gets_at_most_the_limit(tix: Cli, h
 
 def test_templates_command_lists_them(tix: Cli) -> None:
     names = [line.split()[0] for line in tix.ok("templates").lines]
-    assert names == ["ack", "blank", "need-info", "resolved"]
+    assert names == ["ack", "blank", "closed-notice", "need-info", "resolved", "status-answer"]
 
 
 def test_replies_without_a_helpdesk_address_say_so(tix: Cli, helpdesk: Path) -> None:

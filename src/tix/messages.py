@@ -1709,6 +1709,10 @@ KPI_DEFINITIONS = (
     ("recontact_rate", "Of the tickets resolved in the period, the share whose customer (same address) opened a new ticket within "
                        "--recontact-days days (default 7) after the last resolution in the period."),
     ("one_touch_rate", "Of the tickets resolved in the period, the share with exactly one human reply and never reopened."),
+    ("csat", "Satisfaction by reply (issue 17): asked = tickets sent a rating request (a mail whose template called "
+             "ask_rating()) in the period; rated = tickets whose customer's latest rating was given in the period, split into good, "
+             "okay and bad; good_pct = good / rated; response_rate = rated / asked; by_owner: the same per ticket owner at the "
+             "rating's time. null when there is nothing to divide by."),
     ("groups", "--by owner|category|queue|channel|priority|customer: the tickets there at the end of the period, split by that "
                "field as it was then; a group with no ticket that was open then or had anything happen in the period is left out. "
                "--by week|month: the same figures for each week (Monday first) or month of the period. Filters (--owner, --queue, "
@@ -2087,3 +2091,42 @@ def kb_site_labels(lang: str) -> dict[str, str]:
 
 def kb_site_language_name(lang: str) -> str:
     return _LANGUAGE_NAMES.get(lang, lang)
+
+
+# ===== Customer loop: status notices, ratings, the status answer (issue 17) =====
+
+
+def notice_queued(status: str, template: str, asks_rating: bool) -> str:
+    rating = ", asking for a rating" if asks_rating else ""
+    return f"notice '{template}' for {status} queued{rating}"
+
+
+def rating_recorded(label: str) -> str:
+    return f"rating: {label} (does not reopen the ticket)"
+
+
+def status_answered(template: str) -> str:
+    return f"status question answered automatically with '{template}'"
+
+
+def no_status_answer(reason: str) -> str:
+    return f"warning: no automatic status answers this run: {reason}"
+
+
+def csat_label(label: str) -> str:
+    return {"good": "good", "okay": "okay", "bad": "bad"}.get(label, label)
+
+
+def show_rating(label: str, at: str, comment: str) -> str:
+    said = f" — \u201c{one_line_comment(comment)}\u201d" if comment else ""
+    return f"{csat_label(label)} ({at}){said}"
+
+
+def one_line_comment(comment: str, limit: int = 80) -> str:
+    text = " ".join(comment.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+
+def stats_csat(rated: int, asked: int, good: int, okay: int, bad: int, good_pct: float | None) -> str:
+    return f"Satisfaction: {rated} rated of {asked} asked · good {good}, okay {okay}, bad {bad} · {stats_pct(good_pct)} good"

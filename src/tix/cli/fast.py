@@ -77,10 +77,11 @@ SYNC = Spec(values={}, many=set(), flags={"--force": "force", "--quiet": "quiet"
             defaults={"remote": None, "force": False, "quiet": False}, positionals=("remote",))  # fmt: skip
 
 COMMANDS = {"show": SHOW, "list": LIST, "search": SEARCH, "sync": SYNC} | {
-    name: Spec(values=_CLOSE_OPTIONS if name == "close" else {}, many=set(), flags={}, choices={},
-               defaults={"message": None} if name == "close" else {}, positionals=positionals)
+    name: Spec(values=_CLOSE_OPTIONS if name == "close" else {}, many=set(), flags={"--no-notify": "no_notify"}, choices={},
+               defaults={"message": None, "no_notify": False} if name == "close" else {"no_notify": False}, positionals=positionals)
     for name, (positionals, _) in CHANGES.items()
 }  # fmt: skip
+NOTIFYING = ("status", "close", "reopen")  # the changes a customer's notice may follow (notify.STATUS; issue 17)
 
 
 _NEGATED_TERM = re.compile(r"^-[A-Za-z]+:.")
@@ -270,18 +271,20 @@ def search(state: State, *, query: list[str] | None, format: str, limit: int, al
     return search_result(found, format, hd.config, limited=not all_)
 
 
-def change(state: State, command: str, ticket: str, **values: str | None) -> Printout:
-    """One of CHANGES: its service, with the arguments in the order the command takes them."""
+def change(state: State, command: str, ticket: str, no_notify: bool = False, **values: str | None) -> Printout:
+    """One of CHANGES: its service, with the arguments in the order the command takes them.
+    `no_notify` (--no-notify, on every change): no notice to the customer (only status changes send one)."""
     from tix.render.printout import Printout
     from tix.render.tickets import change as summary
     from tix.services import tickets
 
     desk = state.desk()
     positionals, service = CHANGES[command]
+    notify = {"notify": not no_notify} if command in NOTIFYING else {}
     if command == "close":
-        done = tickets.close(desk, ticket, values["message"] or "")
+        done = tickets.close(desk, ticket, values["message"] or "", **notify)
     else:
-        done = getattr(tickets, service)(desk, ticket, *(values[name] for name in positionals[1:]))
+        done = getattr(tickets, service)(desk, ticket, *(values[name] for name in positionals[1:]), **notify)
     printout = Printout()
     printout.out(summary(done))
     return printout

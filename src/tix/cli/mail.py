@@ -60,6 +60,7 @@ def reply(
     preview: bool = typer.Option(False, "--preview", help="Print the exact mail that would go out; change nothing."),
     send: bool = typer.Option(False, "--send", help="Deliver it right away (otherwise: tix send)."),
     kb: Optional[list[str]] = typer.Option(None, "--kb", metavar="ARTICLE", help="Add this knowledge-base article, in the customer's language (repeatable)."),
+    no_notify: bool = typer.Option(False, "--no-notify", help="Accepted as on every change: a reply's own status change never sends a second mail (a notice)."),
 ) -> None:
     """Answer the customer: render a template, record the reply, queue the mail."""
     from tix.render import mail as output

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from tix.domain.model import Person
 
 app = typer.Typer()
+NO_NOTIFY_HELP = "Send the customer no notice of this change (notify.STATUS in tix.yaml)."
 
 
 class ListFormat(str, Enum):
@@ -120,21 +121,30 @@ def assign(
     ctx: typer.Context,
     ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
     user: str = typer.Argument(..., metavar="USER", help="Team handle or mail address."),
+    no_notify: bool = typer.Option(False, "--no-notify", help=NO_NOTIFY_HELP),
 ) -> None:
     """Make a teammate the owner of a ticket."""
-    emit(fast.change(state(ctx), "assign", ticket, user=user))
+    emit(fast.change(state(ctx), "assign", ticket, user=user, no_notify=no_notify))
 
 
 @app.command()
-def take(ctx: typer.Context, ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix.")) -> None:
+def take(
+    ctx: typer.Context,
+    ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
+    no_notify: bool = typer.Option(False, "--no-notify", help=NO_NOTIFY_HELP),
+) -> None:
     """Make yourself the owner of a ticket."""
-    emit(fast.change(state(ctx), "take", ticket))
+    emit(fast.change(state(ctx), "take", ticket, no_notify=no_notify))
 
 
 @app.command()
-def unassign(ctx: typer.Context, ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix.")) -> None:
+def unassign(
+    ctx: typer.Context,
+    ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
+    no_notify: bool = typer.Option(False, "--no-notify", help=NO_NOTIFY_HELP),
+) -> None:
     """Remove a ticket's owner."""
-    emit(fast.change(state(ctx), "unassign", ticket))
+    emit(fast.change(state(ctx), "unassign", ticket, no_notify=no_notify))
 
 
 @app.command()
@@ -142,9 +152,10 @@ def status(
     ctx: typer.Context,
     ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
     new_status: str = typer.Argument(..., metavar="STATUS", help="A configured status."),
+    no_notify: bool = typer.Option(False, "--no-notify", help=NO_NOTIFY_HELP),
 ) -> None:
     """Set a ticket's status."""
-    emit(fast.change(state(ctx), "status", ticket, new_status=new_status))
+    emit(fast.change(state(ctx), "status", ticket, new_status=new_status, no_notify=no_notify))
 
 
 @app.command()
@@ -152,15 +163,20 @@ def close(
     ctx: typer.Context,
     ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
     message: Optional[str] = typer.Option(None, "--message", "-m", help="Reason, kept as an internal note."),
+    no_notify: bool = typer.Option(False, "--no-notify", help=NO_NOTIFY_HELP),
 ) -> None:
     """Close a ticket."""
-    emit(fast.change(state(ctx), "close", ticket, message=message))
+    emit(fast.change(state(ctx), "close", ticket, message=message, no_notify=no_notify))
 
 
 @app.command()
-def reopen(ctx: typer.Context, ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix.")) -> None:
+def reopen(
+    ctx: typer.Context,
+    ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
+    no_notify: bool = typer.Option(False, "--no-notify", help=NO_NOTIFY_HELP),
+) -> None:
     """Reopen a closed ticket."""
-    emit(fast.change(state(ctx), "reopen", ticket))
+    emit(fast.change(state(ctx), "reopen", ticket, no_notify=no_notify))
 
 
 @app.command()
@@ -168,9 +184,10 @@ def priority(
     ctx: typer.Context,
     ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
     level: str = typer.Argument(..., metavar="PRIORITY", help="A configured priority."),
+    no_notify: bool = typer.Option(False, "--no-notify", help=NO_NOTIFY_HELP),
 ) -> None:
     """Set a ticket's priority."""
-    emit(fast.change(state(ctx), "priority", ticket, level=level))
+    emit(fast.change(state(ctx), "priority", ticket, level=level, no_notify=no_notify))
 
 
 @app.command()
@@ -178,9 +195,10 @@ def category(
     ctx: typer.Context,
     ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
     name: str = typer.Argument(..., metavar="CATEGORY", help="A configured category ('' clears it)."),
+    no_notify: bool = typer.Option(False, "--no-notify", help=NO_NOTIFY_HELP),
 ) -> None:
     """Set a ticket's category."""
-    emit(fast.change(state(ctx), "category", ticket, name=name))
+    emit(fast.change(state(ctx), "category", ticket, name=name, no_notify=no_notify))
 
 
 @app.command()
@@ -188,9 +206,10 @@ def queue(
     ctx: typer.Context,
     ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
     name: str = typer.Argument(..., metavar="QUEUE", help="A configured queue ('' clears it)."),
+    no_notify: bool = typer.Option(False, "--no-notify", help=NO_NOTIFY_HELP),
 ) -> None:
     """Move a ticket to a queue."""
-    emit(fast.change(state(ctx), "queue", ticket, name=name))
+    emit(fast.change(state(ctx), "queue", ticket, name=name, no_notify=no_notify))
 
 
 @app.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})

@@ -28,6 +28,7 @@ AGE_BUCKETS = ("lt_1d", "1_3d", "3_7d", "7_30d", "gt_30d")
 _BUCKET_LIMITS = ((86_400, "lt_1d"), (3 * 86_400, "1_3d"), (7 * 86_400, "3_7d"), (30 * 86_400, "7_30d"))
 GROUP_KEYS = ("owner", "category", "queue", "channel", "priority", "customer", "article", "week", "month")
 DURATION_FIGURES = ("first_response", "resolution", "final_resolution")
+CSAT_SCORES = ("good", "okay", "bad")
 
 
 @dataclass
@@ -62,6 +63,8 @@ class Facts:
     pauses: list[tuple[int, int | None]] = field(default_factory=list)  # waiting-status intervals (end None: still)
     dues: dict[str, dict[str, int]] = field(default_factory=dict)  # priority -> target -> due (before pauses)
     articles: list[tuple[int, str]] = field(default_factory=list)  # knowledge-base articles in human replies: (time, id)
+    rating_asks: list[int] = field(default_factory=list)  # mails that asked the customer for a rating (issue 17)
+    rating: tuple[int, str] | None = None  # the customer's latest rating: (time, good | okay | bad)
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -82,7 +85,19 @@ class Facts:
         facts.resolutions = [(int(t), float(b), float(c)) for t, b, c in facts.resolutions]
         facts.pauses = [(int(a), None if b is None else int(b)) for a, b in facts.pauses]
         facts.articles = [(int(t), str(a)) for t, a in facts.articles]
+        facts.rating_asks = [int(t) for t in facts.rating_asks]
+        facts.rating = (int(facts.rating[0]), str(facts.rating[1])) if facts.rating else None
         return facts
+
+    @classmethod
+    def _rated(cls, ticket: Any) -> tuple[int, str] | None:
+        rating = getattr(ticket, "csat", None)
+        if not isinstance(rating, dict) or rating.get("score") not in CSAT_SCORES:
+            return None
+        try:
+            return _ts(datetime.fromisoformat(str(rating.get("at")))), str(rating["score"])
+        except (ValueError, TypeError):
+            return None
 
     def state_at(self, moment: int) -> dict[str, Any] | None:
         """The ticket's fields as they were at `moment`; None before it existed."""
@@ -109,6 +124,7 @@ def settled(f: Facts, rules: Rules, calendar: Any) -> int | None:
     if last_group != "closed" or any(b is None for _, b in f.pauses):
         return None
     moments = [f.created, *(t for t, _ in f.states), *(t for t, _ in f.replies), *(t for t, _, _ in f.resolutions), *f.reopens]
+    moments += [*f.rating_asks, *([f.rating[0]] if f.rating else [])]
     moments += [b for _, b in f.pauses if b is not None]
     far = max(moments) + 1
     for dues in f.dues.values():
@@ -242,7 +258,10 @@ def facts(
         # a mail ticket is created at its first message's received time, one typed in by an agent when
         # typed in; only a ticket that began with our own reply (we wrote first) has no first response
         result.start = created
+    result.rating = Facts._rated(ticket)
     for entry in ticket.entries:
+        if entry.kind == "reply" and entry.extra.get("csat_asked"):
+            result.rating_asks.append(_ts(entry.time))
         if entry.kind == "reply" and not entry.extra.get("automatic"):
             result.replies.append((_ts(entry.time), _address(entry.author)))
             used = entry.extra.get("kb")
@@ -428,6 +447,8 @@ class _Tally:
         self.first_res: list[tuple[float, float]] = []
         self.final_res: list[tuple[float, float]] = []
         self.frt_waiting = self.res_waiting = self.final_waiting = 0
+        self.asked = 0
+        self.ratings: list[tuple[str, str]] = []  # (score, owner at the rating's time)
 
     def add(self, f: Facts, at_end: dict[str, Any] | None, at_known: dict[str, Any] | None) -> None:
         """One ticket known at the report time, with its fields at the end of the period and at T."""
@@ -437,6 +458,11 @@ class _Tally:
             _sla_count(f, at_known, period, self.calendar, self.sla)
         if any(since <= t < until and t <= known_at for t, _, _ in f.resolutions):
             self.resolved_items.append(f)
+        if any(since <= t < until and t <= known_at for t in f.rating_asks):
+            self.asked += 1
+        if f.rating is not None and since <= f.rating[0] < until and f.rating[0] <= known_at:
+            state = f.state_at(f.rating[0]) or {}
+            self.ratings.append((f.rating[1], str(state.get("owner") or "")))
         if f.created <= end:  # the backlog: the stock at the end of the period
             group = group_of(str(at_end.get("status"))) if at_end else None
             if group != "closed":
@@ -489,7 +515,20 @@ class _Tally:
             "reopen_rate": _ratio(reopened, resolved),
             "recontact_rate": _ratio(recontacted, resolved),
             "one_touch_rate": _ratio(one_touch, resolved),
+            "csat": self._csat(),
         }
+
+    def _csat(self) -> dict[str, Any]:
+        """Ratings given in the period (docs/REPORTS.md, "CSAT"): good_pct = good / rated, response_rate
+        = rated / asked (tickets asked in the period), and the same per owner at the rating's time."""
+        def counts(scores: list[str]) -> dict[str, Any]:
+            tally = {score: scores.count(score) for score in CSAT_SCORES}
+            return {"rated": len(scores), **tally, "good_pct": _ratio(tally["good"], len(scores))}
+
+        owners = sorted({owner for _, owner in self.ratings})
+        whole = counts([score for score, _ in self.ratings])
+        return {"asked": self.asked, **whole, "response_rate": _ratio(whole["rated"], self.asked),
+                "by_owner": {owner or "(none)": counts([s for s, o in self.ratings if o == owner]) for owner in owners}}  # fmt: skip
 
 
 def _states(f: Facts, period: Period) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:

@@ -128,6 +128,7 @@ class Ticket:
     channel: str = "email"
     message_ids: list[str] = field(default_factory=list)
     participants: list[str] = field(default_factory=list)  # other addresses taking part (Cc, co-writers)
+    csat: dict[str, Any] | None = None  # the customer's latest rating: {score: good|okay|bad, comment, at} (issue 17)
     extra: dict[str, Any] = field(default_factory=dict)  # front-matter keys tix does not know, in file order
     entries: list[Entry] = field(default_factory=list)
     preamble: str = ""  # text a person wrote above the first entry
@@ -158,6 +159,7 @@ class Ticket:
         data = self.summary()
         data["message_ids"] = list(self.message_ids)
         data["participants"] = list(self.participants)
+        data["csat"] = dict(self.csat) if self.csat else None
         data["fields"] = dict(self.extra)
         data["entries"] = [entry.as_dict() for entry in self.entries]
         return data

@@ -189,14 +189,18 @@ class Assignable(Protocol):
 
 
 def pick_owner(queues: Mapping[str, QueueSettings], team: Mapping[str, MemberSettings], queue: str,
-               rows: Sequence[Assignable], closed: Sequence[str]) -> tuple[str, str] | None:  # fmt: skip
+               rows: Sequence[Assignable], closed: Sequence[str], language: str | None = None) -> tuple[str, str] | None:  # fmt: skip
     """(handle, how) for a new ticket in `queue`, from the index rows of the helpdesk's tickets,
     or None. Round-robin: the member whose latest ticket in the queue is oldest (derived from
-    the tickets themselves, so every clone agrees); least-open: fewest tickets not closed."""
+    the tickets themselves, so every clone agrees); least-open: fewest tickets not closed.
+    Members who speak the customer's `language` (team.*.languages) come first: when any of the
+    queue's members does, the choice is among them (issue 18 item 4)."""
     settings = queues.get(queue)
     if settings is None:
         return None
     members = [m for m in settings.members if m in team and not team[m].away]
+    speakers = [m for m in members if language and language in team[m].languages]
+    members = speakers or members
     if not settings.assign or not members:
         return None
     mode = settings.assign

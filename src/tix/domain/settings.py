@@ -82,6 +82,11 @@ class AutoackSettings(NamedTuple):
     suggest_kb: bool = False  # the acknowledgement links the best public knowledge-base matches
 
 
+class StatusAnswerSettings(NamedTuple):
+    enabled: bool
+    keywords: tuple[str, ...]
+
+
 class ClockSettings(NamedTuple):
     holidays_country: str
     pause_when_waiting: bool
@@ -145,6 +150,8 @@ class Settings(NamedTuple):
     imap: dict[str, ImapAccount]
     views: dict[str, str]  # name → query (domain/query.py)
     kb_base_url: str = ""  # where the knowledge-base site is published (kb_link in templates)
+    notify: dict[str, str] = {}  # status -> template of the customer's notice ('' or absent: none)  # noqa: RUF012
+    status_answer: StatusAnswerSettings = StatusAnswerSettings(False, ())
 
     def own_addresses(self) -> set[str]:
         """Every address that is the helpdesk itself, lower-case."""
@@ -218,4 +225,6 @@ def settings_from(data: dict[str, Any]) -> Settings:
         imap={name: imap_account(name, fields) for name, fields in (data.get("imap") or {}).items()},
         views={str(name): _text(query) for name, query in (data.get("views") or {}).items()},
         kb_base_url=_text(data["kb"]["base_url"]),
+        notify={str(status): _text(name) for status, name in (data.get("notify") or {}).items() if name},
+        status_answer=StatusAnswerSettings(bool(data["status_answer"]["enabled"]), tuple(data["status_answer"]["keywords"])),
     )  # fmt: skip

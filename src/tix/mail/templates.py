@@ -51,14 +51,31 @@ def available(root: Path) -> list[str]:
                   if _NAME.match(path.name) and path.is_file() and not path.is_symlink())  # fmt: skip
 
 
-def source(root: Path, name: str) -> str:
-    """The text of templates/NAME.j2, read only as a regular file inside the repository's templates/."""
+_LANG = re.compile(r"^[a-z]{2,3}$")
+
+
+def localized(root: Path, name: str, lang: str | None) -> str | None:
+    """The language folder whose NAME.j2 serves a customer writing `lang` (templates/pl/NAME.j2),
+    or None: then templates/NAME.j2 does (issue 18 item 4). A symlinked folder or file is never used."""
+    if not lang or not _LANG.match(lang) or not _NAME.match(name):
+        return None
+    folder = root / TEMPLATE_DIR / lang
+    if (root / TEMPLATE_DIR).is_symlink() or folder.is_symlink() or not folder.is_dir():
+        return None
+    path = folder / f"{name}{SUFFIX}"
+    return f"{TEMPLATE_DIR}/{lang}" if path.is_file() and not path.is_symlink() else None
+
+
+def source(root: Path, name: str, lang: str | None = None) -> str:
+    """The text of templates/NAME.j2 (or templates/LANG/NAME.j2, when there is one for `lang`),
+    read only as a regular file inside the repository's templates/."""
     if not _NAME.match(name) or ".." in name:
         raise TemplateError(name, msg.template_bad_name())
-    folder = root / TEMPLATE_DIR
+    where = localized(root, name, lang) or TEMPLATE_DIR
+    folder = root / where
     path = folder / f"{name}{SUFFIX}"
-    shown = f"{TEMPLATE_DIR}/{path.name}"
-    if folder.is_symlink():
+    shown = f"{where}/{path.name}"
+    if (root / TEMPLATE_DIR).is_symlink():
         raise TemplateError(name, msg.template_folder_symlink(TEMPLATE_DIR))
     try:
         info = path.lstat()
@@ -84,9 +101,10 @@ def source(root: Path, name: str) -> str:
         raise TemplateError(name, msg.template_not_utf8()) from None
 
 
-def render(root: Path, name: str, context: dict[str, Any]) -> Rendered:
-    """Render a template against a context of plain data (dicts, lists, strings)."""
-    return render_text(name, source(root, name), context)
+def render(root: Path, name: str, context: dict[str, Any], lang: str | None = None) -> Rendered:
+    """Render a template (in the customer's language `lang` when the helpdesk has it) against a
+    context of plain data (dicts, lists, strings)."""
+    return render_text(name, source(root, name, lang), context)
 
 
 class _TooBig(Exception):

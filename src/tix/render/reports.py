@@ -60,6 +60,9 @@ def _text(figures: dict[str, Any]) -> list[str]:
     lines += [msg.stats_duration(msg.STATS_DURATION_LABELS[name], figures[name]) for name in DURATIONS]
     lines += [msg.stats_sla(target, figures["sla"][target]) for target in ("first_response", "resolution")]
     lines.append(msg.stats_rates(figures["reopen_rate"], figures["recontact_rate"], figures["one_touch_rate"]))
+    if "csat" in figures:
+        c = figures["csat"]
+        lines.append(msg.stats_csat(c["rated"], c["asked"], c["good"], c["okay"], c["bad"], c["good_pct"]))
     return lines
 
 

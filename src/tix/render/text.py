@@ -169,6 +169,9 @@ def ticket_text(details: dict[str, Any], owner_name: Callable[[str | None], str]
         f"Created:   {details['created']}",
         f"Updated:   {details['updated']}",
     ]
+    if details.get("csat"):  # the customer's rating (issue 17)
+        rating = details["csat"]
+        lines.append(f"Rating:    {msg.show_rating(str(rating.get('score')), short_time(str(rating.get('at'))), str(rating.get('comment') or ''))}")
     lines += [f"{key.capitalize() + ':':<10} {value}" for key, value in details["fields"].items()]
     from tix.storage.ticketfile import HEADINGS
 

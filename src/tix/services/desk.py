@@ -119,7 +119,10 @@ class Desk:
                 setattr(ticket, key, value)
         notes = list(outcome.notes)
         if ticket.queue and not ticket.owner:
-            picked = rules.pick_owner(config.settings.queues, config.settings.team, ticket.queue, (rows or self._all_rows)(), config.closed_statuses)
+            given = ticket.extra.get("lang")
+            language = given if isinstance(given, str) else rules.guess_language(f"{message.subject}\n{message.body}")
+            picked = rules.pick_owner(config.settings.queues, config.settings.team, ticket.queue, (rows or self._all_rows)(),
+                                      config.closed_statuses, language)  # fmt: skip
             if picked:
                 handle, how = picked
                 ticket.owner = resolve_agent(config, handle)
@@ -144,23 +147,30 @@ class Desk:
 
     # --- committing -----------------------------------------------------------
 
-    def save_and_commit(self, ticket: Ticket, action: str, summary: str) -> Change:
-        """Write the ticket and commit it; if the commit fails, put the file back as it was."""
+    def save_and_commit(self, ticket: Ticket, action: str, summary: str, files: dict[str, bytes] | None = None) -> Change:
+        """Write the ticket (and `files`, e.g. a notice's outbox entry) and commit them; if the
+        commit fails, put the ticket file back as it was and remove the new files."""
         path = self.hd.path_of(ticket.id)
         before = path.read_bytes() if path.exists() else None
         relpath = self.hd.save(ticket)
+        for name, data in (files or {}).items():
+            write_atomic(self.hd.root / name, data)
         try:
-            commit = self.hd.git.commit([relpath], commits.commit_message(ticket.id, action, summary), self.actor, ticket.updated)
+            commit = self.hd.git.commit([relpath, *(files or {})], commits.commit_message(ticket.id, action, summary), self.actor, ticket.updated)
         except BaseException:
             if before is None:
                 path.unlink()
             else:
                 path.write_bytes(before)
+            for name in files or {}:
+                (self.hd.root / name).unlink(missing_ok=True)
             raise
         return Change(ticket, summary, commit)
 
-    def update(self, ticket_ref: str, action: str, mutate: Callable[[Ticket], str]) -> Change:
-        """Load, mutate, save and commit one ticket. `mutate` returns the change summary ('' = no-op)."""
+    def update(self, ticket_ref: str, action: str, mutate: Callable[[Ticket], str],
+               then: Callable[[Ticket, str], tuple[str, dict[str, bytes]] | None] | None = None) -> Change:  # fmt: skip
+        """Load, mutate, save and commit one ticket. `mutate` returns the change summary ('' = no-op);
+        `then(ticket, old status)` may add to the same commit (a status notice: its summary, its files)."""
         _ = self.actor  # fail on a missing identity before touching anything
         with self.hd.locked():
             ticket = self.hd.load(self.hd.resolve(ticket_ref))
@@ -170,7 +180,10 @@ class Desk:
                 return Change(ticket, "")
             ticket.updated = self.now()
             self.update_clocks(ticket, before)
-            return self.save_and_commit(ticket, action, summary)
+            added = then(ticket, before[0]) if then else None
+            if added:
+                summary = f"{summary}; {added[0]}"
+            return self.save_and_commit(ticket, action, summary, added[1] if added else None)
 
 
 def edit_a_copy(hd: Helpdesk, path: Path, draft_name: str, editor: str | None) -> tuple[str, str, Path]:

@@ -121,6 +121,7 @@ class Importer:
         self._secret_bytes: bytes | None = None
         self._seen_count = 0
         self._kb: Library | None = None  # the knowledge base, read by the first acknowledgement that suggests articles
+        self._csat_key: bytes | None = None  # the rating tokens' key, made by the first reply that might rate
 
     def _reset_batch(self) -> None:
         self.batch = Batch()
@@ -288,16 +289,24 @@ class Importer:
         files = self._entry_files(folder, raw, mail)
         entry = self._entry(entry_id, mail, when, reason, files)
         reopened = False
+        rating = None
         if ours is not None:
             entry.extra["own"] = True
             action = "own"
         elif action == "updated":
-            reopened = self._follow_up(ticket, mail)
+            rating = self._rating(ticket, mail)
+            reopened = self._follow_up(ticket, mail, reopen=rating is None)  # a rating never reopens (issue 17)
             if reopened:
                 entry.extra["reopened"] = True
         ticket.entries.append(entry)
         ticket.message_ids.append(mid)
         record_references(ticket, references_of(mail))
+        if rating is not None:
+            ticket.csat = {"score": rating[0], "comment": rating[1], "at": when.isoformat()}  # the latest rating wins
+            entry.extra["csat"] = rating[0]
+            reason = f"{reason}; {msg.rating_recorded(rating[0])}"
+        elif action == "updated" and self._asks_status(mail):
+            self._answer_status_safely(ticket)
         if action == "created" and self._may_acknowledge(mail, ticket):
             self._acknowledge_safely(ticket)
         ticket.updated = max(ticket.updated, self.desk.now())
@@ -370,13 +379,13 @@ class Importer:
             self.all_rows = self.index.rows(self.desk.now())
         return self.all_rows + self.assigned_rows
 
-    def _follow_up(self, ticket: Ticket, mail: ParsedMail) -> bool:
+    def _follow_up(self, ticket: Ticket, mail: ParsedMail, reopen: bool = True) -> bool:
         """Add new participants; reopen a waiting or closed ticket for a human's reply. True if reopened."""
         for address in self._participants(mail, ticket):
             if address not in ticket.participants:
                 ticket.participants.append(address)
         group = self.desk.config.settings.statuses.group_of(ticket.status)
-        if mail.robot or not self.reopen or group not in ("waiting", "closed"):
+        if mail.robot or not reopen or not self.reopen or group not in ("waiting", "closed"):
             return False
         if mail.sender and mail.sender.email.lower() in self.team:
             return False  # a teammate writing in does not reopen
@@ -399,6 +408,66 @@ class Importer:
         window = timedelta(hours=autoack.window_hours)
         recent = self.ledger.recent_autoacks(address, (self.desk.now() - window).isoformat())
         return recent < autoack.limit
+
+    def _rating(self, ticket: Ticket, mail: ParsedMail) -> tuple[str, str] | None:
+        """(score, comment) when this mail rates its ticket (domain/csat.py): from the ticket's
+        customer, with a valid token for this very ticket in the subject, or with a bare score
+        as its first line in a reply to one of our mails that asked for a rating. Anything
+        else — a forged or foreign token, a '3' in the conversation, a score out of range — is
+        no rating, and the mail is filed as any other."""
+        from tix.domain import csat
+
+        person = mail.requester or mail.sender
+        if mail.robot or person is None or person.email.lower() != ticket.requester.email.lower():
+            return None
+        if self._csat_key is None:
+            from tix.services.notices import rating_key
+
+            self._csat_key = rating_key(self.desk)
+        found = csat.verify_token(self._csat_key, mail.subject)
+        if found is not None:
+            return (found[1], csat.comment_of(mail.text)) if found[0] == ticket.id else None
+        bare = csat.bare_score(mail.text)
+        if bare is None:
+            return None
+        asked = {entry.id for entry in ticket.entries if entry.extra.get("csat_asked")}
+        for reference in references_of(mail):
+            claim = self._our_message(reference)
+            if claim is not None and claim[0] == ticket.id and claim[1] in asked:
+                return bare
+        return None
+
+    def _asks_status(self, mail: ParsedMail) -> bool:
+        """A human's short message that only asks for the status (status_answer, off by default)."""
+        answer = self.desk.config.settings.status_answer
+        if not answer.enabled or mail.robot or self.dry_run:
+            return False
+        from tix.domain.csat import is_status_question
+
+        return is_status_question(mail.text, list(answer.keywords))
+
+    def _answer_status_safely(self, ticket: Ticket) -> None:
+        """The 'status-answer' template to the customer, capped as acknowledgements are; like an
+        acknowledgement it never stops intake (a broken template: one warning, the mail filed)."""
+        from tix.services import notices, outgoing
+
+        before = (len(ticket.entries), len(self.batch.files), dict(ticket.extra), ticket.status)
+        try:
+            if not notices.may_mail(self.desk, ticket, self.ledger):
+                return
+            reply = notices.automatic_mail(self.desk, ticket, "status-answer", self.index)
+            reply.entry.extra["status_answer"] = True
+            outgoing.apply(self.desk, reply, None)
+            self.batch.files.update(reply.outbox)
+            self.ledger.note_autoack(ticket.requester.email.lower(), self.desk.now().isoformat())
+        except (LockHeld, GitError):
+            raise
+        except Exception as exc:  # noqa: BLE001  a template can fail in any way; it is the template's problem
+            entries, files, extra, status = before
+            del ticket.entries[entries:]
+            self._forget_files_after(files)
+            ticket.extra, ticket.status = extra, status
+            self.report.warn(msg.no_status_answer(exc.message if isinstance(exc, TixError) else f"{type(exc).__name__}: {exc}"))
 
     def _acknowledge_safely(self, ticket: Ticket) -> None:
         """Outgoing mail never stops intake: with the acknowledgement misconfigured (no sender
@@ -423,7 +492,8 @@ class Importer:
 
         agent = sender(self.desk.config)
         suggested = self._kb_suggestions(ticket) if self.desk.config.settings.autoack.suggest_kb else []
-        rendered = render(self.hd.root, "ack", outgoing.context(self.desk, ticket, agent, index=self.index, kb_suggestions=suggested))
+        context = outgoing.context(self.desk, ticket, agent, index=self.index, kb_suggestions=suggested)
+        rendered = render(self.hd.root, "ack", context, outgoing.customer_language(self.desk, ticket, self.index))
         reply = outgoing.prepare(self.desk, ticket, rendered, agent, automatic=True)
         outgoing.apply(self.desk, reply, None)
         self.batch.files.update(reply.outbox)

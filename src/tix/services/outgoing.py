@@ -11,7 +11,7 @@ from tix import messages as msg
 from tix.domain import identities, ids
 from tix.domain.model import Entry, Person, Ticket
 from tix.domain.sla import SlaState
-from tix.errors import InvalidValue
+from tix.errors import InvalidValue, TixError
 from tix.mail.compose import compose, ticket_tag
 from tix.mail.outbox import queue_files
 from tix.mail.templates import Rendered
@@ -46,7 +46,10 @@ def context(desk: Desk, ticket: Ticket, agent: Person, message: str = "", index:
     handle = display_name(config, agent.email)
     member = settings.team.get(handle)
     name = (member.name if member else "") or agent.name
-    signature = (member.signature if member else "") or f"{name or agent.email}\n{settings.helpdesk.name}"
+    signed = name or agent.email
+    # automatic mail is signed by the helpdesk itself: its name once, not "Pomoc Firma\nPomoc Firma" (issue 18)
+    default = signed if signed == settings.helpdesk.name or not settings.helpdesk.name else f"{signed}\n{settings.helpdesk.name}"
+    signature = (member.signature if member else "") or default
     return {
         "ticket": ticket_data,
         "customer": {**ticket.requester.as_dict(), "tickets": _earlier_tickets(desk, ticket, index)},
@@ -55,6 +58,27 @@ def context(desk: Desk, ticket: Ticket, agent: Person, message: str = "", index:
         "message": message,
         "kb_suggestions": list(kb_suggestions or []),
     }
+
+
+def customer_language(desk: Desk, ticket: Ticket, index: Any = None) -> str:
+    """The language to write to this ticket's customer in (issue 18 item 4): the ticket's `lang`
+    field (set by hand or by a rule's `set: {lang: pl}`), else a guess from what the customer wrote,
+    else the language of the requester's latest earlier ticket that has text, else helpdesk.language."""
+    from tix.domain.kb import LANG, first_message, ticket_language
+
+    given = ticket.extra.get("lang")
+    if isinstance(given, str) and LANG.match(given):
+        return given
+    if first_message(ticket).strip():
+        return ticket_language(ticket)
+    for earlier in reversed(_earlier_tickets(desk, ticket, index)):
+        try:
+            other = desk.hd.load(str(earlier["id"]))
+        except TixError:  # a broken earlier ticket only means no hint from it
+            continue
+        if first_message(other).strip() or isinstance(other.extra.get("lang"), str):
+            return ticket_language(other)
+    return desk.config.settings.helpdesk.language
 
 
 def kb_suggestions(desk: Desk, ticket: Ticket, library: Library) -> list[dict[str, str]]:

@@ -12,7 +12,8 @@ from tix.mail.outbox import outbox_name, send_outbox
 from tix.mail.templates import available, render, source, split
 from tix.mail.transport import SendReport
 from tix.services.desk import Desk, run_editor
-from tix.services.outgoing import Articles, Reply, apply, context, prepare
+from tix.services.notices import Asking, case_context
+from tix.services.outgoing import Articles, Reply, apply, context, customer_language, prepare
 from tix.storage.files import read_text, write_atomic
 
 
@@ -30,7 +31,9 @@ def reply(
         raise InvalidValue(msg.reply_what_to_send())
     articles = Articles(desk, ticket)
     text = "\n\n".join([part for part in [(message or "").strip("\n"), *(articles.text(a).strip("\n") for a in kb or [])] if part])
-    rendered = render(hd.root, name, {**context(desk, ticket, agent, text), **articles.template_functions()})
+    asking = Asking(desk, ticket)  # ask_rating() and case in any template (issue 17); in the customer's language (issue 18)
+    extras = {**articles.template_functions(), "ask_rating": asking, "case": case_context(desk, ticket)}
+    rendered = render(hd.root, name, {**context(desk, ticket, agent, text), **extras}, customer_language(desk, ticket))
     if edit:
         draft = hd.state_dir / "edit" / f"reply-{ticket.id}.txt"
         write_atomic(draft, f"Subject: {rendered.subject}\n\n{rendered.body}")
@@ -41,6 +44,8 @@ def reply(
     target_status = desk.check_status(status or desk.config.settings.mail.reply_status)
     result = prepare(desk, ticket, rendered, agent)
     result.notes = articles.notes
+    if asking.asked:
+        result.entry.extra["csat_asked"] = True
     if articles.used:
         result.entry.extra["kb"] = list(articles.used)
     if preview:

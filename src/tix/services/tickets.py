@@ -100,7 +100,9 @@ def unassign(desk: Desk, ticket_ref: str) -> Change:
     return desk.update(ticket_ref, "unassign", mutate)
 
 
-def set_status(desk: Desk, ticket_ref: str, status: str, reason: str = "", action: str = "status") -> Change:
+def set_status(desk: Desk, ticket_ref: str, status: str, reason: str = "", action: str = "status", notify: bool = True) -> Change:
+    """Move a ticket to `status`; the customer's notice for it (notify.STATUS) goes in the same
+    commit unless `notify` is False (`--no-notify`)."""
     desk.check_status(status)
 
     def mutate(ticket: Ticket) -> str:
@@ -111,18 +113,22 @@ def set_status(desk: Desk, ticket_ref: str, status: str, reason: str = "", actio
             ticket.entries.append(Entry(ids.random_id(), "note", str(desk.actor), desk.now(), reason))
         return msg.changed("status", old, status)
 
-    return desk.update(ticket_ref, action, mutate)
+    if not (notify and desk.config.settings.notify.get(status)):
+        return desk.update(ticket_ref, action, mutate)
+    from tix.services.notices import on_transition  # the mail code is loaded only when a notice may go
+
+    return desk.update(ticket_ref, action, mutate, lambda ticket, old: on_transition(desk, ticket, old))
 
 
-def close(desk: Desk, ticket_ref: str, reason: str = "") -> Change:
-    return set_status(desk, ticket_ref, desk.config.closed_statuses[0], reason, action="close")
+def close(desk: Desk, ticket_ref: str, reason: str = "", notify: bool = True) -> Change:
+    return set_status(desk, ticket_ref, desk.config.closed_statuses[0], reason, action="close", notify=notify)
 
 
-def reopen(desk: Desk, ticket_ref: str) -> Change:
+def reopen(desk: Desk, ticket_ref: str, notify: bool = True) -> Change:
     ticket = desk.hd.load(desk.hd.resolve(ticket_ref))
     if desk.config.status_group(ticket.status) != "closed":
         raise InvalidValue(msg.ticket_not_closed(ticket.id, ticket.status))
-    return set_status(desk, ticket.id, desk.config.settings.statuses.reopen, action="reopen")
+    return set_status(desk, ticket.id, desk.config.settings.statuses.reopen, action="reopen", notify=notify)
 
 
 def set_priority(desk: Desk, ticket_ref: str, priority: str) -> Change:

@@ -57,6 +57,9 @@ SECTION_DOCS = {
     "A handle can be used wherever a user is expected (`tix assign 4KX2 anna`).",
     "views": "Saved views: views.NAME is a query (docs/SEARCH.md), run by `tix list @NAME` or `tix list --view NAME`.",
     "kb": "The knowledge base: articles in kb/LANG/CATEGORY/ID.md (docs/KB.md).",
+    "notify": "Status notices to the customer, by status: notify.STATUS is the template mailed when a ticket moves "
+    "into STATUS (docs/TEMPLATES.md, \"Notices and ratings\").",
+    "status_answer": "The automatic answer to a customer who only asks for the status of their ticket.",
 }
 
 SCHEMA: tuple[Key, ...] = (
@@ -145,6 +148,15 @@ SCHEMA: tuple[Key, ...] = (
     Key("team.*.away", "bool", False, "True while the member is away (no new assignments)."),
     Key("team.*.signature", "text", "", "Signature for the member's replies (default: name and helpdesk name)."),
     Key("views.*", "query", "", "A saved query, e.g. 'owner:me priority:urgent,high is:open'."),
+    Key("notify.*", "template", "",
+        "Template mailed to the customer when a ticket moves into the status *, e.g. notify.closed: closed-notice "
+        "(empty: none). Never for spam, robots, duplicates or merged tickets, nor when a reply already goes out; "
+        "capped per address by autoack.limit; `--no-notify` skips it."),
+    Key("status_answer.enabled", "bool", False,
+        "Answer a customer who writes only to ask for the ticket's status with the 'status-answer' template "
+        "(status, owner's first name, due time); the message is filed on the ticket as always."),
+    Key("status_answer.keywords", "phrases", ["status", "jaki jest status", "какой статус"],
+        "Words that make a short message (12 words at most) a status question, in any language the customers write."),
     Key("kb.base_url", "text", "",
         "Where the site `tix kb build` writes is published, e.g. https://help.firma.example/kb/: "
         "`kb_link(\"ID\")` in a reply template is BASE_URL/LANG/ID.html."),
@@ -153,6 +165,7 @@ SCHEMA: tuple[Key, ...] = (
 SECTION_ORDER = (
     "helpdesk", "statuses", "priorities", "categories", "queues", "mail", "smtp", "autoack",
     "hours", "holidays", "clock", "sla", "remind", "escalation", "rules", "team", "imap", "views", "kb",
+    "notify", "status_answer",
 )  # fmt: skip
 DEFAULT_SLA = {
     "urgent": {"first_response": "1h", "resolution": "1d"},
@@ -216,7 +229,7 @@ def parse_value(key: Key, path: str, text: str) -> Any:
             return float(text)
         except ValueError:
             raise ConfigError(msg.config_expected(path, _range_text(key), repr(text.strip()))) from None
-    if key.kind in ("names", "addresses", "charsets", "dates", "folders"):
+    if key.kind in ("names", "addresses", "charsets", "dates", "folders", "phrases"):
         stripped = text.strip()
         if stripped.startswith("[") and stripped.endswith("]"):
             stripped = stripped[1:-1]
@@ -250,7 +263,7 @@ def _check_value(key: Key, path: str, value: Any) -> Any:
             raise ConfigError(msg.config_expected(path, "ISO dates like 2026-12-24", repr(value))) from None
     if key.kind in ("number", "integer"):
         return _check_number(key, path, value)
-    if key.kind in ("addresses", "charsets", "folders"):
+    if key.kind in ("addresses", "charsets", "folders", "phrases"):
         if value is None:
             return []
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
@@ -283,6 +296,8 @@ def _check_value(key: Key, path: str, value: Any) -> Any:
     if isinstance(value, (list, dict)):
         raise ConfigError(msg.config_expected(path, "a single value", repr(value)))
     text = str(value)
+    if key.kind == "template" and text and not re.match(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", text):
+        raise ConfigError(msg.config_bad_name(path, text))
     if key.kind == "name" and not _NAME.match(text):
         raise ConfigError(msg.config_bad_name(path, text))
     if key.kind == "country" and text:
@@ -372,7 +387,7 @@ def validate(raw: Any, source: str = CONFIG_FILE) -> dict[str, Any]:
         if section in NAMED_SECTIONS:
             data[section] = _validate_named(section, value)
         elif section in SECTION_DOCS and isinstance(data.get(section), dict):
-            if value is None and section == "views":  # `views:` with nothing under it
+            if value is None and section in ("views", "notify"):  # `views:` with nothing under it
                 continue
             if not isinstance(value, dict):
                 raise ConfigError(msg.config_not_a_mapping(section, "keys"))
@@ -460,6 +475,9 @@ def _check_rules(data: dict[str, Any]) -> None:
     for name in data["sla"]:
         if name not in levels:
             raise ConfigError(msg.config_not_a_priority(f"sla.{name}", name))
+    for name in data["notify"]:
+        if name not in seen:
+            raise ConfigError(msg.config_not_a_status(f"notify.{name}", name))
     tag = data["mail"]["tag"]
     if "{id}" not in tag or "{instance}" not in tag:
         raise ConfigError(msg.config_bad_tag())

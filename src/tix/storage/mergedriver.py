@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +82,8 @@ def merge(base: Ticket | None, ours: Ticket, theirs: Ticket, now: datetime | Non
             value = vb
         elif vb == vo:
             value = va
+        elif name == "csat":  # two ratings: the later one is the customer's word (issue 17)
+            value = max((v for v in (va, vb) if isinstance(v, dict)), key=_rated_at, default=_MISSING)
         else:
             value, loser = (va, vb) if a_later else (vb, va)
             lost.append(msg.merge_kept_field(name, _show(value), _show(loser)))
@@ -109,9 +111,18 @@ _MISSING = object()
 
 
 def _ordered_keys(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
-    known = list(ticketfile.FIELD_ORDER)
+    known = list(ticketfile.KNOWN_FIELDS)
     extra = sorted({*a, *b} - set(known))
     return [key for key in known if key in a or key in b] + extra
+
+
+def _rated_at(rating: dict[str, Any]) -> tuple[str, str]:
+    """A rating's time (UTC, sortable), then its text: the same winner whichever side is ours."""
+    try:
+        moment = datetime.fromisoformat(str(rating.get("at"))).astimezone(UTC).isoformat()
+    except ValueError:
+        moment = ""
+    return moment, json.dumps(rating, sort_keys=True, default=str, ensure_ascii=False)
 
 
 def _key(fields: dict[str, Any]) -> str:
@@ -137,7 +148,7 @@ def _show(value: Any) -> str:
 
 
 def _ticket(fields: dict[str, Any], template: Ticket) -> Ticket:
-    known = set(ticketfile.FIELD_ORDER)
+    known = set(ticketfile.KNOWN_FIELDS)
     requester = fields.get("requester") or template.requester.as_dict()
     return Ticket(
         id=fields["id"], subject=fields.get("subject", ""), requester=Person(requester["name"], requester["email"]),
@@ -145,6 +156,7 @@ def _ticket(fields: dict[str, Any], template: Ticket) -> Ticket:
         owner=fields.get("owner"), queue=fields.get("queue"), category=fields.get("category"),
         tags=list(fields.get("tags") or []), channel=fields.get("channel") or "other",
         message_ids=list(fields.get("message_ids") or []), participants=list(fields.get("participants") or []),
+        csat=fields.get("csat"),
         extra={key: value for key, value in fields.items() if key not in known},
     )  # fmt: skip
 

@@ -40,7 +40,7 @@ from tix.storage.gitrepo import ZERO_OID
 from tix.storage.index import no_cycle_collection
 from tix.storage.layout import TICKET_FILE, TICKETS_DIR, Helpdesk
 
-FACTS_VERSION = "3"  # bump when domain/kpi.py works facts out differently: every row is stale then
+FACTS_VERSION = "4"  # bump when domain/kpi.py works facts out differently: every row is stale then
 SCHEMA = f"3 python {sys.version_info[0]}.{sys.version_info[1]}"
 _TABLES = ("meta", "heads", "blobs", "history", "facts")
 _SCHEMA = """

@@ -35,6 +35,8 @@ FIELD_ORDER = (
     "id", "subject", "status", "priority", "owner", "queue", "category", "tags",
     "channel", "requester", "participants", "created", "updated", "message_ids",
 )  # fmt: skip
+OPTIONAL_FIELDS = ("csat",)  # known fields written after FIELD_ORDER only when set (issue 17)
+KNOWN_FIELDS = (*FIELD_ORDER, *OPTIONAL_FIELDS)
 ENTRY_HEADER = "<!-- tix:entry "
 ENTRY_HEADER_END = " -->"
 # Lines of text that would read as ours, escaped with one more backslash in the file (and one
@@ -65,6 +67,8 @@ def front_matter(ticket: Ticket) -> dict[str, Any]:
         "updated": ticket.updated,
         "message_ids": list(ticket.message_ids),
     }
+    if ticket.csat:  # written only once rated: files without a rating stay as they were
+        meta["csat"] = dict(ticket.csat)
     for key, value in ticket.extra.items():
         meta.setdefault(key, value)
     return meta
@@ -241,8 +245,16 @@ def _ticket_from_meta(meta: dict[str, Any], path: str) -> Ticket:
         channel=_text_field(meta, "channel") or "other",
         message_ids=[str(mid) for mid in message_ids],
         participants=[str(address) for address in participants],
-        extra={key: value for key, value in meta.items() if key not in FIELD_ORDER},
+        csat=_csat_field(meta.get("csat")),
+        extra={key: value for key, value in meta.items() if key not in KNOWN_FIELDS},
     )
+
+
+def _csat_field(value: Any) -> dict[str, Any] | None:
+    """The rating, when it is one (a mapping with a known score); anything else counts as none."""
+    if isinstance(value, dict) and value.get("score") in ("good", "okay", "bad"):
+        return {str(k): v for k, v in value.items()}
+    return None
 
 
 def _parse_body(body: str, path: str, first_line: int) -> tuple[str, list[Entry]]:
