@@ -12,6 +12,10 @@ export TIX_USER="Anna Nowak <anna@firma.example>"
 
 run tix init "$desk" --config "$here/tix.yaml"
 cd "$desk"
+printf '\n# Templates in the customers'"'"' languages: Polish customers get templates/pl/, Russian ones templates/ru/.\n'
+run cp -r "$here/templates/pl" "$here/templates/ru" templates/
+run git -C "$desk" add templates
+run git -C "$desk" commit -q -m "Templates in Polish and Russian"
 
 printf '\n# The support mailbox: English, Polish and Russian customers, replies, an auto-reply, an attachment.\n'
 run tix import --dry-run "$here/Maildir"
@@ -55,6 +59,14 @@ run tix tag "$invoice" +vip +refund
 run tix assign "$login" ivan
 run tix priority "$login" urgent
 run tix --as "Bob Builder <bob@firma.example>" close "$printer" -m "Replaced the fuser unit."
+
+printf '\n# Closing sent Jan a notice (notify.closed in tix.yaml) that asks how we did; he rates by replying "1".\n'
+run tix send
+notice=$(grep -l "has been resolved" "$mailbox"/*.eml | head -1)
+notice_id=$(grep -i '^Message-ID:' "$notice" | head -1 | cut -d' ' -f2 | tr -d '\r')
+printf 'From: Jan Kowalski <jan@example.pl>\r\nTo: pomoc@firma.example\r\nSubject: Re: Printer on fire\r\nMessage-ID: <rating.1@example.pl>\r\nIn-Reply-To: %s\r\n\r\n1\r\nFast, thank you!\r\n' "$notice_id" > "$desk/../rating.eml"
+run tix import "$desk/../rating.eml"
+run tix show "$printer"   # the notice, Jan's answer, and "Rating: good": the ticket stays closed
 
 printf '\n# Jan writes again, about a delivery: search finds it in any inflection; his history tells the whole story.\n'
 complaint=$(tix new "Brakuje dwóch tonerów" --from "Jan Kowalski <jan@example.pl>" -c complaint \

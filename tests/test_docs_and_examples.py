@@ -58,5 +58,8 @@ def test_the_guided_tour_runs(tmp_path: Path) -> None:
     # the README's "Finding things": any inflection (reklamację, dostawie), and Jan's whole story
     assert "Składam **reklamację**: w ostatniej **dostawie** brakuje dwóch tonerów." in result.stdout
     assert "jan@example.pl: 2 tickets, 1 open" in result.stdout
+    # the customer loop (issue 17): the closed notice asks for a rating, Jan's "1" rates without reopening
+    assert "How did we do? Reply to this mail with one digit" in result.stdout and "Rating:    good" in result.stdout
+    assert "aby pomóc w sprawie" in result.stdout  # Zofia's reply from templates/pl/ (issue 18 item 4)
     log = subprocess.run(["git", "-C", str(tmp_path / "desk"), "log", "--format=%an"], capture_output=True, text=True)
     assert set(log.stdout.split("\n")) >= {"Anna Nowak", "Bob Builder"}
