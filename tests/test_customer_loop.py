@@ -380,3 +380,21 @@ def test_two_clones_that_import_two_ratings_converge_on_the_later(tmp_path: Path
     merged = ticketfile.loads(texts.pop())
     assert merged.csat is not None and merged.csat["score"] == "bad" and merged.csat["comment"] == "Still smokes."
     assert merged.status == "closed" and {e.extra.get("csat") for e in merged.entries} >= {"good", "bad"}
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("1", ("good", "")), ("2.", ("okay", "")), ("👍🏽", ("good", "")), ("👎", ("bad", "")),
+    ("\n3\nStill smokes.\n\n> How did we do?", ("bad", "Still smokes.")),
+    ("1\nThanks\n\nFrom: Support <s@example.com>\nSent: today", ("good", "Thanks")),
+    ("3 printers are broken", None), ("5", None), ("0", None), ("Hi,\n1", None), ("", None),
+])  # fmt: skip
+def test_a_bare_score_is_only_a_score_on_the_first_line(text: str, expected: tuple[str, str] | None) -> None:
+    assert csat.bare_score(text) == expected
+
+
+def test_a_hand_written_csat_that_is_no_rating_is_kept_not_dropped() -> None:
+    text = ("---\nid: 4KX2QF7A\nsubject: Hi\nstatus: open\npriority: low\nrequester: jan@example.pl\n"
+            "created: 2026-11-23T09:00:00+01:00\nupdated: 2026-11-23T09:00:00+01:00\ncsat: great\n---\n")  # fmt: skip
+    ticket = ticketfile.loads(text)
+    assert ticket.csat is None and ticket.extra == {"csat": "great"}
+    assert "csat: great" in ticketfile.dumps(ticket)

@@ -26,7 +26,10 @@ LABELS = tuple(SCORES.values())
 _EMOJI = {"👍": "good", "👌": "okay", "👎": "bad", "🙂": "good", "😐": "okay", "🙁": "bad"}
 TOKEN = re.compile(rf"\bcsat-([{ALPHABET}]{{{ID_LENGTH}}})-([0-9]+)-([0-9a-f]{{16}})\b", re.IGNORECASE)
 # the first line, just the score: "1", "1.", " 2 ", "3!", "👍" (a word after it makes it a sentence, not a rating)
-_BARE = re.compile(r"^\s*([0-9]+|\S{1,2})\s*[.!)]?\s*$")
+_BARE = re.compile(r"^\s*([0-9]+|\S{1,4})\s*[.!)]?\s*$")
+# where a mail client starts the quoted mail: "On … wrote:", Polish and Russian forms, Outlook's header block
+_QUOTE_START = re.compile(r"^(On .* wrote|W dniu .* pisze|.* (пишет|написал[а]?)|-{2,} ?Original Message|(From|Od|От|Sent|Wysłane): .+)")
+_MODIFIERS = re.compile("[\U0001F3FB-\U0001F3FF\uFE0F]")  # skin tones and the emoji variation selector: 👍🏽 is 👍
 SKIPPED_TAGS = frozenset({"spam", "robot", "duplicate", "bounce", "auto-reply", "list", "bulk"})
 
 
@@ -64,7 +67,7 @@ def written_lines(text: str) -> list[str]:
     lines: list[str] = []
     for line in text.split("\n"):
         stripped = line.strip()
-        if stripped.startswith(">") or re.match(r"^(On .* wrote|W dniu .* pisze|.* пишет|-----Original Message)", stripped):
+        if stripped.startswith(">") or _QUOTE_START.match(stripped):
             break
         lines.append(line.rstrip())
     while lines and not lines[-1].strip():
@@ -74,7 +77,7 @@ def written_lines(text: str) -> list[str]:
 
 def bare_score(text: str) -> tuple[str, str] | None:
     """(label, comment) when the first line the customer wrote is only a score, else None."""
-    lines = [line for line in written_lines(text)]
+    lines = written_lines(text)
     while lines and not lines[0].strip():
         lines.pop(0)
     if not lines:
@@ -82,7 +85,7 @@ def bare_score(text: str) -> tuple[str, str] | None:
     match = _BARE.match(lines[0])
     if not match:
         return None
-    value = match.group(1)
+    value = _MODIFIERS.sub("", match.group(1))
     label = SCORES.get(value) or _EMOJI.get(value)
     if label is None:
         return None

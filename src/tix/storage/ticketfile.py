@@ -246,7 +246,8 @@ def _ticket_from_meta(meta: dict[str, Any], path: str) -> Ticket:
         message_ids=[str(mid) for mid in message_ids],
         participants=[str(address) for address in participants],
         csat=_csat_field(meta.get("csat")),
-        extra={key: value for key, value in meta.items() if key not in KNOWN_FIELDS},
+        # a hand-written `csat` that is no rating is kept as it is (as an unknown key), never dropped
+        extra={key: value for key, value in meta.items() if key not in KNOWN_FIELDS or (key == "csat" and not _csat_field(value))},
     )
 
 
