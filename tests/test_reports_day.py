@@ -123,6 +123,7 @@ EXPECTED = {
     "reopen_rate": 0.5,  # of A and D, D was reopened (Mon 09:05, within 7 days of Fri 09:30): 1 / 2
     "recontact_rate": 0.5,  # jan opened E (Mon 10:30) within 7 days of A's resolution (Mon 10:00): 1 / 2
     "one_touch_rate": 0.5,  # A: one human reply, never reopened; D: two replies: 1 / 2
+    "csat": {"asked": 0, "rated": 0, "good": 0, "okay": 0, "bad": 0, "good_pct": None, "response_rate": None, "by_owner": {}},  # nobody asked
 }
 
 # Sunday 12:00 (the same period): E does not exist, D was closed on Friday and not reopened yet, A not answered.
@@ -145,6 +146,7 @@ SUNDAY = {
     "reopen_rate": 0.0,  # D not reopened by Sunday
     "recontact_rate": 0.0,
     "one_touch_rate": 1.0,  # D: one human reply by Sunday, not reopened
+    "csat": {"asked": 0, "rated": 0, "good": 0, "okay": 0, "bad": 0, "good_pct": None, "response_rate": None, "by_owner": {}},  # nobody asked
 }
 
 
