@@ -3,6 +3,7 @@ Nothing is changed."""
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,8 @@ def explain(helpdesk: Helpdesk, paths: list[Path]) -> list[RuleTest]:
     results = []
     for path in paths:
         try:
-            mail = mailparse.parse(path.read_bytes(), list(config.settings.mail.fallback_charsets))
+            raw = sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes()  # '-': stdin, as for tix import
+            mail = mailparse.parse(raw, list(config.settings.mail.fallback_charsets))
         except OSError as exc:
             raise InvalidValue(msg.rules_message_unreadable(path, exc.strerror)) from None
         if mail.robot:  # as the importer files it (services/intake.py)
