@@ -222,6 +222,8 @@ def test_spam_block_files_the_senders_next_mail_as_spam(tix: Cli, helpdesk: Path
     assert "mail.block" in data["entries"][0]["threading"]
     follow_up = imported(tix, tmp_path, "j3", sender="spam@junk.example", message_id="<j3@junk.example>", in_reply_to="<j1@junk.example>")
     assert follow_up == junk and show(tix, junk)["status"] == "closed"  # never reopened
+    tested = tix.ok("rules", "test", "-", stdin=make_eml(sender="spam@junk.example").decode())
+    assert "status=closed tags=spam" in tested.out and "spam@junk.example is on mail.block" in tested.err
 
 
 # --- delete --------------------------------------------------------------------------

@@ -88,3 +88,26 @@ def test_a_split_survives_a_sync_with_a_teammate_who_noted_the_ticket(team: Team
         assert entry in [e["id"] for e in split["entries"]] and entry not in [e["id"] for e in old["entries"]]
         assert "bob was here" in [e["text"] for e in old["entries"]]
         assert {"kind": "related", "ticket": new} in old["links"]
+
+
+def test_the_merge_driver_merges_links_as_sets_and_keeps_merged_into() -> None:
+    from datetime import datetime
+
+    from tix.domain.model import Person, Ticket
+    from tix.storage import ticketfile
+    from tix.storage.mergedriver import merge_texts
+
+    def ticket(**extra: object) -> str:
+        moment = datetime.fromisoformat("2026-11-23T09:00:00+01:00")
+        return ticketfile.dumps(Ticket("4KX2QF7A", "Hi", Person("", "jan@example.pl"), "open", "normal", moment, moment,
+                                       extra=dict(extra)))  # fmt: skip
+
+    base = ticket(related=["CCCCCCCC"])
+    ours = ticket(related=["CCCCCCCC", "DDDDDDDD"], merged_into="EEEEEEEE", duplicate_of=["EEEEEEEE"])
+    theirs = ticket(related=["CCCCCCCC", "FFFFFFFF"], children=["GGGGGGGG"])
+    merged = ticketfile.loads(merge_texts(base, ours, theirs))
+    assert merged.extra["related"] == ["CCCCCCCC", "DDDDDDDD", "FFFFFFFF"]
+    assert merged.extra["merged_into"] == "EEEEEEEE" and merged.extra["duplicate_of"] == ["EEEEEEEE"]
+    assert merged.extra["children"] == ["GGGGGGGG"]
+    unlinked = ticketfile.loads(merge_texts(base, ticket(), ticket(related=["CCCCCCCC"], parent=["HHHHHHHH"])))
+    assert "related" not in unlinked.extra and unlinked.extra["parent"] == ["HHHHHHHH"]

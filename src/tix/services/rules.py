@@ -44,6 +44,9 @@ def explain(helpdesk: Helpdesk, paths: list[Path]) -> list[RuleTest]:
             results.append(RuleTest(path, [], {"status": config.closed_statuses[0]}, robot=mail.robot))
             continue
         sender = mail.sender.email if mail.sender else ""
+        if sender.lower() in config.settings.mail.block:  # as the importer files it: spam, rules not applied
+            results.append(RuleTest(path, [], {"status": config.closed_statuses[0], "tags": ["spam"]}, [msg.ops_blocked_sender(sender.lower())]))
+            continue
         recipients = [p.email for p in mail.to + mail.cc] + mail.delivered_to
         outcome = route(config.settings.rules, Message(mail.subject, mail.text, sender, recipients, "email"))
         fields = dict(outcome.fields)
