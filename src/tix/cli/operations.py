@@ -13,9 +13,10 @@ def merge(
     target: str = typer.Argument(..., metavar="A", help="The ticket that stays (ID, prefix, subject tag, Message-ID or path)."),
     source: str = typer.Argument(..., metavar="B", help="The ticket merged into A: it becomes a closed stub pointing to A."),
 ) -> None:
-    """Merge ticket B into A: B's conversation, Message-IDs, participants and tags move into A.
+    """Merge ticket B into A (B becomes a closed stub pointing to A).
 
-    B stays as a closed stub tagged duplicate (merged_into: A); mail that threads to B is filed on A.
+    B's conversation, Message-IDs, participants and tags move into A. B stays as a closed
+    stub tagged duplicate (merged_into: A); mail that threads to B is filed on A.
 
     \b
     Examples:
@@ -36,7 +37,9 @@ def link(
     kind: str = typer.Option("related", "--kind", "-k", metavar="related|duplicate|parent",
                              help="related; duplicate: B duplicates A; parent: A is B's parent."),
 ) -> None:
-    """Link two tickets; both show the link (tix show, and `links` in its JSON).
+    """Link two tickets (related, duplicate, parent).
+
+    Both tickets show the link (tix show, and `links` in its JSON).
 
     \b
     Examples:
@@ -74,9 +77,9 @@ def split(
     ticket: str = typer.Argument(..., metavar="ID", help="The ticket holding the message."),
     entries: list[str] = typer.Argument(..., metavar="ENTRY...", help="Entry IDs (or prefixes, or Message-IDs) to move."),
 ) -> None:
-    """Split entries that are really a new matter off into a ticket of their own.
+    """Split entries off into a new ticket of their own.
 
-    Their Message-IDs move with them, so follow-ups to them thread into the new ticket; the two
+    For a message that is really a new matter. Their Message-IDs move with them, so follow-ups to them thread into the new ticket; the two
     tickets are linked as related. Entry IDs are in `tix show ID -f json`.
 
     \b
@@ -96,9 +99,9 @@ def spam(
     ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
     block: bool = typer.Option(False, "--block", help="Also add the requester's address to mail.block."),
 ) -> None:
-    """Mark a ticket as spam: closed, tagged spam, left out of tix stats and of notifications.
+    """Mark a ticket as spam: closed, tagged, left out of stats.
 
-    With --block, later mail from the requester is filed as spam too (mail.block in tix.yaml).
+    It is left out of tix stats and of notifications too. With --block, later mail from the requester is filed as spam too (mail.block in tix.yaml).
 
     \b
     Examples:
@@ -116,7 +119,7 @@ def delete(
     ctx: typer.Context,
     ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
 ) -> None:
-    """Delete a ticket made by mistake, with its files, in one commit.
+    """Delete a ticket made by mistake, in one commit.
 
     The history stays in git (`git revert COMMIT` restores it); its mail is not imported again.
 
