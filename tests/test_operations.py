@@ -267,3 +267,13 @@ def test_rules_test_reads_a_message_from_stdin(tix: Cli, helpdesk: Path) -> None
     git(helpdesk, "commit", "-qam", "rules")
     out = tix.ok("rules", "test", "-", stdin=make_eml(subject="Faktura 12/2026").decode()).out
     assert "invoices" in out and "billing" in out
+
+
+def test_a_merged_stub_counts_in_no_figure(tix: Cli, helpdesk: Path, clock: Clock) -> None:
+    a, b = tix.new("One"), tix.new("Two")
+    clock.advance(minutes=1)
+    assert json.loads(tix.ok("stats", "-f", "json").out)["created"] == 2
+    tix.ok("merge", a, b)
+    clock.advance(minutes=1)
+    figures = json.loads(tix.ok("stats", "-f", "json").out)
+    assert figures["created"] == 1 and figures["resolved"] == 0
