@@ -330,17 +330,17 @@ def test_stats_figures_cover_the_tickets_a_query_or_view_matches(tix: Cli, desk:
     tix.ok("category", desk["pl_complaint"], "reklamacje")
     tix.ok("category", desk["en"], "reklamacje")
     tix.ok("close", desk["pl_complaint"])
-    assert created() == 6
+    assert created() == 5  # the ticket tagged spam is no customer's request (tix spam, issue 18)
     assert created("owner:me") == 2
     mine = json.loads(tix.ok("stats", *period, "-f", "json", "owner:me", "category:reklamacje").out)
     assert (mine["created"], mine["resolved"], mine["backlog"]["open"]) == (1, 1, 0)  # the closed complaint alone
-    assert created("category:reklamacje") == 2 and created("-tag:spam", "category:reklamacje") == 1
+    assert created("category:reklamacje") == created("-tag:spam", "category:reklamacje") == 1
     assert created("zamówienie") == 2 and created("reklamacja", "dostawa") == 1  # words too, in any inflection
-    assert created("is:closed") == 1 and created("not:is:closed") == 5
+    assert created("is:closed") == 1 and created("not:is:closed") == 4
     groups = json.loads(tix.ok("stats", *period, "-f", "json", "--by", "owner", "category:reklamacje").out)["groups"]
-    assert [(group["key"], group["created"]) for group in groups] == [("-", 1), ("anna@example.com", 1)]
+    assert [(group["key"], group["created"]) for group in groups] == [("anna@example.com", 1)]
     tix.ok("config", "set", "views.complaints", "category:reklamacje")
-    assert created("--view", "complaints") == created("@complaints") == 2
+    assert created("--view", "complaints") == created("@complaints") == 1
     assert "Created 1 · Resolved 1" in tix.ok("stats", *period, "owner:me", "category:reklamacje").out  # the table too
     for query, error in ((["stauts:open"], "unknown field 'stauts' at position 1"), (["--view", "complaint"], "unknown view"),
                          (["--view", "complaints", "owner:me"], "either a view"), (["@nothing"], "unknown view")):  # fmt: skip

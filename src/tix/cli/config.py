@@ -78,7 +78,7 @@ app.add_typer(rules_app, name="rules")
 @rules_app.command("test")
 def rules_test(
     ctx: typer.Context,
-    files: list[Path] = typer.Argument(..., metavar="FILE.eml...", help="Messages to route (nothing is changed)."),
+    files: list[Path] = typer.Argument(..., metavar="FILE.eml...", help="Messages to route (nothing is changed); '-' reads one from stdin."),
 ) -> None:
     """Show which rules fire for each message and the fields a new ticket would get."""
     from tix.render import config as output
