@@ -2087,3 +2087,33 @@ def kb_site_labels(lang: str) -> dict[str, str]:
 
 def kb_site_language_name(lang: str) -> str:
     return _LANGUAGE_NAMES.get(lang, lang)
+
+
+# ===== Edits that are never lost, configuration round trips, reply preview (issue 18 #4, #7, #8) =====
+
+
+def hand_edit_refused(path: str) -> str:
+    return (f"{path} has changes that are not committed (a hand edit?), and this change would commit them unseen: "
+            f"commit them (git commit {path}), undo them (git checkout -- {path}), "
+            "or run the command as `tix --include-edits ...` to commit them first as an edit of their own")  # fmt: skip
+
+
+def hand_edit_invalid(path: str, problem: str) -> str:
+    return f"{path} has changes that are not committed, and they cannot be committed: {problem}"
+
+
+def hand_edit_included() -> str:
+    return "edited by hand (committed by --include-edits)"
+
+
+def edit_offer_rejected(ticket_id: str, draft: object) -> str:
+    return f"tix edit rejected your last version of {ticket_id} (kept in {draft}). Reopen it?"
+
+
+def import_held_for_hand_edit(path: str) -> str:
+    return (f"not filed: {path} has changes that are not committed (a hand edit?); commit or undo them, "
+            "then run `tix import --retry-quarantine`")
+
+
+def remind_skipped_hand_edit(path: str) -> str:
+    return f"{path}: not reminded: the file has changes that are not committed (commit or undo them; the next run reminds)"

@@ -339,6 +339,8 @@ def cancel(desk: Any, refs: list[str], reason: str) -> tuple[list[Waiting], list
     with hd.locked():
         recover(hd, actor)
         chosen = select(hd, refs)
+        for ticket_id in sorted({item.ticket for item in chosen if item.ticket and hd.exists(item.ticket)}):
+            desk.take_up_hand_edit(ticket_id)  # before anything moves: a hand edit is never swept into the note's commit
         now = desk.now()
         paths: list[str] = []
         notes: dict[str, list[str]] = {}

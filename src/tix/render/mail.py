@@ -119,6 +119,8 @@ def reminded(report: RemindReport, format: str, dry_run: bool, quiet: bool) -> P
         printout.out(text.to_json({"reminders": [r.__dict__ for r in report.reminders], "escalated": report.escalated,
                                    "undelivered": [w.__dict__ for w in report.undelivered], "recorded": report.recorded}))  # fmt: skip
         return printout
+    for warning in report.warnings:  # even with --quiet: a ticket left unreminded
+        printout.warn(warning)
     if report.undelivered:  # even with --quiet: mail nobody receives is what cron must tell
         printout.warn(msg.outbox_late(len(report.undelivered), text.short_time(str(report.undelivered[0].queued))))
     if quiet:

@@ -239,6 +239,15 @@ class Index:
             raise
         return parsed
 
+    def hand_edited(self) -> set[str]:
+        """The ticket files whose working copy differs from HEAD (hand edits, staged or not), among
+        those the last refresh found may differ: a writer of many tickets (import, remind) learns
+        which of them not to sweep into its commit with one git run over those few (issue 18 #8)."""
+        candidates = sorted(json.loads(self._meta("dirty") or "[]"))  # git's "may differ": its stat data can be stale
+        if not candidates:
+            return set()
+        return self.hd.git.uncommitted(candidates if len(candidates) <= 500 else [TICKETS_DIR]) & set(candidates)
+
     def refresh_changed(self) -> bool:
         """`refresh()`, and whether it changed anything: a query read before it still holds when not."""
         before = self.db.total_changes
