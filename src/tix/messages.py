@@ -2117,3 +2117,15 @@ def import_held_for_hand_edit(path: str) -> str:
 
 def remind_skipped_hand_edit(path: str) -> str:
     return f"{path}: not reminded: the file has changes that are not committed (commit or undo them; the next run reminds)"
+
+
+def config_key_given_twice(key: str) -> str:
+    return f"{key} is given twice; nothing changed"
+
+
+def config_set_needs_pairs(count: int) -> str:
+    return f"config set takes KEY VALUE pairs, but got {count} words (a value with spaces needs quotes)"
+
+
+def commit_config_set_many(pairs: list[tuple[str, str]]) -> str:
+    return "config set " + ", ".join(f"{key} {value}" for key, value in pairs)
