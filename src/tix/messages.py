@@ -2129,3 +2129,13 @@ def config_set_needs_pairs(count: int) -> str:
 
 def commit_config_set_many(pairs: list[tuple[str, str]]) -> str:
     return "config set " + ", ".join(f"{key} {value}" for key, value in pairs)
+
+
+def ticket_value_unknown(paths: list[str], count: int, problem: str) -> str:
+    """A value a ticket file holds that the configuration does not know (`status: opne`)."""
+    where = paths[0] if count == 1 else f"{count} ticket files ({', '.join(paths)}{', ...' if count > len(paths) else ''})"
+    return f"{where}: {problem}; fix it with `tix edit` or add it to tix.yaml"
+
+
+def init_failed(path: object, problem: str) -> str:
+    return f"cannot create the helpdesk: {path}: {problem}; nothing was left behind"

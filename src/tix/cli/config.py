@@ -67,7 +67,7 @@ def config_set(
     from tix.services.config import set_values
 
     if len(pairs) % 2:
-        raise typer.BadParameter(msg.config_set_needs_pairs(len(pairs)), param_hint="KEY VALUE")
+        raise typer.BadParameter(msg.config_set_needs_pairs(len(pairs)))
     current = state(ctx)
     done = set_values(current.helpdesk, current.as_user, list(zip(pairs[::2], pairs[1::2], strict=True)))
     say("\n".join(output.setting(result) for result in done))

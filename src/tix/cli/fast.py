@@ -229,12 +229,14 @@ def _valid(spec: Spec, key: str, value: str) -> bool:
 def show(state: State, ticket: str, format: str) -> Printout:
     from tix.render import tickets as output
     from tix.render.printout import Printout
-    from tix.services.showing import show_ticket
+    from tix.services.showing import show_ticket, value_problems
 
     hd = state.helpdesk
     printout = Printout()
     details = show_ticket(hd, ticket)
     printout.out(output.ticket(details, format, hd.config))
+    for problem in value_problems(hd, details):  # a hand-written `status: opne` (issue 18 #7)
+        printout.warn(problem)
     if format == "text":
         from tix.render.search import other_tickets as others_text
         from tix.services.showing import other_tickets

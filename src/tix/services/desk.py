@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from tix import messages as msg
 from tix.domain import clock, commits
-from tix.domain.model import CHANNELS, Person, Ticket
+from tix.domain.model import CHANNELS, Person, Ticket, value_problems
 from tix.errors import InvalidValue, TixError
 from tix.storage.config import Config
 from tix.storage.files import read_text, write_atomic
@@ -92,13 +92,11 @@ class Desk:
 
     def check_ticket(self, ticket: Ticket) -> None:
         """Every field of a ticket is valid under the configuration (used after a hand edit)."""
-        self.check_status(ticket.status)
-        self.check_priority(ticket.priority)
-        self.check_category(ticket.category)
-        self.check_queue(ticket.queue)
-        self.check_channel(ticket.channel)
-        if ticket.owner and Person.parse(ticket.owner) is None:
-            raise InvalidValue(msg.owner_not_an_address(ticket.owner))
+        config = self.config
+        problems = value_problems(config.statuses, config.priorities, config.categories, config.queues, ticket.status,
+                                  ticket.priority, ticket.category, ticket.queue, ticket.channel, ticket.owner)  # fmt: skip
+        if problems:
+            raise InvalidValue(problems[0])
 
     def route_new(self, ticket: Ticket, message: Any, explicit: set[str] | None = None,
                   rows: Callable[[], list[TicketRow]] | None = None) -> list[str]:  # fmt: skip

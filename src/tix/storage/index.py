@@ -527,6 +527,22 @@ class Index:
         query = "SELECT summary FROM tickets WHERE lower(json_extract(summary, '$.requester.email')) = ?"
         return [json.loads(row[0]) for row in self.db.execute(query, (email.lower(),))]
 
+    def unknown_values(self, column: str, allowed: Sequence[str]) -> list[tuple[str, int, list[str]]]:
+        """The values of `column` (status or priority) outside `allowed`, each with how many ticket
+        files hold it and the first three of them: a hand-written `status: opne` (issue 18 #7).
+        The column's index is skipped through one distinct value at a time, so the cost grows with
+        the number of different values (a handful), not with the number of tickets."""
+        assert column in ("status", "priority")  # the two columns an index leads with
+        found = []
+        value = self.db.execute(f"SELECT MIN({column}) FROM tickets").fetchone()[0]
+        while value is not None:
+            if value not in allowed:
+                count = self.db.execute(f"SELECT COUNT(*) FROM tickets WHERE {column} = ?", (value,)).fetchone()[0]
+                paths = [row[0] for row in self.db.execute(f"SELECT path FROM tickets WHERE {column} = ? ORDER BY path LIMIT 3", (value,))]
+                found.append((str(value), count, paths))
+            value = self.db.execute(f"SELECT MIN({column}) FROM tickets WHERE {column} > ?", (value,)).fetchone()[0]
+        return found
+
     def broken(self) -> list[Broken]:
         return [Broken(path, error) for path, error in self.db.execute("SELECT path, error FROM broken ORDER BY path")]
 
