@@ -199,3 +199,22 @@ def test_remind_leaves_a_hand_edited_ticket_alone_with_a_warning(tix: Cli, helpd
     assert path.read_text(encoding="utf-8") == text
     assert ticket_relpath(edited) not in git(helpdesk, "show", "--name-only", "--format=", "HEAD")
     assert ticket_relpath(other) in git(helpdesk, "show", "--name-only", "--format=", "HEAD")
+
+
+def test_send_holds_mail_whose_ticket_has_a_hand_edit(tix: Cli, helpdesk: Path) -> None:
+    tix.ok("config", "set", "helpdesk.email", "support@example.com", "mail.sendmail", "/bin/true")
+    ticket_id = tix.new()
+    tix.ok("reply", ticket_id, "-m", "Hello")
+    path = hand_edit(helpdesk, ticket_id)
+    text, before = path.read_text(encoding="utf-8"), commits(helpdesk)
+    held = tix("send")
+    assert held.code == 1 and ticket_relpath(ticket_id) in held.err and "stays queued" in held.err
+    assert path.read_text(encoding="utf-8") == text and commits(helpdesk) == before
+    assert list((helpdesk / "outbox" / "queue").glob("*.eml"))
+    sent = tix("--include-edits", "send")
+    assert sent.code == 0, sent.err
+    assert not list((helpdesk / "outbox" / "queue").glob("*.eml"))
+    actions = git(helpdesk, "log", "-2", "--format=%(trailers:key=Tix-Action,valueonly)").split()
+    assert actions == ["send", "edit"]
+    assert git(helpdesk, "status", "--porcelain") == ""
+    assert "first_response:" in path.read_text(encoding="utf-8")

@@ -2139,3 +2139,12 @@ def ticket_value_unknown(paths: list[str], count: int, problem: str) -> str:
 
 def init_failed(path: object, problem: str) -> str:
     return f"cannot create the helpdesk: {path}: {problem}; nothing was left behind"
+
+
+def preview_attachment(name: str) -> str:
+    return f"[attachment: {name}]"
+
+
+def send_held_for_hand_edit(path: str) -> str:
+    return (f"not sent: its ticket file {path} has changes that are not committed (commit or undo them, "
+            "or run `tix --include-edits send`)")
