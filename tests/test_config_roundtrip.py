@@ -103,3 +103,9 @@ def test_ruamel_is_imported_by_config_set_only(helpdesk: Path) -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=helpdesk, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
+
+
+def test_numbers_are_written_as_yaml_1_1_reads_them(tix: Cli, helpdesk: Path) -> None:
+    for value, shown in (("0.000001", "1e-06"), ("2.5", "2.5"), ("30", "30")):
+        tix.ok("config", "set", "mail.timeout", value)
+        assert tix.ok("config", "get", "mail.timeout").out == f"{shown}\n"

@@ -30,6 +30,7 @@ def set_values(text: str, values: list[tuple[list[str], Any]]) -> str:
     yaml.preserve_quotes = True
     yaml.width = 4096  # never fold a long value the person wrote on one line
     yaml.indent(**_indentation(text))
+    yaml.representer.add_representer(float, _represent_float)
     tree = yaml.load(text) if text.strip() else None
     if tree is None:
         tree = CommentedMap()
@@ -165,3 +166,11 @@ def _put_trailing(node: Any, key: Any, token: Any) -> None:
         node.ca.items[key] = [token, None, None, None]
     else:
         node.ca.items[key] = [None, None, token, None]
+
+
+def _represent_float(representer: Any, value: float) -> Any:
+    """A float as PyYAML writes it (`1.0e-06`): ruamel's `1e-06` is a string to YAML 1.1."""
+    import yaml
+
+    text = yaml.safe_dump(value).splitlines()[0]
+    return representer.represent_scalar("tag:yaml.org,2002:float", text)
