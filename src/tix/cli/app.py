@@ -48,6 +48,7 @@ for group in (config.app, tickets.app, mail.app, fetch.app, sync.app, reports.ap
     app.add_typer(group)  # no name: its commands join tix's own
 
 _GLOBAL_OPTIONS_WITH_VALUE = ("-C", "--as")
+_GLOBAL_FLAGS = ("--include-edits",)
 
 
 def command_name(argv: list[str]) -> str | None:
@@ -56,7 +57,7 @@ def command_name(argv: list[str]) -> str | None:
     for argument in arguments:
         if argument in _GLOBAL_OPTIONS_WITH_VALUE:
             next(arguments, None)
-        elif argument.startswith(("-C", "--as=")):
+        elif argument.startswith(("-C", "--as=")) or argument in _GLOBAL_FLAGS:
             continue
         else:
             return None if argument.startswith("-") else argument
@@ -95,9 +96,12 @@ def main(
     as_user: Optional[str] = typer.Option(
         None, "--as", help="Act as 'Name <email>' instead of git's user (also: TIX_USER).", metavar="WHO"
     ),
+    include_edits: bool = typer.Option(
+        False, "--include-edits", help="Commit uncommitted hand edits of a ticket file the command changes first, as their own commit."
+    ),
 ) -> None:
     """A plain-text helpdesk: tickets are Markdown files in a git repository.
 
     Every change is a git commit made as you; `tix log` is the audit trail.
     """
-    ctx.obj = State(directory, as_user)
+    ctx.obj = State(directory, as_user, include_edits)

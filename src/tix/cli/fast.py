@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from tix.render.printout import Printout
 
 GLOBAL_OPTIONS = {"-C": "directory", "--as": "as_user"}
+GLOBAL_FLAGS = {"--include-edits": "include_edits"}
 
 
 class Spec:
@@ -113,8 +114,8 @@ def spelled_out(argv: list[str]) -> list[str]:
 def _after(argv: list[str]) -> list[str]:
     """`argv` from the command's name on (the global options before it left out)."""
     rest = list(argv)
-    while rest and rest[0] in GLOBAL_OPTIONS:
-        rest = rest[2:]
+    while rest and (rest[0] in GLOBAL_OPTIONS or rest[0] in GLOBAL_FLAGS):
+        rest = rest[1:] if rest[0] in GLOBAL_FLAGS else rest[2:]
     return rest
 
 
@@ -146,8 +147,13 @@ def run(argv: list[str]) -> int | None:
 def parse(argv: list[str]) -> tuple[str, State, dict[str, Any]] | None:
     """(command, global options, the command's options) — or None: Typer's to parse."""
     found: dict[str, str] = {}
+    flags: set[str] = set()
     rest = list(argv)
-    while rest and rest[0] in GLOBAL_OPTIONS:
+    while rest and (rest[0] in GLOBAL_OPTIONS or rest[0] in GLOBAL_FLAGS):
+        if rest[0] in GLOBAL_FLAGS:
+            flags.add(GLOBAL_FLAGS[rest[0]])
+            rest = rest[1:]
+            continue
         if len(rest) < 2 or not _plain(rest[1]) or GLOBAL_OPTIONS[rest[0]] in found:
             return None
         found[GLOBAL_OPTIONS[rest[0]]] = rest[1]
@@ -159,7 +165,7 @@ def parse(argv: list[str]) -> tuple[str, State, dict[str, Any]] | None:
     if options is None:
         return None
     directory = Path(found["directory"]) if "directory" in found else None
-    return rest[0], State(directory, found.get("as_user")), options
+    return rest[0], State(directory, found.get("as_user"), "include_edits" in flags), options
 
 
 def _plain(value: str) -> bool:
@@ -217,12 +223,14 @@ def _valid(spec: Spec, key: str, value: str) -> bool:
 def show(state: State, ticket: str, format: str) -> Printout:
     from tix.render import tickets as output
     from tix.render.printout import Printout
-    from tix.services.showing import show_ticket
+    from tix.services.showing import show_ticket, value_problems
 
     hd = state.helpdesk
     printout = Printout()
     details = show_ticket(hd, ticket)
     printout.out(output.ticket(details, format, hd.config))
+    for problem in value_problems(hd, details):  # a hand-written `status: opne` (issue 18 #7)
+        printout.warn(problem)
     if format == "text":
         from tix.render.search import other_tickets as others_text
         from tix.services.showing import other_tickets

@@ -1,4 +1,4 @@
-"""The global options (-C, --as) and the helpdesk they point at: Typer-free, for cli/fast.py too."""
+"""The global options (-C, --as, --include-edits) and the helpdesk they point at: Typer-free, for cli/fast.py too."""
 
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ if TYPE_CHECKING:
 class State:
     """Global options, and the helpdesk they point at (found on first use)."""
 
-    def __init__(self, directory: Path | None, as_user: str | None) -> None:
+    def __init__(self, directory: Path | None, as_user: str | None, include_edits: bool = False) -> None:
         self.directory = directory
         self.as_user = as_user
+        self.include_edits = include_edits
         self._helpdesk: Helpdesk | None = None
 
     @property
@@ -36,4 +37,4 @@ class State:
     def desk(self) -> Desk:
         from tix.services.desk import Desk
 
-        return Desk(self.helpdesk, self.as_user)
+        return Desk(self.helpdesk, self.as_user, self.include_edits)

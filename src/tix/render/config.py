@@ -37,7 +37,7 @@ def values(pairs: list[tuple[str, Any]]) -> str:
 
 
 def setting(result: Setting) -> str:
-    return f"{result.key}={value(result.value, ', ')}" if result.commit else msg.config_unchanged(result.key)
+    return f"{result.key}={value(result.value, ', ')}" if result.changed else msg.config_unchanged(result.key)
 
 
 def approved(pinned: dict[str, str]) -> str:
