@@ -90,7 +90,7 @@ def hand_edit(helpdesk: Path, ticket_id: str) -> Path:
 @pytest.mark.parametrize("command", [
     ["assign", "{id}", "bob@example.com"], ["status", "{id}", "open"], ["close", "{id}"], ["tag", "{id}", "+vip"],
     ["note", "{id}", "hello"], ["priority", "{id}", "low"], ["reply", "{id}", "-m", "Hello"], ["escalate", "{id}"],
-    ["edit", "{id}"],
+    ["edit", "{id}"], ["spam", "{id}"], ["delete", "{id}"], ["split", "{id}", "ZZZZ"],
 ])  # fmt: skip
 def test_a_change_to_a_hand_edited_ticket_is_refused_naming_the_file(tix: Cli, helpdesk: Path, command: list[str],
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
@@ -103,6 +103,20 @@ def test_a_change_to_a_hand_edited_ticket_is_refused_naming_the_file(tix: Cli, h
     assert ticket_relpath(ticket_id) in result.err and "--include-edits" in result.err
     assert len(result.err.strip().splitlines()) == 1
     assert commits(helpdesk) == before and path.read_text(encoding="utf-8") == text  # nothing changed, nothing lost
+
+
+@pytest.mark.parametrize("command", [["merge", "{a}", "{b}"], ["merge", "{b}", "{a}"], ["link", "{a}", "{b}"],
+                                     ["link", "{b}", "{a}", "--kind", "parent"]])  # fmt: skip
+def test_a_merge_or_link_with_a_hand_edited_ticket_on_either_side_is_refused(tix: Cli, helpdesk: Path,
+                                                                            command: list[str]) -> None:  # fmt: skip
+    edited, other = tix.new(), tix.new()
+    path = hand_edit(helpdesk, edited)
+    before, text = commits(helpdesk), path.read_text(encoding="utf-8")
+    result = tix(*[part.format(a=edited, b=other) for part in command])
+    assert result.code == 1 and ticket_relpath(edited) in result.err and len(result.err.strip().splitlines()) == 1
+    assert commits(helpdesk) == before and path.read_text(encoding="utf-8") == text
+    tix.ok("--include-edits", *[part.format(a=edited, b=other) for part in command])
+    assert commits(helpdesk) == before + 2  # the hand edit, then the operation
 
 
 def test_a_staged_hand_edit_is_refused_too_and_the_fast_path_agrees(tix: Cli, helpdesk: Path) -> None:
