@@ -176,7 +176,9 @@ def test_an_import_holds_a_follow_up_to_a_hand_edited_ticket_in_quarantine(tix: 
 
 
 def test_the_check_asks_git_about_the_one_file_only(tix: Cli, helpdesk: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """O(1) in the number of tickets: the one git run names only the file the command changes."""
+    """O(1) in the number of tickets: git is asked about the one file the command changes, and
+    only with `git ls-tree` (a few trees) while the file is HEAD's blob; `git status` (which reads
+    git's whole index) only once it is not."""
     from tix.storage.gitrepo import GitRepo
 
     ticket_id = tix.new()
@@ -191,8 +193,14 @@ def test_the_check_asks_git_about_the_one_file_only(tix: Cli, helpdesk: Path, mo
 
     monkeypatch.setattr(GitRepo, "run", recording)
     tix.ok("assign", ticket_id, "bob@example.com")
+    assert [args for args in seen if args[0] in ("status", "ls-tree")] == [("ls-tree", "-z", "HEAD", "--", ticket_relpath(ticket_id))]
+    seen.clear()
+    path = helpdesk / ticket_relpath(ticket_id)
+    path.write_text(path.read_text(encoding="utf-8").replace("\n", "\r\n"), encoding="utf-8")  # line ends only
+    result = tix("assign", ticket_id, "anna@example.com")
     status = [args for args in seen if args[0] == "status"]
     assert status == [("status", "--porcelain", "-z", "--untracked-files=all", "--no-renames", "--", ticket_relpath(ticket_id))]
+    assert result.code == 1 and ticket_relpath(ticket_id) in result.err
     assert os.environ.get("GIT_OPTIONAL_LOCKS") is None
 
 
