@@ -222,7 +222,10 @@ class GitRepo:
         staged and then undone in the working copy is the one case this does not see)."""
         import hashlib
 
-        output = self.run("ls-tree", "-z", "HEAD", "--", *paths, strip=False) if self.head() else ""
+        try:
+            output = self.run("ls-tree", "-z", "HEAD", "--", *paths, strip=False)
+        except GitError:  # no commit yet: git status judges
+            return list(paths)
         at_head = {}
         for record in output.split("\0"):
             info, _, path = record.partition("\t")
