@@ -19,11 +19,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tix.cli.state import State
+from tix.render.terminal import COLOUR_CHOICES
 
 if TYPE_CHECKING:
     from tix.render.printout import Printout
 
-GLOBAL_OPTIONS = {"-C": "directory", "--as": "as_user"}
+GLOBAL_OPTIONS = {"-C": "directory", "--as": "as_user", "--color": "colour"}
+GLOBAL_FLAGS = {"--no-pager": "no_pager"}
 
 
 class Spec:
@@ -113,8 +115,13 @@ def spelled_out(argv: list[str]) -> list[str]:
 def _after(argv: list[str]) -> list[str]:
     """`argv` from the command's name on (the global options before it left out)."""
     rest = list(argv)
-    while rest and rest[0] in GLOBAL_OPTIONS:
-        rest = rest[2:]
+    while rest:
+        if rest[0] in GLOBAL_OPTIONS or rest[0] == "--color":
+            rest = rest[2:]
+        elif rest[0] in GLOBAL_FLAGS or rest[0].startswith("--color="):
+            rest = rest[1:]
+        else:
+            break
     return rest
 
 
@@ -129,13 +136,14 @@ def run(argv: list[str]) -> int | None:
     if parsed is None:
         return None
     name, state, options = parsed
+    state.configure_terminal()
     if name == "show":
-        return write(show(state, **options))
+        return write(show(state, **options), paged=True)
     if name == "list":
         import gc
 
         gc.disable()  # a read-only listing keeps every row it makes until it prints: the collector's passes free nothing
-        return write(list_tickets(state, **options))
+        return write(list_tickets(state, **options), paged=True)
     if name == "sync":
         return write(sync(state, **options))
     if name == "search":
@@ -153,11 +161,18 @@ def parse(argv: list[str]) -> tuple[str, State, dict[str, Any]] | None:
     """(command, global options, the command's options) — or None: Typer's to parse."""
     found: dict[str, str] = {}
     rest = list(argv)
-    while rest and rest[0] in GLOBAL_OPTIONS:
+    while rest and (rest[0] in GLOBAL_OPTIONS or rest[0] in GLOBAL_FLAGS or rest[0].startswith("--color=")):
+        if rest[0] in GLOBAL_FLAGS:
+            found[GLOBAL_FLAGS[rest.pop(0)]] = "yes"
+            continue
+        if rest[0].startswith("--color="):
+            rest[:1] = ["--color", rest[0].partition("=")[2]]
         if len(rest) < 2 or not _plain(rest[1]) or GLOBAL_OPTIONS[rest[0]] in found:
             return None
         found[GLOBAL_OPTIONS[rest[0]]] = rest[1]
         rest = rest[2:]
+    if found.get("colour", "auto") not in COLOUR_CHOICES:
+        return None  # Typer says what is wrong with it
     if not rest or rest[0] not in COMMANDS:
         return None
     spec = COMMANDS[rest[0]]
@@ -165,7 +180,7 @@ def parse(argv: list[str]) -> tuple[str, State, dict[str, Any]] | None:
     if options is None:
         return None
     directory = Path(found["directory"]) if "directory" in found else None
-    return rest[0], State(directory, found.get("as_user")), options
+    return rest[0], State(directory, found.get("as_user"), found.get("colour"), "no_pager" not in found), options
 
 
 def _plain(value: str) -> bool:
@@ -298,9 +313,14 @@ def sync(state: State, remote: str | None, force: bool, quiet: bool) -> Printout
     return printout
 
 
-def write(printout: Printout) -> int:
-    """Print a command's lines in order (as click.echo does: the text, a newline, a flush);
-    its exit status."""
+def write(printout: Printout, paged: bool = False) -> int:
+    """Print a command's lines in order (as click.echo does: the text, a newline, a flush), the
+    output through the pager when `paged` and there is one (cli/pager.py); its exit status."""
+    if paged:
+        from tix.cli import pager
+
+        if pager.write_lines(printout.lines):
+            return printout.code
     for text, err, nl in printout.lines:
         stream = sys.stderr if err else sys.stdout
         stream.write(text + "\n" if nl else text)

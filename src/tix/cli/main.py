@@ -33,6 +33,9 @@ def run(argv: list[str] | None = None) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run tix; usage errors are reported by Typer (exit 2), domain errors here (docs/CLI.md)."""
     arguments = sys.argv[1:] if argv is None else argv
+    from tix.render import terminal
+
+    terminal.configure()  # this run's --color and --no-pager are set once they are parsed
     try:
         from tix.cli import fast
 

@@ -1,4 +1,4 @@
-"""The global options (-C, --as) and the helpdesk they point at: Typer-free, for cli/fast.py too."""
+"""The global options (-C, --as, --color, --no-pager) and the helpdesk they point at: Typer-free, for cli/fast.py too."""
 
 from __future__ import annotations
 
@@ -14,10 +14,16 @@ if TYPE_CHECKING:
 class State:
     """Global options, and the helpdesk they point at (found on first use)."""
 
-    def __init__(self, directory: Path | None, as_user: str | None) -> None:
+    def __init__(self, directory: Path | None, as_user: str | None, colour: str | None = None, pager: bool = True) -> None:
         self.directory = directory
         self.as_user = as_user
+        self.colour, self.pager = colour, pager  # --color, and not --no-pager
         self._helpdesk: Helpdesk | None = None
+
+    def configure_terminal(self) -> None:
+        from tix.render import terminal
+
+        terminal.configure(self.colour, self.pager)
 
     @property
     def start(self) -> Path:

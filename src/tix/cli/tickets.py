@@ -81,7 +81,7 @@ def show(
     format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
 ) -> None:
     """Show a ticket with its whole conversation."""
-    emit(fast.show(state(ctx), ticket, format.value))
+    emit(fast.show(state(ctx), ticket, format.value), paged=True)
 
 
 @app.command("list")
@@ -112,7 +112,7 @@ def list_(
         state(ctx), status=status, owner=owner, mine=mine, unassigned=unassigned, priority=priority, category=category, tag=tag,
         queue=queue, customer=customer, since=since, sort=sort, all_=all_, breached=breached, due_within=due_within,
         format=format.value, limit=limit, query=query, view=view,
-    ))  # fmt: skip
+    ), paged=True)  # fmt: skip
 
 
 @app.command()
@@ -240,4 +240,4 @@ def log(
     from tix.services.showing import audit_trail
 
     hd = state(ctx).helpdesk
-    emit(output.trail(audit_trail(hd, ticket, limit), format.value, hd.config))
+    emit(output.trail(audit_trail(hd, ticket, limit), format.value, hd.config), paged=True)

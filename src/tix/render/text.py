@@ -1,13 +1,12 @@
 """Rendering for people (tables, ticket text, the audit trail) and for scripts (JSON, CSV).
 
-Colour only when stdout is a terminal and NO_COLOR is unset; JSON keys are stable. The labels
+Colour only when stdout is a terminal and NO_COLOR is unset, or when forced (render/terminal.py); JSON keys are stable. The labels
 of a layout (the table's headers, the field names of `tix show`) are part of it and stay here;
 the sentences and marks among them come from tix.messages.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 from collections.abc import Callable
@@ -51,7 +50,10 @@ def printable(value: Any) -> Any:
 
 
 def use_colour() -> bool:
-    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    """--color, NO_COLOR, CLICOLOR_FORCE, a terminal (render/terminal.py)."""
+    from tix.render.terminal import use_colour as allowed
+
+    return allowed()
 
 
 def paint(text: str, colour: str | None, enabled: bool) -> str:
