@@ -2087,3 +2087,16 @@ def kb_site_labels(lang: str) -> dict[str, str]:
 
 def kb_site_language_name(lang: str) -> str:
     return _LANGUAGE_NAMES.get(lang, lang)
+
+
+# ===== Output (issue 18 #3): pager, colour, values for people, JSON, progress =====
+
+
+def yes_no(value: bool) -> str:
+    """A true/false value (a config switch, a custom field) as `tix show` and `tix config` print it."""
+    return "yes" if value else "no"
+
+
+def config_rules_summary(number: int, names: list[str]) -> str:
+    """`tix config list`'s line for the routing rules (`tix config get rules` prints them whole)."""
+    return f"{count(number, 'rule')} ({', '.join(name for name in names if name) or 'unnamed'})"

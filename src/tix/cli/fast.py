@@ -75,8 +75,9 @@ CHANGES = {
 }  # fmt: skip
 _CLOSE_OPTIONS = {"--message": "message", "-m": "message"}
 
-SYNC = Spec(values={}, many=set(), flags={"--force": "force", "--quiet": "quiet", "-q": "quiet"}, choices={},
-            defaults={"remote": None, "force": False, "quiet": False}, positionals=("remote",))  # fmt: skip
+SYNC = Spec(values={"--format": "format", "-f": "format"}, many=set(), flags={"--force": "force", "--quiet": "quiet", "-q": "quiet"},
+            choices={"format": ("text", "json")}, defaults={"remote": None, "force": False, "quiet": False, "format": "text"},
+            positionals=("remote",))  # fmt: skip
 
 COMMANDS = {"show": SHOW, "list": LIST, "search": SEARCH, "sync": SYNC} | {
     name: Spec(values=_CLOSE_OPTIONS if name == "close" else {}, many=set(), flags={}, choices={},
@@ -302,13 +303,17 @@ def change(state: State, command: str, ticket: str, **values: str | None) -> Pri
     return printout
 
 
-def sync(state: State, remote: str | None, force: bool, quiet: bool) -> Printout:
+def sync(state: State, remote: str | None, force: bool, quiet: bool, format: str = "text") -> Printout:
     from tix.render.printout import Printout
     from tix.services.sync import sync as run_sync
 
     result = run_sync(state.desk(), remote, force)
     printout = Printout()
-    if not quiet:
+    if format == "json":
+        from tix.render.sync import synced
+
+        printout.out(synced(result))
+    elif not quiet:
         printout.out(result.summary())
     return printout
 

@@ -83,13 +83,14 @@ def send_(
     resend: Optional[str] = typer.Option(None, "--resend", metavar="NAME", help="Send again a message left uncertain by an interrupted run."),
     all_clones: bool = typer.Option(False, "--all-clones", help="Also mail queued in other clones (run this in one clone only, e.g. the server's cron)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only warnings (for cron)."),
+    format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
 ) -> None:
     """Deliver the outbox (SMTP or sendmail); failed messages stay queued for the next run."""
     from tix.mail.outbox import send_outbox
     from tix.render import mail as output
 
     report = send_outbox(state(ctx).desk(), [resend] if resend else None, bool(resend), all_clones)
-    emit(output.delivery(report, quiet))
+    emit(output.delivery(report, quiet, format=format.value))
 
 
 outbox_app = typer.Typer(help="Mail not delivered yet, queued in any clone: list it, retry it, cancel it.", invoke_without_command=True)
@@ -137,12 +138,15 @@ def outbox_cancel(
 
 
 @app.command("templates")
-def templates_(ctx: typer.Context) -> None:
+def templates_(
+    ctx: typer.Context,
+    format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
+) -> None:
     """List the reply templates and their subject lines."""
     from tix.render import mail as output
     from tix.services.replies import templates
 
-    say(output.template_list(templates(state(ctx).helpdesk.root)))
+    say(output.template_list(templates(state(ctx).helpdesk.root), format.value))
 
 
 @app.command()

@@ -45,13 +45,15 @@ def new(
     owner: Optional[str] = typer.Option(None, "--owner", "-o", help="Assign to a team member."),
     queue: Optional[str] = typer.Option(None, "--queue", "-q", help="Queue."),
     tag: Optional[list[str]] = typer.Option(None, "--tag", "-t", help="Tag (repeatable)."),
+    format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
 ) -> None:
     """Open a new ticket and print its ID."""
+    from tix.render.tickets import created
     from tix.services import tickets
 
     requester, text = _requester(from_), _body_text(body, body_file)
     change = tickets.create(state(ctx).desk(), subject, requester, text, channel.value, priority, category, owner, queue, tag or [])
-    say(change.ticket.id)
+    say(created(change, format.value))
 
 
 def _requester(from_: str | None) -> "Person | None":

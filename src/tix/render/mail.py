@@ -62,11 +62,17 @@ def preview(reply: Reply) -> str:
     return reply.raw.decode("utf-8", "replace").replace("\r\n", "\n")
 
 
-def delivery(report: SendReport, quiet: bool = False, printout: Printout | None = None) -> Printout:
+def delivery(report: SendReport, quiet: bool = False, printout: Printout | None = None, format: str = "text") -> Printout:
+    """What a delivery did; as JSON {sent, failed {name: error}, uncertain, temporary}, its
+    warnings still on stderr."""
+    import dataclasses
+
     from tix.mail.transport import exit_code
 
     printout = printout or Printout()
-    if not quiet:
+    if format == "json":
+        printout.out(text.to_json(dataclasses.asdict(report)))
+    elif not quiet:
         printout.out(report.summary())
     for name, error in report.failed.items():
         printout.warn(msg.send_failed_stays(name, error))
@@ -109,7 +115,9 @@ def cancelled(items: list[Waiting], noted: list[str], foreign: list[Waiting]) ->
     return printout
 
 
-def template_list(found: list[Template]) -> str:
+def template_list(found: list[Template], format: str = "text") -> str:
+    if format == "json":
+        return text.to_json([{"name": template.name, "first_line": template.first_line} for template in found])
     return "\n".join(f"{template.name:<16} {template.first_line}" for template in found)
 
 

@@ -102,6 +102,42 @@ def short_time(iso: str, tz: tzinfo | None = None) -> str:
     return (moment.astimezone(tz) if tz else moment).strftime("%Y-%m-%d %H:%M")
 
 
+def long_time(value: Any, tz: tzinfo | None = None) -> str:
+    """A time for people in `tix show`: in the helpdesk's timezone, to the minute, with the zone's
+    name (2026-12-03 12:56 CET)."""
+    moment = value if isinstance(value, datetime) else None
+    if moment is None:
+        try:
+            moment = datetime.fromisoformat(str(value))
+        except ValueError:
+            return str(printable(value))
+    if moment.tzinfo is None:
+        return moment.strftime("%Y-%m-%d %H:%M")
+    return (moment.astimezone(tz) if tz else moment).strftime("%Y-%m-%d %H:%M %Z").rstrip()
+
+
+def label(key: str) -> str:
+    """A front-matter key as words: first_response_due → First response due."""
+    words = key.replace("_", " ").replace("-", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+def human(value: Any, tz: tzinfo | None = None, empty: str = "-") -> str:
+    """Any value a file or the configuration may hold, for people: lists as `a, b`, mappings as
+    `key: value; key: value`, times as in `long_time`, yes/no — never a Python repr."""
+    if value is None or value == "" or value == [] or value == {}:
+        return empty
+    if isinstance(value, bool):
+        return msg.yes_no(value)
+    if isinstance(value, datetime):
+        return long_time(value, tz)
+    if isinstance(value, dict):
+        return "; ".join(f"{key}: {human(item, tz)}" for key, item in value.items())
+    if isinstance(value, (list, tuple, set)):
+        return ", ".join(human(item, tz) for item in value)
+    return str(value)
+
+
 def table(rows: list[dict[str, Any]], priorities: list[str], owner_name: Callable[[str | None], str]) -> str:
     colour = use_colour()
     rows = printable(rows)
@@ -153,30 +189,32 @@ def csv_text(rows: list[dict[str, Any]]) -> str:
     return buffer.getvalue().rstrip("\n")
 
 
-def ticket_text(details: dict[str, Any], owner_name: Callable[[str | None], str]) -> str:
+def ticket_text(details: dict[str, Any], owner_name: Callable[[str | None], str], tz: tzinfo | None = None) -> str:
     colour = use_colour()
     details = printable(details)
     requester = details["requester"]
     who = f"{requester['name']} <{requester['email']}>" if requester["name"] else requester["email"]
-    lines = [
-        paint(f"{details['id']}  {details['subject']}", "bold", colour),
-        f"Status:    {details['status']}",
-        f"Priority:  {details['priority']}",
-        f"Owner:     {owner_name(details['owner']) or '-'}",
-        f"Requester: {who}",
-        f"Queue:     {details['queue'] or '-'}",
-        f"Category:  {details['category'] or '-'}",
-        f"Tags:      {', '.join(details['tags']) or '-'}",
-        f"Channel:   {details['channel']}",
-        f"Created:   {details['created']}",
-        f"Updated:   {details['updated']}",
+    fields = [
+        ("Status", details["status"]),
+        ("Priority", details["priority"]),
+        ("Owner", owner_name(details["owner"]) or "-"),
+        ("Requester", who),
+        ("Queue", details["queue"] or "-"),
+        ("Category", details["category"] or "-"),
+        ("Tags", ", ".join(details["tags"]) or "-"),
+        ("Channel", details["channel"]),
+        ("Created", long_time(details["created"], tz)),
+        ("Updated", long_time(details["updated"], tz)),
     ]
-    lines += [f"{key.capitalize() + ':':<10} {value}" for key, value in details["fields"].items()]
+    custom = [(label(key), human(value, tz)) for key, value in details["fields"].items()]
+    width = max((len(name) for name, _ in custom), default=0) + 1  # the custom fields aligned among themselves
+    lines = [paint(f"{details['id']}  {details['subject']}", "bold", colour)]
+    lines += [f"{name + ':':<10} {value}" for name, value in fields]
+    lines += [f"{name + ':':<{width}} {value}" for name, value in custom]
     from tix.storage.ticketfile import HEADINGS
 
     for entry in details["entries"]:
-        label = HEADINGS.get(entry["kind"], entry["kind"])
-        heading = f"── {label} {entry['author']} · {short_time(entry['time'])}"
+        heading = f"── {HEADINGS.get(entry['kind'], entry['kind'])} {entry['author']} · {short_time(entry['time'], tz)}"
         if entry.get("robot"):
             heading += f" [{entry['robot']}]"
         if entry.get("own"):
@@ -197,11 +235,7 @@ def _delivery_text(delivery: dict[str, Any]) -> str:
 
 
 def _value(value: Any) -> str:
-    if value is None or value == "" or value == []:
-        return msg.no_value()
-    if isinstance(value, list):
-        return ", ".join(str(item) for item in value)
-    return str(value)
+    return human(value, empty=msg.no_value())
 
 
 def printable_event(event: Event) -> Event:
