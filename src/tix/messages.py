@@ -408,11 +408,6 @@ def import_summary(counts: dict[str, int]) -> str:
     return count(total, "message") + ": " + ", ".join(parts)
 
 
-def import_progress(messages: int) -> str:
-    """The count an import shows on a terminal, redrawn in place."""
-    return f"\rimporting… {count(messages, 'message')}"
-
-
 def no_subject() -> str:
     """A new ticket's title when the mail has no subject."""
     return "(no subject)"
@@ -1569,11 +1564,6 @@ def fetch_retrying(problem: str, seconds: float) -> str:
     return f"{problem}; retrying in {seconds:g} s"
 
 
-def fetch_progress(messages: int) -> str:
-    """The count a fetch shows on a terminal, redrawn in place."""
-    return f"\rfetching… {count(messages, 'message')}"
-
-
 def imap_server_refused(account: str, problem: str) -> str:
     return f"imap.{account}: the server refused: {problem}"
 
@@ -2100,3 +2090,18 @@ def yes_no(value: bool) -> str:
 def config_rules_summary(number: int, names: list[str]) -> str:
     """`tix config list`'s line for the routing rules (`tix config get rules` prints them whole)."""
     return f"{count(number, 'rule')} ({', '.join(name for name in names if name) or 'unnamed'})"
+
+
+def import_progress_label() -> str:
+    """Before `tix import`'s progress bar (on a terminal only)."""
+    return "importing"
+
+
+def progress_rate(per_second: float) -> str:
+    """The rate after a progress bar."""
+    return f"{per_second:,.0f} messages/s" if per_second >= 10 else f"{per_second:.1f} messages/s"
+
+
+def fetch_progress_label() -> str:
+    """Before `tix fetch`'s progress bar (on a terminal only)."""
+    return "fetching"

@@ -26,14 +26,20 @@ def import_(
     format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
 ) -> None:
     """Import mail: new messages become tickets, replies join theirs (exactly once)."""
+    from tix.cli.progress import progress as progress_bar
     from tix.render import mail as output
-    from tix.services.intake import Importer, progress_printer
+    from tix.services.intake import Importer, expected_messages
 
     paths = _paths(sources or [], maildirs or [], retry_quarantine)
     as_json = format == TextOrJson.json
-    progress = None if quiet or as_json else progress_printer()
-    report = Importer(state(ctx).desk(), dry_run=dry_run, mark_seen=mark_seen, keep_decisions=as_json, progress=progress).run(paths, retry_quarantine)
-    emit(output.imported(report, format.value, dry_run, quiet, progress=progress is not None, stdin=paths == ["-"]))
+    silent = quiet or as_json or paths == ["-"]
+    progress = progress_bar(msg.import_progress_label(), None if retry_quarantine else lambda: expected_messages(paths), silent)
+    try:
+        report = Importer(state(ctx).desk(), dry_run=dry_run, mark_seen=mark_seen, keep_decisions=as_json, progress=progress).run(paths, retry_quarantine)
+    finally:
+        if progress is not None:
+            progress.close()
+    emit(output.imported(report, format.value, dry_run, quiet, stdin=paths == ["-"]))
 
 
 def _paths(sources: list[str], maildirs: list[Path], retry_quarantine: bool) -> list[str]:

@@ -17,14 +17,12 @@ if TYPE_CHECKING:
     from tix.services.replies import Template
 
 
-def imported(report: Report, format: str, dry_run: bool, quiet: bool, progress: bool, stdin: bool) -> Printout:
+def imported(report: Report, format: str, dry_run: bool, quiet: bool, stdin: bool) -> Printout:
     """`tix import`: exit EXIT_QUARANTINED when a message could not be filed (not for one read
     from stdin, which an MTA would bounce: it is kept in quarantine/ all the same)."""
     from tix.errors import EXIT_QUARANTINED
 
     printout = Printout()
-    if progress:
-        printout.err("\r\x1b[K", nl=False)  # the progress count goes
     if format == "json":
         printout.out(text.to_json(report.as_dict()))
     else:

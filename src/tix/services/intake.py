@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import sys
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -643,12 +642,8 @@ class Importer:
         return ImportJournal(self.hd).recover(self.desk.actor, self.desk.now())
 
 
-def progress_printer() -> Callable[[int], None] | None:
-    """A count on stderr, only on a terminal."""
-    if not sys.stderr.isatty():
-        return None
+def expected_messages(paths: list[str]) -> int:
+    """How many messages an import of `paths` reads (the total of its progress bar)."""
+    from tix.mail.sources import count_messages
 
-    def show(count: int) -> None:
-        print(msg.import_progress(count), end="", file=sys.stderr, flush=True)
-
-    return show
+    return sum(count_messages(path) for path in paths)
