@@ -45,13 +45,13 @@ def _isatty() -> bool:
 
 
 def width() -> int | None:
-    """The columns a table must fit in: COLUMNS when set, else the terminal's; None (no limit)
-    when stdout is not a terminal, so a file or a pipe gets whole lines."""
+    """The columns a table must fit in on a terminal: COLUMNS when set, else the terminal's; None
+    (no limit) when stdout is not a terminal, so a file or a pipe gets whole lines."""
+    if not _isatty():
+        return None
     columns = os.environ.get("COLUMNS", "")
     if columns.isdigit() and int(columns) > 0:
         return int(columns)
-    if not _isatty():
-        return None
     import shutil  # only a table on a terminal needs it
 
     return shutil.get_terminal_size((80, 24)).columns

@@ -8,7 +8,6 @@ the sentences and marks among them come from tix.messages.
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Callable
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
@@ -138,37 +137,74 @@ def human(value: Any, tz: tzinfo | None = None, empty: str = "-") -> str:
     return str(value)
 
 
-def table(rows: list[dict[str, Any]], priorities: list[str], owner_name: Callable[[str | None], str]) -> str:
+def table(rows: list[dict[str, Any]], priorities: list[str], owner_name: Callable[[str | None], str], tz: tzinfo | None = None) -> str:
+    """The `tix list` table, as wide as the terminal (render/terminal.py): the subject is cut to
+    fit, and on a narrow one the columns that matter least go first (requester, due, owner)."""
+    from tix.render.terminal import width as terminal_width
+
     colour = use_colour()
     rows = printable(rows)
-    headers = ("ID", "STATUS", "PRIORITY", "OWNER", "DUE", "REQUESTER", "SUBJECT")
+    headers = ["ID", "STATUS", "PRIORITY", "OWNER", "DUE", "REQUESTER", "SUBJECT"]
     cells = [
-        (
+        [
             row["id"],
             row["status"],
             row["priority"],
             owner_name(row["owner"]) or "-",
-            short_time(row["due"]) if row.get("due") else "-",
+            short_time(row["due"], tz) if row.get("due") else "-",
             row["requester"]["name"] or row["requester"]["email"],
             row["subject"],
-        )
+        ]
         for row in rows
     ]
     widths = [max([len(h)] + [len(c[i]) for c in cells]) for i, h in enumerate(headers[:-1])]
     widths[5] = min(widths[5], 24)
-    import shutil  # only a table on a terminal needs it (it loads the archive modules)
-
-    total = shutil.get_terminal_size((200, 24)).columns if sys.stdout.isatty() else 10_000
-    subject_width = max(10, total - sum(widths) - 2 * len(widths))
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths + [0], strict=True)).rstrip()]
+    total = terminal_width()
+    shown = list(range(len(widths)))  # the columns before the subject that are kept
+    if total is not None:
+        for dropped in (5, 4, 3, 2, 1):  # requester, due, owner, priority, status
+            if sum(widths[i] + 2 for i in shown) + MIN_SUBJECT <= total:
+                break
+            shown.remove(dropped)
+    subject_width = max(MIN_SUBJECT, total - sum(widths[i] + 2 for i in shown)) if total is not None else None
+    lines = ["  ".join([headers[i].ljust(widths[i]) for i in shown] + ["SUBJECT"])]
     for row, cell in zip(rows, cells, strict=True):
-        parts = [_fit(value, width).ljust(width) for value, width in zip(cell[:-1], widths, strict=True)]
+        parts = {i: _fit(cell[i], widths[i]).ljust(widths[i]) for i in shown}
         rank = priorities.index(row["priority"]) if row["priority"] in priorities else None
-        parts[0] = paint(parts[0], "bold", colour)
-        parts[2] = paint(parts[2], _PRIORITY_COLOUR.get(rank) if rank is not None else None, colour)
-        parts[4] = paint(parts[4], {"breached": "red", "near": "yellow"}.get(row.get("sla") or ""), colour)
-        lines.append("  ".join(parts + [_fit(cell[-1], subject_width)]))
-    return "\n".join(lines)
+        paints = {0: "bold", 2: _PRIORITY_COLOUR.get(rank) if rank is not None else None,
+                  4: {"breached": "red", "near": "yellow"}.get(row.get("sla") or "")}  # fmt: skip
+        subject = cell[-1] if subject_width is None else _fit(cell[-1], subject_width)
+        lines.append("  ".join([paint(parts[i], paints.get(i), colour) for i in shown] + [subject]))
+    return "\n".join(lines if total is None else [lines[0][:total].rstrip(), *lines[1:]])
+
+
+MIN_SUBJECT = 10  # the subject's columns on the narrowest terminal
+
+
+def ticket_line(ticket_id: str, rest: str, width: int | None, colour: bool) -> str:
+    """A line that starts with a ticket's ID (in bold), cut to the terminal's `width`."""
+    line = ticket_id + rest if width is None else _fit(ticket_id + rest, width)
+    return paint(line[: len(ticket_id)], "bold", colour) + line[len(ticket_id) :]
+
+
+NARROW = 72  # a terminal narrower than this gets the short form of a ticket's line
+
+
+def wrap(lines: list[str], width: int | None) -> list[str]:
+    """Lines of text wrapped at `width` (words kept whole, the rest indented); None: as they are."""
+    if width is None or all(len(line) <= width for line in lines):
+        return lines
+    import textwrap
+
+    wrapped: list[str] = []
+    for line in lines:
+        wrapped += textwrap.wrap(line, width, subsequent_indent="  ", break_on_hyphens=False) or [""]
+    return wrapped
+
+
+def cut(line: str, width: int | None) -> str:
+    """A line of plain text cut to `width` (None: as it is)."""
+    return line if width is None else _fit(line, width)
 
 
 def _fit(text: str, width: int) -> str:

@@ -49,7 +49,7 @@ def listing(result: Listing, format: str, config: Config) -> Printout:
     elif format == "csv":
         printout.out(text.csv_text(rows))
     elif rows:
-        printout.out(text.table(rows, config.priorities, lambda email: display_name(config, email)))
+        printout.out(text.table(rows, config.priorities, lambda email: display_name(config, email), config.timezone))
     else:
         printout.err(msg.no_tickets_match())
     return printout
