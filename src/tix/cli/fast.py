@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tix.cli.state import State
-from tix.render.terminal import COLOUR_CHOICES
+from tix.render.terminal import COLOUR_CHOICES, pager_command
 
 if TYPE_CHECKING:
     from tix.render.printout import Printout
@@ -321,7 +321,7 @@ def sync(state: State, remote: str | None, force: bool, quiet: bool, format: str
 def write(printout: Printout, paged: bool = False) -> int:
     """Print a command's lines in order (as click.echo does: the text, a newline, a flush), the
     output through the pager when `paged` and there is one (cli/pager.py); its exit status."""
-    if paged:
+    if paged and pager_command() is not None:  # on a terminal only: a pipe never loads the pager's module
         from tix.cli import pager
 
         if pager.write_lines(printout.lines):

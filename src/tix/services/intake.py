@@ -168,6 +168,8 @@ class Importer:
                     self._consume(waiting[0], waiting[1].get())
                 self._flush()
                 self._land()
+                if self.progress:
+                    self.progress(self._seen_count)  # the last step: the bar shows the whole
                 for source in sources:
                     source.finish()  # after every message is settled: what each Maildir folder holds now
                 if self.report.commits:
