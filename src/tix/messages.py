@@ -1344,12 +1344,21 @@ def smtp_no_starttls(host: str) -> str:
 
 
 def smtp_recipient_refused(recipients: object) -> str:
-    """`recipients`: smtplib's mapping of address -> (code, answer)."""
+    """`recipients`: smtplib's mapping of address -> (code, answer), written out for people."""
+    if isinstance(recipients, dict):
+        refused = ", ".join(f"{address} ({_smtp_answer(*answer) if isinstance(answer, tuple) else answer})" for address, answer in recipients.items())
+        return f"recipient refused: {refused}"
     return f"recipient refused: {recipients}"
 
 
 def smtp_refused(code: int, answer: object) -> str:
-    return f"server answered {code} {answer!r}"
+    return f"server answered {_smtp_answer(code, answer)}"
+
+
+def _smtp_answer(code: object, answer: object = b"") -> str:
+    """An SMTP reply as the server wrote it (smtplib gives its text as bytes)."""
+    text = answer.decode("utf-8", "replace") if isinstance(answer, bytes) else str(answer)
+    return f"{code} {text}".strip()
 
 
 def smtp_failed(host: str, port: int, error: object) -> str:

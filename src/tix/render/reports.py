@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from typing import TYPE_CHECKING, Any
 
 from tix import messages as msg
 from tix.render.printout import Printout
-from tix.render.text import wrap
+from tix.render.text import to_json, wrap
 
 if TYPE_CHECKING:
     from tix.services.reports import Stats
@@ -95,7 +94,7 @@ def stats_printout(stats: Stats, fmt: str, width: int | None = None) -> Printout
     for path in stats.broken:
         printout.warn(msg.stats_broken(path))
     if fmt == "json":
-        printout.out(json.dumps(stats.as_json(), indent=2, ensure_ascii=False))
+        printout.out(to_json(stats.as_json()))  # the one JSON style (docs/CLI.md)
     elif fmt == "csv":
         printout.out(as_csv(stats))
     else:
