@@ -2088,6 +2088,151 @@ def kb_site_language_name(lang: str) -> str:
     return _LANGUAGE_NAMES.get(lang, lang)
 
 
+# ===== Ticket operations: merge, link, split, spam, delete; pasted IDs (issue 18 #5, #6) =====
+
+
+def ops_path_not_a_ticket(path: str) -> str:
+    return f"'{path}' is not a path to a ticket (tickets/XX/ID/ticket.md or a folder inside it)"
+
+
+def ops_no_ticket_holds(message_id: str) -> str:
+    return f"no ticket holds the message {message_id}"
+
+
+def ops_merge_itself(ticket_id: str) -> str:
+    return f"cannot merge {ticket_id} into itself"
+
+
+def ops_merged_elsewhere(ticket_id: str, into: str) -> str:
+    return f"{ticket_id} was merged into {into} already; merge into {into} instead"
+
+
+def ops_target_merged(ticket_id: str, into: str) -> str:
+    return f"{ticket_id} was merged into {into}: merge into {into} instead"
+
+
+def ops_merged(source_id: str, moved: int) -> str:
+    return f"merged {source_id} into it ({count(moved, 'entry', 'entries')} moved)"
+
+
+def ops_merged_note(source_id: str, subject: str) -> str:
+    return f"{source_id} ({subject}) was merged into this ticket: its conversation is here now."
+
+
+def ops_stub_note(target_id: str) -> str:
+    return f"Merged into {target_id}: the conversation is there, and mail to this ticket goes there too."
+
+
+def ops_nothing_to_merge(source_id: str, target_id: str) -> str:
+    return f"{source_id} is merged into {target_id} already; nothing new to move"
+
+
+def ops_merge_done(target_id: str, source_id: str, moved: int) -> str:
+    return f"{target_id}: merged {source_id} into it ({count(moved, 'entry', 'entries')} moved); {source_id} is closed and points here"
+
+
+def ops_bad_link_kind(kind: str, kinds: tuple[str, ...]) -> str:
+    return f"unknown link kind '{kind}' (one of: {', '.join(kinds)})"
+
+
+def ops_link_itself(ticket_id: str) -> str:
+    return f"cannot link {ticket_id} to itself"
+
+
+_LINK_WORDS = {"related": "related to", "duplicate": "duplicated by", "parent": "parent of"}
+
+
+def ops_linked(kind: str, other: str) -> str:
+    return f"{_LINK_WORDS.get(kind, kind)} {other}"
+
+
+def ops_unlinked(other: str) -> str:
+    return f"unlinked from {other}"
+
+
+def ops_no_link(first: str, second: str) -> str:
+    return f"{first} and {second} are not linked; nothing to change"
+
+
+def ops_already_linked(first: str, second: str) -> str:
+    return f"{first} and {second} are linked so already; nothing to change"
+
+
+_LINK_LABELS = {"related": "related to", "duplicates": "duplicated by", "duplicate_of": "duplicate of",
+                "children": "parent of", "parent": "child of"}  # fmt: skip
+
+
+def ops_link_label(key: str) -> str:
+    """How `tix show` words a link key of the ticket shown ("duplicate of 4KX2QF7A")."""
+    return _LINK_LABELS.get(key, key)
+
+
+def ops_links_line(parts: list[str]) -> str:
+    return f"Links:     {'; '.join(parts)}"
+
+
+def ops_merged_into_line(target_id: str) -> str:
+    return f"Merged into {target_id}: its conversation is there (tix show {target_id})"
+
+
+def ops_split_first(ticket_id: str) -> str:
+    return f"cannot split off the first entry of {ticket_id}: it is what the ticket is about"
+
+
+def ops_split_undelivered(ticket_id: str, entry_id: str) -> str:
+    return f"entry {entry_id} of {ticket_id} is a reply still in the outbox; split it once it is delivered"
+
+
+def ops_no_entry(ticket_id: str, ref: str) -> str:
+    return f"{ticket_id} has no entry '{ref}' (entry IDs: tix show {ticket_id} -f json)"
+
+
+def ops_ambiguous_entry(ticket_id: str, ref: str, matches: list[str]) -> str:
+    return f"'{ref}' names {count(len(matches), 'entry', 'entries')} of {ticket_id} ({', '.join(matches)}); give more of the ID"
+
+
+def ops_split(moved: int, source_id: str) -> str:
+    return f"split off {source_id} ({count(moved, 'entry', 'entries')})"
+
+
+def ops_split_note(new_id: str, moved: int) -> str:
+    return f"{count(moved, 'entry', 'entries')} moved to a new ticket, {new_id}: a matter of its own."
+
+
+def ops_split_done(new_id: str, source_id: str, moved: int) -> str:
+    return f"{new_id}: new ticket with {count(moved, 'entry', 'entries')} split off {source_id} (linked as related)"
+
+
+def ops_blocked(address: str) -> str:
+    return f"{address} added to mail.block"
+
+
+def ops_deleted_summary(subject: str) -> str:
+    return f"deleted: {subject}"
+
+
+def ops_deleted_body(folder: str) -> str:
+    return (f"The ticket's files ({folder}) stay in the history; `git revert` of this commit restores them.\n"
+            "Its Message-IDs are kept in .tix/deleted/, so the same mail is not imported again.")  # fmt: skip
+
+
+def ops_deleted_done(ticket_id: str, subject: str, folder: str, commit: str) -> str:
+    return (f"{ticket_id}: deleted ({subject}). Its history stays in git: `git log --stat -- {folder}` shows it, "
+            f"`git revert {commit[:10]}` restores it")  # fmt: skip
+
+
+def ops_deleted_ticket_mail(ticket_id: str) -> str:
+    return f"its ticket {ticket_id} was deleted (tix delete; .tix/deleted/{ticket_id}.json): not imported again"
+
+
+def ops_threaded_to_merged(reason: str, source_id: str, target_id: str) -> str:
+    return f"{reason}; {source_id} was merged into {target_id}"
+
+
+def ops_blocked_sender(address: str) -> str:
+    return f"{address} is on mail.block: filed as spam"
+
+
 # ===== Output (issue 18 #3): pager, colour, values for people, JSON, progress =====
 
 

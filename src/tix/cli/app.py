@@ -19,13 +19,14 @@ import click
 import typer
 from typer.core import TyperGroup
 
-from tix.cli import config, fetch, kb, mail, reports, search, sync, tickets
+from tix.cli import config, fetch, kb, mail, operations, reports, search, sync, tickets
 from tix.cli.common import State
 
 # The order of `tix --help`: how a newcomer meets the commands, across the modules.
 HELP_ORDER = (
     "init", "new", "show", "list", "search", "customer", "views", "import", "fetch", "reply", "send", "templates", "remind", "escalate", "sync", "reindex",
     "assign", "take", "unassign", "status", "close", "reopen", "priority", "category", "queue", "tag", "note", "edit", "log",
+    "merge", "link", "unlink", "split", "spam", "delete",
     "config", "outbox", "rules", "stats", "report", "kb",
 )  # fmt: skip
 
@@ -44,7 +45,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-for group in (config.app, tickets.app, mail.app, fetch.app, sync.app, reports.app, search.app, kb.app):
+for group in (config.app, tickets.app, mail.app, fetch.app, sync.app, reports.app, search.app, kb.app, operations.app):
     app.add_typer(group)  # no name: its commands join tix's own
 
 class ColourChoice(str, Enum):

@@ -86,7 +86,7 @@ app.add_typer(rules_app, name="rules")
 @rules_app.command("test")
 def rules_test(
     ctx: typer.Context,
-    files: list[Path] = typer.Argument(..., metavar="FILE.eml...", help="Messages to route (nothing is changed)."),
+    files: list[Path] = typer.Argument(..., metavar="FILE.eml...", help="Messages to route (nothing is changed); '-' reads one from stdin."),
     format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
 ) -> None:
     """Show which rules fire for each message and the fields a new ticket would get."""

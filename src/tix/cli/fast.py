@@ -147,13 +147,7 @@ def run(argv: list[str]) -> int | None:
         return write(list_tickets(state, **options), paged=True)
     if name == "sync":
         return write(sync(state, **options))
-    if name == "search":
-        from tix.storage.gitstart import begin_worktree_check
-        from tix.storage.location import TICKETS_DIR, helpdesk_root
-
-        root = helpdesk_root(state.start)
-        if root is not None:  # git checks the working tree while Python imports the rest of tix
-            begin_worktree_check(root, TICKETS_DIR)
+    if name == "search":  # git's check of the working tree is running (storage/gitstart.py, begin_for)
         return write(search(state, **options))
     return write(change(state, name, **options))
 

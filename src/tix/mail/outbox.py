@@ -30,6 +30,7 @@ from tix.errors import InvalidValue, TixError
 from tix.storage.config import Config
 from tix.storage.files import UnsafePath, read_bytes, read_text, write_atomic
 from tix.storage.layout import Helpdesk
+from tix.storage.refs import resolve as resolve_ref
 
 if TYPE_CHECKING:  # sending pulls in the mail and network modules: only `tix send` needs them, not `tix show`
     from email.message import EmailMessage
@@ -299,7 +300,7 @@ def select(hd: Helpdesk, refs: list[str]) -> list[Waiting]:
     for ref in refs:
         named = [w for w in everything if w.name == ref]
         if not named:
-            ticket_id = hd.resolve(ref)
+            ticket_id = resolve_ref(hd, ref)
             named = [w for w in everything if w.ticket == ticket_id]
             if not named:
                 raise InvalidValue(msg.outbox_nothing_for(ticket_id, QUEUE))

@@ -247,6 +247,10 @@ def ticket_text(details: dict[str, Any], owner_name: Callable[[str | None], str]
     lines = [paint(f"{details['id']}  {details['subject']}", "bold", colour)]
     lines += [f"{name + ':':<10} {value}" for name, value in fields]
     lines += [f"{name + ':':<{width}} {value}" for name, value in custom]
+    if details.get("links"):
+        lines.append(msg.ops_links_line([f"{msg.ops_link_label(link['kind'])} {link['ticket']}" for link in details["links"]]))
+    if details.get("merged_into"):
+        lines.append(msg.ops_merged_into_line(details["merged_into"]))
     from tix.storage.ticketfile import HEADINGS
 
     for entry in details["entries"]:

@@ -24,6 +24,7 @@ from tix.storage.config import Config
 from tix.storage.files import read_text, write_atomic
 from tix.storage.layout import Helpdesk
 from tix.storage.people import acting_user, resolve_agent
+from tix.storage.refs import resolve as resolve_ref
 
 if TYPE_CHECKING:
     from tix.storage.rows import TicketRow
@@ -163,7 +164,7 @@ class Desk:
         """Load, mutate, save and commit one ticket. `mutate` returns the change summary ('' = no-op)."""
         _ = self.actor  # fail on a missing identity before touching anything
         with self.hd.locked():
-            ticket = self.hd.load(self.hd.resolve(ticket_ref))
+            ticket = self.hd.load(resolve_ref(self.hd, ticket_ref))
             before = (ticket.status, ticket.priority)
             summary = mutate(ticket)
             if not summary:

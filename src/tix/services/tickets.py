@@ -13,6 +13,7 @@ from tix.errors import InvalidValue, TixError
 from tix.services.desk import Change, Desk, edit_a_copy
 from tix.storage.files import read_text
 from tix.storage.people import resolve_agent
+from tix.storage.refs import resolve as resolve_ref
 
 
 def create(
@@ -119,7 +120,7 @@ def close(desk: Desk, ticket_ref: str, reason: str = "") -> Change:
 
 
 def reopen(desk: Desk, ticket_ref: str) -> Change:
-    ticket = desk.hd.load(desk.hd.resolve(ticket_ref))
+    ticket = desk.hd.load(resolve_ref(desk.hd, ticket_ref))
     if desk.config.status_group(ticket.status) != "closed":
         raise InvalidValue(msg.ticket_not_closed(ticket.id, ticket.status))
     return set_status(desk, ticket.id, desk.config.settings.statuses.reopen, action="reopen")
@@ -174,7 +175,7 @@ def edit(desk: Desk, ticket_ref: str, editor: str | None = None) -> Change:
 
     hd = desk.hd
     _ = desk.actor  # fail on a missing identity before the editor runs
-    ticket_id = hd.resolve(ticket_ref)
+    ticket_id = resolve_ref(hd, ticket_ref)
     path = hd.path_of(ticket_id)
     original, edited, draft = edit_a_copy(hd, path, f"{ticket_id}.md", editor)
     if edited == original:

@@ -86,6 +86,9 @@ SCHEMA: tuple[Key, ...] = (
     Key("mail.tag", "text", "[{instance}#{id}]",
         "Ticket tag put in subjects and recognised in replies; must contain {id} and {instance}."),
     Key("mail.addresses", "addresses", [], "More addresses of the helpdesk (aliases); mail from them is never a customer's."),
+    Key("mail.block", "addresses", [],
+        "Senders whose mail is filed as spam: a new ticket from one is closed and tagged spam, never acknowledged, "
+        "and their mail never reopens a ticket (`tix spam ID --block` adds the requester)."),
     Key("mail.fallback_charsets", "charsets", ["windows-1252"],
         "Charsets tried, best reading first, for 8-bit text that declares none or a wrong one "
         "(a Polish desk: windows-1250, iso-8859-2; a Russian one: windows-1251, koi8-r)."),

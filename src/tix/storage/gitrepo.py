@@ -77,8 +77,8 @@ class GitRepo:
         return output.strip() if strip else output
 
     def start_worktree_check(self, pathspec: str) -> None:
-        """begin_worktree_check for this repository (a no-op when cli/fast.py began it already)."""
-        begin_worktree_check(self.root, pathspec)
+        """begin_worktree_check for this repository (a no-op when cli/main.py began it already)."""
+        begin_worktree_check(str(self.root), pathspec)
 
     def stop_started(self) -> None:
         """End the git reads begun for this repository that nothing collected (a command that
