@@ -249,3 +249,9 @@ def test_tables_fit_a_40_column_terminal(tix: Cli, helpdesk: Path) -> None:
     wide, _ = on_terminal("--no-pager", "list", cwd=helpdesk, columns=200)
     assert "REQUESTER" in wide and "number 0" in wide
     assert "number 0" in tix.ok("list").out  # a pipe gets whole lines
+
+
+def test_a_pager_that_cannot_start_loses_nothing(tix: Cli, helpdesk: Path) -> None:
+    ticket_id = tix.new()
+    shown, _ = on_terminal("show", ticket_id, cwd=helpdesk, env={"PAGER": "no-such-pager-here"})
+    assert "Printer on fire" in shown

@@ -53,8 +53,11 @@ def write(text: str) -> bool:
         pass
     while True:
         try:
-            pager.wait()
+            status = pager.wait()
             break
         except KeyboardInterrupt:  # Ctrl-C belongs to the pager (less scrolls back), as in git
             continue
+    if status == 127:  # the shell found no such command (it said so on stderr): the text is not lost
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
     return True

@@ -68,5 +68,7 @@ def pager_command() -> str | None:
             command = os.environ[name].strip()
             break
     else:
-        command = "less -FRX"
+        import shutil
+
+        command = "less -FRX" if shutil.which("less") else ""  # no less installed: no pager, as `more` would not quit on a short text
     return None if command in ("", "cat") else command
