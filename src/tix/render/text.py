@@ -286,20 +286,29 @@ def printable_event(event: Event) -> Event:
 
 
 def log_text(events: list[Event], show_ticket: bool, tz: tzinfo | None = None) -> str:
-    colour = use_colour()
+    """The audit trail; on a terminal narrower than NARROW, the author without the address and
+    the lines wrapped to fit."""
+    from tix.render.terminal import width as terminal_width
+
+    colour, width = use_colour(), terminal_width()
+    narrow = width is not None and width < NARROW
     blocks = []
     for event in events:
         event = printable_event(event)
-        who = f"{event.author.name} <{event.author.email}>" if event.author.name else event.author.email
+        who = event.author.name if event.author.name and narrow else (
+            f"{event.author.name} <{event.author.email}>" if event.author.name else event.author.email)  # fmt: skip
         head = f"{short_time(event.time, tz)}  {who}  "
-        if show_ticket:
-            head += paint(event.ticket, "bold", colour) + "  "
-        lines = [head + paint(event.action, "cyan", colour) + paint(f"  {event.commit[:10]}", "dim", colour)]
+        if narrow:  # plain words, wrapped: colour codes would count as columns
+            lines = wrap([head + (f"{event.ticket}  " if show_ticket else "") + f"{event.action}  {event.commit[:10]}"], width)
+        else:
+            if show_ticket:
+                head += paint(event.ticket, "bold", colour) + "  "
+            lines = [head + paint(event.action, "cyan", colour) + paint(f"  {event.commit[:10]}", "dim", colour)]
         lines += [msg.trail_change(c.field, _value(c.old), _value(c.new)) for c in event.changes]
         lines += [msg.trail_entry(e["kind"], e["author"], "added") for e in event.entries_added]
         lines += [msg.trail_entry(e["kind"], e["author"], "edited") for e in event.entries_edited]
         lines += [msg.trail_entry(e["kind"], e["author"], "removed") for e in event.entries_removed]
         if event.problem:
             lines.append(f"    ! {event.problem}")
-        blocks.append("\n".join(lines))
+        blocks.append("\n".join(lines[:1] + wrap(lines[1:], width) if narrow else lines))
     return "\n".join(blocks)
