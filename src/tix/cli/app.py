@@ -48,6 +48,7 @@ app = typer.Typer(
 for group in (config.app, tickets.app, mail.app, fetch.app, sync.app, reports.app, search.app, kb.app, operations.app):
     app.add_typer(group)  # no name: its commands join tix's own
 
+
 class ColourChoice(str, Enum):
     auto = "auto"
     always = "always"

@@ -117,7 +117,7 @@ def _after(argv: list[str]) -> list[str]:
     """`argv` from the command's name on (the global options before it left out)."""
     rest = list(argv)
     while rest:
-        if rest[0] in GLOBAL_OPTIONS or rest[0] == "--color":
+        if rest[0] in GLOBAL_OPTIONS:
             rest = rest[2:]
         elif rest[0] in GLOBAL_FLAGS or rest[0].startswith("--color="):
             rest = rest[1:]
