@@ -241,7 +241,7 @@ def test_tables_fit_a_40_column_terminal(tix: Cli, helpdesk: Path) -> None:
         tix.new(f"A long subject that would never fit in forty columns, number {n}")
     tix.ok("assign", tix.ok("list", "-f", "json").out.split('"id": "')[1][:8], "bob@example.com")
     for command in (["list"], ["list", "--all"], ["stats"], ["stats", "--by", "owner"], ["search", "subject"], ["customer", "jan@example.pl"],
-                    ["log"]):  # fmt: skip
+                    ["log"], ["templates"]):  # fmt: skip
         shown, _ = on_terminal("--no-pager", *command, cwd=helpdesk, columns=40)
         lines = ANSI.sub("", shown).splitlines()
         assert lines and max(len(line) for line in lines) <= 40, (command, [line for line in lines if len(line) > 40])

@@ -87,12 +87,17 @@ def outbox(items: list[Waiting], format: str, clone_id: str) -> Printout:
         return printout
     if not items:
         printout.err(msg.outbox_empty())
+    from tix.render.terminal import width
+
+    columns = width()
     for item in text.printable([item.__dict__ for item in items]):
         by = msg.outbox_this_clone() if item["queued_by"] in (None, clone_id) else msg.outbox_clone(item["queued_by"])
         queued = text.short_time(item["queued"]) if item["queued"] else "?"
-        printout.out(msg.outbox_line(item["name"], item["state"], queued, by, item["attempts"], item["to"], item["subject"]))
+        lines = [msg.outbox_line(item["name"], item["state"], queued, by, item["attempts"], item["to"], item["subject"])]
         if item["last_error"]:
-            printout.out(msg.outbox_last_error(item["last_error"]))
+            lines.append(msg.outbox_last_error(item["last_error"]))
+        for line in text.wrap(lines, columns):
+            printout.out(line)
     return printout
 
 
@@ -116,7 +121,10 @@ def cancelled(items: list[Waiting], noted: list[str], foreign: list[Waiting]) ->
 def template_list(found: list[Template], format: str = "text") -> str:
     if format == "json":
         return text.to_json([{"name": template.name, "first_line": template.first_line} for template in found])
-    return "\n".join(f"{template.name:<16} {template.first_line}" for template in found)
+    from tix.render.terminal import width
+
+    columns = width()
+    return "\n".join(text.cut(f"{template.name:<16} {template.first_line}", columns) for template in found)
 
 
 def reminded(report: RemindReport, format: str, dry_run: bool, quiet: bool) -> Printout:
