@@ -2233,6 +2233,67 @@ def ops_blocked_sender(address: str) -> str:
     return f"{address} is on mail.block: filed as spam"
 
 
+# ===== Edits that are never lost, configuration round trips, reply preview (issue 18 #4, #7, #8) =====
+
+
+def hand_edit_refused(path: str) -> str:
+    return (f"{path} has changes that are not committed (a hand edit?), and this change would commit them unseen: "
+            f"commit them (git commit {path}), undo them (git checkout -- {path}), "
+            "or run the command as `tix --include-edits ...` to commit them first as an edit of their own")  # fmt: skip
+
+
+def hand_edit_invalid(path: str, problem: str) -> str:
+    return f"{path} has changes that are not committed, and they cannot be committed: {problem}"
+
+
+def hand_edit_included() -> str:
+    return "edited by hand (committed by --include-edits)"
+
+
+def edit_offer_rejected(ticket_id: str, draft: object) -> str:
+    return f"tix edit rejected your last version of {ticket_id} (kept in {draft}). Reopen it?"
+
+
+def import_held_for_hand_edit(path: str) -> str:
+    return (f"not filed: {path} has changes that are not committed (a hand edit?); commit or undo them, "
+            "then run `tix import --retry-quarantine`")
+
+
+def remind_skipped_hand_edit(path: str) -> str:
+    return f"{path}: not reminded: the file has changes that are not committed (commit or undo them; the next run reminds)"
+
+
+def config_key_given_twice(key: str) -> str:
+    return f"{key} is given twice; nothing changed"
+
+
+def config_set_needs_pairs(count: int) -> str:
+    return f"config set takes KEY VALUE pairs, but got {count} words (a value with spaces needs quotes)"
+
+
+def commit_config_set_many(pairs: list[tuple[str, str]]) -> str:
+    return "config set " + ", ".join(f"{key} {value}" for key, value in pairs)
+
+
+def ticket_value_unknown(paths: list[str], count: int, problem: str) -> str:
+    """A value a ticket file holds that the configuration does not know (`status: opne`)."""
+    where = paths[0] if count == 1 else f"{count} ticket files ({', '.join(paths)}{', ...' if count > len(paths) else ''})"
+    return f"{where}: {problem}; fix it with `tix edit` or add it to tix.yaml"
+
+
+def init_failed(path: object, problem: str) -> str:
+    return f"cannot create the helpdesk: {path}: {problem}; nothing was left behind"
+
+
+def preview_attachment(name: str) -> str:
+    return f"[attachment: {name}]"
+
+
+def send_held_for_hand_edit(path: str) -> str:
+    return (f"not sent: its ticket file {path} has changes that are not committed (commit or undo them, "
+            "or run `tix --include-edits send`)")
+
+
 # ===== Output (issue 18 #3): pager, colour, values for people, JSON, progress =====
 
 

@@ -49,6 +49,7 @@ for group in (config.app, tickets.app, mail.app, fetch.app, sync.app, reports.ap
     app.add_typer(group)  # no name: its commands join tix's own
 
 
+
 class ColourChoice(str, Enum):
     auto = "auto"
     always = "always"
@@ -56,6 +57,7 @@ class ColourChoice(str, Enum):
 
 
 _GLOBAL_OPTIONS_WITH_VALUE = ("-C", "--as", "--color")
+_GLOBAL_FLAGS = ("--include-edits", "--no-pager")
 
 
 def command_name(argv: list[str]) -> str | None:
@@ -64,7 +66,7 @@ def command_name(argv: list[str]) -> str | None:
     for argument in arguments:
         if argument in _GLOBAL_OPTIONS_WITH_VALUE:
             next(arguments, None)
-        elif argument.startswith(("-C", "--as=", "--color=")) or argument == "--no-pager":
+        elif argument.startswith(("-C", "--as=", "--color=")) or argument in _GLOBAL_FLAGS:
             continue
         else:
             return None if argument.startswith("-") else argument
@@ -103,6 +105,9 @@ def main(
     as_user: Optional[str] = typer.Option(
         None, "--as", help="Act as 'Name <email>' instead of git's user (also: TIX_USER).", metavar="WHO"
     ),
+    include_edits: bool = typer.Option(
+        False, "--include-edits", help="Commit uncommitted hand edits of a ticket file the command changes first, as their own commit."
+    ),
     colour: ColourChoice = typer.Option(
         ColourChoice.auto, "--color", help="Colour: auto (on a terminal, unless NO_COLOR is set), always or never.", metavar="WHEN"
     ),
@@ -112,5 +117,5 @@ def main(
 
     Every change is a git commit made as you; `tix log` is the audit trail.
     """
-    ctx.obj = State(directory, as_user, colour.value, not no_pager)
+    ctx.obj = State(directory, as_user, include_edits, colour=colour.value, pager=not no_pager)
     ctx.obj.configure_terminal()

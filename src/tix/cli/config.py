@@ -5,6 +5,7 @@ from typing import Optional
 
 import typer
 
+from tix import messages as msg
 from tix.cli.common import TextOrJson, emit, say, state
 
 app = typer.Typer()
@@ -58,15 +59,26 @@ def config_get(
 @config_app.command("set")
 def config_set(
     ctx: typer.Context,
-    key: str = typer.Argument(..., metavar="KEY", help="Dotted key, e.g. helpdesk.timezone."),
-    value: str = typer.Argument(..., metavar="VALUE", help="New value; lists as 'a, b, c'."),
-) -> None:
-    """Change one value; the whole file is validated, then committed."""
-    from tix.render import config as output
-    from tix.services.config import set_value
+    pairs: list[str] = typer.Argument(..., metavar="KEY VALUE [KEY VALUE]...",
+                                      help="Dotted key (e.g. helpdesk.timezone) and its new value; lists as 'a, b, c'."),
+) -> None:  # fmt: skip
+    """Change values; all are validated together, then committed in one commit (or none is).
 
+    tix.yaml keeps its comments and layout: only the values set are written anew.
+
+    \b
+    Examples:
+      tix config set helpdesk.timezone Europe/Warsaw
+      tix config set team.alice.name Alice team.alice.email alice@example.com
+    """
+    from tix.render import config as output
+    from tix.services.config import set_values
+
+    if len(pairs) % 2:
+        raise typer.BadParameter(msg.config_set_needs_pairs(len(pairs)))
     current = state(ctx)
-    say(output.setting(set_value(current.helpdesk, current.as_user, key, value)))
+    done = set_values(current.helpdesk, current.as_user, list(zip(pairs[::2], pairs[1::2], strict=True)))
+    say("\n".join(output.setting(result) for result in done))
 
 
 @config_app.command("approve")

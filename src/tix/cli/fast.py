@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from tix.render.printout import Printout
 
 GLOBAL_OPTIONS = {"-C": "directory", "--as": "as_user", "--color": "colour"}
-GLOBAL_FLAGS = {"--no-pager": "no_pager"}
+GLOBAL_FLAGS = {"--include-edits": "include_edits", "--no-pager": "no_pager"}
 
 
 class Spec:
@@ -155,10 +155,12 @@ def run(argv: list[str]) -> int | None:
 def parse(argv: list[str]) -> tuple[str, State, dict[str, Any]] | None:
     """(command, global options, the command's options) — or None: Typer's to parse."""
     found: dict[str, str] = {}
+    flags: set[str] = set()
     rest = list(argv)
     while rest and (rest[0] in GLOBAL_OPTIONS or rest[0] in GLOBAL_FLAGS or rest[0].startswith("--color=")):
         if rest[0] in GLOBAL_FLAGS:
-            found[GLOBAL_FLAGS[rest.pop(0)]] = "yes"
+            flags.add(GLOBAL_FLAGS[rest[0]])
+            rest = rest[1:]
             continue
         if rest[0].startswith("--color="):
             rest[:1] = ["--color", rest[0].partition("=")[2]]
@@ -175,7 +177,8 @@ def parse(argv: list[str]) -> tuple[str, State, dict[str, Any]] | None:
     if options is None:
         return None
     directory = Path(found["directory"]) if "directory" in found else None
-    return rest[0], State(directory, found.get("as_user"), found.get("colour"), "no_pager" not in found), options
+    return rest[0], State(directory, found.get("as_user"), "include_edits" in flags, colour=found.get("colour"),
+                          pager="no_pager" not in flags), options  # fmt: skip
 
 
 def _plain(value: str) -> bool:
@@ -233,12 +236,14 @@ def _valid(spec: Spec, key: str, value: str) -> bool:
 def show(state: State, ticket: str, format: str) -> Printout:
     from tix.render import tickets as output
     from tix.render.printout import Printout
-    from tix.services.showing import show_ticket
+    from tix.services.showing import show_ticket, value_problems
 
     hd = state.helpdesk
     printout = Printout()
     details = show_ticket(hd, ticket)
     printout.out(output.ticket(details, format, hd.config))
+    for problem in value_problems(hd, details):  # a hand-written `status: opne` (issue 18 #7)
+        printout.warn(problem)
     if format == "text":
         from tix.render.search import other_tickets as others_text
         from tix.services.showing import other_tickets

@@ -63,7 +63,8 @@ def reply(
     message: Optional[str] = typer.Option(None, "--message", "-m", help="Text for the template's {{ message }} ('-': stdin)."),
     edit: bool = typer.Option(False, "--edit", "-e", help="Edit the rendered mail in $EDITOR before it is recorded."),
     status: Optional[str] = typer.Option(None, "--status", "-s", help="Status afterwards (default: mail.reply_status)."),
-    preview: bool = typer.Option(False, "--preview", help="Print the exact mail that would go out; change nothing."),
+    preview: bool = typer.Option(False, "--preview", help="Show the mail as the customer will read it; change nothing."),
+    raw: bool = typer.Option(False, "--raw", help="With --preview (implied): the exact MIME message instead."),
     send: bool = typer.Option(False, "--send", help="Deliver it right away (otherwise: tix send)."),
     kb: Optional[list[str]] = typer.Option(None, "--kb", metavar="ARTICLE", help="Add this knowledge-base article, in the customer's language (repeatable)."),
 ) -> None:
@@ -72,11 +73,12 @@ def reply(
     from tix.services import replies
 
     text = read_text(message) if message else None
+    preview = preview or raw  # `--raw` alone never records or sends anything
     answer = replies.answer(state(ctx).desk(), ticket, template, text, edit, status, preview, send, kb)
     for note in answer.reply.notes:
         typer.echo(msg.cli_note(note), err=True)
     if preview:
-        sys.stdout.write(output.preview(answer.reply))
+        sys.stdout.write(output.preview(answer.reply, raw))
         return
     say(output.queued(answer.reply))
     if answer.delivery is not None:

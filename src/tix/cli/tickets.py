@@ -222,12 +222,35 @@ def note(
 
 
 @app.command()
-def edit(ctx: typer.Context, ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix.")) -> None:
-    """Edit a ticket file in $EDITOR; the result is validated before it is committed."""
+def edit(
+    ctx: typer.Context,
+    ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
+    reopen: Optional[bool] = typer.Option(None, "--reopen-rejected/--discard-rejected",
+                                          help="Start from the version tix edit last rejected, or discard it (default: ask)."),
+) -> None:  # fmt: skip
+    """Edit a ticket file in $EDITOR; the result is validated before it is committed.
+
+    A version that is rejected is kept; the next `tix edit` of the ticket offers to reopen it.
+    """
     from tix.render.tickets import change
     from tix.services import tickets
 
-    say(change(tickets.edit(state(ctx).desk(), ticket)))
+    desk = state(ctx).desk()
+    if reopen is None:
+        rejected = tickets.rejected_edit(desk, ticket)
+        reopen = rejected is not None and _ask(msg.edit_offer_rejected(*rejected))
+    say(change(tickets.edit(desk, ticket, reopen_rejected=reopen)))
+
+
+def _ask(question: str) -> bool:
+    """Yes unless the user says no; nobody to answer (stdin at its end) is a no."""
+    import click
+
+    try:
+        return typer.confirm(question, default=True, err=True)
+    except click.exceptions.Abort:
+        typer.echo("", err=True)
+        return False
 
 
 @app.command()

@@ -52,7 +52,7 @@ def _summary(rules: list[dict[str, Any]]) -> str:
 
 
 def setting(result: Setting) -> str:
-    return f"{result.key}={value(result.value, ', ')}" if result.commit else msg.config_unchanged(result.key)
+    return f"{result.key}={value(result.value, ', ')}" if result.changed else msg.config_unchanged(result.key)
 
 
 def approved(pinned: dict[str, str]) -> str:

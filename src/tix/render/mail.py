@@ -55,9 +55,29 @@ def queued(reply: Reply) -> str:
     return msg.reply_queued(reply.ticket.id, reply.summary, reply.entry.message_id)
 
 
-def preview(reply: Reply) -> str:
-    """The exact mail, as text with the line ends of this system."""
-    return reply.raw.decode("utf-8", "replace").replace("\r\n", "\n")
+def preview(reply: Reply, raw: bool = False) -> str:
+    """The mail as the customer will read it: its addresses and subject decoded (RFC 2047), then
+    the text (quoted-printable or base64 undone), then the names of any attachments. `raw`: the
+    exact MIME message, as text with the line ends of this system."""
+    if raw:
+        return reply.raw.decode("utf-8", "replace").replace("\r\n", "\n")
+    import email
+    from email import policy
+    from email.message import EmailMessage
+
+    message = email.message_from_bytes(reply.raw, policy=policy.default)
+    assert isinstance(message, EmailMessage)
+    lines = []
+    for name in ("From", "To", "Cc", "Reply-To", "Subject"):
+        value = message.get(name)
+        if value is not None:
+            lines.append(f"{name}: {text.printable(' '.join(str(value).split()))}")
+    body = message.get_body(preferencelist=("plain",))
+    content = body.get_content() if isinstance(body, EmailMessage) else ""
+    lines += ["", text.printable(str(content).replace("\r\n", "\n")).rstrip("\n")]
+    names = [part.get_filename() or part.get_content_type() for part in message.iter_attachments()]
+    lines += [msg.preview_attachment(text.printable(str(name))) for name in names]
+    return "\n".join(lines) + "\n"
 
 
 def delivery(report: SendReport, quiet: bool = False, printout: Printout | None = None, format: str = "text") -> Printout:
@@ -133,6 +153,8 @@ def reminded(report: RemindReport, format: str, dry_run: bool, quiet: bool) -> P
         printout.out(text.to_json({"reminders": [r.__dict__ for r in report.reminders], "escalated": report.escalated,
                                    "undelivered": [w.__dict__ for w in report.undelivered], "recorded": report.recorded}))  # fmt: skip
         return printout
+    for warning in report.warnings:  # even with --quiet: a ticket left unreminded
+        printout.warn(warning)
     if report.undelivered:  # even with --quiet: mail nobody receives is what cron must tell
         printout.warn(msg.outbox_late(len(report.undelivered), text.short_time(str(report.undelivered[0].queued))))
     if quiet:

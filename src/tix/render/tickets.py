@@ -43,6 +43,9 @@ def listing(result: Listing, format: str, config: Config) -> Printout:
     printout = Printout()
     for broken in result.broken:
         printout.warn(msg.ticket_file_broken(broken.path, broken.error.removeprefix(broken.path + ": ")))
+    for column, value, count, paths, known in result.unknown:
+        problem = msg.filter_unknown_status(value, known) if column == "status" else msg.unknown_configured(column, value, known)
+        printout.warn(msg.ticket_value_unknown(paths, count, problem))
     rows = [row.as_dict() for row in result.rows]
     if format == "json":
         printout.out(text.json_rows(rows))

@@ -36,7 +36,7 @@ from tix.storage.duplicates import Duplicates
 from tix.storage.files import UnsafePath
 from tix.storage.index import Index
 from tix.storage.journal import ImportJournal
-from tix.storage.layout import TICKETS_DIR
+from tix.storage.layout import TICKETS_DIR, ticket_relpath
 from tix.storage.ledger import Ledger
 from tix.storage.quarantine import QUARANTINE_DIR, Quarantine
 from tix.storage.rows import TicketRow
@@ -121,6 +121,7 @@ class Importer:
         self.assigned_rows: list[TicketRow] = []
         self._reset_batch()
         self._snapshots: dict[str, bytes] = {}
+        self._hand_edited: set[str] | None = None  # ticket files with changes not committed
         self._secret_bytes: bytes | None = None
         self._seen_count = 0
         self._kb: Library | None = None  # the knowledge base, read by the first acknowledgement that suggests articles
@@ -578,6 +579,11 @@ class Importer:
         message that fails half-way can be undone (only the tickets it touched: O(1) a message)."""
         pending = self.batch.tickets
         if ticket_id not in pending:
+            if self._hand_edited is None:  # what the index's refresh (before the first message) saw
+                self._hand_edited = self.index.hand_edited()
+            relpath = ticket_relpath(ticket_id)
+            if relpath in self._hand_edited:  # never swept into an import's commit: held in quarantine (issue 18 #8)
+                raise CannotFile(msg.import_held_for_hand_edit(relpath))
             looked, self._looked = self._looked, None
             pending[ticket_id] = looked if looked is not None and looked.id == ticket_id else self.hd.load(ticket_id)
         elif ticket_id not in self._snapshots:

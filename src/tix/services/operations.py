@@ -80,7 +80,7 @@ def merge(desk: Desk, target_ref: str, source_ref: str) -> Merged:
         target_id, source_id = resolve_ref(hd, target_ref), resolve_ref(hd, source_ref)
         if target_id == source_id:
             raise InvalidValue(msg.ops_merge_itself(target_id))
-        target, source = hd.load(target_id), hd.load(source_id)
+        target, source = _load(desk, target_id), _load(desk, source_id)
         into = links.merged_into(source.extra)
         if into and into != target_id:
             raise InvalidValue(msg.ops_merged_elsewhere(source_id, into))
@@ -153,7 +153,7 @@ def link(desk: Desk, first_ref: str, second_ref: str, kind: str = "related", rem
         first_id, second_id = resolve_ref(hd, first_ref), resolve_ref(hd, second_ref)
         if first_id == second_id:
             raise InvalidValue(msg.ops_link_itself(first_id))
-        first, second = hd.load(first_id), hd.load(second_id)
+        first, second = _load(desk, first_id), _load(desk, second_id)
         if remove:
             removed = links.remove(first.extra, second_id) + links.remove(second.extra, first_id)
             changed = bool(removed)
@@ -185,7 +185,7 @@ def split(desk: Desk, ticket_ref: str, entry_refs: list[str]) -> Split:
     hd = desk.hd
     _ = desk.actor
     with hd.locked():
-        source = hd.load(resolve_ref(hd, ticket_ref))
+        source = _load(desk, resolve_ref(hd, ticket_ref))
         chosen = _entries(source, entry_refs)
         if source.entries and chosen[0] is source.entries[0]:
             raise InvalidValue(msg.ops_split_first(source.id))
@@ -266,7 +266,7 @@ def spam(desk: Desk, ticket_ref: str, block: bool = False) -> Spammed:
     hd = desk.hd
     _ = desk.actor
     with hd.locked():
-        ticket = hd.load(resolve_ref(hd, ticket_ref))
+        ticket = _load(desk, resolve_ref(hd, ticket_ref))
         before = (ticket.status, ticket.priority)
         parts = []
         closed = desk.config.closed_statuses
@@ -321,7 +321,7 @@ def delete(desk: Desk, ticket_ref: str) -> Deleted:
     hd = desk.hd
     _ = desk.actor
     with hd.locked():
-        ticket = hd.load(resolve_ref(hd, ticket_ref))
+        ticket = _load(desk, resolve_ref(hd, ticket_ref))
         folder = str(hd.path_of(ticket.id).parent.relative_to(hd.root))
         files = _Files(hd.root)
         on_disk = [str(p.relative_to(hd.root)) for p in (hd.root / folder).rglob("*") if p.is_file()]
@@ -335,6 +335,14 @@ def delete(desk: Desk, ticket_ref: str) -> Deleted:
 
 
 # --- the files of one operation, committed together ------------------------------------
+
+
+def _load(desk: Desk, ticket_id: str) -> Ticket:
+    """The ticket, once a hand edit of its file is taken up (refused, or committed first with
+    --include-edits): an operation never sweeps one into its commit (issue 18 #8)."""
+    desk.take_up_hand_edit(ticket_id)
+    return desk.hd.load(ticket_id)
+
 
 
 def _entry_folder(ticket_id: str, entry_id: str) -> str:

@@ -47,6 +47,7 @@ def reply(
     if preview:
         return result
     with hd.locked():
+        desk.take_up_hand_edit(ticket.id)  # a hand edit is never swept into the reply's commit (issue 18 #8)
         fresh = hd.load(ticket.id)
         result.ticket = fresh
         result.summary = apply(desk, result, target_status)

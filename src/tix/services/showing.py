@@ -34,6 +34,18 @@ def show_ticket(hd: Helpdesk, ticket_ref: str) -> dict[str, Any]:
     return details
 
 
+def value_problems(hd: Helpdesk, details: dict[str, Any]) -> list[str]:
+    """What in a shown ticket's fields the configuration does not allow, each naming the file."""
+    from tix import messages as msg
+    from tix.domain.model import value_problems as problems
+    from tix.storage.layout import ticket_relpath
+
+    config = hd.config
+    found = problems(config.statuses, config.priorities, config.categories, config.queues, details["status"], details["priority"],
+                     details.get("category"), details.get("queue"), details.get("channel"), details.get("owner"))  # fmt: skip
+    return [msg.ticket_value_unknown([ticket_relpath(details["id"])], 1, problem) for problem in found]
+
+
 def other_tickets(hd: Helpdesk, details: dict[str, Any]) -> list[TicketRow]:
     """The requester's other tickets for `tix show`: the open ones and the last three closed, from
     the index as it was last refreshed (one query on its requester key; no git, no refresh)."""

@@ -202,6 +202,23 @@ class GitRepo:
                 paths.add(next(fields, ""))  # the rename's source
         return paths - {""}
 
+    def uncommitted(self, paths: list[str]) -> set[str]:
+        """Of `paths`, those a commit of them would sweep a change of someone's into: the working
+        copy or the index differs from HEAD, or git does not track the file (issue 18 #8). One git
+        run limited to the paths, whatever the repository holds; git takes no optional lock for it."""
+        if not paths:
+            return set()
+        output = self.run("status", "--porcelain", "-z", "--untracked-files=all", "--no-renames", "--", *paths,
+                          env={"GIT_OPTIONAL_LOCKS": "0"}, strip=False)  # fmt: skip
+        return {field_[3:] for field_ in output.split("\0") if len(field_) > 3}
+
+    def file_at_head(self, path: str) -> str | None:
+        """The text of `path` as HEAD holds it; None when HEAD has no such file."""
+        try:
+            return self.run("cat-file", "blob", f"HEAD:{path}", strip=False)
+        except GitError:
+            return None
+
     def tracked_paths(self, paths: list[str]) -> set[str]:
         """The files in the index that `paths` name (a folder names the files under it)."""
         if not paths:

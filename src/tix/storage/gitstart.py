@@ -15,7 +15,7 @@ HEAD_ARGS = ("rev-parse", "--verify", "-q", "HEAD^{commit}")  # GitRepo.head()
 # The commands whose first step is the ticket index's refresh (a HEAD and a working-tree check).
 REFRESHING = ("list", "search")
 _GLOBAL_OPTIONS_WITH_VALUE = ("-C", "--as", "--color")
-_GLOBAL_FLAGS = ("--no-pager",)  # and --color=WHEN
+_GLOBAL_FLAGS = ("--no-pager", "--include-edits")  # and --color=WHEN
 
 
 class Begun:
