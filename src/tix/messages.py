@@ -408,11 +408,6 @@ def import_summary(counts: dict[str, int]) -> str:
     return count(total, "message") + ": " + ", ".join(parts)
 
 
-def import_progress(messages: int) -> str:
-    """The count an import shows on a terminal, redrawn in place."""
-    return f"\rimporting… {count(messages, 'message')}"
-
-
 def no_subject() -> str:
     """A new ticket's title when the mail has no subject."""
     return "(no subject)"
@@ -1349,12 +1344,21 @@ def smtp_no_starttls(host: str) -> str:
 
 
 def smtp_recipient_refused(recipients: object) -> str:
-    """`recipients`: smtplib's mapping of address -> (code, answer)."""
+    """`recipients`: smtplib's mapping of address -> (code, answer), written out for people."""
+    if isinstance(recipients, dict):
+        refused = ", ".join(f"{address} ({_smtp_answer(*answer) if isinstance(answer, tuple) else answer})" for address, answer in recipients.items())
+        return f"recipient refused: {refused}"
     return f"recipient refused: {recipients}"
 
 
 def smtp_refused(code: int, answer: object) -> str:
-    return f"server answered {code} {answer!r}"
+    return f"server answered {_smtp_answer(code, answer)}"
+
+
+def _smtp_answer(code: object, answer: object = b"") -> str:
+    """An SMTP reply as the server wrote it (smtplib gives its text as bytes)."""
+    text = answer.decode("utf-8", "replace") if isinstance(answer, bytes) else str(answer)
+    return f"{code} {text}".strip()
 
 
 def smtp_failed(host: str, port: int, error: object) -> str:
@@ -1567,11 +1571,6 @@ def fetch_watching(accounts: str) -> str:
 
 def fetch_retrying(problem: str, seconds: float) -> str:
     return f"{problem}; retrying in {seconds:g} s"
-
-
-def fetch_progress(messages: int) -> str:
-    """The count a fetch shows on a terminal, redrawn in place."""
-    return f"\rfetching… {count(messages, 'message')}"
 
 
 def imap_server_refused(account: str, problem: str) -> str:
@@ -2293,3 +2292,31 @@ def preview_attachment(name: str) -> str:
 def send_held_for_hand_edit(path: str) -> str:
     return (f"not sent: its ticket file {path} has changes that are not committed (commit or undo them, "
             "or run `tix --include-edits send`)")
+
+
+# ===== Output (issue 18 #3): pager, colour, values for people, JSON, progress =====
+
+
+def yes_no(value: bool) -> str:
+    """A true/false value (a config switch, a custom field) as `tix show` and `tix config` print it."""
+    return "yes" if value else "no"
+
+
+def config_rules_summary(number: int, names: list[str]) -> str:
+    """`tix config list`'s line for the routing rules (`tix config get rules` prints them whole)."""
+    return f"{count(number, 'rule')} ({', '.join(name for name in names if name) or 'unnamed'})"
+
+
+def import_progress_label() -> str:
+    """Before `tix import`'s progress bar (on a terminal only)."""
+    return "importing"
+
+
+def progress_rate(per_second: float) -> str:
+    """The rate after a progress bar."""
+    return f"{per_second:,.0f} messages/s" if per_second >= 10 else f"{per_second:.1f} messages/s"
+
+
+def fetch_progress_label() -> str:
+    """Before `tix fetch`'s progress bar (on a terminal only)."""
+    return "fetching"

@@ -11,6 +11,7 @@ command's annotations on every run, and string annotations cost it an eval each 
 `tix --help`)."""
 
 import copy
+from enum import Enum
 from pathlib import Path
 from typing import Optional
 
@@ -47,8 +48,16 @@ app = typer.Typer(
 for group in (config.app, tickets.app, mail.app, fetch.app, sync.app, reports.app, search.app, kb.app, operations.app):
     app.add_typer(group)  # no name: its commands join tix's own
 
-_GLOBAL_OPTIONS_WITH_VALUE = ("-C", "--as")
-_GLOBAL_FLAGS = ("--include-edits",)
+
+
+class ColourChoice(str, Enum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+_GLOBAL_OPTIONS_WITH_VALUE = ("-C", "--as", "--color")
+_GLOBAL_FLAGS = ("--include-edits", "--no-pager")
 
 
 def command_name(argv: list[str]) -> str | None:
@@ -57,7 +66,7 @@ def command_name(argv: list[str]) -> str | None:
     for argument in arguments:
         if argument in _GLOBAL_OPTIONS_WITH_VALUE:
             next(arguments, None)
-        elif argument.startswith(("-C", "--as=")) or argument in _GLOBAL_FLAGS:
+        elif argument.startswith(("-C", "--as=", "--color=")) or argument in _GLOBAL_FLAGS:
             continue
         else:
             return None if argument.startswith("-") else argument
@@ -99,9 +108,14 @@ def main(
     include_edits: bool = typer.Option(
         False, "--include-edits", help="Commit uncommitted hand edits of a ticket file the command changes first, as their own commit."
     ),
+    colour: ColourChoice = typer.Option(
+        ColourChoice.auto, "--color", help="Colour: auto (on a terminal, unless NO_COLOR is set), always or never.", metavar="WHEN"
+    ),
+    no_pager: bool = typer.Option(False, "--no-pager", help="Do not send long output through $TIX_PAGER, $PAGER or less."),
 ) -> None:
     """A plain-text helpdesk: tickets are Markdown files in a git repository.
 
     Every change is a git commit made as you; `tix log` is the audit trail.
     """
-    ctx.obj = State(directory, as_user, include_edits)
+    ctx.obj = State(directory, as_user, include_edits, colour=colour.value, pager=not no_pager)
+    ctx.obj.configure_terminal()

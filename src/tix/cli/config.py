@@ -6,7 +6,7 @@ from typing import Optional
 import typer
 
 from tix import messages as msg
-from tix.cli.common import emit, say, state
+from tix.cli.common import TextOrJson, emit, say, state
 
 app = typer.Typer()
 
@@ -33,19 +33,27 @@ app.add_typer(config_app, name="config")
 
 
 @config_app.command("list")
-def config_list(ctx: typer.Context) -> None:
+def config_list(
+    ctx: typer.Context,
+    format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
+) -> None:
     """Print every key and value, one KEY=VALUE per line."""
     from tix.render import config as output
 
-    say(output.values(state(ctx).helpdesk.config.flat()))
+    say(output.values(state(ctx).helpdesk.config.flat(), format.value))
 
 
 @config_app.command("get")
-def config_get(ctx: typer.Context, key: str = typer.Argument(..., metavar="KEY", help="Dotted key, e.g. helpdesk.timezone.")) -> None:
+def config_get(
+    ctx: typer.Context,
+    key: str = typer.Argument(..., metavar="KEY", help="Dotted key, e.g. helpdesk.timezone."),
+    format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
+) -> None:
     """Print one value (a list one item per line)."""
     from tix.render import config as output
 
-    say(output.value(state(ctx).helpdesk.config.get(key), "\n"))
+    found = state(ctx).helpdesk.config.get(key)
+    say(output.as_json(key, found) if format == TextOrJson.json else output.value(found, "\n"))
 
 
 @config_app.command("set")
@@ -91,9 +99,10 @@ app.add_typer(rules_app, name="rules")
 def rules_test(
     ctx: typer.Context,
     files: list[Path] = typer.Argument(..., metavar="FILE.eml...", help="Messages to route (nothing is changed); '-' reads one from stdin."),
+    format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
 ) -> None:
     """Show which rules fire for each message and the fields a new ticket would get."""
     from tix.render import config as output
     from tix.services.rules import explain
 
-    emit(output.rule_tests(explain(state(ctx).helpdesk, files)))
+    emit(output.rule_tests(explain(state(ctx).helpdesk, files), format.value))

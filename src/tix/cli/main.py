@@ -37,6 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     from tix.errors import TixError
 
     arguments = sys.argv[1:] if argv is None else argv
+    from tix.render import terminal
+
+    terminal.configure()  # this run's --color and --no-pager are set once they are parsed
     try:
         from tix.cli import fast
 

@@ -45,13 +45,15 @@ def new(
     owner: Optional[str] = typer.Option(None, "--owner", "-o", help="Assign to a team member."),
     queue: Optional[str] = typer.Option(None, "--queue", "-q", help="Queue."),
     tag: Optional[list[str]] = typer.Option(None, "--tag", "-t", help="Tag (repeatable)."),
+    format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
 ) -> None:
     """Open a new ticket and print its ID."""
+    from tix.render.tickets import created
     from tix.services import tickets
 
     requester, text = _requester(from_), _body_text(body, body_file)
     change = tickets.create(state(ctx).desk(), subject, requester, text, channel.value, priority, category, owner, queue, tag or [])
-    say(change.ticket.id)
+    say(created(change, format.value))
 
 
 def _requester(from_: str | None) -> "Person | None":
@@ -81,7 +83,7 @@ def show(
     format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
 ) -> None:
     """Show a ticket with its whole conversation."""
-    emit(fast.show(state(ctx), ticket, format.value))
+    emit(fast.show(state(ctx), ticket, format.value), paged=True)
 
 
 @app.command("list")
@@ -112,7 +114,7 @@ def list_(
         state(ctx), status=status, owner=owner, mine=mine, unassigned=unassigned, priority=priority, category=category, tag=tag,
         queue=queue, customer=customer, since=since, sort=sort, all_=all_, breached=breached, due_within=due_within,
         format=format.value, limit=limit, query=query, view=view,
-    ))  # fmt: skip
+    ), paged=True)  # fmt: skip
 
 
 @app.command()
@@ -263,4 +265,4 @@ def log(
     from tix.services.showing import audit_trail
 
     hd = state(ctx).helpdesk
-    emit(output.trail(audit_trail(hd, ticket, limit), format.value, hd.config))
+    emit(output.trail(audit_trail(hd, ticket, limit), format.value, hd.config), paged=True)

@@ -19,12 +19,22 @@ def change(done: Change) -> str:
     return msg.change_done(done.ticket.id, done.summary or msg.nothing_to_change())
 
 
+def created(done: Change, format: str) -> str:
+    """`tix new`: the new ticket's ID; as JSON {id, subject, status, priority, owner, queue,
+    category, tags, commit}."""
+    if format != "json":
+        return done.ticket.id
+    t = done.ticket
+    return text.to_json({"id": t.id, "subject": t.subject, "status": t.status, "priority": t.priority, "owner": t.owner,
+                         "queue": t.queue, "category": t.category, "tags": list(t.tags), "commit": done.commit})  # fmt: skip
+
+
 def ticket(details: dict[str, Any], format: str, config: Config) -> str:
     from tix.storage.people import display_name
 
     if format == "json":
         return text.to_json(details)
-    return text.ticket_text(details, lambda email: display_name(config, email))
+    return text.ticket_text(details, lambda email: display_name(config, email), config.timezone)
 
 
 def listing(result: Listing, format: str, config: Config) -> Printout:
@@ -42,7 +52,7 @@ def listing(result: Listing, format: str, config: Config) -> Printout:
     elif format == "csv":
         printout.out(text.csv_text(rows))
     elif rows:
-        printout.out(text.table(rows, config.priorities, lambda email: display_name(config, email)))
+        printout.out(text.table(rows, config.priorities, lambda email: display_name(config, email), config.timezone))
     else:
         printout.err(msg.no_tickets_match())
     return printout

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import sys
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -174,6 +173,8 @@ class Importer:
                     self._consume(waiting[0], waiting[1].get())
                 self._flush()
                 self._land()
+                if self.progress:
+                    self.progress(self._seen_count)  # the last step: the bar shows the whole
                 for source in sources:
                     source.finish()  # after every message is settled: what each Maildir folder holds now
                 if self.report.commits:
@@ -683,12 +684,8 @@ class Importer:
         return ImportJournal(self.hd).recover(self.desk.actor, self.desk.now())
 
 
-def progress_printer() -> Callable[[int], None] | None:
-    """A count on stderr, only on a terminal."""
-    if not sys.stderr.isatty():
-        return None
+def expected_messages(paths: list[str]) -> int:
+    """How many messages an import of `paths` reads (the total of its progress bar)."""
+    from tix.mail.sources import count_messages
 
-    def show(count: int) -> None:
-        print(msg.import_progress(count), end="", file=sys.stderr, flush=True)
-
-    return show
+    return sum(count_messages(path) for path in paths)

@@ -423,8 +423,6 @@ def flatten(data: dict[str, Any]) -> list[tuple[str, Any]]:
             items += [(f"{section}.{name}.{leaf}", v) for name, fields in value.items() for leaf, v in fields.items()]
         elif isinstance(value, dict):
             items += [(f"{section}.{leaf}", v) for leaf, v in value.items()]
-        elif section == "rules":
-            items.append((section, f"{len(value)} rules ({', '.join(rule['name'] for rule in value)})" if value else ""))
         else:
             items.append((section, value))
     return items

@@ -14,7 +14,8 @@ from tix.storage.location import TICKETS_DIR, root_of
 HEAD_ARGS = ("rev-parse", "--verify", "-q", "HEAD^{commit}")  # GitRepo.head()
 # The commands whose first step is the ticket index's refresh (a HEAD and a working-tree check).
 REFRESHING = ("list", "search")
-_GLOBAL_OPTIONS_WITH_VALUE = ("-C", "--as")
+_GLOBAL_OPTIONS_WITH_VALUE = ("-C", "--as", "--color")
+_GLOBAL_FLAGS = ("--no-pager", "--include-edits")  # and --color=WHEN
 
 
 class Begun:
@@ -89,6 +90,8 @@ def begin_for(argv: list[str]) -> None:
             value = next(arguments, None)
             if argument == "-C":
                 directory = value
+            continue
+        if argument in _GLOBAL_FLAGS or argument.startswith("--color="):
             continue
         if argument not in REFRESHING:
             return
