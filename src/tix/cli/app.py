@@ -11,6 +11,7 @@ command's annotations on every run, and string annotations cost it an eval each 
 `tix --help`)."""
 
 import copy
+from enum import Enum
 from pathlib import Path
 from typing import Optional
 
@@ -18,13 +19,14 @@ import click
 import typer
 from typer.core import TyperGroup
 
-from tix.cli import config, fetch, kb, mail, reports, search, sync, tickets
+from tix.cli import config, fetch, kb, mail, operations, reports, search, sync, tickets
 from tix.cli.common import State
 
 # The order of `tix --help`: how a newcomer meets the commands, across the modules.
 HELP_ORDER = (
     "init", "new", "show", "list", "search", "customer", "views", "import", "fetch", "reply", "send", "templates", "remind", "escalate", "sync", "reindex",
     "assign", "take", "unassign", "status", "close", "reopen", "priority", "category", "queue", "tag", "note", "edit", "log",
+    "merge", "link", "unlink", "split", "spam", "delete",
     "config", "outbox", "rules", "stats", "report", "kb",
 )  # fmt: skip
 
@@ -43,10 +45,19 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-for group in (config.app, tickets.app, mail.app, fetch.app, sync.app, reports.app, search.app, kb.app):
+for group in (config.app, tickets.app, mail.app, fetch.app, sync.app, reports.app, search.app, kb.app, operations.app):
     app.add_typer(group)  # no name: its commands join tix's own
 
-_GLOBAL_OPTIONS_WITH_VALUE = ("-C", "--as")
+
+
+class ColourChoice(str, Enum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+_GLOBAL_OPTIONS_WITH_VALUE = ("-C", "--as", "--color")
+_GLOBAL_FLAGS = ("--include-edits", "--no-pager")
 
 
 def command_name(argv: list[str]) -> str | None:
@@ -55,7 +66,7 @@ def command_name(argv: list[str]) -> str | None:
     for argument in arguments:
         if argument in _GLOBAL_OPTIONS_WITH_VALUE:
             next(arguments, None)
-        elif argument.startswith(("-C", "--as=")):
+        elif argument.startswith(("-C", "--as=", "--color=")) or argument in _GLOBAL_FLAGS:
             continue
         else:
             return None if argument.startswith("-") else argument
@@ -94,9 +105,17 @@ def main(
     as_user: Optional[str] = typer.Option(
         None, "--as", help="Act as 'Name <email>' instead of git's user (also: TIX_USER).", metavar="WHO"
     ),
+    include_edits: bool = typer.Option(
+        False, "--include-edits", help="Commit uncommitted hand edits of a ticket file the command changes first, as their own commit."
+    ),
+    colour: ColourChoice = typer.Option(
+        ColourChoice.auto, "--color", help="Colour: auto (on a terminal, unless NO_COLOR is set), always or never.", metavar="WHEN"
+    ),
+    no_pager: bool = typer.Option(False, "--no-pager", help="Do not send long output through $TIX_PAGER, $PAGER or less."),
 ) -> None:
     """A plain-text helpdesk: tickets are Markdown files in a git repository.
 
     Every change is a git commit made as you; `tix log` is the audit trail.
     """
-    ctx.obj = State(directory, as_user)
+    ctx.obj = State(directory, as_user, include_edits, colour=colour.value, pager=not no_pager)
+    ctx.obj.configure_terminal()
