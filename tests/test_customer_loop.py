@@ -398,3 +398,14 @@ def test_a_hand_written_csat_that_is_no_rating_is_kept_not_dropped() -> None:
     ticket = ticketfile.loads(text)
     assert ticket.csat is None and ticket.extra == {"csat": "great"}
     assert "csat: great" in ticketfile.dumps(ticket)
+
+
+def test_spam_and_merge_send_no_notice(desk: tuple[Cli, str], helpdesk: Path, tmp_path: Path) -> None:
+    tix, ticket_id = desk
+    other = import_mail(tix, tmp_path, make_eml(subject="Same printer", message_id="<again@example.pl>"), "again")
+    spam = import_mail(tix, tmp_path, make_eml(subject="Cheap pills", sender="spammer@example.net", message_id="<spam@example.net>"), "spam")
+    tix.ok("spam", spam)
+    tix.ok("merge", ticket_id, other)
+    assert load(helpdesk, other).status == "closed" and load(helpdesk, spam).status == "closed"
+    tix.ok("close", other)  # a merged stub: nothing, whatever happens to it
+    assert queued(helpdesk) == []
