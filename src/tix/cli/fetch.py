@@ -19,7 +19,7 @@ app = typer.Typer()
 def fetch(
     ctx: typer.Context,
     account: Optional[str] = typer.Argument(None, metavar="[ACCOUNT]", help="The imap.ACCOUNT of tix.yaml to fetch (default: all)."),
-    dry_run: bool = typer.Option(False, "--dry-run", "-n", help="Show what would be imported; change nothing here or on the server."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be imported; change nothing here or on the server."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing unless something needs attention (for cron)."),
     since: Optional[str] = typer.Option(None, "--since", metavar="DATE", help="Only mail the server received on or after DATE (YYYY-MM-DD)."),
     watch: bool = typer.Option(False, "--watch", help="Keep running: import mail as it arrives (IDLE on every folder; polling where the server has none)."),

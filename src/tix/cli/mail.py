@@ -20,7 +20,7 @@ def import_(
     maildirs: Optional[list[Path]] = typer.Option(None, "--maildir", metavar="DIR",
                                                   help="A Maildir to import (repeatable); same as giving it as PATH, but refused if it is not a Maildir."),
     mark_seen: bool = typer.Option(False, "--mark-seen", help="Maildir: move imported mail to cur/ with the S flag (only where tix owns the folder)."),
-    dry_run: bool = typer.Option(False, "--dry-run", "-n", help="Show what would happen, and why, without changing anything."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would happen, and why, without changing anything."),
     retry_quarantine: bool = typer.Option(False, "--retry-quarantine", help="Try the messages in quarantine/ again."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing unless something needs attention (for cron)."),
     format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),

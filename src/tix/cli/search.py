@@ -1,9 +1,9 @@
 """`tix search`, `tix customer` and `tix views` (docs/SEARCH.md).
 
 The options of `tix search` are long ones only: a query term may begin with '-' (`-tag:spam`,
-`-nowy`), and Click would read a short option out of it (`-t ag:spam`, `-n owy`); unknown options
-are query words. `-n N`, as in `tix list`, is spelled `--limit N` before Click sees it
-(cli/fast.py, spelled_out)."""
+`-nowy`), and Click would read a short option out of it (`-t ag:spam`, `-n owy`, `-h` out of
+`-nothing`); unknown options are query words. `-n N`, as in `tix list`, is spelled `--limit N`
+and `-h` `--help` before Click sees them (cli/fast.py, spelled_out)."""
 
 from typing import Optional
 
@@ -15,7 +15,7 @@ from tix.cli.tickets import ListFormat
 app = typer.Typer()
 
 
-@app.command(context_settings={"ignore_unknown_options": True})
+@app.command(context_settings={"ignore_unknown_options": True, "help_option_names": ["--help"]})  # `-nothing` is a word; `-h`: cli/fast.py
 def search(
     ctx: typer.Context,
     query: Optional[list[str]] = typer.Argument(None, metavar="QUERY...", help="Words and terms (docs/SEARCH.md), or @view."),

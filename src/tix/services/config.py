@@ -27,7 +27,7 @@ def set_value(hd: Helpdesk, actor_override: str | None, key: str, value: str) ->
     from tix.storage import config as configmod
     from tix.storage.yamlio import load_yaml
 
-    actor = acting_user(hd.git, actor_override)
+    actor = acting_user(hd.git, actor_override, lambda: configmod.Config.load(hd.root))
     with hd.locked():
         current = configmod.Config.load(hd.root)
         updated = current.with_value(key, value)
