@@ -166,6 +166,7 @@ def answer(arguments: list[str]) -> int:
 
 def candidates(nodes: dict[str, Any], words: list[str], shell: str) -> list[str]:
     """What may follow the words before the last one, beginning with the last one."""
+    after_equals = shell == "bash" and words[-2:-1] == ["="]  # bash replaces only what follows '='
     if shell == "bash":  # bash splits `--status=op` into '--status', '=', 'op'
         words = _joined(words)
     *before, current = words
@@ -195,7 +196,7 @@ def candidates(nodes: dict[str, Any], words: list[str], shell: str) -> list[str]
         return _values(expecting, current, "", start, shell, nodes)
     if not only_arguments and current.startswith("--") and "=" in current:
         name, _, typed = current.partition("=")
-        prefix = "" if shell == "bash" and words[-2:-1] == ["="] else name + "="
+        prefix = "" if after_equals else name + "="
         return _values(options.get(name) or "", typed, prefix, start, shell, nodes)
     if not only_arguments and current.startswith("-"):
         return sorted(spelling for spelling in options if spelling.startswith(current))
@@ -244,6 +245,20 @@ def _values(kind: str, current: str, prefix: str, start: str | None, shell: str,
     return [_described(prefix + value, description, shell) for value, description in found if value.lower().startswith(current.lower())]
 
 
+def _ids_on_disk(hd: Any, prefix: str, known: set[str], indexed: bool) -> list[tuple[str, str]]:
+    """The tickets the index has not seen yet (it is refreshed by the commands that read it, not
+    by `tix new`): those of the prefix's shard, or of every shard while the index has none."""
+    from tix.domain.ids import SHARD_LENGTH
+
+    if len(prefix) >= SHARD_LENGTH:
+        names = hd.ticket_names_in_shard(prefix[:SHARD_LENGTH])
+    elif indexed:
+        return []
+    else:
+        names = [path.split("/")[-2] for path in hd.all_ticket_paths()]
+    return [(name, "") for name in sorted(names) if name.startswith(prefix) and name not in known][:100]
+
+
 def _helpdesk_values(kind: str, current: str, start: str | None) -> list[tuple[str, str]]:
     from tix.storage.location import helpdesk_root
 
@@ -262,11 +277,10 @@ def _helpdesk_values(kind: str, current: str, start: str | None) -> list[tuple[s
         from tix.storage.index import Index
 
         with Index.as_last_refreshed(hd) as index:
-            if index is None:
-                return []
             if kind == "tag":
-                return [(tag, "") for tag in index.tags_starting(current)]
-            return index.ids_starting(current, limit=100)
+                return [(tag, "") for tag in index.tags_starting(current)] if index is not None else []
+            found = index.ids_starting(current, limit=100) if index is not None else []
+        return found + _ids_on_disk(hd, current.upper(), {ticket_id for ticket_id, _ in found}, bool(found))
     settings = hd.config.settings
     if kind == "status":
         return [(status, "") for status in settings.statuses.all]

@@ -19,7 +19,13 @@ def init(
     timezone: Optional[str] = typer.Option(None, help="IANA timezone, e.g. Europe/Warsaw."),
     config_file: Optional[Path] = typer.Option(None, "--config", help="Start from this config file (validated).", metavar="FILE"),
 ) -> None:
-    """Create a helpdesk in a new or existing git repository (safe to run again)."""
+    """Create a helpdesk in a new or existing git repository (safe to run again).
+
+    \b
+    Examples:
+      tix init ~/helpdesk --email support@example.com --timezone Europe/Warsaw
+      tix init --config team.yaml      # from a prepared config file
+    """
     from tix.render import config as output
     from tix.services.setup import init_helpdesk
 
@@ -33,7 +39,12 @@ app.add_typer(config_app, name="config")
 
 @config_app.command("list")
 def config_list(ctx: typer.Context) -> None:
-    """Print every key and value, one KEY=VALUE per line."""
+    """Print every key and value, one KEY=VALUE per line.
+
+    \b
+    Examples:
+      tix config list
+    """
     from tix.render import config as output
 
     say(output.values(state(ctx).helpdesk.config.flat()))
@@ -41,7 +52,12 @@ def config_list(ctx: typer.Context) -> None:
 
 @config_app.command("get")
 def config_get(ctx: typer.Context, key: str = typer.Argument(..., metavar="KEY", help="Dotted key, e.g. helpdesk.timezone.")) -> None:
-    """Print one value (a list one item per line)."""
+    """Print one value (a list one item per line).
+
+    \b
+    Examples:
+      tix config get helpdesk.timezone
+    """
     from tix.render import config as output
 
     say(output.value(state(ctx).helpdesk.config.get(key), "\n"))
@@ -53,7 +69,13 @@ def config_set(
     key: str = typer.Argument(..., metavar="KEY", help="Dotted key, e.g. helpdesk.timezone."),
     value: str = typer.Argument(..., metavar="VALUE", help="New value; lists as 'a, b, c'."),
 ) -> None:
-    """Change one value; the whole file is validated, then committed."""
+    """Change one value; the whole file is validated, then committed.
+
+    \b
+    Examples:
+      tix config set helpdesk.timezone Europe/Warsaw
+      tix config set categories 'billing, hardware, access'
+    """
     from tix.render import config as output
     from tix.services.config import set_value
 
@@ -63,7 +85,12 @@ def config_set(
 
 @config_app.command("approve")
 def config_approve(ctx: typer.Context) -> None:
-    """Approve, for this clone only, the mail.sendmail and smtp.url now in tix.yaml."""
+    """Approve, for this clone only, the mail.sendmail and smtp.url now in tix.yaml.
+
+    \b
+    Examples:
+      tix config approve      # after a pull changed smtp.url
+    """
     from tix.mail.transport import approve
     from tix.render import config as output
 
@@ -80,7 +107,12 @@ def rules_test(
     ctx: typer.Context,
     files: list[Path] = typer.Argument(..., metavar="FILE.eml...", help="Messages to route (nothing is changed)."),
 ) -> None:
-    """Show which rules fire for each message and the fields a new ticket would get."""
+    """Show which rules fire for each message and the fields a new ticket would get.
+
+    \b
+    Examples:
+      tix rules test message.eml other.eml
+    """
     from tix.render import config as output
     from tix.services.rules import explain
 

@@ -26,7 +26,14 @@ def fetch(
     interval: float = typer.Option(60.0, "--interval", metavar="SECONDS", help="--watch: read every folder at least this often."),
     format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
 ) -> None:
-    """Fetch new mail from IMAP (tix.yaml imap.ACCOUNT): exactly once, as `tix import` files it."""
+    """Fetch new mail from IMAP (tix.yaml imap.ACCOUNT): exactly once, as `tix import` files it.
+
+    \b
+    Examples:
+      tix fetch                    # every imap account of tix.yaml
+      tix fetch support --dry-run  # what would be imported
+      tix fetch --watch            # keep running, mail as it arrives
+    """
     from tix.render import mail as output
     from tix.services import fetching
 

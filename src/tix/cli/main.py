@@ -79,12 +79,11 @@ def main(argv: list[str] | None = None) -> int:
 def _run_typer(arguments: list[str]) -> int:
     """The command line through Typer, with help and usage errors in tix's words (cli/usage.py)."""
     import click
-    import typer
 
-    from tix.cli.app import app_for
-    from tix.cli.usage import polish, usage_error
+    from tix.cli.app import command_for
+    from tix.cli.usage import usage_error
 
-    command = polish(typer.main.get_command(app_for(arguments)))
+    command = command_for(arguments)
     try:
         code = command.main(args=arguments, prog_name="tix", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as exc:  # `tix config`: its help, as a usage error

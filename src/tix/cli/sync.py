@@ -17,13 +17,24 @@ def sync(
     force: bool = typer.Option(False, "--force", help="Push even a change that deletes many tickets at once."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on success (for cron)."),
 ) -> None:
-    """Share work with the team: fetch, merge ticket files field by field, push."""
+    """Share work with the team: fetch, merge ticket files field by field, push.
+
+    \b
+    Examples:
+      tix sync              # with the upstream, or origin
+      tix sync backup -q    # another remote, quietly (cron)
+    """
     emit(fast.sync(state(ctx), remote, force, quiet))
 
 
 @app.command()
 def reindex(ctx: typer.Context) -> None:
-    """Rebuild the derived ticket index (.git/tix/) from the ticket files."""
+    """Rebuild the derived ticket index (.git/tix/) from the ticket files.
+
+    \b
+    Examples:
+      tix reindex
+    """
     from tix.render.sync import reindexed
     from tix.services.reindex import reindex as run_reindex
 
