@@ -39,7 +39,7 @@ def help_(
             raise click.UsageError(msg.cli_extra_arguments(target.command_path, name), target)
         _, sub, _ = group.resolve_command(target, [name])  # an unknown name: tix's error (usage.TixGroup)
         assert sub is not None
-        target = click.Context(sub, info_name=name, parent=target)
+        target = sub.make_context(name, [], parent=target, resilient_parsing=True)  # with its context_settings
     say(target.get_help())
 
 

@@ -112,7 +112,7 @@ def send_(
     emit(output.delivery(report, quiet))
 
 
-outbox_app = typer.Typer(help="Mail not delivered yet, queued in any clone: list it, retry it, cancel it.", invoke_without_command=True)
+outbox_app = typer.Typer(invoke_without_command=True)  # its help: the callback's docstring, with its examples
 app.add_typer(outbox_app, name="outbox")
 
 
@@ -121,7 +121,9 @@ def outbox_(
     ctx: typer.Context,
     format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
 ) -> None:
-    """List mail waiting in the outbox (queued, failed or uncertain), whichever clone queued it.
+    """Mail not delivered yet, queued in any clone: list it, retry it, cancel it.
+
+    Alone, it lists the mail waiting (queued, failed or uncertain), whichever clone queued it.
 
     \b
     Examples:
