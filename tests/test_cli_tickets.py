@@ -143,7 +143,8 @@ def test_show_text_and_json(tix: Cli, helpdesk: Path) -> None:
     assert "── Internal note by Anna Nowak <anna@example.com> · 2026-11-23 09:00\n\nInternal: customer is VIP" in text
     data = json.loads(tix.ok("show", ticket_id, "--format", "json").out)
     assert list(data) == ["id", "subject", "status", "owner", "priority", "category", "tags", "queue", "channel",
-                          "requester", "created", "updated", "message_ids", "participants", "fields", "entries"]
+                          "requester", "created", "updated", "message_ids", "participants", "links", "merged_into",
+                          "fields", "entries"]
     assert [entry["kind"] for entry in data["entries"]] == ["inbound", "note"]
     assert set(data["entries"][0]) == {"id", "kind", "author", "time", "message_id", "text"}
 

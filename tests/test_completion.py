@@ -62,7 +62,7 @@ def test_bash_completes_commands_options_and_the_helpdesks_values(tix: Cli, help
     first, second = desk["first"], desk["second"]
     answers = _bash(
         script, helpdesk,
-        ["tix", "li"], ["tix", "list", "--st"], ["tix", "list", "--status", ""], ["tix", "list", "-s", "o"],
+        ["tix", "lis"], ["tix", "list", "--st"], ["tix", "list", "--status", ""], ["tix", "list", "-s", "o"],
         ["tix", "status", first[:3], ""], ["tix", "assign", first, ""], ["tix", "--as", "b"], ["tix", "list", "-o", ""],
         ["tix", "show", ""], ["tix", "show", first[:2].lower()], ["tix", "show", second[:3]], ["tix", "reply", first, "-t", ""],
         ["tix", "list", "-q", ""], ["tix", "new", "x", "-c", ""], ["tix", "list", "-p", "h"], ["tix", "config", "s"],
@@ -107,7 +107,7 @@ def test_a_tab_loads_no_typer_git_or_jinja2(tix: Cli, helpdesk: Path, desk: dict
     script = _script(tix, "bash", tmp_path).read_text(encoding="utf-8")
     spec = script.split("local spec='", 1)[1].split("'\n", 1)[0].replace("'\\''", "'")
     code = ("import sys\nfrom tix.cli.main import main\n"
-            "for words in (['show', ''], ['list', '-s', ''], ['reply', 'X', '-t', ''], ['assign', 'X', ''], ['li']):\n"
+            "for words in (['show', ''], ['list', '-s', ''], ['reply', 'X', '-t', ''], ['assign', 'X', ''], ['lis']):\n"
             "    main(['__complete', 'bash', *words])\n"
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'typer', 'click', 'git', 'jinja2', 'rich'}))")  # fmt: skip
     run = subprocess.run([sys.executable, "-c", code], cwd=helpdesk, env={**_env(), "_TIX_COMPLETE_SPEC": spec},
@@ -144,7 +144,7 @@ def test_zsh_script_parses_and_offers_the_values(tix: Cli, helpdesk: Path, desk:
     driver = (f"compdef() {{ : }}\n_describe() {{ print -rl -- \"${{(@P)${{@[-1]}}}}\" }}\n_files() {{ print -- FILES }}\n"
               f"source {script}\n"
               "t() { words=(\"$@\"); CURRENT=${#words}; _tix_complete; print -- --- }\n"
-              f"t tix li\nt tix assign {desk['first']} ''\nt tix show {desk['first'][:2]}\nt tix import ''\nt tix list --status=o\n")  # fmt: skip
+              f"t tix lis\nt tix assign {desk['first']} ''\nt tix show {desk['first'][:2]}\nt tix import ''\nt tix list --status=o\n")  # fmt: skip
     run = subprocess.run(["zsh", "-f", "-c", driver], cwd=helpdesk, env=_env(), capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     blocks = [block.strip().splitlines() for block in run.stdout.split("---\n")[:-1]]
@@ -160,7 +160,7 @@ def test_fish_completes_in_a_real_fish(tix: Cli, helpdesk: Path, desk: dict[str,
     script = _script(tix, "fish", tmp_path)
     assert subprocess.run(["fish", "-n", str(script)], capture_output=True, timeout=60).returncode == 0
     driver = (f"source {script}\n"
-              "complete -C 'tix li'; echo ---\n"
+              "complete -C 'tix lis'; echo ---\n"
               "complete -C 'tix list --status '; echo ---\n"
               f"complete -C 'tix assign {desk['first']} '; echo ---\n"
               "complete -C 'tix show '; echo ---\n")  # fmt: skip

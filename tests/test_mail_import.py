@@ -137,7 +137,7 @@ def test_our_own_message_ids_thread_and_our_own_mail_never_makes_a_ticket(tix: C
     assert (after.status, after.participants) == (before.status, before.participants)
     assert "[our own mail, come back]" in tix.ok("show", ticket_id).out
     assert "1 duplicate skipped" in tix.ok("import", str(tmp_path / "echo.eml")).out  # once
-    reply = tix.ok("reply", ticket_id, "-m", "Hello", "--preview").out
+    reply = tix.ok("reply", ticket_id, "-m", "Hello", "--raw").out
     assert "In-Reply-To: <x@example.pl>" in reply  # answers the customer, not our own copy
 
 

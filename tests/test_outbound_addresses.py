@@ -18,7 +18,7 @@ def test_a_quoted_local_part_survives_import_reply_and_delivery(tix: Cli, tmp_pa
     tix.ok("import", str(source))
     [row] = json.loads(tix.ok("list", "-f", "json").out)
     assert row["requester"] == {"name": "Jan Kowalski", "email": '"jan kowalski"@example.pl'}
-    preview = email.message_from_string(tix.ok("reply", row["id"], "-m", "Hello", "--preview").out, policy=email.policy.default)
+    preview = email.message_from_string(tix.ok("reply", row["id"], "-m", "Hello", "--preview", "--raw").out, policy=email.policy.default)
     assert preview["To"] == 'Jan Kowalski <"jan kowalski"@example.pl>'
     assert preview["To"].addresses[0].username == "jan kowalski"
     tix.ok("config", "set", "smtp.url", f"smtp://127.0.0.1:{controller.port}")

@@ -62,10 +62,10 @@ def load(helpdesk: Path, ticket_id: str) -> ticketfile.Ticket:
     return ticketfile.loads((helpdesk / ticket_relpath(ticket_id)).read_text(encoding="utf-8"))
 
 
-def test_preview_shows_the_exact_mail_and_changes_nothing(desk: tuple[Cli, str], helpdesk: Path) -> None:
+def test_preview_raw_shows_the_exact_mail_and_changes_nothing(desk: tuple[Cli, str], helpdesk: Path) -> None:
     tix, ticket_id = desk
     head = git(helpdesk, "rev-parse", "HEAD")
-    raw = tix.ok("reply", ticket_id, "-t", "need-info", "-m", "Jaki model drukarki?", "--preview").out
+    raw = tix.ok("reply", ticket_id, "-t", "need-info", "-m", "Jaki model drukarki?", "--preview", "--raw").out
     message = email.message_from_string(raw, policy=email.policy.default)
     instance = tix.ok("config", "get", "helpdesk.instance").out.strip()
     assert str(message["From"]) == "Pomoc Firma <pomoc@firma.example>"
@@ -109,7 +109,7 @@ def test_customer_text_is_never_evaluated_and_cannot_inject_headers(tix: Cli, he
     tix.ok("config", "set", "helpdesk.email", "support@example.com")
     ticket_id = tix.ok("new", "{{ 7*7 }} {% for x in range(3) %}x{% endfor %}\r\nBcc: victim@example.com",
                        "--from", '"Eve {{ config }}" <eve@example.com>').out.strip()  # fmt: skip
-    raw = tix.ok("reply", ticket_id, "-t", "ack", "--preview").out
+    raw = tix.ok("reply", ticket_id, "-t", "ack", "--preview", "--raw").out
     message = email.message_from_string(raw, policy=email.policy.default)
     # literally, not evaluated (no 49, no xxx), and the CR/LF did not start a Bcc header
     assert str(message["Subject"]).startswith("Re: {{ 7*7 }} {% for x in range(3) %}x{% endfor %} Bcc: victim@example.com [")

@@ -116,6 +116,7 @@ def test_the_report_of_a_year_of_a_large_helpdesk_in_a_real_browser(tix: Cli, tm
     board = re.search(r'<table id="board">.*?</table>', html, re.S).group(0)  # type: ignore[union-attr]
     opened = int(re.search(r"the 50 most urgent of ([\d,]+) open tickets", html).group(1).replace(",", ""))  # type: ignore[union-attr]
     assert board.count("<tr") == 51 and opened > 100  # a header and 50 rows
+    assert "(<code>tix list</code> shows them all)" in html and "`" not in html  # a command, not a literal backtick
     assert f"<td>{script}</td><td>&lt;script&gt;alert(1)&lt;/script&gt;</td>" in board  # breached since November: listed
     assert "<script" not in html.lower() and POLISH not in board  # Zofia's is new and in time: not among the 50
     assert 'id="board-states"' in html and "breached" in html

@@ -408,11 +408,6 @@ def import_summary(counts: dict[str, int]) -> str:
     return count(total, "message") + ": " + ", ".join(parts)
 
 
-def import_progress(messages: int) -> str:
-    """The count an import shows on a terminal, redrawn in place."""
-    return f"\rimporting… {count(messages, 'message')}"
-
-
 def no_subject() -> str:
     """A new ticket's title when the mail has no subject."""
     return "(no subject)"
@@ -1349,12 +1344,21 @@ def smtp_no_starttls(host: str) -> str:
 
 
 def smtp_recipient_refused(recipients: object) -> str:
-    """`recipients`: smtplib's mapping of address -> (code, answer)."""
+    """`recipients`: smtplib's mapping of address -> (code, answer), written out for people."""
+    if isinstance(recipients, dict):
+        refused = ", ".join(f"{address} ({_smtp_answer(*answer) if isinstance(answer, tuple) else answer})" for address, answer in recipients.items())
+        return f"recipient refused: {refused}"
     return f"recipient refused: {recipients}"
 
 
 def smtp_refused(code: int, answer: object) -> str:
-    return f"server answered {code} {answer!r}"
+    return f"server answered {_smtp_answer(code, answer)}"
+
+
+def _smtp_answer(code: object, answer: object = b"") -> str:
+    """An SMTP reply as the server wrote it (smtplib gives its text as bytes)."""
+    text = answer.decode("utf-8", "replace") if isinstance(answer, bytes) else str(answer)
+    return f"{code} {text}".strip()
 
 
 def smtp_failed(host: str, port: int, error: object) -> str:
@@ -1567,11 +1571,6 @@ def fetch_watching(accounts: str) -> str:
 
 def fetch_retrying(problem: str, seconds: float) -> str:
     return f"{problem}; retrying in {seconds:g} s"
-
-
-def fetch_progress(messages: int) -> str:
-    """The count a fetch shows on a terminal, redrawn in place."""
-    return f"\rfetching… {count(messages, 'message')}"
 
 
 def imap_server_refused(account: str, problem: str) -> str:
@@ -2193,3 +2192,237 @@ def completion_unknown_shell(shell: str) -> str:
 
 
 # ===== end of help, completion and usage errors =====
+
+
+# ===== Ticket operations: merge, link, split, spam, delete; pasted IDs (issue 18 #5, #6) =====
+
+
+def ops_path_not_a_ticket(path: str) -> str:
+    return f"'{path}' is not a path to a ticket (tickets/XX/ID/ticket.md or a folder inside it)"
+
+
+def ops_no_ticket_holds(message_id: str) -> str:
+    return f"no ticket holds the message {message_id}"
+
+
+def ops_merge_itself(ticket_id: str) -> str:
+    return f"cannot merge {ticket_id} into itself"
+
+
+def ops_merged_elsewhere(ticket_id: str, into: str) -> str:
+    return f"{ticket_id} was merged into {into} already; merge into {into} instead"
+
+
+def ops_target_merged(ticket_id: str, into: str) -> str:
+    return f"{ticket_id} was merged into {into}: merge into {into} instead"
+
+
+def ops_merged(source_id: str, moved: int) -> str:
+    return f"merged {source_id} into it ({count(moved, 'entry', 'entries')} moved)"
+
+
+def ops_merged_note(source_id: str, subject: str) -> str:
+    return f"{source_id} ({subject}) was merged into this ticket: its conversation is here now."
+
+
+def ops_stub_note(target_id: str) -> str:
+    return f"Merged into {target_id}: the conversation is there, and mail to this ticket goes there too."
+
+
+def ops_nothing_to_merge(source_id: str, target_id: str) -> str:
+    return f"{source_id} is merged into {target_id} already; nothing new to move"
+
+
+def ops_merge_done(target_id: str, source_id: str, moved: int) -> str:
+    return f"{target_id}: merged {source_id} into it ({count(moved, 'entry', 'entries')} moved); {source_id} is closed and points here"
+
+
+def ops_bad_link_kind(kind: str, kinds: tuple[str, ...]) -> str:
+    return f"unknown link kind '{kind}' (one of: {', '.join(kinds)})"
+
+
+def ops_link_itself(ticket_id: str) -> str:
+    return f"cannot link {ticket_id} to itself"
+
+
+_LINK_WORDS = {"related": "related to", "duplicate": "duplicated by", "parent": "parent of"}
+
+
+def ops_linked(kind: str, other: str) -> str:
+    return f"{_LINK_WORDS.get(kind, kind)} {other}"
+
+
+def ops_unlinked(other: str) -> str:
+    return f"unlinked from {other}"
+
+
+def ops_no_link(first: str, second: str) -> str:
+    return f"{first} and {second} are not linked; nothing to change"
+
+
+def ops_already_linked(first: str, second: str) -> str:
+    return f"{first} and {second} are linked so already; nothing to change"
+
+
+_LINK_LABELS = {"related": "related to", "duplicates": "duplicated by", "duplicate_of": "duplicate of",
+                "children": "parent of", "parent": "child of"}  # fmt: skip
+
+
+def ops_link_label(key: str) -> str:
+    """How `tix show` words a link key of the ticket shown ("duplicate of 4KX2QF7A")."""
+    return _LINK_LABELS.get(key, key)
+
+
+def ops_links_line(parts: list[str]) -> str:
+    return f"Links:     {'; '.join(parts)}"
+
+
+def ops_merged_into_line(target_id: str) -> str:
+    return f"Merged into {target_id}: its conversation is there (tix show {target_id})"
+
+
+def ops_split_first(ticket_id: str) -> str:
+    return f"cannot split off the first entry of {ticket_id}: it is what the ticket is about"
+
+
+def ops_split_undelivered(ticket_id: str, entry_id: str) -> str:
+    return f"entry {entry_id} of {ticket_id} is a reply still in the outbox; split it once it is delivered"
+
+
+def ops_no_entry(ticket_id: str, ref: str) -> str:
+    return f"{ticket_id} has no entry '{ref}' (entry IDs: tix show {ticket_id} -f json)"
+
+
+def ops_ambiguous_entry(ticket_id: str, ref: str, matches: list[str]) -> str:
+    return f"'{ref}' names {count(len(matches), 'entry', 'entries')} of {ticket_id} ({', '.join(matches)}); give more of the ID"
+
+
+def ops_split(moved: int, source_id: str) -> str:
+    return f"split off {source_id} ({count(moved, 'entry', 'entries')})"
+
+
+def ops_split_note(new_id: str, moved: int) -> str:
+    return f"{count(moved, 'entry', 'entries')} moved to a new ticket, {new_id}: a matter of its own."
+
+
+def ops_split_done(new_id: str, source_id: str, moved: int) -> str:
+    return f"{new_id}: new ticket with {count(moved, 'entry', 'entries')} split off {source_id} (linked as related)"
+
+
+def ops_blocked(address: str) -> str:
+    return f"{address} added to mail.block"
+
+
+def ops_deleted_summary(subject: str) -> str:
+    return f"deleted: {subject}"
+
+
+def ops_deleted_body(folder: str) -> str:
+    return (f"The ticket's files ({folder}) stay in the history; `git revert` of this commit restores them.\n"
+            "Its Message-IDs are kept in .tix/deleted/, so the same mail is not imported again.")  # fmt: skip
+
+
+def ops_deleted_done(ticket_id: str, subject: str, folder: str, commit: str) -> str:
+    return (f"{ticket_id}: deleted ({subject}). Its history stays in git: `git log --stat -- {folder}` shows it, "
+            f"`git revert {commit[:10]}` restores it")  # fmt: skip
+
+
+def ops_deleted_ticket_mail(ticket_id: str) -> str:
+    return f"its ticket {ticket_id} was deleted (tix delete; .tix/deleted/{ticket_id}.json): not imported again"
+
+
+def ops_threaded_to_merged(reason: str, source_id: str, target_id: str) -> str:
+    return f"{reason}; {source_id} was merged into {target_id}"
+
+
+def ops_blocked_sender(address: str) -> str:
+    return f"{address} is on mail.block: filed as spam"
+
+
+# ===== Edits that are never lost, configuration round trips, reply preview (issue 18 #4, #7, #8) =====
+
+
+def hand_edit_refused(path: str) -> str:
+    return (f"{path} has changes that are not committed (a hand edit?), and this change would commit them unseen: "
+            f"commit them (git commit {path}), undo them (git checkout -- {path}), "
+            "or run the command as `tix --include-edits ...` to commit them first as an edit of their own")  # fmt: skip
+
+
+def hand_edit_invalid(path: str, problem: str) -> str:
+    return f"{path} has changes that are not committed, and they cannot be committed: {problem}"
+
+
+def hand_edit_included() -> str:
+    return "edited by hand (committed by --include-edits)"
+
+
+def edit_offer_rejected(ticket_id: str, draft: object) -> str:
+    return f"tix edit rejected your last version of {ticket_id} (kept in {draft}). Reopen it?"
+
+
+def import_held_for_hand_edit(path: str) -> str:
+    return (f"not filed: {path} has changes that are not committed (a hand edit?); commit or undo them, "
+            "then run `tix import --retry-quarantine`")
+
+
+def remind_skipped_hand_edit(path: str) -> str:
+    return f"{path}: not reminded: the file has changes that are not committed (commit or undo them; the next run reminds)"
+
+
+def config_key_given_twice(key: str) -> str:
+    return f"{key} is given twice; nothing changed"
+
+
+def config_set_needs_pairs(count: int) -> str:
+    return f"config set takes KEY VALUE pairs, but got {count} words (a value with spaces needs quotes)"
+
+
+def commit_config_set_many(pairs: list[tuple[str, str]]) -> str:
+    return "config set " + ", ".join(f"{key} {value}" for key, value in pairs)
+
+
+def ticket_value_unknown(paths: list[str], count: int, problem: str) -> str:
+    """A value a ticket file holds that the configuration does not know (`status: opne`)."""
+    where = paths[0] if count == 1 else f"{count} ticket files ({', '.join(paths)}{', ...' if count > len(paths) else ''})"
+    return f"{where}: {problem}; fix it with `tix edit` or add it to tix.yaml"
+
+
+def init_failed(path: object, problem: str) -> str:
+    return f"cannot create the helpdesk: {path}: {problem}; nothing was left behind"
+
+
+def preview_attachment(name: str) -> str:
+    return f"[attachment: {name}]"
+
+
+def send_held_for_hand_edit(path: str) -> str:
+    return (f"not sent: its ticket file {path} has changes that are not committed (commit or undo them, "
+            "or run `tix --include-edits send`)")
+
+
+# ===== Output (issue 18 #3): pager, colour, values for people, JSON, progress =====
+
+
+def yes_no(value: bool) -> str:
+    """A true/false value (a config switch, a custom field) as `tix show` and `tix config` print it."""
+    return "yes" if value else "no"
+
+
+def config_rules_summary(number: int, names: list[str]) -> str:
+    """`tix config list`'s line for the routing rules (`tix config get rules` prints them whole)."""
+    return f"{count(number, 'rule')} ({', '.join(name for name in names if name) or 'unnamed'})"
+
+
+def import_progress_label() -> str:
+    """Before `tix import`'s progress bar (on a terminal only)."""
+    return "importing"
+
+
+def progress_rate(per_second: float) -> str:
+    """The rate after a progress bar."""
+    return f"{per_second:,.0f} messages/s" if per_second >= 10 else f"{per_second:.1f} messages/s"
+
+
+def fetch_progress_label() -> str:
+    """Before `tix fetch`'s progress bar (on a terminal only)."""
+    return "fetching"

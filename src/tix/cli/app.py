@@ -12,6 +12,7 @@ command's annotations on every run, and string annotations cost it an eval each 
 
 import copy
 import inspect
+from enum import Enum
 from pathlib import Path
 from typing import Optional
 
@@ -20,7 +21,7 @@ import typer
 
 from tix import __version__
 from tix import messages as msg
-from tix.cli import config, fetch, helping, kb, mail, reports, search, sync, tickets
+from tix.cli import config, fetch, helping, kb, mail, operations, reports, search, sync, tickets
 from tix.cli.common import State
 from tix.cli.usage import TixGroup
 
@@ -28,6 +29,7 @@ from tix.cli.usage import TixGroup
 HELP_ORDER = (
     "init", "new", "show", "list", "search", "customer", "views", "import", "fetch", "reply", "send", "templates", "remind", "escalate", "sync", "reindex",
     "assign", "take", "unassign", "status", "close", "reopen", "priority", "category", "queue", "tag", "note", "edit", "log",
+    "merge", "link", "unlink", "split", "spam", "delete",
     "config", "outbox", "rules", "stats", "report", "kb", "help", "completion",
 )  # fmt: skip
 # The commands that read the whole app (`tix help list`, `tix completion bash`): never slimmed.
@@ -49,10 +51,19 @@ app = typer.Typer(
     # the subcommands' contexts inherit these; up to 120 columns where the terminal has them
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 120},
 )
-for group in (config.app, tickets.app, mail.app, fetch.app, sync.app, reports.app, search.app, kb.app, helping.app):
+for group in (config.app, tickets.app, mail.app, fetch.app, sync.app, reports.app, search.app, kb.app, operations.app, helping.app):
     app.add_typer(group)  # no name: its commands join tix's own
 
-_GLOBAL_OPTIONS_WITH_VALUE = ("-C", "--as")
+
+
+class ColourChoice(str, Enum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+_GLOBAL_OPTIONS_WITH_VALUE = ("-C", "--as", "--color")
+_GLOBAL_FLAGS = ("--include-edits", "--no-pager")
 
 
 def command_name(argv: list[str]) -> str | None:
@@ -61,7 +72,7 @@ def command_name(argv: list[str]) -> str | None:
     for argument in arguments:
         if argument in _GLOBAL_OPTIONS_WITH_VALUE:
             next(arguments, None)
-        elif argument.startswith(("-C", "--as=")):
+        elif argument.startswith(("-C", "--as=", "--color=")) or argument in _GLOBAL_FLAGS:
             continue
         else:
             return None if argument.startswith("-") else argument
@@ -144,6 +155,13 @@ def main(
     as_user: Optional[str] = typer.Option(
         None, "--as", help="Act as this team handle or 'Name <email>' instead of git's user (also: TIX_USER).", metavar="WHO"
     ),
+    include_edits: bool = typer.Option(
+        False, "--include-edits", help="Commit uncommitted hand edits of a ticket file the command changes first, as their own commit."
+    ),
+    colour: ColourChoice = typer.Option(
+        ColourChoice.auto, "--color", help="Colour: auto (on a terminal, unless NO_COLOR is set), always or never.", metavar="WHEN"
+    ),
+    no_pager: bool = typer.Option(False, "--no-pager", help="Do not send long output through $TIX_PAGER, $PAGER or less."),
     version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version, help="Print tix's version and exit."),
 ) -> None:
     """A plain-text helpdesk: tickets are Markdown files in a git repository.
@@ -158,4 +176,5 @@ def main(
       tix list --mine                                   # what is yours to do
       tix -C ~/helpdesk show 4KX2                       # a ticket, from anywhere
     """
-    ctx.obj = State(directory, as_user)
+    ctx.obj = State(directory, as_user, include_edits, colour=colour.value, pager=not no_pager)
+    ctx.obj.configure_terminal()

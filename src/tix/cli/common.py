@@ -30,10 +30,14 @@ def say(text: str) -> None:
     typer.echo(text)
 
 
-def emit(printout: Printout) -> None:
-    """Print a command's lines in order, then exit with its status."""
-    for text, err, nl in printout.lines:
-        typer.echo(text, err=err, nl=nl)
+def emit(printout: Printout, paged: bool = False) -> None:
+    """Print a command's lines in order, then exit with its status; the output through the pager
+    when `paged` and there is one (cli/pager.py)."""
+    from tix.cli import pager
+
+    if not (paged and pager.write_lines(printout.lines)):
+        for text, err, nl in printout.lines:
+            typer.echo(text, err=err, nl=nl)
     if printout.code:
         raise typer.Exit(printout.code)
 

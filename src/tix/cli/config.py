@@ -5,7 +5,8 @@ from typing import Optional
 
 import typer
 
-from tix.cli.common import emit, say, state
+from tix import messages as msg
+from tix.cli.common import TextOrJson, emit, say, state
 
 app = typer.Typer()
 
@@ -38,7 +39,10 @@ app.add_typer(config_app, name="config")
 
 
 @config_app.command("list")
-def config_list(ctx: typer.Context) -> None:
+def config_list(
+    ctx: typer.Context,
+    format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
+) -> None:
     """Print every key and value, one KEY=VALUE per line.
 
     \b
@@ -47,11 +51,15 @@ def config_list(ctx: typer.Context) -> None:
     """
     from tix.render import config as output
 
-    say(output.values(state(ctx).helpdesk.config.flat()))
+    say(output.values(state(ctx).helpdesk.config.flat(), format.value))
 
 
 @config_app.command("get")
-def config_get(ctx: typer.Context, key: str = typer.Argument(..., metavar="KEY", help="Dotted key, e.g. helpdesk.timezone.")) -> None:
+def config_get(
+    ctx: typer.Context,
+    key: str = typer.Argument(..., metavar="KEY", help="Dotted key, e.g. helpdesk.timezone."),
+    format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
+) -> None:
     """Print one value (a list one item per line).
 
     \b
@@ -60,27 +68,33 @@ def config_get(ctx: typer.Context, key: str = typer.Argument(..., metavar="KEY",
     """
     from tix.render import config as output
 
-    say(output.value(state(ctx).helpdesk.config.get(key), "\n"))
+    found = state(ctx).helpdesk.config.get(key)
+    say(output.as_json(key, found) if format == TextOrJson.json else output.value(found, "\n"))
 
 
 @config_app.command("set")
 def config_set(
     ctx: typer.Context,
-    key: str = typer.Argument(..., metavar="KEY", help="Dotted key, e.g. helpdesk.timezone."),
-    value: str = typer.Argument(..., metavar="VALUE", help="New value; lists as 'a, b, c'."),
-) -> None:
-    """Change one value; the whole file is validated, then committed.
+    pairs: list[str] = typer.Argument(..., metavar="KEY VALUE [KEY VALUE]...",
+                                      help="Dotted key (e.g. helpdesk.timezone) and its new value; lists as 'a, b, c'."),
+) -> None:  # fmt: skip
+    """Change values; all are validated together, then committed in one commit (or none is).
+
+    tix.yaml keeps its comments and layout: only the values set are written anew.
 
     \b
     Examples:
       tix config set helpdesk.timezone Europe/Warsaw
-      tix config set categories 'billing, hardware, access'
+      tix config set team.alice.name Alice team.alice.email alice@example.com
     """
     from tix.render import config as output
-    from tix.services.config import set_value
+    from tix.services.config import set_values
 
+    if len(pairs) % 2:
+        raise typer.BadParameter(msg.config_set_needs_pairs(len(pairs)))
     current = state(ctx)
-    say(output.setting(set_value(current.helpdesk, current.as_user, key, value)))
+    done = set_values(current.helpdesk, current.as_user, list(zip(pairs[::2], pairs[1::2], strict=True)))
+    say("\n".join(output.setting(result) for result in done))
 
 
 @config_app.command("approve")
@@ -105,7 +119,8 @@ app.add_typer(rules_app, name="rules")
 @rules_app.command("test")
 def rules_test(
     ctx: typer.Context,
-    files: list[Path] = typer.Argument(..., metavar="FILE.eml...", help="Messages to route (nothing is changed)."),
+    files: list[Path] = typer.Argument(..., metavar="FILE.eml...", help="Messages to route (nothing is changed); '-' reads one from stdin."),
+    format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
 ) -> None:
     """Show which rules fire for each message and the fields a new ticket would get.
 
@@ -116,4 +131,4 @@ def rules_test(
     from tix.render import config as output
     from tix.services.rules import explain
 
-    emit(output.rule_tests(explain(state(ctx).helpdesk, files)))
+    emit(output.rule_tests(explain(state(ctx).helpdesk, files), format.value))

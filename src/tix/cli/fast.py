@@ -19,11 +19,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tix.cli.state import State
+from tix.render.terminal import COLOUR_CHOICES, pager_command
 
 if TYPE_CHECKING:
     from tix.render.printout import Printout
 
-GLOBAL_OPTIONS = {"-C": "directory", "--as": "as_user"}
+GLOBAL_OPTIONS = {"-C": "directory", "--as": "as_user", "--color": "colour"}
+GLOBAL_FLAGS = {"--include-edits": "include_edits", "--no-pager": "no_pager"}
 
 
 class Spec:
@@ -73,8 +75,9 @@ CHANGES = {
 }  # fmt: skip
 _CLOSE_OPTIONS = {"--message": "message", "-m": "message"}
 
-SYNC = Spec(values={}, many=set(), flags={"--force": "force", "--quiet": "quiet", "-q": "quiet"}, choices={},
-            defaults={"remote": None, "force": False, "quiet": False}, positionals=("remote",))  # fmt: skip
+SYNC = Spec(values={"--format": "format", "-f": "format"}, many=set(), flags={"--force": "force", "--quiet": "quiet", "-q": "quiet"},
+            choices={"format": ("text", "json")}, defaults={"remote": None, "force": False, "quiet": False, "format": "text"},
+            positionals=("remote",))  # fmt: skip
 
 COMMANDS = {"show": SHOW, "list": LIST, "search": SEARCH, "sync": SYNC} | {
     name: Spec(values=_CLOSE_OPTIONS if name == "close" else {}, many=set(), flags={}, choices={},
@@ -116,8 +119,13 @@ def spelled_out(argv: list[str]) -> list[str]:
 def _after(argv: list[str]) -> list[str]:
     """`argv` from the command's name on (the global options before it left out)."""
     rest = list(argv)
-    while rest and rest[0] in GLOBAL_OPTIONS:
-        rest = rest[2:]
+    while rest:
+        if rest[0] in GLOBAL_OPTIONS:
+            rest = rest[2:]
+        elif rest[0] in GLOBAL_FLAGS or rest[0].startswith("--color="):
+            rest = rest[1:]
+        else:
+            break
     return rest
 
 
@@ -132,22 +140,17 @@ def run(argv: list[str]) -> int | None:
     if parsed is None:
         return None
     name, state, options = parsed
+    state.configure_terminal()
     if name == "show":
-        return write(show(state, **options))
+        return write(show(state, **options), paged=True)
     if name == "list":
         import gc
 
         gc.disable()  # a read-only listing keeps every row it makes until it prints: the collector's passes free nothing
-        return write(list_tickets(state, **options))
+        return write(list_tickets(state, **options), paged=True)
     if name == "sync":
         return write(sync(state, **options))
-    if name == "search":
-        from tix.storage.gitstart import begin_worktree_check
-        from tix.storage.location import TICKETS_DIR, helpdesk_root
-
-        root = helpdesk_root(state.start)
-        if root is not None:  # git checks the working tree while Python imports the rest of tix
-            begin_worktree_check(root, TICKETS_DIR)
+    if name == "search":  # git's check of the working tree is running (storage/gitstart.py, begin_for)
         return write(search(state, **options))
     return write(change(state, name, **options))
 
@@ -155,12 +158,21 @@ def run(argv: list[str]) -> int | None:
 def parse(argv: list[str]) -> tuple[str, State, dict[str, Any]] | None:
     """(command, global options, the command's options) — or None: Typer's to parse."""
     found: dict[str, str] = {}
+    flags: set[str] = set()
     rest = list(argv)
-    while rest and rest[0] in GLOBAL_OPTIONS:
+    while rest and (rest[0] in GLOBAL_OPTIONS or rest[0] in GLOBAL_FLAGS or rest[0].startswith("--color=")):
+        if rest[0] in GLOBAL_FLAGS:
+            flags.add(GLOBAL_FLAGS[rest[0]])
+            rest = rest[1:]
+            continue
+        if rest[0].startswith("--color="):
+            rest[:1] = ["--color", rest[0].partition("=")[2]]
         if len(rest) < 2 or not _plain(rest[1]) or GLOBAL_OPTIONS[rest[0]] in found:
             return None
         found[GLOBAL_OPTIONS[rest[0]]] = rest[1]
         rest = rest[2:]
+    if found.get("colour", "auto") not in COLOUR_CHOICES:
+        return None  # Typer says what is wrong with it
     if not rest or rest[0] not in COMMANDS:
         return None
     spec = COMMANDS[rest[0]]
@@ -168,7 +180,8 @@ def parse(argv: list[str]) -> tuple[str, State, dict[str, Any]] | None:
     if options is None:
         return None
     directory = Path(found["directory"]) if "directory" in found else None
-    return rest[0], State(directory, found.get("as_user")), options
+    return rest[0], State(directory, found.get("as_user"), "include_edits" in flags, colour=found.get("colour"),
+                          pager="no_pager" not in flags), options  # fmt: skip
 
 
 def _plain(value: str) -> bool:
@@ -226,12 +239,14 @@ def _valid(spec: Spec, key: str, value: str) -> bool:
 def show(state: State, ticket: str, format: str) -> Printout:
     from tix.render import tickets as output
     from tix.render.printout import Printout
-    from tix.services.showing import show_ticket
+    from tix.services.showing import show_ticket, value_problems
 
     hd = state.helpdesk
     printout = Printout()
     details = show_ticket(hd, ticket)
     printout.out(output.ticket(details, format, hd.config))
+    for problem in value_problems(hd, details):  # a hand-written `status: opne` (issue 18 #7)
+        printout.warn(problem)
     if format == "text":
         from tix.render.search import other_tickets as others_text
         from tix.services.showing import other_tickets
@@ -290,20 +305,29 @@ def change(state: State, command: str, ticket: str, **values: str | None) -> Pri
     return printout
 
 
-def sync(state: State, remote: str | None, force: bool, quiet: bool) -> Printout:
+def sync(state: State, remote: str | None, force: bool, quiet: bool, format: str = "text") -> Printout:
     from tix.render.printout import Printout
     from tix.services.sync import sync as run_sync
 
     result = run_sync(state.desk(), remote, force)
     printout = Printout()
-    if not quiet:
+    if format == "json":
+        from tix.render.sync import synced
+
+        printout.out(synced(result))
+    elif not quiet:
         printout.out(result.summary())
     return printout
 
 
-def write(printout: Printout) -> int:
-    """Print a command's lines in order (as click.echo does: the text, a newline, a flush);
-    its exit status."""
+def write(printout: Printout, paged: bool = False) -> int:
+    """Print a command's lines in order (as click.echo does: the text, a newline, a flush), the
+    output through the pager when `paged` and there is one (cli/pager.py); its exit status."""
+    if paged and pager_command() is not None:  # on a terminal only: a pipe never loads the pager's module
+        from tix.cli import pager
+
+        if pager.write_lines(printout.lines):
+            return printout.code
     for text, err, nl in printout.lines:
         stream = sys.stderr if err else sys.stdout
         stream.write(text + "\n" if nl else text)

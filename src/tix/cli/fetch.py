@@ -47,16 +47,22 @@ def fetch(
             if problem is not None:
                 typer.echo(msg.cli_warning(problem), err=True)
             elif report is not None and (report.counts.total() or report.warnings or report.problems):  # a quiet cycle prints nothing
-                for text, err, nl in output.imported(report, format.value, False, quiet, progress=False, stdin=False).lines:
+                for text, err, nl in output.imported(report, format.value, False, quiet, stdin=False).lines:
                     typer.echo(text, err=err, nl=nl)
 
         if not quiet:
             typer.echo(msg.fetch_watching(account or "every account"), err=True)
         fetching.watch(state(ctx).desk, account, day, show, interval=max(interval, 1.0))
         return
-    progress = None if quiet or as_json else fetching.progress_printer()
-    report = fetching.fetch(state(ctx).desk(), account, dry_run=dry_run, since=day, keep_decisions=as_json, progress=progress)
-    emit(output.imported(report, format.value, dry_run, quiet, progress=progress is not None, stdin=False))
+    from tix.cli.progress import progress as progress_bar
+
+    progress = progress_bar(msg.fetch_progress_label(), None, quiet or as_json)  # the messages waiting are known only once connected
+    try:
+        report = fetching.fetch(state(ctx).desk(), account, dry_run=dry_run, since=day, keep_decisions=as_json, progress=progress)
+    finally:
+        if progress is not None:
+            progress.close()
+    emit(output.imported(report, format.value, dry_run, quiet, stdin=False))
 
 
 def _day(text: Optional[str]) -> Optional[date]:

@@ -33,14 +33,20 @@ def import_(
       tix import --dry-run inbox.mbox             # what would happen, and why
       tix import - < message.eml                  # one message, e.g. from the MTA
     """
+    from tix.cli.progress import progress as progress_bar
     from tix.render import mail as output
-    from tix.services.intake import Importer, progress_printer
+    from tix.services.intake import Importer, expected_messages
 
     paths = _paths(sources or [], maildirs or [], retry_quarantine)
     as_json = format == TextOrJson.json
-    progress = None if quiet or as_json else progress_printer()
-    report = Importer(state(ctx).desk(), dry_run=dry_run, mark_seen=mark_seen, keep_decisions=as_json, progress=progress).run(paths, retry_quarantine)
-    emit(output.imported(report, format.value, dry_run, quiet, progress=progress is not None, stdin=paths == ["-"]))
+    silent = quiet or as_json or paths == ["-"]
+    progress = progress_bar(msg.import_progress_label(), None if retry_quarantine else lambda: expected_messages(paths), silent)
+    try:
+        report = Importer(state(ctx).desk(), dry_run=dry_run, mark_seen=mark_seen, keep_decisions=as_json, progress=progress).run(paths, retry_quarantine)
+    finally:
+        if progress is not None:
+            progress.close()
+    emit(output.imported(report, format.value, dry_run, quiet, stdin=paths == ["-"]))
 
 
 def _paths(sources: list[str], maildirs: list[Path], retry_quarantine: bool) -> list[str]:
@@ -64,7 +70,8 @@ def reply(
     message: Optional[str] = typer.Option(None, "--message", "-m", help="Text for the template's {{ message }} ('-': stdin)."),
     edit: bool = typer.Option(False, "--edit", "-e", help="Edit the rendered mail in $EDITOR before it is recorded."),
     status: Optional[str] = typer.Option(None, "--status", "-s", help="Status afterwards (default: mail.reply_status)."),
-    preview: bool = typer.Option(False, "--preview", help="Print the exact mail that would go out; change nothing."),
+    preview: bool = typer.Option(False, "--preview", help="Show the mail as the customer will read it; change nothing."),
+    raw: bool = typer.Option(False, "--raw", help="With --preview (implied): the exact MIME message instead."),
     send: bool = typer.Option(False, "--send", help="Deliver it right away (otherwise: tix send)."),
     kb: Optional[list[str]] = typer.Option(None, "--kb", metavar="ARTICLE", help="Add this knowledge-base article, in the customer's language (repeatable)."),
 ) -> None:
@@ -80,11 +87,12 @@ def reply(
     from tix.services import replies
 
     text = read_text(message) if message else None
+    preview = preview or raw  # `--raw` alone never records or sends anything
     answer = replies.answer(state(ctx).desk(), ticket, template, text, edit, status, preview, send, kb)
     for note in answer.reply.notes:
         typer.echo(msg.cli_note(note), err=True)
     if preview:
-        sys.stdout.write(output.preview(answer.reply))
+        sys.stdout.write(output.preview(answer.reply, raw))
         return
     say(output.queued(answer.reply))
     if answer.delivery is not None:
@@ -97,6 +105,7 @@ def send_(
     resend: Optional[str] = typer.Option(None, "--resend", metavar="NAME", help="Send again a message left uncertain by an interrupted run."),
     all_clones: bool = typer.Option(False, "--all-clones", help="Also mail queued in other clones (run this in one clone only, e.g. the server's cron)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only warnings (for cron)."),
+    format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
 ) -> None:
     """Deliver the outbox (SMTP or sendmail); failed messages stay queued for the next run.
 
@@ -109,7 +118,7 @@ def send_(
     from tix.render import mail as output
 
     report = send_outbox(state(ctx).desk(), [resend] if resend else None, bool(resend), all_clones)
-    emit(output.delivery(report, quiet))
+    emit(output.delivery(report, quiet, format=format.value))
 
 
 outbox_app = typer.Typer(invoke_without_command=True)  # its help: the callback's docstring, with its examples
@@ -175,7 +184,10 @@ def outbox_cancel(
 
 
 @app.command("templates")
-def templates_(ctx: typer.Context) -> None:
+def templates_(
+    ctx: typer.Context,
+    format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
+) -> None:
     """List the reply templates and their subject lines.
 
     \b
@@ -185,7 +197,7 @@ def templates_(ctx: typer.Context) -> None:
     from tix.render import mail as output
     from tix.services.replies import templates
 
-    say(output.template_list(templates(state(ctx).helpdesk.root)))
+    say(output.template_list(templates(state(ctx).helpdesk.root), format.value))
 
 
 @app.command()

@@ -5,9 +5,6 @@ from __future__ import annotations
 import os
 import sys
 
-from tix import messages as msg
-from tix.errors import TixError
-
 # Read-only commands: once their output is out, nothing is left to do but the interpreter's teardown.
 NO_TEARDOWN = ("show", "list", "search")
 
@@ -17,10 +14,14 @@ def run(argv: list[str] | None = None) -> None:
     at once (os._exit, once stdout and stderr are flushed): Python's teardown frees every object one
     by one, 5-9 ms of a 0.15 s `tix search` at 50,000 tickets (issues 12 and 14). tix registers no
     atexit work and those commands leave no file open. Never in `main`: the tests run it in-process."""
-    code = main(argv)
+    arguments = sys.argv[1:] if argv is None else argv
+    from tix.storage.gitstart import begin_for
+
+    begin_for(arguments)  # `tix list`, `tix search`: git checks the working tree while Python imports tix
+    code = main(arguments)
     from tix.cli.fast import command_of
 
-    if command_of(sys.argv[1:] if argv is None else argv) in NO_TEARDOWN:
+    if command_of(arguments) in NO_TEARDOWN:
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()
@@ -32,11 +33,17 @@ def run(argv: list[str] | None = None) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run tix; usage errors are reported by Typer (exit 2), domain errors here (docs/CLI.md)."""
+    from tix import messages as msg
+    from tix.errors import TixError
+
     arguments = sys.argv[1:] if argv is None else argv
     if arguments[:1] == ["__complete"]:  # a Tab in the shell (cli/completion.py): without Typer
         from tix.cli.completion import answer
 
         return answer(arguments[1:])
+    from tix.render import terminal
+
+    terminal.configure()  # this run's --color and --no-pager are set once they are parsed
     try:
         from tix.cli import fast
 
@@ -80,6 +87,7 @@ def _run_typer(arguments: list[str]) -> int:
     """The command line through Typer, with help and usage errors in tix's words (cli/usage.py)."""
     import click
 
+    from tix import messages as msg
     from tix.cli.app import command_for
     from tix.cli.usage import usage_error
 

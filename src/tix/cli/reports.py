@@ -55,7 +55,9 @@ def stats(
     hd = st.helpdesk
     request = StatsRequest(since, until, as_of, by, owner or [], queue or [], category or [], tag or [], reopen_window, recontact_days,
                            query or [], view, st.as_user)  # fmt: skip
-    emit(stats_printout(compute(hd, request, clock.now(hd.config.timezone)), format.value))
+    from tix.render.terminal import width
+
+    emit(stats_printout(compute(hd, request, clock.now(hd.config.timezone)), format.value, width()))
 
 
 report_app = typer.Typer(invoke_without_command=True, no_args_is_help=False)

@@ -1,4 +1,4 @@
-"""The global options (-C, --as) and the helpdesk they point at: Typer-free, for cli/fast.py too."""
+"""The global options (-C, --as, --include-edits, --color, --no-pager) and the helpdesk they point at: Typer-free, for cli/fast.py too."""
 
 from __future__ import annotations
 
@@ -14,10 +14,18 @@ if TYPE_CHECKING:
 class State:
     """Global options, and the helpdesk they point at (found on first use)."""
 
-    def __init__(self, directory: Path | None, as_user: str | None) -> None:
+    def __init__(self, directory: Path | None, as_user: str | None, include_edits: bool = False, colour: str | None = None,
+                 pager: bool = True) -> None:  # fmt: skip
         self.directory = directory
         self.as_user = as_user
+        self.include_edits = include_edits
+        self.colour, self.pager = colour, pager  # --color, and not --no-pager
         self._helpdesk: Helpdesk | None = None
+
+    def configure_terminal(self) -> None:
+        from tix.render import terminal
+
+        terminal.configure(self.colour, self.pager)
 
     @property
     def start(self) -> Path:
@@ -46,4 +54,4 @@ class State:
     def desk(self) -> Desk:
         from tix.services.desk import Desk
 
-        return Desk(self.helpdesk, self.as_user)
+        return Desk(self.helpdesk, self.as_user, self.include_edits)

@@ -5,7 +5,7 @@ from typing import Optional
 import typer
 
 from tix.cli import fast
-from tix.cli.common import emit, say, state
+from tix.cli.common import TextOrJson, emit, say, state
 
 app = typer.Typer()
 
@@ -16,6 +16,7 @@ def sync(
     remote: Optional[str] = typer.Argument(None, metavar="[REMOTE]", help="Remote to sync with (default: the branch's upstream, or origin)."),
     force: bool = typer.Option(False, "--force", help="Push even a change that deletes many tickets at once."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on success (for cron)."),
+    format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
 ) -> None:
     """Share work with the team: fetch, merge ticket files field by field, push.
 
@@ -24,11 +25,14 @@ def sync(
       tix sync              # with the upstream, or origin
       tix sync backup -q    # another remote, quietly (cron)
     """
-    emit(fast.sync(state(ctx), remote, force, quiet))
+    emit(fast.sync(state(ctx), remote, force, quiet, format.value))
 
 
 @app.command()
-def reindex(ctx: typer.Context) -> None:
+def reindex(
+    ctx: typer.Context,
+    format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
+) -> None:
     """Rebuild the derived ticket index (.git/tix/) from the ticket files.
 
     \b
@@ -38,4 +42,4 @@ def reindex(ctx: typer.Context) -> None:
     from tix.render.sync import reindexed
     from tix.services.reindex import reindex as run_reindex
 
-    say(reindexed(run_reindex(state(ctx).helpdesk)))
+    say(reindexed(run_reindex(state(ctx).helpdesk), format.value))

@@ -45,6 +45,7 @@ def new(
     owner: Optional[str] = typer.Option(None, "--owner", "-o", help="Assign to a team member."),
     queue: Optional[str] = typer.Option(None, "--queue", "-q", help="Queue."),
     tag: Optional[list[str]] = typer.Option(None, "--tag", "-t", help="Tag (repeatable)."),
+    format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
 ) -> None:
     """Open a new ticket and print its ID.
 
@@ -54,11 +55,12 @@ def new(
       tix new "VPN down" -p urgent -q it -t vpn -b "Since 9:00"         # with fields and text
       echo "details" | tix new "From the phone" --channel phone -F -
     """
+    from tix.render.tickets import created
     from tix.services import tickets
 
     requester, text = _requester(from_), _body_text(body, body_file)
     change = tickets.create(state(ctx).desk(), subject, requester, text, channel.value, priority, category, owner, queue, tag or [])
-    say(change.ticket.id)
+    say(created(change, format.value))
 
 
 def _requester(from_: str | None) -> "Person | None":
@@ -94,7 +96,7 @@ def show(
       tix show 4KX2             # any unambiguous prefix of the ID
       tix show 4KX2 -f json     # for scripts
     """
-    emit(fast.show(state(ctx), ticket, format.value))
+    emit(fast.show(state(ctx), ticket, format.value), paged=True)
 
 
 @app.command("list")
@@ -133,7 +135,7 @@ def list_(
         state(ctx), status=status, owner=owner, mine=mine, unassigned=unassigned, priority=priority, category=category, tag=tag,
         queue=queue, customer=customer, since=since, sort=sort, all_=all_, breached=breached, due_within=due_within,
         format=format.value, limit=limit, query=query, view=view,
-    ))  # fmt: skip
+    ), paged=True)  # fmt: skip
 
 
 @app.command()
@@ -300,8 +302,15 @@ def note(
 
 
 @app.command()
-def edit(ctx: typer.Context, ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix.")) -> None:
+def edit(
+    ctx: typer.Context,
+    ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
+    reopen: Optional[bool] = typer.Option(None, "--reopen-rejected/--discard-rejected",
+                                          help="Start from the version tix edit last rejected, or discard it (default: ask)."),
+) -> None:  # fmt: skip
     """Edit a ticket file in $EDITOR; the result is validated before it is committed.
+
+    A version that is rejected is kept; the next `tix edit` of the ticket offers to reopen it.
 
     \b
     Examples:
@@ -310,7 +319,22 @@ def edit(ctx: typer.Context, ticket: str = typer.Argument(..., metavar="ID", hel
     from tix.render.tickets import change
     from tix.services import tickets
 
-    say(change(tickets.edit(state(ctx).desk(), ticket)))
+    desk = state(ctx).desk()
+    if reopen is None:
+        rejected = tickets.rejected_edit(desk, ticket)
+        reopen = rejected is not None and _ask(msg.edit_offer_rejected(*rejected))
+    say(change(tickets.edit(desk, ticket, reopen_rejected=reopen)))
+
+
+def _ask(question: str) -> bool:
+    """Yes unless the user says no; nobody to answer (stdin at its end) is a no."""
+    import click
+
+    try:
+        return typer.confirm(question, default=True, err=True)
+    except click.exceptions.Abort:
+        typer.echo("", err=True)
+        return False
 
 
 @app.command()
@@ -331,4 +355,4 @@ def log(
     from tix.services.showing import audit_trail
 
     hd = state(ctx).helpdesk
-    emit(output.trail(audit_trail(hd, ticket, limit), format.value, hd.config))
+    emit(output.trail(audit_trail(hd, ticket, limit), format.value, hd.config), paged=True)

@@ -161,3 +161,27 @@ class Ticket:
         data["fields"] = dict(self.extra)
         data["entries"] = [entry.as_dict() for entry in self.entries]
         return data
+
+
+def value_problems(statuses: list[str], priorities: list[str], categories: list[str], queues: list[str], status: str | None,
+                   priority: str | None, category: str | None = None, queue: str | None = None, channel: str | None = None,
+                   owner: str | None = None) -> list[str]:  # fmt: skip
+    """What in a ticket's fields the configuration (its statuses, priorities, categories and queues)
+    does not allow, e.g. a hand-written `status: opne` or `priority: 5`: refused by `tix edit`,
+    warned about by `tix show` and `tix list` (issue 18 #7). An empty list of categories or queues
+    allows any."""
+    from tix import messages as msg
+
+    problems = []
+    if status not in statuses:
+        problems.append(msg.filter_unknown_status(str(status), statuses))
+    if priority not in priorities:
+        problems.append(msg.unknown_configured("priority", str(priority), priorities))
+    for kind, value, allowed in (("category", category, categories), ("queue", queue, queues)):
+        if value and allowed and value not in allowed:
+            problems.append(msg.unknown_configured(kind, value, allowed))
+    if channel is not None and channel not in CHANNELS:
+        problems.append(msg.unknown_channel(channel, CHANNELS))
+    if owner and Person.parse(owner) is None:
+        problems.append(msg.owner_not_an_address(owner))
+    return problems

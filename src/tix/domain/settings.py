@@ -73,6 +73,7 @@ class MailSettings(NamedTuple):
     reply_status: str
     cc_participants: bool
     sendmail: str
+    block: tuple[str, ...] = ()  # senders whose mail is spam (lower-case addresses)
 
 
 class AutoackSettings(NamedTuple):
@@ -204,7 +205,7 @@ def settings_from(data: dict[str, Any]) -> Settings:
         mail=MailSettings(_text(mail["tag"]), tuple(mail["addresses"]), tuple(mail["fallback_charsets"]), bool(mail["reopen"]),
                           float(mail["max_attachment_mb"]), float(mail["max_message_mb"]), float(mail["timeout"]),
                           int(mail["batch"]), _text(mail["from"]), _text(mail["reply_status"]), bool(mail["cc_participants"]),
-                          _text(mail["sendmail"])),
+                          _text(mail["sendmail"]), tuple(str(a).lower() for a in mail.get("block") or ())),
         smtp_url=_text(data["smtp"]["url"]),
         autoack=AutoackSettings(bool(data["autoack"]["enabled"]), int(data["autoack"]["limit"]),
                                 float(data["autoack"]["window_hours"]), bool(data["autoack"]["suggest_kb"])),

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from tix import messages as msg
+from tix.domain import links
 from tix.domain.model import Person, Ticket
 
 
@@ -63,7 +64,26 @@ def references_of(mail: Mail) -> list[str]:
 
 def thread(mail: Mail, tag_pattern: re.Pattern[str], team: set[str], look: Lookups) -> Threading:
     """The ticket a mail belongs to, and why — strongest evidence first. `team` holds the
-    teammates' addresses, lower-case."""
+    teammates' addresses, lower-case. A ticket merged into another (`tix merge`) sends its mail on
+    to that one."""
+    found = _thread(mail, tag_pattern, team, look)
+    if found.ticket is None:
+        return found if found.linked is None else Threading(None, found.reason, follow(found.linked, look))
+    target = follow(found.ticket, look)
+    return found if target == found.ticket else Threading(target, msg.ops_threaded_to_merged(found.reason, found.ticket, target))
+
+
+def follow(ticket_id: str, look: Lookups) -> str:
+    """The ticket that stands where `ticket_id` was merged (itself when it was not)."""
+
+    def target_of(current: str) -> str | None:
+        target = links.merged_into(look.ticket(current).extra)
+        return target if target and look.exists(target) else None
+
+    return links.follow_merges(ticket_id, target_of)
+
+
+def _thread(mail: Mail, tag_pattern: re.Pattern[str], team: set[str], look: Lookups) -> Threading:
     references = references_of(mail)
     for reference in references:
         ours = look.ours(reference)
@@ -98,6 +118,7 @@ def _by_tag(tag: re.Match[str], mail: Mail, team: set[str], look: Lookups) -> Th
     ticket_id = tag.group(1).upper()
     if not look.exists(ticket_id):
         return Threading(None, msg.tag_names_no_ticket(tag.group(0)))
+    ticket_id = follow(ticket_id, look)  # a merged ticket's people are on the one it was merged into
     sender = (mail.sender.email if mail.sender else "").lower()
     ticket = look.ticket(ticket_id)
     known = {ticket.requester.email.lower(), *(p.lower() for p in ticket.participants)} | team

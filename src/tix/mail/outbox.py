@@ -30,6 +30,7 @@ from tix.errors import InvalidValue, TixError
 from tix.storage.config import Config
 from tix.storage.files import UnsafePath, read_bytes, read_text, write_atomic
 from tix.storage.layout import Helpdesk
+from tix.storage.refs import resolve as resolve_ref
 
 if TYPE_CHECKING:  # sending pulls in the mail and network modules: only `tix send` needs them, not `tix show`
     from email.message import EmailMessage
@@ -75,6 +76,20 @@ def queued(hd: Helpdesk, all_clones: bool = False) -> list[str]:
     return names
 
 
+def hand_edited_tickets(hd: Helpdesk, names: list[str]) -> dict[str, str]:
+    """Queued mail (by name) whose ticket file has changes not committed: name -> that file. One
+    git run for all of them."""
+    from tix.storage.layout import ticket_relpath
+
+    tickets = {}
+    for name in names:
+        ticket_id = _read_state(hd.root / QUEUE / f"{name}.json").get("ticket")
+        if isinstance(ticket_id, str) and hd.exists(ticket_id):
+            tickets[name] = ticket_relpath(ticket_id)
+    edited = hd.git.uncommitted(sorted(set(tickets.values())))
+    return {name: path for name, path in tickets.items() if path in edited}
+
+
 def deliver(
     hd: Helpdesk, config: Config, names: list[str] | None = None, resend: bool = False, all_clones: bool = False,
     claim: Any = None,
@@ -90,10 +105,14 @@ def deliver(
     transport = Transport.from_config(config)
     report = SendReport()
     changed: list[str] = []
+    held = hand_edited_tickets(hd, todo)
     for name in todo:
         eml, state_path = hd.root / QUEUE / f"{name}.eml", hd.root / QUEUE / f"{name}.json"
         if not eml.exists():
             raise InvalidValue(msg.outbox_not_queued(name, QUEUE))
+        if name in held:  # its delivery is recorded on the ticket: never in a commit with a hand edit (issue 18 #8)
+            report.failed[name] = msg.send_held_for_hand_edit(held[name])
+            continue
         state = _read_state(state_path)  # {} when missing or not a JSON object (a hand-made file)
         if state.get("state") == "sending" and not resend:
             report.uncertain.append(name)
@@ -211,6 +230,10 @@ def send_outbox(desk: Any, names: list[str] | None = None, resend: bool = False,
     hd = desk.hd
     with hd.locked():
         recover(hd, desk.actor)
+        if desk.include_edits:  # --include-edits: the hand edits are committed first, then the mail goes
+            todo = names if names is not None else queued(hd, all_clones)
+            for path in sorted(set(hand_edited_tickets(hd, todo).values())):
+                desk.take_up_hand_edit(path.split("/")[2])
         claim = (lambda path: _commit_claim(hd, desk.actor, path)) if all_clones else None
         report, changed = deliver(hd, hd.config, names, resend, all_clones, claim)
         if changed:
@@ -299,7 +322,7 @@ def select(hd: Helpdesk, refs: list[str]) -> list[Waiting]:
     for ref in refs:
         named = [w for w in everything if w.name == ref]
         if not named:
-            ticket_id = hd.resolve(ref)
+            ticket_id = resolve_ref(hd, ref)
             named = [w for w in everything if w.ticket == ticket_id]
             if not named:
                 raise InvalidValue(msg.outbox_nothing_for(ticket_id, QUEUE))
@@ -339,6 +362,8 @@ def cancel(desk: Any, refs: list[str], reason: str) -> tuple[list[Waiting], list
     with hd.locked():
         recover(hd, actor)
         chosen = select(hd, refs)
+        for ticket_id in sorted({item.ticket for item in chosen if item.ticket and hd.exists(item.ticket)}):
+            desk.take_up_hand_edit(ticket_id)  # before anything moves: a hand edit is never swept into the note's commit
         now = desk.now()
         paths: list[str] = []
         notes: dict[str, list[str]] = {}

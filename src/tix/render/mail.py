@@ -17,14 +17,12 @@ if TYPE_CHECKING:
     from tix.services.replies import Template
 
 
-def imported(report: Report, format: str, dry_run: bool, quiet: bool, progress: bool, stdin: bool) -> Printout:
+def imported(report: Report, format: str, dry_run: bool, quiet: bool, stdin: bool) -> Printout:
     """`tix import`: exit EXIT_QUARANTINED when a message could not be filed (not for one read
     from stdin, which an MTA would bounce: it is kept in quarantine/ all the same)."""
     from tix.errors import EXIT_QUARANTINED
 
     printout = Printout()
-    if progress:
-        printout.err("\r\x1b[K", nl=False)  # the progress count goes
     if format == "json":
         printout.out(text.to_json(report.as_dict()))
     else:
@@ -57,16 +55,42 @@ def queued(reply: Reply) -> str:
     return msg.reply_queued(reply.ticket.id, reply.summary, reply.entry.message_id)
 
 
-def preview(reply: Reply) -> str:
-    """The exact mail, as text with the line ends of this system."""
-    return reply.raw.decode("utf-8", "replace").replace("\r\n", "\n")
+def preview(reply: Reply, raw: bool = False) -> str:
+    """The mail as the customer will read it: its addresses and subject decoded (RFC 2047), then
+    the text (quoted-printable or base64 undone), then the names of any attachments. `raw`: the
+    exact MIME message, as text with the line ends of this system."""
+    if raw:
+        return reply.raw.decode("utf-8", "replace").replace("\r\n", "\n")
+    import email
+    from email import policy
+    from email.message import EmailMessage
+
+    message = email.message_from_bytes(reply.raw, policy=policy.default)
+    assert isinstance(message, EmailMessage)
+    lines = []
+    for name in ("From", "To", "Cc", "Reply-To", "Subject"):
+        value = message.get(name)
+        if value is not None:
+            lines.append(f"{name}: {text.printable(' '.join(str(value).split()))}")
+    body = message.get_body(preferencelist=("plain",))
+    content = body.get_content() if isinstance(body, EmailMessage) else ""
+    lines += ["", text.printable(str(content).replace("\r\n", "\n")).rstrip("\n")]
+    names = [part.get_filename() or part.get_content_type() for part in message.iter_attachments()]
+    lines += [msg.preview_attachment(text.printable(str(name))) for name in names]
+    return "\n".join(lines) + "\n"
 
 
-def delivery(report: SendReport, quiet: bool = False, printout: Printout | None = None) -> Printout:
+def delivery(report: SendReport, quiet: bool = False, printout: Printout | None = None, format: str = "text") -> Printout:
+    """What a delivery did; as JSON {sent, failed {name: error}, uncertain, temporary}, its
+    warnings still on stderr."""
+    import dataclasses
+
     from tix.mail.transport import exit_code
 
     printout = printout or Printout()
-    if not quiet:
+    if format == "json":
+        printout.out(text.to_json(dataclasses.asdict(report)))
+    elif not quiet:
         printout.out(report.summary())
     for name, error in report.failed.items():
         printout.warn(msg.send_failed_stays(name, error))
@@ -83,12 +107,17 @@ def outbox(items: list[Waiting], format: str, clone_id: str) -> Printout:
         return printout
     if not items:
         printout.err(msg.outbox_empty())
+    from tix.render.terminal import width
+
+    columns = width()
     for item in text.printable([item.__dict__ for item in items]):
         by = msg.outbox_this_clone() if item["queued_by"] in (None, clone_id) else msg.outbox_clone(item["queued_by"])
         queued = text.short_time(item["queued"]) if item["queued"] else "?"
-        printout.out(msg.outbox_line(item["name"], item["state"], queued, by, item["attempts"], item["to"], item["subject"]))
+        lines = [msg.outbox_line(item["name"], item["state"], queued, by, item["attempts"], item["to"], item["subject"])]
         if item["last_error"]:
-            printout.out(msg.outbox_last_error(item["last_error"]))
+            lines.append(msg.outbox_last_error(item["last_error"]))
+        for line in text.wrap(lines, columns):
+            printout.out(line)
     return printout
 
 
@@ -109,8 +138,13 @@ def cancelled(items: list[Waiting], noted: list[str], foreign: list[Waiting]) ->
     return printout
 
 
-def template_list(found: list[Template]) -> str:
-    return "\n".join(f"{template.name:<16} {template.first_line}" for template in found)
+def template_list(found: list[Template], format: str = "text") -> str:
+    if format == "json":
+        return text.to_json([{"name": template.name, "first_line": template.first_line} for template in found])
+    from tix.render.terminal import width
+
+    columns = width()
+    return "\n".join(text.cut(f"{template.name:<16} {template.first_line}", columns) for template in found)
 
 
 def reminded(report: RemindReport, format: str, dry_run: bool, quiet: bool) -> Printout:
@@ -119,6 +153,8 @@ def reminded(report: RemindReport, format: str, dry_run: bool, quiet: bool) -> P
         printout.out(text.to_json({"reminders": [r.__dict__ for r in report.reminders], "escalated": report.escalated,
                                    "undelivered": [w.__dict__ for w in report.undelivered], "recorded": report.recorded}))  # fmt: skip
         return printout
+    for warning in report.warnings:  # even with --quiet: a ticket left unreminded
+        printout.warn(warning)
     if report.undelivered:  # even with --quiet: mail nobody receives is what cron must tell
         printout.warn(msg.outbox_late(len(report.undelivered), text.short_time(str(report.undelivered[0].queued))))
     if quiet:

@@ -4,6 +4,7 @@ names, categories) goes through `_e` (HTML escaping), so customer text is shown,
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import UTC, datetime
 from html import escape
@@ -31,6 +32,11 @@ _CREATED, _RESOLVED, _FRT, _TARGET = "#4b7bec", "#20bf6b", "#8854d0", "#eb3b5a"
 
 def _e(value: Any) -> str:
     return escape("" if value is None else str(value), quote=True)
+
+
+def _with_code(text: str) -> str:
+    """`text` escaped, with its `command` spans (the catalogue's way of naming a command) set as <code>."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", _e(text))
 
 
 def _time(seconds: int | None, tz: Any) -> str:
@@ -153,7 +159,8 @@ def report_html(report: Report, tz: Any) -> str:
     states = {state: sum(1 for r in report.board if r["sla"] == state) for state in SLA_ORDER}
     board_states = " · ".join(f'<span class="sla-{state}">{_e(h["sla_" + state])} {count:,}</span>' for state, count in states.items() if count)
     if report.board:
-        board_list = f'<p id="board-states">{board_states}</p><p class="sub">{_e(msg.report_board_shown(len(shown), len(report.board)))}</p>' + board_list
+        shown_note = _with_code(msg.report_board_shown(len(shown), len(report.board)))
+        board_list = f'<p id="board-states">{board_states}</p><p class="sub">{shown_note}</p>' + board_list
     labels = [w["key"] for w in report.weeks]
     flow = bar_chart(labels, [(h["created"], _CREATED, [w["created"] for w in report.weeks]),
                               (h["resolved"], _RESOLVED, [w["resolved"] for w in report.weeks])], h["chart_flow"])  # fmt: skip
@@ -174,7 +181,7 @@ def report_html(report: Report, tz: Any) -> str:
                     h["change"], h["growth"], h["eligible"]], trend_rows, {1, 2, 3, 4}, table_id="trend") if report.trend else nothing  # fmt: skip
     growing = [t for t in report.trend if t["eligible"] and (t["growth"] or 0) > 0]
     fastest = f"<p id=\"fastest\">{_e(h['fastest'])}: {_e(growing[0]['category'])} ({_e(msg.stats_pct(growing[0]['growth']))})</p>" if growing else ""
-    definitions = "".join(f"<dt>{_e(name)}</dt><dd>{_e(text)}</dd>" for name, text in msg.KPI_DEFINITIONS)
+    definitions = "".join(f"<dt>{_e(name)}</dt><dd>{_with_code(text)}</dd>" for name, text in msg.KPI_DEFINITIONS)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">

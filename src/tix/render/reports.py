@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from typing import TYPE_CHECKING, Any
 
 from tix import messages as msg
 from tix.render.printout import Printout
+from tix.render.text import to_json, wrap
 
 if TYPE_CHECKING:
     from tix.services.reports import Stats
@@ -75,17 +75,31 @@ def _columns(rows: list[list[str]]) -> list[str]:
     return ["  ".join(cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
 
 
-def stats_printout(stats: Stats, fmt: str) -> Printout:
+def _groups(rows: list[list[str]], width: int | None) -> list[str]:
+    """The --by table; where it is wider than the terminal, one block per group instead: its key,
+    then each figure after its column's name."""
+    lines = _columns(rows)
+    if width is None or max(len(line) for line in lines) <= width:
+        return lines
+    header, blocks = rows[0], []
+    for row in rows[1:]:
+        blocks.append(row[0])
+        blocks += wrap(["  " + " · ".join(f"{name} {cell}" for name, cell in zip(header[1:], row[1:], strict=False) if cell)], width)
+    return blocks
+
+
+def stats_printout(stats: Stats, fmt: str, width: int | None = None) -> Printout:
+    """`width`: the terminal's columns, which the text must fit (None: any)."""
     printout = Printout()
     for path in stats.broken:
         printout.warn(msg.stats_broken(path))
     if fmt == "json":
-        printout.out(json.dumps(stats.as_json(), indent=2, ensure_ascii=False))
+        printout.out(to_json(stats.as_json()))  # the one JSON style (docs/CLI.md)
     elif fmt == "csv":
         printout.out(as_csv(stats))
     else:
-        printout.out(msg.stats_period(stats.period["since"], stats.period["until"], stats.period["as_of"]))
-        for line in _text(stats.figures):
+        period = msg.stats_period(stats.period["since"], stats.period["until"], stats.period["as_of"])
+        for line in wrap([period, *_text(stats.figures)], width):
             printout.out(line)
         if stats.groups is not None:
             rows = [list(msg.STATS_GROUP_HEADER)] + [_group_row(str(g["key"]), g) for g in stats.groups]
@@ -96,7 +110,7 @@ def stats_printout(stats: Stats, fmt: str) -> Printout:
                     row += [f"{group['answered_with']:,}", f"{group['reopened_after']:,}"]
                 rows[-1] += ["", ""]
             printout.out("")
-            for line in _columns(rows):
+            for line in _groups(rows, width):
                 printout.out(line)
     return printout
 

@@ -34,13 +34,21 @@ def search_result(result: SearchResult, format: str, config: Config, limited: bo
     if not rows:
         printout.err(msg.no_tickets_match())
         return printout
-    colour = text.use_colour()
+    from tix.render.terminal import width as terminal_width
+
+    colour, width = text.use_colour(), terminal_width()
     for hit in text.printable(rows):
         status = hit["status"] if not hit["closed"] or hit["status"] == "closed" else f"{hit['status']} ({msg.customer_closed_mark()})"
         who = hit["requester"]["name"] or hit["requester"]["email"]
         owner = display_name(config, hit["owner"]) or "-"
-        head = f"{text.paint(hit['id'], 'bold', colour)}  {status:<8}  {owner:<12}  {text.short_time(hit['created'])}  {who}  {hit['subject']}"
-        snippet = _HIGHLIGHT.sub(lambda m: text.paint(m.group(1), "bold", True), hit["snippet"]) if colour else hit["snippet"]
+        rest = f"  {status:<8}  {owner:<12}  {text.short_time(hit['created'], config.timezone)}  {who}  {hit['subject']}"
+        if width is not None and width < text.NARROW:
+            rest = f"  {status}  {hit['subject']}"
+        head = text.ticket_line(hit["id"], rest, width, colour)
+        snippet = text.cut(hit["snippet"], None if width is None else max(width - 4, 10))
+        if snippet.count("**") % 2:  # a highlight cut in the middle
+            snippet += "**"
+        snippet = _HIGHLIGHT.sub(lambda m: text.paint(m.group(1), "bold", True), snippet) if colour else snippet
         printout.out(head)
         if snippet:
             printout.out("    " + snippet)
@@ -85,10 +93,12 @@ def history(found: History, format: str, config: Config) -> Printout:
         printout.err(msg.no_customer_tickets(found.who))
         printout.code = 1
         return printout
-    colour = text.use_colour()
+    from tix.render.terminal import width as terminal_width
+
+    colour, width = text.use_colour(), terminal_width()
     tz = config.timezone
     who = found.who if not found.domain else f"@{found.who}"
-    lines = [text.paint(msg.customer_heading(who, len(found.items), found.open_count), "bold", colour)]
+    lines = [msg.customer_heading(who, len(found.items), found.open_count)]
     if found.domain or len(found.addresses) > 1:
         lines.append("  " + ", ".join(found.addresses))
     if found.first_contact and found.last_contact:
@@ -96,12 +106,17 @@ def history(found: History, format: str, config: Config) -> Printout:
     median = found.median_first_response
     lines.append(msg.customer_median_response(duration(median)) if median is not None else msg.customer_no_response())
     lines += ["", msg.customer_months(), "  " + "  ".join(f"{month[2:]}:{n}" for month, n in found.months), ""]
+    lines = text.wrap(lines, width)
+    lines[0] = text.paint(lines[0], "bold", colour)
     for item in text.printable([item.as_dict() for item in found.items]):
         ended = f"{item['status']} {text.short_time(item['updated'], tz)}" if item["closed"] else item["status"]
         requester = f"  {item['requester']['email']}" if found.domain else ""
         owner = display_name(config, item["owner"]) or "-"
         when = text.short_time(item["created"], tz)
-        lines.append(f"{text.paint(item['id'], 'bold', colour)}  {when}  {ended:<24}  {owner:<12}{requester}  {item['subject']}")
+        rest = f"  {when}  {ended:<24}  {owner:<12}{requester}  {item['subject']}"
+        if width is not None and width < text.NARROW:
+            rest = f"  {ended}  {item['subject']}"
+        lines.append(text.ticket_line(item["id"], rest, width, colour))
     printout.out("\n".join(lines))
     return printout
 

@@ -1,15 +1,13 @@
 """Rendering for people (tables, ticket text, the audit trail) and for scripts (JSON, CSV).
 
-Colour only when stdout is a terminal and NO_COLOR is unset; JSON keys are stable. The labels
+Colour only when stdout is a terminal and NO_COLOR is unset, or when forced (render/terminal.py); JSON keys are stable. The labels
 of a layout (the table's headers, the field names of `tix show`) are part of it and stay here;
 the sentences and marks among them come from tix.messages.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import sys
 from collections.abc import Callable
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
@@ -51,7 +49,10 @@ def printable(value: Any) -> Any:
 
 
 def use_colour() -> bool:
-    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    """--color, NO_COLOR, CLICOLOR_FORCE, a terminal (render/terminal.py)."""
+    from tix.render.terminal import use_colour as allowed
+
+    return allowed()
 
 
 def paint(text: str, colour: str | None, enabled: bool) -> str:
@@ -100,37 +101,110 @@ def short_time(iso: str, tz: tzinfo | None = None) -> str:
     return (moment.astimezone(tz) if tz else moment).strftime("%Y-%m-%d %H:%M")
 
 
-def table(rows: list[dict[str, Any]], priorities: list[str], owner_name: Callable[[str | None], str]) -> str:
+def long_time(value: Any, tz: tzinfo | None = None) -> str:
+    """A time for people in `tix show`: in the helpdesk's timezone, to the minute, with the zone's
+    name (2026-12-03 12:56 CET)."""
+    moment = value if isinstance(value, datetime) else None
+    if moment is None:
+        try:
+            moment = datetime.fromisoformat(str(value))
+        except ValueError:
+            return str(printable(value))
+    if moment.tzinfo is None:
+        return moment.strftime("%Y-%m-%d %H:%M")
+    return (moment.astimezone(tz) if tz else moment).strftime("%Y-%m-%d %H:%M %Z").rstrip()
+
+
+def label(key: str) -> str:
+    """A front-matter key as words: first_response_due → First response due."""
+    words = key.replace("_", " ").replace("-", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+def human(value: Any, tz: tzinfo | None = None, empty: str = "-") -> str:
+    """Any value a file or the configuration may hold, for people: lists as `a, b`, mappings as
+    `key: value; key: value`, times as in `long_time`, yes/no — never a Python repr."""
+    if value is None or value == "" or value == [] or value == {}:
+        return empty
+    if isinstance(value, bool):
+        return msg.yes_no(value)
+    if isinstance(value, datetime):
+        return long_time(value, tz)
+    if isinstance(value, dict):
+        return "; ".join(f"{key}: {human(item, tz)}" for key, item in value.items())
+    if isinstance(value, (list, tuple, set)):
+        return ", ".join(human(item, tz) for item in value)
+    return str(value)
+
+
+def table(rows: list[dict[str, Any]], priorities: list[str], owner_name: Callable[[str | None], str], tz: tzinfo | None = None) -> str:
+    """The `tix list` table, as wide as the terminal (render/terminal.py): the subject is cut to
+    fit, and on a narrow one the columns that matter least go first (requester, due, owner)."""
+    from tix.render.terminal import width as terminal_width
+
     colour = use_colour()
     rows = printable(rows)
-    headers = ("ID", "STATUS", "PRIORITY", "OWNER", "DUE", "REQUESTER", "SUBJECT")
+    headers = ["ID", "STATUS", "PRIORITY", "OWNER", "DUE", "REQUESTER", "SUBJECT"]
     cells = [
-        (
+        [
             row["id"],
             row["status"],
             row["priority"],
             owner_name(row["owner"]) or "-",
-            short_time(row["due"]) if row.get("due") else "-",
+            short_time(row["due"], tz) if row.get("due") else "-",
             row["requester"]["name"] or row["requester"]["email"],
             row["subject"],
-        )
+        ]
         for row in rows
     ]
     widths = [max([len(h)] + [len(c[i]) for c in cells]) for i, h in enumerate(headers[:-1])]
     widths[5] = min(widths[5], 24)
-    import shutil  # only a table on a terminal needs it (it loads the archive modules)
-
-    total = shutil.get_terminal_size((200, 24)).columns if sys.stdout.isatty() else 10_000
-    subject_width = max(10, total - sum(widths) - 2 * len(widths))
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths + [0], strict=True)).rstrip()]
+    total = terminal_width()
+    shown = list(range(len(widths)))  # the columns before the subject that are kept
+    if total is not None:
+        for dropped in (5, 4, 3, 2, 1):  # requester, due, owner, priority, status
+            if sum(widths[i] + 2 for i in shown) + MIN_SUBJECT <= total:
+                break
+            shown.remove(dropped)
+    subject_width = max(MIN_SUBJECT, total - sum(widths[i] + 2 for i in shown)) if total is not None else None
+    lines = ["  ".join([headers[i].ljust(widths[i]) for i in shown] + ["SUBJECT"])]
     for row, cell in zip(rows, cells, strict=True):
-        parts = [_fit(value, width).ljust(width) for value, width in zip(cell[:-1], widths, strict=True)]
+        parts = {i: _fit(cell[i], widths[i]).ljust(widths[i]) for i in shown}
         rank = priorities.index(row["priority"]) if row["priority"] in priorities else None
-        parts[0] = paint(parts[0], "bold", colour)
-        parts[2] = paint(parts[2], _PRIORITY_COLOUR.get(rank) if rank is not None else None, colour)
-        parts[4] = paint(parts[4], {"breached": "red", "near": "yellow"}.get(row.get("sla") or ""), colour)
-        lines.append("  ".join(parts + [_fit(cell[-1], subject_width)]))
-    return "\n".join(lines)
+        paints = {0: "bold", 2: _PRIORITY_COLOUR.get(rank) if rank is not None else None,
+                  4: {"breached": "red", "near": "yellow"}.get(row.get("sla") or "")}  # fmt: skip
+        subject = cell[-1] if subject_width is None else _fit(cell[-1], subject_width)
+        lines.append("  ".join([paint(parts[i], paints.get(i), colour) for i in shown] + [subject]))
+    return "\n".join(lines if total is None else [lines[0][:total].rstrip(), *lines[1:]])
+
+
+MIN_SUBJECT = 10  # the subject's columns on the narrowest terminal
+
+
+def ticket_line(ticket_id: str, rest: str, width: int | None, colour: bool) -> str:
+    """A line that starts with a ticket's ID (in bold), cut to the terminal's `width`."""
+    line = ticket_id + rest if width is None else _fit(ticket_id + rest, width)
+    return paint(line[: len(ticket_id)], "bold", colour) + line[len(ticket_id) :]
+
+
+NARROW = 72  # a terminal narrower than this gets the short form of a ticket's line
+
+
+def wrap(lines: list[str], width: int | None) -> list[str]:
+    """Lines of text wrapped at `width` (words kept whole, the rest indented); None: as they are."""
+    if width is None or all(len(line) <= width for line in lines):
+        return lines
+    import textwrap
+
+    wrapped: list[str] = []
+    for line in lines:
+        wrapped += textwrap.wrap(line, width, subsequent_indent="  ", break_on_hyphens=False) or [""]
+    return wrapped
+
+
+def cut(line: str, width: int | None) -> str:
+    """A line of plain text cut to `width` (None: as it is)."""
+    return line if width is None else _fit(line, width)
 
 
 def _fit(text: str, width: int) -> str:
@@ -151,30 +225,36 @@ def csv_text(rows: list[dict[str, Any]]) -> str:
     return buffer.getvalue().rstrip("\n")
 
 
-def ticket_text(details: dict[str, Any], owner_name: Callable[[str | None], str]) -> str:
+def ticket_text(details: dict[str, Any], owner_name: Callable[[str | None], str], tz: tzinfo | None = None) -> str:
     colour = use_colour()
     details = printable(details)
     requester = details["requester"]
     who = f"{requester['name']} <{requester['email']}>" if requester["name"] else requester["email"]
-    lines = [
-        paint(f"{details['id']}  {details['subject']}", "bold", colour),
-        f"Status:    {details['status']}",
-        f"Priority:  {details['priority']}",
-        f"Owner:     {owner_name(details['owner']) or '-'}",
-        f"Requester: {who}",
-        f"Queue:     {details['queue'] or '-'}",
-        f"Category:  {details['category'] or '-'}",
-        f"Tags:      {', '.join(details['tags']) or '-'}",
-        f"Channel:   {details['channel']}",
-        f"Created:   {details['created']}",
-        f"Updated:   {details['updated']}",
+    fields = [
+        ("Status", details["status"]),
+        ("Priority", details["priority"]),
+        ("Owner", owner_name(details["owner"]) or "-"),
+        ("Requester", who),
+        ("Queue", details["queue"] or "-"),
+        ("Category", details["category"] or "-"),
+        ("Tags", ", ".join(details["tags"]) or "-"),
+        ("Channel", details["channel"]),
+        ("Created", long_time(details["created"], tz)),
+        ("Updated", long_time(details["updated"], tz)),
     ]
-    lines += [f"{key.capitalize() + ':':<10} {value}" for key, value in details["fields"].items()]
+    custom = [(label(key), human(value, tz)) for key, value in details["fields"].items()]
+    width = max((len(name) for name, _ in custom), default=0) + 1  # the custom fields aligned among themselves
+    lines = [paint(f"{details['id']}  {details['subject']}", "bold", colour)]
+    lines += [f"{name + ':':<10} {value}" for name, value in fields]
+    lines += [f"{name + ':':<{width}} {value}" for name, value in custom]
+    if details.get("links"):
+        lines.append(msg.ops_links_line([f"{msg.ops_link_label(link['kind'])} {link['ticket']}" for link in details["links"]]))
+    if details.get("merged_into"):
+        lines.append(msg.ops_merged_into_line(details["merged_into"]))
     from tix.storage.ticketfile import HEADINGS
 
     for entry in details["entries"]:
-        label = HEADINGS.get(entry["kind"], entry["kind"])
-        heading = f"── {label} {entry['author']} · {short_time(entry['time'])}"
+        heading = f"── {HEADINGS.get(entry['kind'], entry['kind'])} {entry['author']} · {short_time(entry['time'], tz)}"
         if entry.get("robot"):
             heading += f" [{entry['robot']}]"
         if entry.get("own"):
@@ -195,11 +275,7 @@ def _delivery_text(delivery: dict[str, Any]) -> str:
 
 
 def _value(value: Any) -> str:
-    if value is None or value == "" or value == []:
-        return msg.no_value()
-    if isinstance(value, list):
-        return ", ".join(str(item) for item in value)
-    return str(value)
+    return human(value, empty=msg.no_value())
 
 
 def printable_event(event: Event) -> Event:
@@ -210,20 +286,29 @@ def printable_event(event: Event) -> Event:
 
 
 def log_text(events: list[Event], show_ticket: bool, tz: tzinfo | None = None) -> str:
-    colour = use_colour()
+    """The audit trail; on a terminal narrower than NARROW, the author without the address and
+    the lines wrapped to fit."""
+    from tix.render.terminal import width as terminal_width
+
+    colour, width = use_colour(), terminal_width()
+    narrow = width is not None and width < NARROW
     blocks = []
     for event in events:
         event = printable_event(event)
-        who = f"{event.author.name} <{event.author.email}>" if event.author.name else event.author.email
+        who = event.author.name if event.author.name and narrow else (
+            f"{event.author.name} <{event.author.email}>" if event.author.name else event.author.email)  # fmt: skip
         head = f"{short_time(event.time, tz)}  {who}  "
-        if show_ticket:
-            head += paint(event.ticket, "bold", colour) + "  "
-        lines = [head + paint(event.action, "cyan", colour) + paint(f"  {event.commit[:10]}", "dim", colour)]
+        if narrow:  # plain words, wrapped: colour codes would count as columns
+            lines = wrap([head + (f"{event.ticket}  " if show_ticket else "") + f"{event.action}  {event.commit[:10]}"], width)
+        else:
+            if show_ticket:
+                head += paint(event.ticket, "bold", colour) + "  "
+            lines = [head + paint(event.action, "cyan", colour) + paint(f"  {event.commit[:10]}", "dim", colour)]
         lines += [msg.trail_change(c.field, _value(c.old), _value(c.new)) for c in event.changes]
         lines += [msg.trail_entry(e["kind"], e["author"], "added") for e in event.entries_added]
         lines += [msg.trail_entry(e["kind"], e["author"], "edited") for e in event.entries_edited]
         lines += [msg.trail_entry(e["kind"], e["author"], "removed") for e in event.entries_removed]
         if event.problem:
             lines.append(f"    ! {event.problem}")
-        blocks.append("\n".join(lines))
+        blocks.append("\n".join(lines[:1] + wrap(lines[1:], width) if narrow else lines))
     return "\n".join(blocks)

@@ -19,12 +19,22 @@ def change(done: Change) -> str:
     return msg.change_done(done.ticket.id, done.summary or msg.nothing_to_change())
 
 
+def created(done: Change, format: str) -> str:
+    """`tix new`: the new ticket's ID; as JSON {id, subject, status, priority, owner, queue,
+    category, tags, commit}."""
+    if format != "json":
+        return done.ticket.id
+    t = done.ticket
+    return text.to_json({"id": t.id, "subject": t.subject, "status": t.status, "priority": t.priority, "owner": t.owner,
+                         "queue": t.queue, "category": t.category, "tags": list(t.tags), "commit": done.commit})  # fmt: skip
+
+
 def ticket(details: dict[str, Any], format: str, config: Config) -> str:
     from tix.storage.people import display_name
 
     if format == "json":
         return text.to_json(details)
-    return text.ticket_text(details, lambda email: display_name(config, email))
+    return text.ticket_text(details, lambda email: display_name(config, email), config.timezone)
 
 
 def listing(result: Listing, format: str, config: Config) -> Printout:
@@ -33,13 +43,16 @@ def listing(result: Listing, format: str, config: Config) -> Printout:
     printout = Printout()
     for broken in result.broken:
         printout.warn(msg.ticket_file_broken(broken.path, broken.error.removeprefix(broken.path + ": ")))
+    for column, value, count, paths, known in result.unknown:
+        problem = msg.filter_unknown_status(value, known) if column == "status" else msg.unknown_configured(column, value, known)
+        printout.warn(msg.ticket_value_unknown(paths, count, problem))
     rows = [row.as_dict() for row in result.rows]
     if format == "json":
         printout.out(text.json_rows(rows))
     elif format == "csv":
         printout.out(text.csv_text(rows))
     elif rows:
-        printout.out(text.table(rows, config.priorities, lambda email: display_name(config, email)))
+        printout.out(text.table(rows, config.priorities, lambda email: display_name(config, email), config.timezone))
     else:
         printout.err(msg.no_tickets_match())
     return printout

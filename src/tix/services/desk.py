@@ -18,12 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 from tix import messages as msg
 from tix.domain import clock, commits
-from tix.domain.model import CHANNELS, Person, Ticket
-from tix.errors import InvalidValue
+from tix.domain.model import CHANNELS, Person, Ticket, value_problems
+from tix.errors import InvalidValue, TixError
 from tix.storage.config import Config
 from tix.storage.files import read_text, write_atomic
 from tix.storage.layout import Helpdesk
 from tix.storage.people import acting_user, resolve_agent
+from tix.storage.refs import resolve as resolve_ref
 
 if TYPE_CHECKING:
     from tix.storage.rows import TicketRow
@@ -41,9 +42,10 @@ class Change:
 class Desk:
     """The helpdesk as seen by one acting teammate."""
 
-    def __init__(self, helpdesk: Helpdesk, actor_override: str | None = None) -> None:
+    def __init__(self, helpdesk: Helpdesk, actor_override: str | None = None, include_edits: bool = False) -> None:
         self.hd = helpdesk
         self._actor_override = actor_override
+        self.include_edits = include_edits  # `tix --include-edits`: commit a hand edit first instead of refusing
         self._actor: Person | None = None
         self._calendar: Any = None
 
@@ -91,13 +93,11 @@ class Desk:
 
     def check_ticket(self, ticket: Ticket) -> None:
         """Every field of a ticket is valid under the configuration (used after a hand edit)."""
-        self.check_status(ticket.status)
-        self.check_priority(ticket.priority)
-        self.check_category(ticket.category)
-        self.check_queue(ticket.queue)
-        self.check_channel(ticket.channel)
-        if ticket.owner and Person.parse(ticket.owner) is None:
-            raise InvalidValue(msg.owner_not_an_address(ticket.owner))
+        config = self.config
+        problems = value_problems(config.statuses, config.priorities, config.categories, config.queues, ticket.status,
+                                  ticket.priority, ticket.category, ticket.queue, ticket.channel, ticket.owner)  # fmt: skip
+        if problems:
+            raise InvalidValue(problems[0])
 
     def route_new(self, ticket: Ticket, message: Any, explicit: set[str] | None = None,
                   rows: Callable[[], list[TicketRow]] | None = None) -> list[str]:  # fmt: skip
@@ -159,11 +159,38 @@ class Desk:
             raise
         return Change(ticket, summary, commit)
 
+    def take_up_hand_edit(self, ticket_id: str) -> None:
+        """Before a change loads a ticket (under the lock): a ticket file with changes not committed
+        (a hand edit, staged or not) is never swept into tix's commit unnoticed (issue 18 #8). It
+        is refused, naming the file; with `include_edits` the edit is committed first as its own
+        `edit` commit, validated and with its SLA due times recomputed as `tix edit` does. One git
+        run for the one file, whatever the number of tickets."""
+        from tix.storage import ticketfile
+        from tix.storage.layout import ticket_relpath
+
+        relpath = ticket_relpath(ticket_id)
+        if not self.hd.git.uncommitted([relpath]):
+            return
+        if not self.include_edits:
+            raise InvalidValue(msg.hand_edit_refused(relpath))
+        ticket = self.hd.load(ticket_id)  # a file broken by hand is refused here, named
+        try:
+            self.check_ticket(ticket)
+        except TixError as exc:
+            raise InvalidValue(msg.hand_edit_invalid(relpath, exc.message)) from None
+        committed = self.hd.git.file_at_head(relpath)
+        before = ticketfile.loads(committed, relpath) if committed is not None else None
+        ticket.updated = self.now()
+        self.update_clocks(ticket, (before.status, before.priority) if before else None)
+        self.save_and_commit(ticket, "edit", msg.hand_edit_included())
+
     def update(self, ticket_ref: str, action: str, mutate: Callable[[Ticket], str]) -> Change:
         """Load, mutate, save and commit one ticket. `mutate` returns the change summary ('' = no-op)."""
         _ = self.actor  # fail on a missing identity before touching anything
         with self.hd.locked():
-            ticket = self.hd.load(self.hd.resolve(ticket_ref))
+            ticket_id = resolve_ref(self.hd, ticket_ref)
+            self.take_up_hand_edit(ticket_id)
+            ticket = self.hd.load(ticket_id)
             before = (ticket.status, ticket.priority)
             summary = mutate(ticket)
             if not summary:
@@ -173,13 +200,14 @@ class Desk:
             return self.save_and_commit(ticket, action, summary)
 
 
-def edit_a_copy(hd: Helpdesk, path: Path, draft_name: str, editor: str | None) -> tuple[str, str, Path]:
+def edit_a_copy(hd: Helpdesk, path: Path, draft_name: str, editor: str | None, start: str | None = None) -> tuple[str, str, Path]:
     """`path` edited in the user's editor as a copy in .git/tix/edit/ (the original untouched until the
-    caller commits): (original, edited, draft). An unchanged copy is removed; one the caller rejects
+    caller commits): (original, edited, draft). The copy starts as the file, or as `start` (a
+    rejected version taken up again). An unchanged copy is removed; one the caller rejects
     stays, for the user to take up again."""
     original = read_text(path)
     draft = hd.state_dir / "edit" / draft_name
-    write_atomic(draft, original)
+    write_atomic(draft, original if start is None else start)
     run_editor(editor, draft)
     edited = read_text(draft)
     if edited == original:

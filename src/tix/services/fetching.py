@@ -9,7 +9,6 @@ server has none) and runs again, reconnecting with a growing pause when the serv
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable
 from datetime import date
@@ -84,14 +83,3 @@ def watch(
                 pause = min(pause * 2, BACKOFF_SECONDS[1])
     finally:
         watcher.close()
-
-
-def progress_printer() -> Callable[[int], None] | None:
-    """A count on stderr, only on a terminal."""
-    if not sys.stderr.isatty():
-        return None
-
-    def show(count: int) -> None:
-        print(msg.fetch_progress(count), end="", file=sys.stderr, flush=True)
-
-    return show

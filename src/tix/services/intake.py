@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import sys
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -22,9 +21,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tix import messages as msg
-from tix.domain import identities, ids
+from tix.domain import identities, ids, links
 from tix.domain.model import Entry, Person, Ticket
-from tix.domain.threading_rules import Lookups, record_references, references_of, thread
+from tix.domain.threading_rules import Lookups, follow, record_references, references_of, thread
 from tix.errors import GitError, LockHeld, TixError
 from tix.mail.sources import open_source
 from tix.mail.sources.base import Item, Source, UnreadableMessage
@@ -32,11 +31,12 @@ from tix.mail.workers import Parsers, Result, chunks
 from tix.services.desk import Desk
 from tix.storage import quarantine
 from tix.storage.batch import Batch, BatchWriter
+from tix.storage.deleted import deleted_messages
 from tix.storage.duplicates import Duplicates
 from tix.storage.files import UnsafePath
 from tix.storage.index import Index
 from tix.storage.journal import ImportJournal
-from tix.storage.layout import TICKETS_DIR
+from tix.storage.layout import TICKETS_DIR, ticket_relpath
 from tix.storage.ledger import Ledger
 from tix.storage.quarantine import QUARANTINE_DIR, Quarantine
 from tix.storage.rows import TicketRow
@@ -110,6 +110,9 @@ class Importer:
         self.reopen = mail.reopen
         self.own = config.settings.own_addresses()
         self.team = config.settings.team_addresses()
+        self.block = set(mail.block)
+        self._deleted: dict[str, str] | None = None  # Message-IDs of deleted tickets, read when first needed
+        self._looked: Ticket | None = None  # the last ticket threading looked at (_look)
         self.tag_pattern = identities.tag_pattern(mail.tag, self.instance)
         self.quarantine = Quarantine(self.hd.root)
         self.lookups = Lookups(self._our_message, self._exists, self._ticket_of, self._referencing, self._look)
@@ -118,6 +121,7 @@ class Importer:
         self.assigned_rows: list[TicketRow] = []
         self._reset_batch()
         self._snapshots: dict[str, bytes] = {}
+        self._hand_edited: set[str] | None = None  # ticket files with changes not committed
         self._secret_bytes: bytes | None = None
         self._seen_count = 0
         self._kb: Library | None = None  # the knowledge base, read by the first acknowledgement that suggests articles
@@ -169,6 +173,8 @@ class Importer:
                     self._consume(waiting[0], waiting[1].get())
                 self._flush()
                 self._land()
+                if self.progress:
+                    self.progress(self._seen_count)  # the last step: the bar shows the whole
                 for source in sources:
                     source.finish()  # after every message is settled: what each Maildir folder holds now
                 if self.report.commits:
@@ -268,6 +274,10 @@ class Importer:
         if self._ticket_of(mid):
             self._duplicate(item, mid, digest, msg.same_message_id_imported())
             return
+        deleted = self._deleted_ticket(mid)
+        if deleted:
+            self._duplicate(item, mid, digest, msg.ops_deleted_ticket_mail(deleted), deleted)
+            return
         ours = self._our_message(mid)
         ticket_id: str | None
         if ours is not None:
@@ -276,9 +286,13 @@ class Importer:
             ticket_id, reason, linked = ours[0], msg.own_mail_returned(ours[1]), None
             if not self._exists(ticket_id):
                 raise CannotFile(msg.own_mail_ticket_missing(ticket_id))
+            ticket_id = follow(ticket_id, self.lookups)  # merged into another since: kept there
         else:
             threading = thread(mail, self.tag_pattern, self.team, self.lookups)
             ticket_id, reason, linked = threading.ticket, threading.reason, threading.linked
+        blocked = self._blocked(mail)
+        if blocked:
+            reason = f"{reason}; {msg.ops_blocked_sender(blocked)}"
         when = self._message_time(mail, item)
         entry_id = ids.derived_id("entry:" + mid)
         ticket, folder = self._ticket_and_folder(ticket_id, mail, when, linked, entry_id)
@@ -347,9 +361,12 @@ class Importer:
         if mail.robot:
             ticket.status = settings.statuses.closed[0]  # kept and searchable, but not on the board
             ticket.tags = [mail.robot]
+        elif self._blocked(mail):
+            ticket.status = settings.statuses.closed[0]  # a sender on mail.block: spam, kept but never on the board
+            ticket.tags = [links.SPAM_TAG]
         if linked:
             ticket.extra["related"] = [linked]
-        if not mail.robot:
+        if not mail.robot and not self._blocked(mail):
             from tix.domain.rules import Message
 
             recipients = [p.email for p in mail.to + mail.cc] + mail.delivered_to
@@ -376,7 +393,7 @@ class Importer:
             if address not in ticket.participants:
                 ticket.participants.append(address)
         group = self.desk.config.settings.statuses.group_of(ticket.status)
-        if mail.robot or not self.reopen or group not in ("waiting", "closed"):
+        if mail.robot or self._blocked(mail) or not self.reopen or group not in ("waiting", "closed"):
             return False
         if mail.sender and mail.sender.email.lower() in self.team:
             return False  # a teammate writing in does not reopen
@@ -391,7 +408,7 @@ class Importer:
         from tix.mail.parse import NO_REPLY
 
         autoack = self.desk.config.settings.autoack
-        if not autoack.enabled or mail.robot or self.dry_run:
+        if not autoack.enabled or mail.robot or self.dry_run or self._blocked(mail):
             return False
         address = ticket.requester.email.lower()
         if address in self.own or address == UNKNOWN_SENDER.email or NO_REPLY.match(address):
@@ -526,6 +543,18 @@ class Importer:
 
     # --- bookkeeping -----------------------------------------------------------------
 
+    def _blocked(self, mail: ParsedMail) -> str | None:
+        """The sender's address when it is on mail.block (`tix spam --block`)."""
+        sender = mail.sender or mail.requester
+        address = sender.email.lower() if sender else ""
+        return address if address and address in self.block else None
+
+    def _deleted_ticket(self, message_id: str) -> str | None:
+        """The ticket `tix delete` removed that held this message (storage/deleted.py)."""
+        if self._deleted is None:
+            self._deleted = deleted_messages(self.hd.root)
+        return self._deleted.get(message_id)
+
     def _ticket_of(self, message_id: str) -> str | None:
         return self.duplicates.holder(message_id)
 
@@ -536,15 +565,27 @@ class Importer:
         return ticket_id in self.batch.tickets or self.hd.exists(ticket_id)
 
     def _look(self, ticket_id: str) -> Ticket:
-        """A ticket to look at, not to change."""
-        return self.batch.tickets.get(ticket_id) or self.hd.load(ticket_id)
+        """A ticket to look at, not to change (kept until this message loads it to change it: one
+        read of its file, though threading looked at it first)."""
+        pending = self.batch.tickets.get(ticket_id)
+        if pending is not None:
+            return pending
+        if self._looked is None or self._looked.id != ticket_id:
+            self._looked = self.hd.load(ticket_id)
+        return self._looked
 
     def _load(self, ticket_id: str) -> Ticket:
         """A ticket to change. One already pending in this batch is snapshotted first, so a
         message that fails half-way can be undone (only the tickets it touched: O(1) a message)."""
         pending = self.batch.tickets
         if ticket_id not in pending:
-            pending[ticket_id] = self.hd.load(ticket_id)
+            if self._hand_edited is None:  # what the index's refresh (before the first message) saw
+                self._hand_edited = self.index.hand_edited()
+            relpath = ticket_relpath(ticket_id)
+            if relpath in self._hand_edited:  # never swept into an import's commit: held in quarantine (issue 18 #8)
+                raise CannotFile(msg.import_held_for_hand_edit(relpath))
+            looked, self._looked = self._looked, None
+            pending[ticket_id] = looked if looked is not None and looked.id == ticket_id else self.hd.load(ticket_id)
         elif ticket_id not in self._snapshots:
             self._snapshots[ticket_id] = pickle.dumps(pending[ticket_id])  # in memory only: ~10x cheaper than YAML
         return pending[ticket_id]
@@ -643,12 +684,8 @@ class Importer:
         return ImportJournal(self.hd).recover(self.desk.actor, self.desk.now())
 
 
-def progress_printer() -> Callable[[int], None] | None:
-    """A count on stderr, only on a terminal."""
-    if not sys.stderr.isatty():
-        return None
+def expected_messages(paths: list[str]) -> int:
+    """How many messages an import of `paths` reads (the total of its progress bar)."""
+    from tix.mail.sources import count_messages
 
-    def show(count: int) -> None:
-        print(msg.import_progress(count), end="", file=sys.stderr, flush=True)
-
-    return show
+    return sum(count_messages(path) for path in paths)

@@ -21,6 +21,7 @@ from tix.errors import ArticleFormatError, InvalidValue, TixError
 from tix.storage import kb as store
 from tix.storage.files import read_text, write_atomic
 from tix.storage.kb import Hit, rank
+from tix.storage.refs import resolve as resolve_ref
 
 if TYPE_CHECKING:  # `tix show` suggests articles: it needs neither the desk (subprocess, git) nor the layout's locks
     from tix.services.desk import Desk
@@ -237,7 +238,7 @@ def suggest(hd: Helpdesk, ticket_ref: str, limit: int = 3) -> Found:
     language, else the default language's; public and internal ones (agents read them)."""
     from tix.storage.files import read_bytes
 
-    ticket_id = hd.resolve(ticket_ref)
+    ticket_id = resolve_ref(hd, ticket_ref)
     data = read_bytes(hd.path_of(ticket_id))
     ticket = hd.load(ticket_id)
     lang = ticket_language(ticket)

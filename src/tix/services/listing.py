@@ -60,6 +60,8 @@ def make_request(
 class Listing:
     rows: list[TicketRow]
     broken: list[Broken]  # ticket files the index could not read (shown as warnings)
+    # values the configuration does not know, (field, value, files holding it, the first of them, configured): warnings too
+    unknown: list[tuple[str, str, int, list[str], list[str]]] = field(default_factory=list)
 
 
 def list_tickets(hd: Helpdesk, request: ListRequest, now: datetime) -> Listing:
@@ -70,8 +72,10 @@ def list_tickets(hd: Helpdesk, request: ListRequest, now: datetime) -> Listing:
     limit = request.limit if request.limit is not None and request.limit >= 0 else None  # a negative one: the slice below
     with Index.current(hd) as index:
         broken = index.broken()
+        unknown = [(column, value, count, paths, known) for column, known in (("status", config.statuses), ("priority", config.priorities))
+                   for value, count, paths in index.unknown_values(column, known)]  # fmt: skip
         rows = index.rows(now, _with_sla_conditions(request, now), config.closed_statuses, order, limit)
-    return Listing(rows[: request.limit], broken)
+    return Listing(rows[: request.limit], broken, unknown)
 
 
 def _with_sla_conditions(request: ListRequest, now: datetime) -> Filters:

@@ -50,6 +50,7 @@ class RemindReport:
     undelivered: list[Waiting] = field(default_factory=list)  # queued over UNDELIVERED_AFTER ago, in any clone
     commit: str | None = None
     recorded: bool = True  # False: a dry run or a what-if, which changed nothing
+    warnings: list[str] = field(default_factory=list)  # tickets left alone: their files have hand edits
 
 
 def _running(state: SlaState) -> tuple[str, datetime] | None:
@@ -80,6 +81,7 @@ def remind(desk: Desk, send_mail: bool, record: bool = True, consume: bool = Tru
     still happen). A reminder nobody can receive is reported and never consumed."""
     from tix.domain.filters import Filters
     from tix.storage.index import Index
+    from tix.storage.layout import ticket_relpath
 
     hd = desk.hd
     config = desk.config
@@ -90,8 +92,14 @@ def remind(desk: Desk, send_mail: bool, record: bool = True, consume: bool = Tru
     with hd.locked():
         with Index.current(hd) as index:
             rows = index.rows(now, Filters(), config.closed_statuses)
+            hand_edited = index.hand_edited() if record else set()
         changed: list[str] = []
         for row in rows:
+            if ticket_relpath(row.id) in hand_edited:  # never swept into the reminders' commit (issue 18 #8)
+                if not desk.include_edits:
+                    report.warnings.append(msg.remind_skipped_hand_edit(ticket_relpath(row.id)))
+                    continue
+                desk.take_up_hand_edit(row.id)
             ticket = hd.load(row.id)
             state = SlaState(ticket)
             running = _running(state)

@@ -14,6 +14,7 @@ from tix.mail.transport import SendReport
 from tix.services.desk import Desk, run_editor
 from tix.services.outgoing import Articles, Reply, apply, context, prepare
 from tix.storage.files import read_text, write_atomic
+from tix.storage.refs import resolve as resolve_ref
 
 
 def reply(
@@ -24,7 +25,7 @@ def reply(
     article's text follows the message, in the customer's language (services/outgoing.Articles)."""
     hd = desk.hd
     agent = desk.actor
-    ticket = hd.load(hd.resolve(ticket_ref))
+    ticket = hd.load(resolve_ref(hd, ticket_ref))
     name = template or "blank"
     if template is None and not message and not edit and not kb:
         raise InvalidValue(msg.reply_what_to_send())
@@ -46,6 +47,7 @@ def reply(
     if preview:
         return result
     with hd.locked():
+        desk.take_up_hand_edit(ticket.id)  # a hand edit is never swept into the reply's commit (issue 18 #8)
         fresh = hd.load(ticket.id)
         result.ticket = fresh
         result.summary = apply(desk, result, target_status)

@@ -9,11 +9,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from tix import messages as msg
-from tix.domain import kpi
+from tix.domain import kpi, links
 from tix.errors import InvalidValue
 from tix.storage.layout import Helpdesk
 
 DEFAULT_DAYS = 30
+EXCLUDED_TAGS = frozenset({links.SPAM_TAG, links.DUPLICATE_TAG})
 
 
 @dataclass
@@ -173,6 +174,7 @@ def stats(hd: Helpdesk, request: StatsRequest, now: datetime, reach: timedelta |
     end = min(until, as_of)
     everyone, broken = load_facts(hd, rules, since=min(since, end - reach) if reach else since)
     period = kpi.Period(int(since.timestamp()), int(until.timestamp()), int(as_of.timestamp()))
+    everyone = [f for f in everyone if not left_out(f, period.as_of)]
     owners = [resolve_agent(config, o).lower() for o in split_values(request.owner)]
     queues, categories, tags = split_values(request.queue), split_values(request.category), split_values(request.tag)
     chosen = [f for f in everyone if kpi.matches(f, period.end, owners, queues, categories, tags)] if owners or queues or categories or tags else everyone
@@ -199,6 +201,13 @@ def stats(hd: Helpdesk, request: StatsRequest, now: datetime, reach: timedelta |
     else:
         figures = kpi.figures(chosen, period, rules, calendar, by_customer)
     return Stats(shown, figures, groups, request.by, broken, chosen, (since, until, as_of))
+
+
+def left_out(facts: kpi.Facts, as_of: int) -> bool:
+    """Spam (`tix spam`) and the stubs of merged tickets (`tix merge`: their conversation counts on
+    the ticket they were merged into) are no customer's request: no figure counts them."""
+    state = facts.state_at(as_of) or {}
+    return bool(EXCLUDED_TAGS & set(state.get("tags") or []))
 
 
 def _queried(hd: Helpdesk, request: StatsRequest, now: datetime) -> set[str]:

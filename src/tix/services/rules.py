@@ -3,6 +3,7 @@ Nothing is changed."""
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,13 +36,17 @@ def explain(helpdesk: Helpdesk, paths: list[Path]) -> list[RuleTest]:
     results = []
     for path in paths:
         try:
-            mail = mailparse.parse(path.read_bytes(), list(config.settings.mail.fallback_charsets))
+            raw = sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes()  # '-': stdin, as for tix import
+            mail = mailparse.parse(raw, list(config.settings.mail.fallback_charsets))
         except OSError as exc:
             raise InvalidValue(msg.rules_message_unreadable(path, exc.strerror)) from None
         if mail.robot:  # as the importer files it (services/intake.py)
             results.append(RuleTest(path, [], {"status": config.closed_statuses[0]}, robot=mail.robot))
             continue
         sender = mail.sender.email if mail.sender else ""
+        if sender.lower() in config.settings.mail.block:  # as the importer files it: spam, rules not applied
+            results.append(RuleTest(path, [], {"status": config.closed_statuses[0], "tags": ["spam"]}, [msg.ops_blocked_sender(sender.lower())]))
+            continue
         recipients = [p.email for p in mail.to + mail.cc] + mail.delivered_to
         outcome = route(config.settings.rules, Message(mail.subject, mail.text, sender, recipients, "email"))
         fields = dict(outcome.fields)

@@ -48,12 +48,67 @@ def init_helpdesk(
     directory: Path, name: str | None = None, email: str | None = None,
     timezone: str | None = None, actor_override: str | None = None, config_file: Path | None = None,
 ) -> InitResult:  # fmt: skip
-    """Create or complete a helpdesk in `directory`; commits what it adds, as the acting user."""
-    directory.mkdir(parents=True, exist_ok=True)
+    """Create or complete a helpdesk in `directory`; commits what it adds, as the acting user.
+    A run that fails leaves nothing half-made (issue 18 #7): the folders, the repository and the
+    files it made are removed, the files it changed are put back."""
+    undo = _Undo()
+    try:
+        return _init(directory, name, email, timezone, actor_override, config_file, undo)
+    except BaseException as exc:
+        undo.run()
+        if isinstance(exc, OSError) and not isinstance(exc, TixError):
+            raise TixError(msg.init_failed(exc.filename or directory, exc.strerror or str(exc))) from None
+        raise
+
+
+class _Undo:
+    """What a failed `tix init` takes back: folders and a repository it made, files it wrote."""
+
+    def __init__(self) -> None:
+        self.folders: list[Path] = []  # made by this run: removed with all they hold
+        self.files: dict[Path, bytes | None] = {}  # the content before (None: there was no file)
+
+    def made_folders(self, folder: Path) -> None:
+        """Make `folder` and its missing parents, remembering the topmost one made."""
+        top = None
+        for candidate in [folder, *folder.parents]:
+            if candidate.exists():
+                break
+            top = candidate
+        folder.mkdir(parents=True, exist_ok=True)
+        if top is not None:
+            self.folders.append(top.resolve())
+
+    def owns(self, path: Path) -> bool:
+        """`path` is in a folder this run made (and goes with it)."""
+        return any(folder == path or folder in path.parents for folder in self.folders)
+
+    def writing(self, path: Path) -> None:
+        if path not in self.files and not self.owns(path):
+            self.files[path] = path.read_bytes() if path.is_file() else None
+
+    def run(self) -> None:
+        for path, before in self.files.items():
+            try:
+                if before is None:
+                    path.unlink(missing_ok=True)
+                else:
+                    path.write_bytes(before)
+            except OSError:
+                pass  # best effort: what cannot be taken back is left for the error to explain
+        for folder in reversed(self.folders):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _init(directory: Path, name: str | None, email: str | None, timezone: str | None, actor_override: str | None,
+          config_file: Path | None, undo: _Undo) -> InitResult:  # fmt: skip
+    undo.made_folders(directory)
     root = directory.resolve()
     git = GitRepo(root)
     result = InitResult(root, created_repo=not (root / ".git").exists())
     if result.created_repo:
+        if not undo.owns(root):
+            undo.folders.append(root / ".git")
         git.init()
     actor = acting_user(git, actor_override)  # before writing anything: the init is committed
 
@@ -67,18 +122,23 @@ def init_helpdesk(
         overrides = {k: v for k, v in (("name", name), ("email", email), ("timezone", timezone)) if v}
         raw.setdefault("helpdesk", {}).update(overrides)
         raw["helpdesk"].setdefault("instance", _random_instance())
-        write_atomic(config_path, configmod.render(configmod.validate(raw, str(config_file or config_path))))
+        text = configmod.render(configmod.validate(raw, str(config_file or config_path)))
+        undo.writing(config_path)
+        write_atomic(config_path, text)
         result.written.append(configmod.CONFIG_FILE)
 
     templates = root / "templates"
     for source in sorted(default_templates_dir().iterdir()):
         target = templates / source.name
         if source.is_file() and not target.exists():
-            templates.mkdir(exist_ok=True)
+            if not templates.is_dir():
+                undo.made_folders(templates)
+            undo.writing(target)
             shutil.copyfile(source, target)
             result.written.append(f"templates/{source.name}")
 
     for filename, line, text in ((".gitattributes", GITATTRIBUTES_LINE, GITATTRIBUTES), (".gitignore", GITIGNORE_LINE, GITIGNORE)):
+        undo.writing(root / filename)
         if _ensure_line(root / filename, line, text):
             result.written.append(filename)
 

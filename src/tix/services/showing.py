@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from tix.domain import clock
+from tix.domain import clock, links
 from tix.storage.layout import Helpdesk
+from tix.storage.refs import resolve as resolve_ref
 
 if TYPE_CHECKING:  # the index (SQLite) and git history are for list and log, not for show
     from tix.services import listing
@@ -19,13 +20,30 @@ def show_ticket(hd: Helpdesk, ticket_ref: str) -> dict[str, Any]:
     """A ticket's stable JSON shape (Ticket.details), each reply with where its mail stands."""
     from tix.mail.outbox import delivery_states
 
-    ticket = hd.load(hd.resolve(ticket_ref))
+    ticket = hd.load(resolve_ref(hd, ticket_ref))
     details = ticket.details()
+    fields = details.pop("fields")  # links go before them: tix knows them (domain/links.py), they are not custom
+    for key in (*links.KEYS, links.MERGED_INTO):
+        fields.pop(key, None)
+    entries = details.pop("entries")
+    details.update(links=links.links_of(ticket.extra), merged_into=links.merged_into(ticket.extra), fields=fields, entries=entries)
     delivery = delivery_states(hd, ticket)
     for entry in details["entries"]:
         if entry["id"] in delivery:
             entry["delivery"] = delivery[entry["id"]]
     return details
+
+
+def value_problems(hd: Helpdesk, details: dict[str, Any]) -> list[str]:
+    """What in a shown ticket's fields the configuration does not allow, each naming the file."""
+    from tix import messages as msg
+    from tix.domain.model import value_problems as problems
+    from tix.storage.layout import ticket_relpath
+
+    config = hd.config
+    found = problems(config.statuses, config.priorities, config.categories, config.queues, details["status"], details["priority"],
+                     details.get("category"), details.get("queue"), details.get("channel"), details.get("owner"))  # fmt: skip
+    return [msg.ticket_value_unknown([ticket_relpath(details["id"])], 1, problem) for problem in found]
 
 
 def other_tickets(hd: Helpdesk, details: dict[str, Any]) -> list[TicketRow]:
@@ -60,5 +78,5 @@ def audit_trail(hd: Helpdesk, ticket_ref: str | None, limit: int | None) -> Trai
     """One ticket's whole history, or the helpdesk's last 20 changes, unless `limit` says otherwise."""
     from tix.storage import history
 
-    ticket_id = hd.resolve(ticket_ref) if ticket_ref else None
+    ticket_id = resolve_ref(hd, ticket_ref) if ticket_ref else None
     return Trail(history.events(hd, ticket_id, limit or (None if ticket_id else 20)), ticket_id)

@@ -5,14 +5,16 @@ ticket in one commit through the desk (services/desk.py), and returns the `Chang
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from tix import messages as msg
 from tix.domain import ids
 from tix.domain.model import Entry, Person, Ticket
 from tix.errors import InvalidValue, TixError
 from tix.services.desk import Change, Desk, edit_a_copy
-from tix.storage.files import read_text
+from tix.storage.files import read_text, write_atomic
 from tix.storage.people import resolve_agent
+from tix.storage.refs import resolve as resolve_ref
 
 
 def create(
@@ -119,7 +121,7 @@ def close(desk: Desk, ticket_ref: str, reason: str = "") -> Change:
 
 
 def reopen(desk: Desk, ticket_ref: str) -> Change:
-    ticket = desk.hd.load(desk.hd.resolve(ticket_ref))
+    ticket = desk.hd.load(resolve_ref(desk.hd, ticket_ref))
     if desk.config.status_group(ticket.status) != "closed":
         raise InvalidValue(msg.ticket_not_closed(ticket.id, ticket.status))
     return set_status(desk, ticket.id, desk.config.settings.statuses.reopen, action="reopen")
@@ -168,17 +170,49 @@ def note(desk: Desk, ticket_ref: str, text: str) -> Change:
     return desk.update(ticket_ref, "note", mutate)
 
 
-def edit(desk: Desk, ticket_ref: str, editor: str | None = None) -> Change:
-    """Open the ticket file in $EDITOR (a copy); commit the result if it is still a valid ticket."""
+def rejected_edit(desk: Desk, ticket_ref: str) -> tuple[str, Path] | None:
+    """The ticket's ID and the version of it that `tix edit` last rejected, kept in .git/tix/edit/
+    (None: none)."""
+    ticket_id = resolve_ref(desk.hd, ticket_ref)
+    draft = _draft_of(desk, ticket_id)
+    return (ticket_id, draft) if draft.is_file() else None
+
+
+def _draft_of(desk: Desk, ticket_id: str) -> Path:
+    return desk.hd.state_dir / "edit" / f"{ticket_id}.md"
+
+
+def _base_of(draft: Path) -> Path:
+    """The ticket file as it was when the draft beside it was begun."""
+    return draft.with_name(draft.name + ".base")
+
+
+def edit(desk: Desk, ticket_ref: str, editor: str | None = None, reopen_rejected: bool = False) -> Change:
+    """Open the ticket file in $EDITOR (a copy); commit the result if it is still a valid ticket.
+
+    A rejected result stays in .git/tix/edit/ with the file it was begun from; with
+    `reopen_rejected` the next edit starts from it (like `crontab -e`), and what changed in the
+    ticket since (a mail, a teammate's change) is merged in field by field, never lost. Without it,
+    a rejected version left there is discarded."""
     from tix.storage import ticketfile
 
     hd = desk.hd
     _ = desk.actor  # fail on a missing identity before the editor runs
-    ticket_id = hd.resolve(ticket_ref)
+    ticket_id = resolve_ref(hd, ticket_ref)
     path = hd.path_of(ticket_id)
-    original, edited, draft = edit_a_copy(hd, path, f"{ticket_id}.md", editor)
+    with hd.locked():
+        desk.take_up_hand_edit(ticket_id)
+    draft = _draft_of(desk, ticket_id)
+    rejected = read_text(draft) if reopen_rejected and draft.is_file() else None
+    began = read_text(_base_of(draft)) if rejected is not None and _base_of(draft).is_file() else None
+    if rejected is None:
+        draft.unlink(missing_ok=True)
+        _base_of(draft).unlink(missing_ok=True)
+    original, edited, draft = edit_a_copy(hd, path, f"{ticket_id}.md", editor, rejected)
     if edited == original:
+        _base_of(draft).unlink(missing_ok=True)
         return Change(hd.load(ticket_id), "")
+    began = began if began is not None else original
     relpath = str(path.relative_to(hd.root))
     try:
         ticket = ticketfile.loads(edited, relpath)
@@ -186,15 +220,22 @@ def edit(desk: Desk, ticket_ref: str, editor: str | None = None) -> Change:
             raise InvalidValue(msg.edit_id_changed(ticket_id, ticket.id))
         desk.check_ticket(ticket)
     except TixError as exc:
+        write_atomic(_base_of(draft), began)
         raise InvalidValue(msg.edit_rejected(ticket_id, exc.message, draft)) from None
     with hd.locked():
         if read_text(path) != original:
+            write_atomic(_base_of(draft), began)
             raise InvalidValue(msg.edit_changed_meanwhile(ticket_id, draft))
+        if began != original:  # the ticket changed since the rejected version was begun: keep both
+            from tix.storage.mergedriver import merge_texts
+
+            ticket = ticketfile.loads(merge_texts(began, edited, original, relpath), relpath)
         ticket.updated = desk.now()
         before = ticketfile.loads(original, relpath)
         desk.update_clocks(ticket, (before.status, before.priority))
         change = desk.save_and_commit(ticket, "edit", msg.edited_by_hand())
         draft.unlink()
+        _base_of(draft).unlink(missing_ok=True)
         return change
 
 

@@ -86,6 +86,9 @@ SCHEMA: tuple[Key, ...] = (
     Key("mail.tag", "text", "[{instance}#{id}]",
         "Ticket tag put in subjects and recognised in replies; must contain {id} and {instance}."),
     Key("mail.addresses", "addresses", [], "More addresses of the helpdesk (aliases); mail from them is never a customer's."),
+    Key("mail.block", "addresses", [],
+        "Senders whose mail is filed as spam: a new ticket from one is closed and tagged spam, never acknowledged, "
+        "and their mail never reopens a ticket (`tix spam ID --block` adds the requester)."),
     Key("mail.fallback_charsets", "charsets", ["windows-1252"],
         "Charsets tried, best reading first, for 8-bit text that declares none or a wrong one "
         "(a Polish desk: windows-1250, iso-8859-2; a Russian one: windows-1251, koi8-r)."),
@@ -420,8 +423,6 @@ def flatten(data: dict[str, Any]) -> list[tuple[str, Any]]:
             items += [(f"{section}.{name}.{leaf}", v) for name, fields in value.items() for leaf, v in fields.items()]
         elif isinstance(value, dict):
             items += [(f"{section}.{leaf}", v) for leaf, v in value.items()]
-        elif section == "rules":
-            items.append((section, f"{len(value)} rules ({', '.join(rule['name'] for rule in value)})" if value else ""))
         else:
             items.append((section, value))
     return items
@@ -544,11 +545,17 @@ class Config:
         return value
 
     def with_value(self, path: str, text: str) -> Config:
-        key, _ = find_key(path)
+        return self.with_values([(path, text)])
+
+    def with_values(self, pairs: list[tuple[str, str]]) -> Config:
+        """This configuration with every (dotted key, command-line text) set, validated together:
+        all of them or, with the error naming the key, none."""
         import copy
 
         data = copy.deepcopy(self.data)
-        _put(data, path.split("."), parse_value(key, path, text))
+        for path, text in pairs:
+            key, _ = find_key(path)
+            _put(data, path.split("."), parse_value(key, path, text))
         return Config(validate(data))
 
     def flat(self) -> list[tuple[str, Any]]:
@@ -604,7 +611,7 @@ def render(data: dict[str, Any]) -> str:
 
     out = [
         "# tix helpdesk configuration. Every key is described in docs/CONFIG.md.",
-        "# Change it with `tix config set KEY VALUE` (which rewrites this file) or by hand.",
+        "# Change it with `tix config set KEY VALUE` (which keeps your comments) or by hand.",
     ]
     for section in SECTION_ORDER:
         out += ["", f"# {SECTION_DOCS[section]}"]
@@ -638,12 +645,15 @@ def docs_markdown() -> str:
         "tix config set helpdesk.timezone Europe/Warsaw",
         "tix config set statuses.waiting 'pending, on-hold, waiting-for-supplier'",
         "tix config set team.anna.email anna@example.com",
+        "tix config set team.alice.name Alice team.alice.email alice@example.com",
         "```",
         "",
         "`config set` validates the whole file before writing it, commits the change, and names the key when",
-        "a value is refused. Lists are given as `a, b, c` (or `[a, b, c]`). `*` in a key stands for a name you",
-        "choose (a queue, a team member's handle). The file may also be edited by hand; tix validates it on",
-        "every load. `config set` rewrites the file with the comments below, so comments of your own are not kept.",
+        "a value is refused. Several `KEY VALUE` pairs are validated together and committed in one commit: all",
+        "of them or, when one is refused, none. Lists are given as `a, b, c` (or `[a, b, c]`). `*` in a key",
+        "stands for a name you choose (a queue, a team member's handle). The file may also be edited by hand;",
+        "tix validates it on every load. `config set` changes only the values it sets: your comments, blank",
+        "lines, key order, quoting and indentation stay as you wrote them.",
         "",
         "Secrets (SMTP passwords) never belong here: they come from the environment or a per-user file.",
         "",

@@ -77,8 +77,8 @@ class GitRepo:
         return output.strip() if strip else output
 
     def start_worktree_check(self, pathspec: str) -> None:
-        """begin_worktree_check for this repository (a no-op when cli/fast.py began it already)."""
-        begin_worktree_check(self.root, pathspec)
+        """begin_worktree_check for this repository (a no-op when cli/main.py began it already)."""
+        begin_worktree_check(str(self.root), pathspec)
 
     def stop_started(self) -> None:
         """End the git reads begun for this repository that nothing collected (a command that
@@ -201,6 +201,58 @@ class GitRepo:
             if "R" in status or "C" in status:
                 paths.add(next(fields, ""))  # the rename's source
         return paths - {""}
+
+    def uncommitted(self, paths: list[str]) -> set[str]:
+        """Of `paths`, those a commit of them would sweep a change of someone's into: the working
+        copy or the index differs from HEAD, or git does not track the file (issue 18 #8). One git
+        run limited to the paths, whatever the repository holds; git takes no optional lock for it."""
+        suspects = self._unlike_head(paths) if len(paths) <= 64 else list(paths)
+        if not suspects:
+            return set()
+        output = self.run("status", "--porcelain", "-z", "--untracked-files=all", "--no-renames", "--", *suspects,
+                          env={"GIT_OPTIONAL_LOCKS": "0"}, strip=False)  # fmt: skip
+        return {field_[3:] for field_ in output.split("\0") if len(field_) > 3}
+
+    def _unlike_head(self, paths: list[str]) -> list[str]:
+        """Of `paths`, those whose working copy is not byte for byte HEAD's blob: the only ones
+        `git status` is asked about. `git status` reads the whole of git's index (~19 ms at 50,000
+        tickets, more than the rest of a `tix assign`); `git ls-tree` reads the few trees on the
+        paths (~2 ms), and hashing the file as git would tells the rest. A file that is HEAD's
+        blob has nothing a commit could sweep in (tix commits through its private index; a change
+        staged and then undone in the working copy is the one case this does not see)."""
+        import hashlib
+
+        try:
+            output = self.run("ls-tree", "-z", "HEAD", "--", *paths, strip=False)
+        except GitError:  # no commit yet: git status judges
+            return list(paths)
+        at_head = {}
+        for record in output.split("\0"):
+            info, _, path = record.partition("\t")
+            if path:
+                at_head[path] = info.split()[2]
+        suspects = []
+        for path in paths:
+            try:
+                data = (self.root / path).read_bytes()
+            except FileNotFoundError:
+                if path in at_head:  # removed by hand
+                    suspects.append(path)
+                continue
+            except OSError:
+                suspects.append(path)
+                continue
+            blob = hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+            if at_head.get(path) != blob:
+                suspects.append(path)
+        return suspects
+
+    def file_at_head(self, path: str) -> str | None:
+        """The text of `path` as HEAD holds it; None when HEAD has no such file."""
+        try:
+            return self.run("cat-file", "blob", f"HEAD:{path}", strip=False)
+        except GitError:
+            return None
 
     def tracked_paths(self, paths: list[str]) -> set[str]:
         """The files in the index that `paths` name (a folder names the files under it)."""

@@ -239,6 +239,15 @@ class Index:
             raise
         return parsed
 
+    def hand_edited(self) -> set[str]:
+        """The ticket files whose working copy differs from HEAD (hand edits, staged or not), among
+        those the last refresh found may differ: a writer of many tickets (import, remind) learns
+        which of them not to sweep into its commit with one git run over those few (issue 18 #8)."""
+        candidates = sorted(json.loads(self._meta("dirty") or "[]"))  # git's "may differ": its stat data can be stale
+        if not candidates:
+            return set()
+        return self.hd.git.uncommitted(candidates if len(candidates) <= 500 else [TICKETS_DIR]) & set(candidates)
+
     def refresh_changed(self) -> bool:
         """`refresh()`, and whether it changed anything: a query read before it still holds when not."""
         before = self.db.total_changes
@@ -528,6 +537,22 @@ class Index:
         """Summaries of the tickets a customer opened."""
         query = "SELECT summary FROM tickets WHERE lower(json_extract(summary, '$.requester.email')) = ?"
         return [json.loads(row[0]) for row in self.db.execute(query, (email.lower(),))]
+
+    def unknown_values(self, column: str, allowed: Sequence[str]) -> list[tuple[str, int, list[str]]]:
+        """The values of `column` (status or priority) outside `allowed`, each with how many ticket
+        files hold it and the first three of them: a hand-written `status: opne` (issue 18 #7).
+        The column's index is skipped through one distinct value at a time, so the cost grows with
+        the number of different values (a handful), not with the number of tickets."""
+        assert column in ("status", "priority")  # the two columns an index leads with
+        found = []
+        value = self.db.execute(f"SELECT MIN({column}) FROM tickets").fetchone()[0]
+        while value is not None:
+            if value not in allowed:
+                count = self.db.execute(f"SELECT COUNT(*) FROM tickets WHERE {column} = ?", (value,)).fetchone()[0]
+                paths = [row[0] for row in self.db.execute(f"SELECT path FROM tickets WHERE {column} = ? ORDER BY path LIMIT 3", (value,))]
+                found.append((str(value), count, paths))
+            value = self.db.execute(f"SELECT MIN({column}) FROM tickets WHERE {column} > ?", (value,)).fetchone()[0]
+        return found
 
     def broken(self) -> list[Broken]:
         return [Broken(path, error) for path, error in self.db.execute("SELECT path, error FROM broken ORDER BY path")]

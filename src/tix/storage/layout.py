@@ -84,8 +84,10 @@ class Helpdesk:
     def path_of(self, ticket_id: str) -> Path:
         return self.root / ticket_relpath(ticket_id)
 
-    def resolve(self, text: str) -> str:
-        """The full ID for a user's ID or unambiguous prefix, looked up in the working tree."""
+    def resolve_prefix(self, text: str) -> str:
+        """The full ID for a user's ID or unambiguous prefix, looked up in the working tree. Commands
+        resolve what a user typed with storage/refs.py's `resolve`, which also takes tags, Message-IDs
+        and paths."""
         prefix = ids.normalize(text)
         if prefix is None:
             raise TicketNotFound(msg.not_a_ticket_id(text, ids.ALPHABET))

@@ -1,19 +1,36 @@
 """Where a helpdesk is: its root, and the names of its configuration and ticket folder. Standard
-library only, so that a command can find its helpdesk before the rest of tix is imported
-(cli/fast.py: `tix search` begins git's reads first thing, gitrepo.begin_worktree_check)."""
+library only, and `root_of` without pathlib, so that a command can find its helpdesk before the
+rest of tix is imported (storage/gitstart.py: `tix search` and `tix list` begin git's reads first
+thing)."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 CONFIG_FILE = "tix.yaml"
 TICKETS_DIR = "tickets"
 
 
-def helpdesk_root(start: Path) -> Path | None:
-    """The nearest folder at or above `start` holding tix.yaml and a git repository (None: none)."""
-    start = start.resolve()
-    for folder in (start, *start.parents):
-        if (folder / CONFIG_FILE).is_file() and (folder / ".git").exists():
+def root_of(start: str) -> str | None:
+    """The nearest folder at or above `start` (made absolute, symbolic links resolved) holding
+    tix.yaml and a git repository (None: none)."""
+    folder = os.path.realpath(start)
+    while True:
+        if os.path.isfile(os.path.join(folder, CONFIG_FILE)) and os.path.exists(os.path.join(folder, ".git")):
             return folder
-    return None
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
+
+
+def helpdesk_root(start: Path) -> Path | None:
+    """root_of, as a Path."""
+    from pathlib import Path
+
+    root = root_of(str(start))
+    return None if root is None else Path(root)

@@ -25,13 +25,14 @@ from pathlib import Path
 from typing import Any
 
 from tix import messages as msg
-from tix.domain import ids
+from tix.domain import ids, links
 from tix.domain.model import Entry, Person, Ticket
 from tix.errors import TixError
 from tix.storage import ticketfile
 
-SET_FIELDS = ("tags", "participants", "message_ids", "references", "undelivered")
-# references: what the mail refers to, unseen (mailin); undelivered: replies still in the outbox (mailout)
+SET_FIELDS = ("tags", "participants", "message_ids", "references", "undelivered", *links.KEYS)
+# references: what the mail refers to, unseen (mailin); undelivered: replies still in the outbox (mailout);
+# links.KEYS: the links between tickets (related, duplicates, ...: domain/links.py). `merged_into` is one value.
 MERGE_AUTHOR = "tix merge <merge@tix.invalid>"
 CLOCK_SKEW = timedelta(minutes=5)  # clocks this far ahead of the merging clone's still count
 
@@ -74,6 +75,8 @@ def merge(base: Ticket | None, ours: Ticket, theirs: Ticket, now: datetime | Non
             value = va
         elif name in SET_FIELDS:
             value = _merge_set(vo, va, vb)
+            if not value and name in links.KEYS:
+                value = _MISSING  # the last link gone on one side: no empty list left behind
         elif name in ("created", "first_response"):  # the earliest is the first
             value = min(v for v in (va, vb) if v is not _MISSING)
         elif name == "updated":
