@@ -31,6 +31,6 @@ def test_list_limit_takes_no_negative_count(tix: Cli) -> None:
     for subject in ("one", "two", "three"):
         tix.new(subject)
     result = tix("list", "-n", "-1")
-    assert result.code == 2 and "Invalid value for '--limit' / '-n'" in result.err
+    assert result.code == 2 and "--limit: '-1' is not a whole number of at least 0" in result.err
     assert len(json.loads(tix.ok("list", "-n", "2", "-f", "json").out)) == 2
     assert json.loads(tix.ok("list", "-n", "0", "-f", "json").out) == []

@@ -31,7 +31,7 @@ def test_an_unknown_command_gets_the_whole_app_and_its_error() -> None:
     assert app_for(["nosuch"]) is app
     assert app_for(["--help"]) is app
     result = CliRunner().invoke(app_for(["nosuch"]), ["nosuch"], prog_name="tix")
-    assert result.exit_code == 2 and "No such command 'nosuch'" in result.output
+    assert result.exit_code == 2 and "'nosuch' is not a tix command" in result.output
 
 
 def test_the_slim_app_holds_one_command() -> None:

@@ -43,7 +43,7 @@ def test_bad_status_and_priority_on_a_ticket(tix: Cli) -> None:
 
 def test_usage_errors_exit_2(tix: Cli) -> None:
     result = tix("assign")
-    assert result.code == 2 and "Missing argument 'ID'" in result.err
+    assert result.code == 2 and "tix assign needs ID" in result.err
     assert tix("list", "--format", "xml").code == 2
     assert tix("frobnicate").code == 2
 
@@ -63,7 +63,8 @@ def test_no_git_identity(tix: Cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
     assert result.code == 1
     assert result.err == (
         "tix: error: no identity: set git's user.email (git config --global user.email you@example.com), TIX_USER or --as\n")
-    assert tix("--as", "bad", "new", "x").err == "tix: error: --as: 'bad' is not 'Name <email>' or an address\n"
+    assert tix("--as", "bad", "new", "x").err == (
+        "tix: error: --as: 'bad' is not a team handle, 'Name <email>' or an address (tix.yaml has no team: section)\n")
     ok = tix("--as", "Cron <cron@example.com>", "new", "works without git identity")
     assert ok.code == 0, ok.err
 

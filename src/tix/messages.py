@@ -2092,6 +2092,112 @@ def kb_site_language_name(lang: str) -> str:
     return _LANGUAGE_NAMES.get(lang, lang)
 
 
+# ===== Help, completion and usage errors in tix's words (issue 18, items 1-2) =====
+
+
+def cli_version(version: str) -> str:
+    return f"tix {version}"
+
+
+def cli_try_help(command_path: str) -> str:
+    """`command_path`: the command as typed, e.g. 'tix list'."""
+    words = command_path.split(maxsplit=1)
+    return f"Try '{words[0]} help{' ' + words[1] if len(words) > 1 else ''}' for its usage and examples."
+
+
+def cli_unknown_option(option: str, closest: str | None) -> str:
+    return f"unknown option {option}" + (f"; did you mean {closest}?" if closest else "")
+
+
+def cli_dry_run_is_long(option: str) -> str:
+    """-n means --limit in every tix command; the commands that preview a run spell it --dry-run."""
+    return f"unknown option {option}: in tix, -n is --limit; for a run that changes nothing write --dry-run"
+
+
+def cli_unknown_command(name: str, closest: str | None, where: str) -> str:
+    """`where`: 'tix' or a group such as 'tix config'."""
+    return f"'{name}' is not a {where} command" + (f"; did you mean '{closest}'?" if closest else "")
+
+
+def cli_needs_value(option: str) -> str:
+    return f"{option} needs a value"
+
+
+def cli_takes_no_value(option: str) -> str:
+    return f"{option} is a switch and takes no value"
+
+
+def cli_missing_argument(command_path: str, what: str) -> str:
+    return f"{command_path} needs {what}"
+
+
+def cli_missing_option(option: str) -> str:
+    return f"{option} is required here"
+
+
+def cli_extra_arguments(command_path: str, extra: str) -> str:
+    return f"{command_path} got more than it takes: {extra}"
+
+
+def cli_bad_value(option: str, problem: str) -> str:
+    return f"{option}: {problem}"
+
+
+def cli_not_a_choice(value: str, choices: list[str]) -> str:
+    listed = ", ".join(choices[:-1]) + f" or {choices[-1]}" if len(choices) > 1 else "".join(choices)
+    return f"'{value}' is not one of the choices; choose {listed}"
+
+
+def cli_not_a_whole_number(value: str, minimum: int | None, maximum: int | None) -> str:
+    if minimum is not None and maximum is not None:
+        bounds = f" from {minimum} to {maximum}"
+    elif minimum is not None:
+        bounds = f" of at least {minimum}"
+    elif maximum is not None:
+        bounds = f" of at most {maximum}"
+    else:
+        bounds = ""
+    return f"'{value}' is not a whole number{bounds}"
+
+
+def cli_not_a_number(value: str) -> str:
+    return f"'{value}' is not a number"
+
+
+def cli_aborted() -> str:
+    return "tix: aborted"
+
+
+def cli_no_such_folder(folder: object, source: str) -> str:
+    """`source`: -C or TIX_DIR."""
+    return f"{source}: the folder {folder} does not exist"
+
+
+def cli_not_a_folder(folder: object, source: str) -> str:
+    return f"{source}: {folder} is not a folder"
+
+
+def identity_unknown_handle(source: str, text: str, team: list[str]) -> str:
+    """`source`: --as or TIX_USER; `text`: neither an address nor a team handle."""
+    known = f" (team: {', '.join(team)})" if team else " (tix.yaml has no team: section)"
+    return f"{source}: {text!r} is not a team handle, 'Name <email>' or an address{known}"
+
+
+def git_said(summary: str, detail: str) -> str:
+    """`summary`: tix's one line; `detail`: everything git wrote, shown in full below it."""
+    lines = [line.rstrip() for line in detail.strip().splitlines() if line.strip()]
+    if len(lines) <= 1:  # the one line is in the summary already
+        return summary
+    return summary + "\ngit said:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def completion_unknown_shell(shell: str) -> str:
+    return f"no completion for the shell '{shell}'; choose bash, zsh or fish"
+
+
+# ===== end of help, completion and usage errors =====
+
+
 # ===== Ticket operations: merge, link, split, spam, delete; pasted IDs (issue 18 #5, #6) =====
 
 

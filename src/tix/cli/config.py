@@ -20,7 +20,13 @@ def init(
     timezone: Optional[str] = typer.Option(None, help="IANA timezone, e.g. Europe/Warsaw."),
     config_file: Optional[Path] = typer.Option(None, "--config", help="Start from this config file (validated).", metavar="FILE"),
 ) -> None:
-    """Create a helpdesk in a new or existing git repository (safe to run again)."""
+    """Create a helpdesk in a new or existing git repository (safe to run again).
+
+    \b
+    Examples:
+      tix init ~/helpdesk --email support@example.com --timezone Europe/Warsaw
+      tix init --config team.yaml      # from a prepared config file
+    """
     from tix.render import config as output
     from tix.services.setup import init_helpdesk
 
@@ -37,7 +43,12 @@ def config_list(
     ctx: typer.Context,
     format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
 ) -> None:
-    """Print every key and value, one KEY=VALUE per line."""
+    """Print every key and value, one KEY=VALUE per line.
+
+    \b
+    Examples:
+      tix config list
+    """
     from tix.render import config as output
 
     say(output.values(state(ctx).helpdesk.config.flat(), format.value))
@@ -49,7 +60,12 @@ def config_get(
     key: str = typer.Argument(..., metavar="KEY", help="Dotted key, e.g. helpdesk.timezone."),
     format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
 ) -> None:
-    """Print one value (a list one item per line)."""
+    """Print one value (a list one item per line).
+
+    \b
+    Examples:
+      tix config get helpdesk.timezone
+    """
     from tix.render import config as output
 
     found = state(ctx).helpdesk.config.get(key)
@@ -83,7 +99,12 @@ def config_set(
 
 @config_app.command("approve")
 def config_approve(ctx: typer.Context) -> None:
-    """Approve, for this clone only, the mail.sendmail and smtp.url now in tix.yaml."""
+    """Approve, for this clone only, the mail.sendmail and smtp.url now in tix.yaml.
+
+    \b
+    Examples:
+      tix config approve      # after a pull changed smtp.url
+    """
     from tix.mail.transport import approve
     from tix.render import config as output
 
@@ -101,7 +122,12 @@ def rules_test(
     files: list[Path] = typer.Argument(..., metavar="FILE.eml...", help="Messages to route (nothing is changed); '-' reads one from stdin."),
     format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
 ) -> None:
-    """Show which rules fire for each message and the fields a new ticket would get."""
+    """Show which rules fire for each message and the fields a new ticket would get.
+
+    \b
+    Examples:
+      tix rules test message.eml other.eml
+    """
     from tix.render import config as output
     from tix.services.rules import explain
 

@@ -98,7 +98,7 @@ def spelled_out(argv: list[str]) -> list[str]:
     `list` and `stats` have short options: Click would read `-t ag:spam` out of `-tag:spam` (`-t`
     is --tag), so a negated field term becomes `not:tag:spam`. `search` has no short option a
     negated word could be mistaken for (`-nowy` is not `-n owy`): its `-n` is only ever `-n N` or
-    `-nN`, and anything else beginning with '-' stays a query word."""
+    `-nN`, its `-h` is `--help`, and anything else beginning with '-' stays a query word."""
     command = command_of(argv)
     if command in ("list", "stats"):
         return [f"not:{token[1:]}" if _NEGATED_TERM.match(token) else token for token in argv]
@@ -109,6 +109,9 @@ def spelled_out(argv: list[str]) -> list[str]:
             if token == "--":  # the rest are words, as Click takes them
                 return spelled + argv[index:]
             short = _SHORT_LIMIT.match(token)
+            if token == "-h":
+                spelled.append("--help")
+                continue
             spelled.append(token if short is None else f"--limit={short.group(1)}" if short.group(1) else "--limit")
         return spelled
     return argv

@@ -19,14 +19,21 @@ app = typer.Typer()
 def fetch(
     ctx: typer.Context,
     account: Optional[str] = typer.Argument(None, metavar="[ACCOUNT]", help="The imap.ACCOUNT of tix.yaml to fetch (default: all)."),
-    dry_run: bool = typer.Option(False, "--dry-run", "-n", help="Show what would be imported; change nothing here or on the server."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be imported; change nothing here or on the server."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing unless something needs attention (for cron)."),
     since: Optional[str] = typer.Option(None, "--since", metavar="DATE", help="Only mail the server received on or after DATE (YYYY-MM-DD)."),
     watch: bool = typer.Option(False, "--watch", help="Keep running: import mail as it arrives (IDLE on every folder; polling where the server has none)."),
     interval: float = typer.Option(60.0, "--interval", metavar="SECONDS", help="--watch: read every folder at least this often."),
     format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
 ) -> None:
-    """Fetch new mail from IMAP (tix.yaml imap.ACCOUNT): exactly once, as `tix import` files it."""
+    """Fetch new mail from IMAP (tix.yaml imap.ACCOUNT): exactly once, as `tix import` files it.
+
+    \b
+    Examples:
+      tix fetch                    # every imap account of tix.yaml
+      tix fetch support --dry-run  # what would be imported
+      tix fetch --watch            # keep running, mail as it arrives
+    """
     from tix.render import mail as output
     from tix.services import fetching
 

@@ -27,7 +27,13 @@ def new(
     owner: Optional[str] = typer.Option(None, "--owner", help="Who keeps it up to date (default: you)."),
     body: str = typer.Option("", "--body", "-b", help="The Markdown text ('-': stdin)."),
 ) -> None:
-    """Write a new article (or a new language of one), committed as you."""
+    """Write a new article (or a new language of one), committed as you.
+
+    \b
+    Examples:
+      tix kb new "Resetting your password" -c accounts -k password --visibility public
+      tix kb new "Resetowanie hasła" --lang pl --id resetting-your-password --translation-of en
+    """
     from tix.render.kb import change
     from tix.services import kb
 
@@ -41,7 +47,12 @@ def edit(
     article: str = typer.Argument(..., metavar="ID", help="The article's id."),
     lang: Optional[str] = typer.Option(None, "--lang", "-l", help="Which language's version."),
 ) -> None:
-    """Edit an article in $EDITOR; the result is validated before it is committed."""
+    """Edit an article in $EDITOR; the result is validated before it is committed.
+
+    \b
+    Examples:
+      tix kb edit resetting-your-password --lang pl
+    """
     from tix.render.kb import change
     from tix.services import kb
 
@@ -57,7 +68,13 @@ def list_(
     all_: bool = typer.Option(False, "--all", "-a", help="Include archived articles."),
     format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
 ) -> None:
-    """List the articles; a file that cannot be read is named in a warning."""
+    """List the articles; a file that cannot be read is named in a warning.
+
+    \b
+    Examples:
+      tix kb list --lang pl
+      tix kb list --all -f json
+    """
     from tix.render.kb import listing
     from tix.services import kb
 
@@ -71,7 +88,12 @@ def show(
     lang: Optional[str] = typer.Option(None, "--lang", "-l", help="Which language's version (default: the only one, or helpdesk.language)."),
     format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
 ) -> None:
-    """Show an article: its fields, its languages and its text."""
+    """Show an article: its fields, its languages and its text.
+
+    \b
+    Examples:
+      tix kb show resetting-your-password
+    """
     from tix.render.kb import shown
     from tix.services import kb
 
@@ -87,7 +109,13 @@ def search(
     limit: int = typer.Option(10, "--limit", "-n", min=1, help="At most N articles."),
     format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
 ) -> None:
-    """Find articles by their words (folded and stemmed as `tix search`), best first."""
+    """Find articles by their words (folded and stemmed as `tix search`), best first.
+
+    \b
+    Examples:
+      tix kb search hasło reset
+      tix kb search vpn --all -n 3
+    """
     from tix.render.kb import hits
     from tix.services import kb
 
@@ -100,7 +128,12 @@ def archive(
     article: str = typer.Argument(..., metavar="ID", help="The article's id."),
     lang: Optional[str] = typer.Option(None, "--lang", "-l", help="Only this language's version (default: all of them)."),
 ) -> None:
-    """Archive an article: kept in git, never suggested, sent or published again."""
+    """Archive an article: kept in git, never suggested, sent or published again.
+
+    \b
+    Examples:
+      tix kb archive resetting-your-password
+    """
     from tix.render.kb import change
     from tix.services import kb
 
@@ -114,7 +147,12 @@ def suggest(
     limit: int = typer.Option(3, "--limit", "-n", min=1, help="At most N articles."),
     format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
 ) -> None:
-    """Articles that may answer a ticket, from its subject and first message, in its customer's language."""
+    """Articles that may answer a ticket, from its subject and first message, in its customer's language.
+
+    \b
+    Examples:
+      tix kb suggest 4KX2 -n 5
+    """
     from tix.render.kb import hits
     from tix.services import kb
 
@@ -126,7 +164,12 @@ def build(
     ctx: typer.Context,
     out: Path = typer.Option(..., "--out", "-o", metavar="DIR", help="The folder to write the site into (and nothing outside it)."),
 ) -> None:
-    """Write the public articles as a static site (works from file://, no server, no CDN)."""
+    """Write the public articles as a static site (works from file://, no server, no CDN).
+
+    \b
+    Examples:
+      tix kb build --out site/
+    """
     from tix import messages as msg
     from tix.render.kb_site import site
     from tix.render.printout import Printout

@@ -20,12 +20,19 @@ def import_(
     maildirs: Optional[list[Path]] = typer.Option(None, "--maildir", metavar="DIR",
                                                   help="A Maildir to import (repeatable); same as giving it as PATH, but refused if it is not a Maildir."),
     mark_seen: bool = typer.Option(False, "--mark-seen", help="Maildir: move imported mail to cur/ with the S flag (only where tix owns the folder)."),
-    dry_run: bool = typer.Option(False, "--dry-run", "-n", help="Show what would happen, and why, without changing anything."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would happen, and why, without changing anything."),
     retry_quarantine: bool = typer.Option(False, "--retry-quarantine", help="Try the messages in quarantine/ again."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing unless something needs attention (for cron)."),
     format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
 ) -> None:
-    """Import mail: new messages become tickets, replies join theirs (exactly once)."""
+    """Import mail: new messages become tickets, replies join theirs (exactly once).
+
+    \b
+    Examples:
+      tix import ~/Maildir/support --mark-seen    # a Maildir tix owns
+      tix import --dry-run inbox.mbox             # what would happen, and why
+      tix import - < message.eml                  # one message, e.g. from the MTA
+    """
     from tix.cli.progress import progress as progress_bar
     from tix.render import mail as output
     from tix.services.intake import Importer, expected_messages
@@ -69,7 +76,14 @@ def reply(
     kb: Optional[list[str]] = typer.Option(None, "--kb", metavar="ARTICLE", help="Add this knowledge-base article, in the customer's language (repeatable)."),
     no_notify: bool = typer.Option(False, "--no-notify", help="Accepted as on every change: a reply's own status change never sends a second mail (a notice)."),
 ) -> None:
-    """Answer the customer: render a template, record the reply, queue the mail."""
+    """Answer the customer: render a template, record the reply, queue the mail.
+
+    \b
+    Examples:
+      tix reply 4KX2 -t need-info --preview        # see the mail first
+      tix reply 4KX2 -m "Fixed, please try again" --send
+      tix reply 4KX2 --kb reset-password -s pending
+    """
     from tix.render import mail as output
     from tix.services import replies
 
@@ -94,7 +108,13 @@ def send_(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only warnings (for cron)."),
     format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
 ) -> None:
-    """Deliver the outbox (SMTP or sendmail); failed messages stay queued for the next run."""
+    """Deliver the outbox (SMTP or sendmail); failed messages stay queued for the next run.
+
+    \b
+    Examples:
+      tix send                # deliver what this clone queued
+      tix send --all-clones -q   # the whole team's (cron, one clone only)
+    """
     from tix.mail.outbox import send_outbox
     from tix.render import mail as output
 
@@ -102,7 +122,7 @@ def send_(
     emit(output.delivery(report, quiet, format=format.value))
 
 
-outbox_app = typer.Typer(help="Mail not delivered yet, queued in any clone: list it, retry it, cancel it.", invoke_without_command=True)
+outbox_app = typer.Typer(invoke_without_command=True)  # its help: the callback's docstring, with its examples
 app.add_typer(outbox_app, name="outbox")
 
 
@@ -111,7 +131,15 @@ def outbox_(
     ctx: typer.Context,
     format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
 ) -> None:
-    """List mail waiting in the outbox (queued, failed or uncertain), whichever clone queued it."""
+    """Mail not delivered yet, queued in any clone: list it, retry it, cancel it.
+
+    Alone, it lists the mail waiting (queued, failed or uncertain), whichever clone queued it.
+
+    \b
+    Examples:
+      tix outbox
+      tix outbox -f json
+    """
     if ctx.invoked_subcommand:
         return
     from tix.mail.outbox import waiting
@@ -126,7 +154,12 @@ def outbox_retry(
     ctx: typer.Context,
     names: list[str] = typer.Argument(..., metavar="NAME|ID...", help="Outbox names (from tix outbox) or ticket IDs."),
 ) -> None:
-    """Deliver the named mail now, from this clone, whichever clone queued it."""
+    """Deliver the named mail now, from this clone, whichever clone queued it.
+
+    \b
+    Examples:
+      tix outbox retry 4KX2     # all mail of a ticket
+    """
     from tix.mail.outbox import retry
     from tix.render import mail as output
 
@@ -139,7 +172,12 @@ def outbox_cancel(
     names: list[str] = typer.Argument(..., metavar="NAME|ID...", help="Outbox names (from tix outbox) or ticket IDs."),
     message: str = typer.Option(..., "--message", "-m", help="Why: it becomes a note on the ticket."),
 ) -> None:
-    """Withdraw mail before delivery (kept in outbox/cancelled/), with a note on its ticket."""
+    """Withdraw mail before delivery (kept in outbox/cancelled/), with a note on its ticket.
+
+    \b
+    Examples:
+      tix outbox cancel 4KX2 -m "Sent to the wrong customer"
+    """
     from tix.mail.outbox import cancel
     from tix.render import mail as output
 
@@ -151,7 +189,12 @@ def templates_(
     ctx: typer.Context,
     format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
 ) -> None:
-    """List the reply templates and their subject lines."""
+    """List the reply templates and their subject lines.
+
+    \b
+    Examples:
+      tix templates
+    """
     from tix.render import mail as output
     from tix.services.replies import templates
 
@@ -167,7 +210,13 @@ def remind(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing (for cron)."),
     format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
 ) -> None:
-    """Warn owners before SLA targets fall due and when they are breached (for cron; once per threshold)."""
+    """Warn owners before SLA targets fall due and when they are breached (for cron; once per threshold).
+
+    \b
+    Examples:
+      tix remind -q                 # from cron, every 15 minutes
+      tix remind --dry-run          # what would be sent and escalated
+    """
     from tix.render import mail as output
     from tix.services import reminders
 
@@ -181,7 +230,12 @@ def escalate(
     ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
     message: Optional[str] = typer.Option(None, "--message", "-m", help="Why (kept in the note)."),
 ) -> None:
-    """Escalate: priority one level up, and the escalation queue/owner when configured."""
+    """Escalate: priority one level up, and the escalation queue/owner when configured.
+
+    \b
+    Examples:
+      tix escalate 4KX2 -m "Customer called twice"
+    """
     from tix.render.tickets import change
     from tix.services.reminders import escalate as run_escalate
 

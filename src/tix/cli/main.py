@@ -37,6 +37,10 @@ def main(argv: list[str] | None = None) -> int:
     from tix.errors import TixError
 
     arguments = sys.argv[1:] if argv is None else argv
+    if arguments[:1] == ["__complete"]:  # a Tab in the shell (cli/completion.py): without Typer
+        from tix.cli.completion import answer
+
+        return answer(arguments[1:])
     from tix.render import terminal
 
     terminal.configure()  # this run's --color and --no-pager are set once they are parsed
@@ -47,16 +51,17 @@ def main(argv: list[str] | None = None) -> int:
         status = fast.run(arguments)  # `tix show`, `tix list`: without loading Typer
         if status is not None:
             return status
-        from tix.cli.app import app_for
-
-        app_for(arguments)(args=arguments, prog_name="tix")
+        return _run_typer(arguments)
     except SystemExit as exc:
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else 1)
     except TixError as exc:
         if os.environ.get("TIX_DEBUG"):
             raise
-        print(msg.cli_error(exc.message), file=sys.stderr)
+        from tix.errors import GitError
+
+        detail = exc.detail if isinstance(exc, GitError) else ""  # all git said, not only its last line
+        print(msg.git_said(msg.cli_error(exc.message), detail), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print(msg.cli_interrupted(), file=sys.stderr)
@@ -76,3 +81,30 @@ def main(argv: list[str] | None = None) -> int:
         print(msg.cli_error(error.message), file=sys.stderr)
         return error.exit_code
     return 0
+
+
+def _run_typer(arguments: list[str]) -> int:
+    """The command line through Typer, with help and usage errors in tix's words (cli/usage.py)."""
+    import click
+
+    from tix import messages as msg
+    from tix.cli.app import command_for
+    from tix.cli.usage import usage_error
+
+    command = command_for(arguments)
+    try:
+        code = command.main(args=arguments, prog_name="tix", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as exc:  # `tix config`: its help, as a usage error
+        exc.show()
+        return exc.exit_code
+    except (click.UsageError, click.BadParameter) as exc:
+        for line in usage_error(exc, command, arguments):
+            print(line, file=sys.stderr)
+        return exc.exit_code
+    except click.ClickException as exc:  # a file option Click could not open, and the like
+        print(msg.cli_error(exc.format_message()), file=sys.stderr)
+        return exc.exit_code
+    except click.Abort:
+        print(msg.cli_aborted(), file=sys.stderr)
+        return 1
+    return code if isinstance(code, int) else 0

@@ -35,7 +35,14 @@ def stats(
     explain: bool = typer.Option(False, "--explain", help="Print the definition of every figure."),
     view: Optional[str] = typer.Option(None, "--view", help="Only the tickets a saved view matches (views: in tix.yaml)."),
 ) -> None:
-    """Figures for a period: created, resolved, backlog, first response, resolution, SLA, rates."""
+    """Figures for a period: created, resolved, backlog, first response, resolution, SLA, rates.
+
+    \b
+    Examples:
+      tix stats                          # the last 30 days
+      tix stats --since 2026-01-01 --by owner -f csv
+      tix stats --explain                # how each figure is defined
+    """
     from tix.domain import clock
     from tix.render.reports import explain_printout, stats_printout
     from tix.services.reports import StatsRequest
@@ -69,7 +76,13 @@ def report(
     tag: Optional[list[str]] = typer.Option(None, "--tag", "-t", help="Has this tag (all given tags must match)."),
     queue: Optional[list[str]] = typer.Option(None, "--queue", "-q", help="Queue."),
 ) -> None:
-    """The manager's report: the board, flow, backlog, first response, agents and categories."""
+    """The manager's report: the board, flow, backlog, first response, agents and categories.
+
+    \b
+    Examples:
+      tix report --html report.html
+      tix report --html q1.html --since 2026-01-01 --until 2026-04-01
+    """
     if ctx.invoked_subcommand:
         return
     from tix import messages as msg
@@ -99,7 +112,12 @@ def mail(
     dry_run: bool = typer.Option(False, "--dry-run", help="Say what would be queued; change nothing."),
 ) -> None:
     """For cron: the report of the last week or month by mail (plain text and HTML), through the
-    outbox (`tix send` delivers it); once per period and address."""
+    outbox (`tix send` delivers it); once per period and address.
+
+    \b
+    Examples:
+      tix report mail --to boss@example.com --period month
+    """
     from tix.render.report_html import report_html
     from tix.render.reports import mailed_printout, stats_text
     from tix.services import reports

@@ -38,8 +38,18 @@ class State:
         if self._helpdesk is None:
             from tix.storage.layout import open_helpdesk
 
-            self._helpdesk = open_helpdesk(self.start)
+            start = self.start
+            if (self.directory or os.environ.get("TIX_DIR")) and not start.is_dir():
+                self._not_a_folder(start)
+            self._helpdesk = open_helpdesk(start)
         return self._helpdesk
+
+    def _not_a_folder(self, start: Path) -> None:
+        from tix import messages as msg
+        from tix.errors import InvalidValue
+
+        source = "-C" if self.directory else "TIX_DIR"
+        raise InvalidValue(msg.cli_not_a_folder(start, source) if start.exists() else msg.cli_no_such_folder(start, source))
 
     def desk(self) -> Desk:
         from tix.services.desk import Desk

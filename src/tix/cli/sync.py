@@ -18,7 +18,13 @@ def sync(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on success (for cron)."),
     format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
 ) -> None:
-    """Share work with the team: fetch, merge ticket files field by field, push."""
+    """Share work with the team: fetch, merge ticket files field by field, push.
+
+    \b
+    Examples:
+      tix sync              # with the upstream, or origin
+      tix sync backup -q    # another remote, quietly (cron)
+    """
     emit(fast.sync(state(ctx), remote, force, quiet, format.value))
 
 
@@ -27,7 +33,12 @@ def reindex(
     ctx: typer.Context,
     format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
 ) -> None:
-    """Rebuild the derived ticket index (.git/tix/) from the ticket files."""
+    """Rebuild the derived ticket index (.git/tix/) from the ticket files.
+
+    \b
+    Examples:
+      tix reindex
+    """
     from tix.render.sync import reindexed
     from tix.services.reindex import reindex as run_reindex
 

@@ -48,7 +48,14 @@ def new(
     tag: Optional[list[str]] = typer.Option(None, "--tag", "-t", help="Tag (repeatable)."),
     format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
 ) -> None:
-    """Open a new ticket and print its ID."""
+    """Open a new ticket and print its ID.
+
+    \b
+    Examples:
+      tix new "Printer on fire" --from "Jan Kowalski <jan@example.pl>"   # for a customer
+      tix new "VPN down" -p urgent -q it -t vpn -b "Since 9:00"         # with fields and text
+      echo "details" | tix new "From the phone" --channel phone -F -
+    """
     from tix.render.tickets import created
     from tix.services import tickets
 
@@ -83,7 +90,13 @@ def show(
     ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or unambiguous prefix."),
     format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
 ) -> None:
-    """Show a ticket with its whole conversation."""
+    """Show a ticket with its whole conversation.
+
+    \b
+    Examples:
+      tix show 4KX2             # any unambiguous prefix of the ID
+      tix show 4KX2 -f json     # for scripts
+    """
     emit(fast.show(state(ctx), ticket, format.value), paged=True)
 
 
@@ -110,7 +123,15 @@ def list_(
     limit: Optional[int] = typer.Option(None, "--limit", "-n", min=0, help="Show at most N tickets."),
     view: Optional[str] = typer.Option(None, "--view", help="Run a saved view (views: in tix.yaml)."),
 ) -> None:
-    """List tickets (by default those not closed), filtered and sorted; a query narrows them."""
+    """List tickets (by default those not closed), filtered and sorted; a query narrows them.
+
+    \b
+    Examples:
+      tix list --mine                     # what is yours to do
+      tix list -s waiting -q billing      # a status group in one queue
+      tix list priority:urgent -n 10      # a query (docs/SEARCH.md), the first 10
+      tix list @triage --sort -updated    # a saved view (views: in tix.yaml), newest first
+    """
     emit(fast.list_tickets(
         state(ctx), status=status, owner=owner, mine=mine, unassigned=unassigned, priority=priority, category=category, tag=tag,
         queue=queue, customer=customer, since=since, sort=sort, all_=all_, breached=breached, due_within=due_within,
@@ -125,7 +146,13 @@ def assign(
     user: str = typer.Argument(..., metavar="USER", help="Team handle or mail address."),
     no_notify: bool = typer.Option(False, "--no-notify", help=NO_NOTIFY_HELP),
 ) -> None:
-    """Make a teammate the owner of a ticket."""
+    """Make a teammate the owner of a ticket.
+
+    \b
+    Examples:
+      tix assign 4KX2 anna                # a team handle
+      tix assign 4KX2 anna@example.com    # or an address
+    """
     emit(fast.change(state(ctx), "assign", ticket, user=user, no_notify=no_notify))
 
 
@@ -135,7 +162,12 @@ def take(
     ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
     no_notify: bool = typer.Option(False, "--no-notify", help=NO_NOTIFY_HELP),
 ) -> None:
-    """Make yourself the owner of a ticket."""
+    """Make yourself the owner of a ticket.
+
+    \b
+    Examples:
+      tix take 4KX2
+    """
     emit(fast.change(state(ctx), "take", ticket, no_notify=no_notify))
 
 
@@ -145,7 +177,12 @@ def unassign(
     ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
     no_notify: bool = typer.Option(False, "--no-notify", help=NO_NOTIFY_HELP),
 ) -> None:
-    """Remove a ticket's owner."""
+    """Remove a ticket's owner.
+
+    \b
+    Examples:
+      tix unassign 4KX2
+    """
     emit(fast.change(state(ctx), "unassign", ticket, no_notify=no_notify))
 
 
@@ -156,7 +193,12 @@ def status(
     new_status: str = typer.Argument(..., metavar="STATUS", help="A configured status."),
     no_notify: bool = typer.Option(False, "--no-notify", help=NO_NOTIFY_HELP),
 ) -> None:
-    """Set a ticket's status."""
+    """Set a ticket's status.
+
+    \b
+    Examples:
+      tix status 4KX2 pending
+    """
     emit(fast.change(state(ctx), "status", ticket, new_status=new_status, no_notify=no_notify))
 
 
@@ -167,7 +209,12 @@ def close(
     message: Optional[str] = typer.Option(None, "--message", "-m", help="Reason, kept as an internal note."),
     no_notify: bool = typer.Option(False, "--no-notify", help=NO_NOTIFY_HELP),
 ) -> None:
-    """Close a ticket."""
+    """Close a ticket.
+
+    \b
+    Examples:
+      tix close 4KX2 -m "Fixed by the firmware update"
+    """
     emit(fast.change(state(ctx), "close", ticket, message=message, no_notify=no_notify))
 
 
@@ -177,7 +224,12 @@ def reopen(
     ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
     no_notify: bool = typer.Option(False, "--no-notify", help=NO_NOTIFY_HELP),
 ) -> None:
-    """Reopen a closed ticket."""
+    """Reopen a closed ticket.
+
+    \b
+    Examples:
+      tix reopen 4KX2
+    """
     emit(fast.change(state(ctx), "reopen", ticket, no_notify=no_notify))
 
 
@@ -188,7 +240,12 @@ def priority(
     level: str = typer.Argument(..., metavar="PRIORITY", help="A configured priority."),
     no_notify: bool = typer.Option(False, "--no-notify", help=NO_NOTIFY_HELP),
 ) -> None:
-    """Set a ticket's priority."""
+    """Set a ticket's priority.
+
+    \b
+    Examples:
+      tix priority 4KX2 urgent
+    """
     emit(fast.change(state(ctx), "priority", ticket, level=level, no_notify=no_notify))
 
 
@@ -199,7 +256,13 @@ def category(
     name: str = typer.Argument(..., metavar="CATEGORY", help="A configured category ('' clears it)."),
     no_notify: bool = typer.Option(False, "--no-notify", help=NO_NOTIFY_HELP),
 ) -> None:
-    """Set a ticket's category."""
+    """Set a ticket's category.
+
+    \b
+    Examples:
+      tix category 4KX2 billing
+      tix category 4KX2 ''     # clears it
+    """
     emit(fast.change(state(ctx), "category", ticket, name=name, no_notify=no_notify))
 
 
@@ -210,7 +273,13 @@ def queue(
     name: str = typer.Argument(..., metavar="QUEUE", help="A configured queue ('' clears it)."),
     no_notify: bool = typer.Option(False, "--no-notify", help=NO_NOTIFY_HELP),
 ) -> None:
-    """Move a ticket to a queue."""
+    """Move a ticket to a queue.
+
+    \b
+    Examples:
+      tix queue 4KX2 it
+      tix queue 4KX2 ''        # clears it
+    """
     emit(fast.change(state(ctx), "queue", ticket, name=name, no_notify=no_notify))
 
 
@@ -220,7 +289,12 @@ def tag(
     ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
     changes: list[str] = typer.Argument(..., metavar="[+]TAG|-TAG...", help="+tag or tag adds, -tag removes."),
 ) -> None:
-    """Add and remove tags: tix tag 4KX2 +vip -spam."""
+    """Add and remove tags: tix tag 4KX2 +vip -spam.
+
+    \b
+    Examples:
+      tix tag 4KX2 +vip -spam     # add vip, remove spam
+    """
     from tix.render.tickets import change
     from tix.services import tickets
 
@@ -233,7 +307,13 @@ def note(
     ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
     text: str = typer.Argument(..., metavar="TEXT", help="The note ('-' reads it from stdin)."),
 ) -> None:
-    """Add an internal note (never sent to the customer)."""
+    """Add an internal note (never sent to the customer).
+
+    \b
+    Examples:
+      tix note 4KX2 "Called her back, waiting for the serial number"
+      git log -1 | tix note 4KX2 -     # the note from stdin
+    """
     from tix.render.tickets import change
     from tix.services import tickets
 
@@ -250,6 +330,10 @@ def edit(
     """Edit a ticket file in $EDITOR; the result is validated before it is committed.
 
     A version that is rejected is kept; the next `tix edit` of the ticket offers to reopen it.
+
+    \b
+    Examples:
+      EDITOR=vim tix edit 4KX2
     """
     from tix.render.tickets import change
     from tix.services import tickets
@@ -279,7 +363,13 @@ def log(
     format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
     limit: Optional[int] = typer.Option(None, "--limit", "-n", help="At most N changes (default: all for a ticket, 20 otherwise)."),
 ) -> None:
-    """The audit trail: who changed what, from what to what, and when."""
+    """The audit trail: who changed what, from what to what, and when.
+
+    \b
+    Examples:
+      tix log 4KX2           # one ticket's history
+      tix log -n 50          # the last 50 changes across the helpdesk
+    """
     from tix.render import tickets as output
     from tix.services.showing import audit_trail
 

@@ -39,7 +39,7 @@ def set_values(hd: Helpdesk, actor_override: str | None, pairs: list[tuple[str, 
     twice = next((key for n, key in enumerate(keys) if key in keys[:n]), None)
     if twice is not None:
         raise ConfigError(msg.config_key_given_twice(twice))
-    actor = acting_user(hd.git, actor_override)
+    actor = acting_user(hd.git, actor_override, lambda: configmod.Config.load(hd.root))
     with hd.locked():
         current = configmod.Config.load(hd.root)
         updated = current.with_values(pairs)

@@ -56,7 +56,7 @@ class Desk:
     @property
     def actor(self) -> Person:
         if self._actor is None:
-            self._actor = acting_user(self.hd.git, self._actor_override)
+            self._actor = acting_user(self.hd.git, self._actor_override, lambda: self.hd.config)
         return self._actor
 
     def now(self) -> datetime:

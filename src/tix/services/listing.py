@@ -50,7 +50,7 @@ def make_request(
         since=parse_since(since, now) if since else None,
     )  # fmt: skip
     if mine:
-        filters.owners.append(acting_user(hd.git, as_user).email.lower())
+        filters.owners.append(acting_user(hd.git, as_user, lambda: hd.config).email.lower())
     if query or view:
         filters = filters_from_query(hd, query_of(hd, list(query or ()), view), now, as_user, base=filters)
     return ListRequest(filters, breached, parse_duration(due_within, "--due-within") if due_within else None, sort, limit)
@@ -114,7 +114,7 @@ def _apply_term(hd: Helpdesk, term: Term, filters: Filters, now: datetime, as_us
     elif term.field == "owner":
         for value in values:
             if value.lower() == "me":
-                filters.owners.append(acting_user(hd.git, as_user).email.lower())
+                filters.owners.append(acting_user(hd.git, as_user, lambda: hd.config).email.lower())
             elif value.lower() == "none":
                 filters.unassigned = True
             else:

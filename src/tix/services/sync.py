@@ -4,6 +4,7 @@ pushed in between. The remote is any git remote; there is no tix server.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,13 +39,22 @@ class SyncResult:
 
 
 def _classify(error: GitError, remote: str) -> TixError:
+    """tix's line for a failed fetch or push, and below it all that git said (its last line
+    alone is often "fatal: Could not read from remote repository.", which explains nothing)."""
     text = error.detail.lower()
     if any(s in text for s in ("authentication failed", "permission denied", "could not read username",
                                "terminal prompts disabled", "403", "401")):  # fmt: skip
-        return TixError(msg.sync_authentication_failed(remote, error.message))
+        return TixError(_with_git_said(msg.sync_authentication_failed, remote, error))
     if any(s in text for s in ("does not appear to be a git repository", "repository not found", "not found")):
-        return TixError(msg.sync_no_repository(remote, error.message))
-    return RemoteUnreachable(msg.sync_unreachable(remote, error.message))
+        return TixError(_with_git_said(msg.sync_no_repository, remote, error))
+    return RemoteUnreachable(_with_git_said(msg.sync_unreachable, remote, error))
+
+
+def _with_git_said(summary: Callable[[str, str], str], remote: str, error: GitError) -> str:
+    """`summary` with git's one line, or with 'git fetch failed' and everything git said below."""
+    if len(error.detail.strip().splitlines()) <= 1:
+        return summary(remote, error.message)
+    return msg.git_said(summary(remote, error.message.partition(": ")[0]), error.detail)
 
 
 def sync(desk: Desk, remote: str | None = None, force: bool = False) -> SyncResult:

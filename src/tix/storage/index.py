@@ -494,6 +494,17 @@ class Index:
         args = [*closed, email.lower(), ticket_id, *closed, closed_shown]
         return [TicketRow.from_columns(values, now) for values in self.db.execute(query, args)]
 
+    def ids_starting(self, prefix: str, limit: int) -> list[tuple[str, str]]:
+        """(ID, subject) of the tickets whose ID begins with `prefix`, last changed first: shell completion."""
+        pattern = prefix.upper().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = self.db.execute("SELECT id, subject FROM tickets WHERE id LIKE ? ESCAPE '\\' ORDER BY updated_us DESC LIMIT ?",
+                               (pattern, limit))  # fmt: skip
+        return [(row[0], row[1]) for row in rows]
+
+    def tags_starting(self, prefix: str) -> list[str]:
+        pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        return [row[0] for row in self.db.execute("SELECT DISTINCT tag FROM tags WHERE tag LIKE ? ESCAPE '\\' ORDER BY tag LIMIT 200", (pattern,))]
+
     def ticket_for_message(self, message_id: str) -> str | None:
         row = self.db.execute(
             "SELECT ticket FROM messages WHERE message_id = ? ORDER BY ticket LIMIT 1", (message_id,)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 from tix import messages as msg
 from tix.domain.model import Person
@@ -11,13 +12,19 @@ from tix.storage.config import Config
 from tix.storage.gitrepo import GitRepo
 
 
-def acting_user(git: GitRepo, override: str | None = None) -> Person:
-    """`--as`, else TIX_USER, else git's user.name/user.email."""
+def acting_user(git: GitRepo, override: str | None = None, config: Callable[[], Config] | None = None) -> Person:
+    """`--as`, else TIX_USER, else git's user.name/user.email. `--as` and TIX_USER may name a team
+    handle, as everywhere a user is expected (`config`: the helpdesk's, read only for a handle)."""
     for source, text in (("--as", override), ("TIX_USER", os.environ.get("TIX_USER"))):
         if text:
             person = Person.parse(text)
             if person is None:
-                raise NoIdentity(msg.identity_not_a_person(source, text))
+                team = config().settings.team if config is not None else {}
+                member = team.get(text.strip())
+                if member is None or not member.email:
+                    raise NoIdentity(msg.identity_unknown_handle(source, text, sorted(team)) if config is not None
+                                     else msg.identity_not_a_person(source, text))  # fmt: skip
+                return Person(member.name or text.strip(), member.email)
             return person
     email = git.config_value("user.email")
     if not email:
