@@ -80,7 +80,7 @@ def test_bash_completes_commands_options_and_the_helpdesks_values(tix: Cli, help
     assert first in answers[8]  # from the index
     assert answers[9] == [first] or first in answers[9]  # any case
     assert second in answers[10]  # not indexed yet: from its shard on disk
-    assert answers[11] == ["ack", "blank", "need-info", "resolved"]
+    assert answers[11] == ["ack", "blank", "closed-notice", "need-info", "resolved", "status-answer"]
     assert answers[12] == ["it"]
     assert answers[13] == ["hardware", "access"]
     assert answers[14] == ["high"]
