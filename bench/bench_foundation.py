@@ -72,9 +72,10 @@ def build_helpdesk(root: Path, count: int, env: dict[str, str]) -> list[str]:
         path.write_text(ticketfile.dumps(ticket), encoding="utf-8")
         ticket_ids.append(ticket_id)
     subprocess.run(["git", "add", "tickets"], cwd=root, env=env, check=True)
-    subprocess.run(["git", "commit", "-qm", "bench: synthetic tickets"], cwd=root, env=env, check=True)
-    # packed, as git's auto-gc keeps a helpdesk that has lived; left loose, the first timed commit past
-    # gc.auto's 6,700 objects would start a background gc in the middle of the measurements
+    # no auto-gc of its own in the background (gc.auto=0): the repository is packed just below, as git's
+    # auto-gc keeps a helpdesk that has lived; left loose, the first timed commit past gc.auto's 6,700
+    # objects would start a background gc in the middle of the measurements
+    subprocess.run(["git", "-c", "gc.auto=0", "commit", "-qm", "bench: synthetic tickets"], cwd=root, env=env, check=True)
     subprocess.run(["git", "gc", "--quiet"], cwd=root, env=env, check=True)
     return ticket_ids
 

@@ -91,7 +91,7 @@ def _commit(root: Path, env: dict[str, str], message: str, when: datetime, paths
     stamped = dict(env, GIT_AUTHOR_DATE=when.isoformat(), GIT_COMMITTER_DATE=when.isoformat())
     for start in range(0, len(paths), 5000):
         subprocess.run(["git", "add", "--", *(str(p) for p in paths[start:start + 5000])], cwd=root, env=stamped, check=True)
-    subprocess.run(["git", "commit", "-qm", message], cwd=root, env=stamped, check=True)
+    subprocess.run(["git", "-c", "gc.auto=0", "commit", "-qm", message], cwd=root, env=stamped, check=True)  # packed at the end
 
 
 def build_large_helpdesk(root: Path, tickets: int, entries: int, env: dict[str, str]) -> list[str]:
