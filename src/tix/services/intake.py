@@ -466,32 +466,30 @@ class Importer:
     def _answer_status_safely(self, ticket: Ticket) -> None:
         """The 'status-answer' template to the customer, capped as acknowledgements are; like an
         acknowledgement it never stops intake (a broken template: one warning, the mail filed)."""
+        self._automatic_safely(ticket, self._answer_status, msg.no_status_answer)
+
+    def _answer_status(self, ticket: Ticket) -> None:
         from tix.services import notices, outgoing
 
-        before = (len(ticket.entries), len(self.batch.files), dict(ticket.extra), ticket.status)
-        try:
-            if not notices.may_mail(self.desk, ticket, self.ledger):
-                return
-            reply = notices.automatic_mail(self.desk, ticket, "status-answer", self.index)
-            reply.entry.extra["status_answer"] = True
-            outgoing.apply(self.desk, reply, None)
-            self.batch.files.update(reply.outbox)
-            self.ledger.note_autoack(ticket.requester.email.lower(), self.desk.now().isoformat())
-        except (LockHeld, GitError):
-            raise
-        except Exception as exc:  # noqa: BLE001  a template can fail in any way; it is the template's problem
-            entries, files, extra, status = before
-            del ticket.entries[entries:]
-            self._forget_files_after(files)
-            ticket.extra, ticket.status = extra, status
-            self.report.warn(msg.no_status_answer(exc.message if isinstance(exc, TixError) else f"{type(exc).__name__}: {exc}"))
+        if not notices.may_mail(self.desk, ticket, self.ledger):
+            return
+        reply = notices.automatic_mail(self.desk, ticket, "status-answer", self.index)
+        reply.entry.extra["status_answer"] = True
+        outgoing.apply(self.desk, reply, None)
+        self.batch.files.update(reply.outbox)
+        self.ledger.note_autoack(ticket.requester.email.lower(), self.desk.now().isoformat())
 
     def _acknowledge_safely(self, ticket: Ticket) -> None:
         """Outgoing mail never stops intake: with the acknowledgement misconfigured (no sender
         address, a broken template) the mail is filed, unacknowledged, and the run warns once."""
+        self._automatic_safely(ticket, self._acknowledge, msg.no_acknowledgements)
+
+    def _automatic_safely(self, ticket: Ticket, send: Callable[[Ticket], None], warning: Callable[[str], str]) -> None:
+        """`send` the automatic mail; when it fails (short of a lock or git), the ticket is put
+        back as it was, the run warns and goes on: a template can fail in any way."""
         before = (len(ticket.entries), len(self.batch.files), dict(ticket.extra), ticket.status)
         try:
-            self._acknowledge(ticket)
+            send(ticket)
         except (LockHeld, GitError):
             raise
         except Exception as exc:  # noqa: BLE001  a template can fail in any way; it is the template's problem
@@ -499,8 +497,7 @@ class Importer:
             del ticket.entries[entries:]
             self._forget_files_after(files)
             ticket.extra, ticket.status = extra, status
-            reason = exc.message if isinstance(exc, TixError) else f"{type(exc).__name__}: {exc}"
-            self.report.warn(msg.no_acknowledgements(reason))
+            self.report.warn(warning(exc.message if isinstance(exc, TixError) else f"{type(exc).__name__}: {exc}"))
 
     def _acknowledge(self, ticket: Ticket) -> None:
         from tix.mail.compose import sender
