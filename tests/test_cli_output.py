@@ -197,6 +197,28 @@ def test_every_command_that_prints_data_speaks_json(tix: Cli, helpdesk: Path, tm
     assert parsed["reindex"]["tickets"] == 1
 
 
+def test_every_change_of_a_ticket_speaks_json_too(tix: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ticket as `tix list` gives it, and what the change did: `changed`, `summary`, `commit`
+    (the fast path and Typer's alike: `--format=json` is Typer's to parse)."""
+    tix.ok("config", "set", "team.bob.email", "bob@example.com", "team.anna.email", "anna@example.com")
+    ticket_id = tix.new()
+    monkeypatch.setenv("EDITOR", "sed -i 's/^priority: .*/priority: low/'")
+    changes = [["assign", ticket_id, "bob"], ["take", ticket_id], ["unassign", ticket_id], ["status", ticket_id, "pending"],
+               ["priority", ticket_id, "high"], ["category", ticket_id, "billing"], ["queue", ticket_id, "support"],
+               ["close", ticket_id], ["reopen", ticket_id], ["escalate", ticket_id], ["note", ticket_id, "called"],
+               ["edit", ticket_id]]  # fmt: skip
+    for n, command in enumerate(changes):
+        spelled = ["-f", "json"] if n % 2 else ["--format=json"]
+        done = json.loads(tix.ok(*command, *spelled).out)
+        assert done["id"] == ticket_id and done["changed"] is True and len(done["commit"]) == 40, command
+        assert done["summary"] and "status" in done and "owner" in done, command
+    tagged = json.loads(tix.ok("tag", "--format", "json", ticket_id, "+vip", "-f").out)  # `-f`: the tag f removed
+    assert "vip" in tagged["tags"] and tagged["changed"] is True
+    tix.ok("assign", ticket_id, "bob")
+    again = json.loads(tix.ok("assign", ticket_id, "bob", "-f", "json").out)  # bob's already: nothing to change
+    assert again["changed"] is False and again["commit"] is None and again["owner"] == "bob@example.com"
+
+
 def test_json_times_are_iso_8601_and_errors_stay_on_stderr(tix: Cli) -> None:
     ticket_id = tix.new()
     shown = json.loads(tix.ok("show", ticket_id, "-f", "json").out)

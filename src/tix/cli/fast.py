@@ -79,9 +79,11 @@ SYNC = Spec(values={"--format": "format", "-f": "format"}, many=set(), flags={"-
             choices={"format": ("text", "json")}, defaults={"remote": None, "force": False, "quiet": False, "format": "text"},
             positionals=("remote",))  # fmt: skip
 
+_FORMAT = {"--format": "format", "-f": "format"}
 COMMANDS = {"show": SHOW, "list": LIST, "search": SEARCH, "sync": SYNC} | {
-    name: Spec(values=_CLOSE_OPTIONS if name == "close" else {}, many=set(), flags={"--no-notify": "no_notify"}, choices={},
-               defaults={"message": None, "no_notify": False} if name == "close" else {"no_notify": False}, positionals=positionals)
+    name: Spec(values=(_CLOSE_OPTIONS | _FORMAT) if name == "close" else _FORMAT, many=set(), flags={"--no-notify": "no_notify"},
+               choices={"format": ("text", "json")}, positionals=positionals,
+               defaults={"message": None, "no_notify": False, "format": "text"} if name == "close" else {"no_notify": False, "format": "text"})
     for name, (positionals, _) in CHANGES.items()
 }  # fmt: skip
 NOTIFYING = ("status", "close", "reopen")  # the changes a customer's notice may follow (notify.STATUS; issue 17)
@@ -289,7 +291,7 @@ def search(state: State, *, query: list[str] | None, format: str, limit: int, al
     return search_result(found, format, hd.config, limited=not all_)
 
 
-def change(state: State, command: str, ticket: str, no_notify: bool = False, **values: str | None) -> Printout:
+def change(state: State, command: str, ticket: str, no_notify: bool = False, format: str = "text", **values: str | None) -> Printout:
     """One of CHANGES: its service, with the arguments in the order the command takes them.
     `no_notify` (--no-notify, on every change): no notice to the customer (only status changes send one)."""
     from tix.render.printout import Printout
@@ -304,7 +306,7 @@ def change(state: State, command: str, ticket: str, no_notify: bool = False, **v
     else:
         done = getattr(tickets, service)(desk, ticket, *(values[name] for name in positionals[1:]), **notify)
     printout = Printout()
-    printout.out(summary(done))
+    printout.out(summary(done, format))
     return printout
 
 

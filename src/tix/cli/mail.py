@@ -229,6 +229,7 @@ def escalate(
     ctx: typer.Context,
     ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
     message: Optional[str] = typer.Option(None, "--message", "-m", help="Why (kept in the note)."),
+    format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
 ) -> None:
     """Escalate: priority one level up, and the escalation queue/owner when configured.
 
@@ -239,4 +240,4 @@ def escalate(
     from tix.render.tickets import change
     from tix.services.reminders import escalate as run_escalate
 
-    say(change(run_escalate(state(ctx).desk(), ticket, message or "")))
+    say(change(run_escalate(state(ctx).desk(), ticket, message or ""), format.value))

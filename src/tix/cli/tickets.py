@@ -145,6 +145,7 @@ def assign(
     ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
     user: str = typer.Argument(..., metavar="USER", help="Team handle or mail address."),
     no_notify: bool = typer.Option(False, "--no-notify", help=NO_NOTIFY_HELP),
+    format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
 ) -> None:
     """Make a teammate the owner of a ticket.
 
@@ -153,7 +154,7 @@ def assign(
       tix assign 4KX2 anna                # a team handle
       tix assign 4KX2 anna@example.com    # or an address
     """
-    emit(fast.change(state(ctx), "assign", ticket, user=user, no_notify=no_notify))
+    emit(fast.change(state(ctx), "assign", ticket, user=user, no_notify=no_notify, format=format.value))
 
 
 @app.command()
@@ -161,6 +162,7 @@ def take(
     ctx: typer.Context,
     ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
     no_notify: bool = typer.Option(False, "--no-notify", help=NO_NOTIFY_HELP),
+    format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
 ) -> None:
     """Make yourself the owner of a ticket.
 
@@ -168,7 +170,7 @@ def take(
     Examples:
       tix take 4KX2
     """
-    emit(fast.change(state(ctx), "take", ticket, no_notify=no_notify))
+    emit(fast.change(state(ctx), "take", ticket, no_notify=no_notify, format=format.value))
 
 
 @app.command()
@@ -176,6 +178,7 @@ def unassign(
     ctx: typer.Context,
     ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
     no_notify: bool = typer.Option(False, "--no-notify", help=NO_NOTIFY_HELP),
+    format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
 ) -> None:
     """Remove a ticket's owner.
 
@@ -183,7 +186,7 @@ def unassign(
     Examples:
       tix unassign 4KX2
     """
-    emit(fast.change(state(ctx), "unassign", ticket, no_notify=no_notify))
+    emit(fast.change(state(ctx), "unassign", ticket, no_notify=no_notify, format=format.value))
 
 
 @app.command()
@@ -192,6 +195,7 @@ def status(
     ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
     new_status: str = typer.Argument(..., metavar="STATUS", help="A configured status."),
     no_notify: bool = typer.Option(False, "--no-notify", help=NO_NOTIFY_HELP),
+    format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
 ) -> None:
     """Set a ticket's status.
 
@@ -199,7 +203,7 @@ def status(
     Examples:
       tix status 4KX2 pending
     """
-    emit(fast.change(state(ctx), "status", ticket, new_status=new_status, no_notify=no_notify))
+    emit(fast.change(state(ctx), "status", ticket, new_status=new_status, no_notify=no_notify, format=format.value))
 
 
 @app.command()
@@ -208,6 +212,7 @@ def close(
     ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
     message: Optional[str] = typer.Option(None, "--message", "-m", help="Reason, kept as an internal note."),
     no_notify: bool = typer.Option(False, "--no-notify", help=NO_NOTIFY_HELP),
+    format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
 ) -> None:
     """Close a ticket.
 
@@ -215,7 +220,7 @@ def close(
     Examples:
       tix close 4KX2 -m "Fixed by the firmware update"
     """
-    emit(fast.change(state(ctx), "close", ticket, message=message, no_notify=no_notify))
+    emit(fast.change(state(ctx), "close", ticket, message=message, no_notify=no_notify, format=format.value))
 
 
 @app.command()
@@ -223,6 +228,7 @@ def reopen(
     ctx: typer.Context,
     ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
     no_notify: bool = typer.Option(False, "--no-notify", help=NO_NOTIFY_HELP),
+    format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
 ) -> None:
     """Reopen a closed ticket.
 
@@ -230,7 +236,7 @@ def reopen(
     Examples:
       tix reopen 4KX2
     """
-    emit(fast.change(state(ctx), "reopen", ticket, no_notify=no_notify))
+    emit(fast.change(state(ctx), "reopen", ticket, no_notify=no_notify, format=format.value))
 
 
 @app.command()
@@ -239,6 +245,7 @@ def priority(
     ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
     level: str = typer.Argument(..., metavar="PRIORITY", help="A configured priority."),
     no_notify: bool = typer.Option(False, "--no-notify", help=NO_NOTIFY_HELP),
+    format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
 ) -> None:
     """Set a ticket's priority.
 
@@ -246,7 +253,7 @@ def priority(
     Examples:
       tix priority 4KX2 urgent
     """
-    emit(fast.change(state(ctx), "priority", ticket, level=level, no_notify=no_notify))
+    emit(fast.change(state(ctx), "priority", ticket, level=level, no_notify=no_notify, format=format.value))
 
 
 @app.command()
@@ -255,6 +262,7 @@ def category(
     ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
     name: str = typer.Argument(..., metavar="CATEGORY", help="A configured category ('' clears it)."),
     no_notify: bool = typer.Option(False, "--no-notify", help=NO_NOTIFY_HELP),
+    format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
 ) -> None:
     """Set a ticket's category.
 
@@ -263,7 +271,7 @@ def category(
       tix category 4KX2 billing
       tix category 4KX2 ''     # clears it
     """
-    emit(fast.change(state(ctx), "category", ticket, name=name, no_notify=no_notify))
+    emit(fast.change(state(ctx), "category", ticket, name=name, no_notify=no_notify, format=format.value))
 
 
 @app.command()
@@ -272,6 +280,7 @@ def queue(
     ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
     name: str = typer.Argument(..., metavar="QUEUE", help="A configured queue ('' clears it)."),
     no_notify: bool = typer.Option(False, "--no-notify", help=NO_NOTIFY_HELP),
+    format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
 ) -> None:
     """Move a ticket to a queue.
 
@@ -280,7 +289,7 @@ def queue(
       tix queue 4KX2 it
       tix queue 4KX2 ''        # clears it
     """
-    emit(fast.change(state(ctx), "queue", ticket, name=name, no_notify=no_notify))
+    emit(fast.change(state(ctx), "queue", ticket, name=name, no_notify=no_notify, format=format.value))
 
 
 @app.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
@@ -288,6 +297,7 @@ def tag(
     ctx: typer.Context,
     ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
     changes: list[str] = typer.Argument(..., metavar="[+]TAG|-TAG...", help="+tag or tag adds, -tag removes."),
+    format: TextOrJson = typer.Option(TextOrJson.text, "--format", help="Output format (no -f: `-f` is the tag f removed)."),
 ) -> None:
     """Add and remove tags: tix tag 4KX2 +vip -spam.
 
@@ -298,7 +308,7 @@ def tag(
     from tix.render.tickets import change
     from tix.services import tickets
 
-    say(change(tickets.tag(state(ctx).desk(), ticket, changes)))
+    say(change(tickets.tag(state(ctx).desk(), ticket, changes), format.value))
 
 
 @app.command()
@@ -306,6 +316,7 @@ def note(
     ctx: typer.Context,
     ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
     text: str = typer.Argument(..., metavar="TEXT", help="The note ('-' reads it from stdin)."),
+    format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
 ) -> None:
     """Add an internal note (never sent to the customer).
 
@@ -317,7 +328,7 @@ def note(
     from tix.render.tickets import change
     from tix.services import tickets
 
-    say(change(tickets.note(state(ctx).desk(), ticket, read_text(text))))
+    say(change(tickets.note(state(ctx).desk(), ticket, read_text(text)), format.value))
 
 
 @app.command()
@@ -326,6 +337,7 @@ def edit(
     ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
     reopen: Optional[bool] = typer.Option(None, "--reopen-rejected/--discard-rejected",
                                           help="Start from the version tix edit last rejected, or discard it (default: ask)."),
+    format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
 ) -> None:  # fmt: skip
     """Edit a ticket file in $EDITOR; the result is validated before it is committed.
 
@@ -342,7 +354,7 @@ def edit(
     if reopen is None:
         rejected = tickets.rejected_edit(desk, ticket)
         reopen = rejected is not None and _ask(msg.edit_offer_rejected(*rejected))
-    say(change(tickets.edit(desk, ticket, reopen_rejected=reopen)))
+    say(change(tickets.edit(desk, ticket, reopen_rejected=reopen), format.value))
 
 
 def _ask(question: str) -> bool:

@@ -15,7 +15,11 @@ if TYPE_CHECKING:
     from tix.storage.config import Config
 
 
-def change(done: Change) -> str:
+def change(done: Change, format: str = "text") -> str:
+    """What a change did: a line, or as JSON the ticket as `tix list` gives it with `changed`
+    (false: nothing to change), `summary` (the line's words) and `commit` (null: none made)."""
+    if format == "json":
+        return text.to_json(done.ticket.summary() | {"changed": bool(done.summary), "summary": done.summary, "commit": done.commit})
     return msg.change_done(done.ticket.id, done.summary or msg.nothing_to_change())
 
 
