@@ -58,22 +58,23 @@ class GitRepo:
         self._started_head: str | None = None
 
     def run(self, *args: str, env: dict[str, str] | None = None, strip: bool = True, stdin: bytes | None = None) -> str:
-        import subprocess  # here, not at the top: `tix show` reads files only and never pays for it
-
         started = _STARTED.pop((str(self.root), args), None) if env is None and stdin is None else None
         if started is not None:  # begun earlier (begin_worktree_check): its answer, without a second run
             stdout, stderr = started.communicate()
-            result = subprocess.CompletedProcess(args, started.returncode, stdout, stderr)
+            returncode = started.returncode
         else:
+            import subprocess  # here, not at the top: `tix show` reads files only, `tix search` collects Begun runs
+
             result = subprocess.run(
                 ["git", *args], cwd=self.root, capture_output=True, env={**os.environ, **(env or {})},
                 input=stdin, check=False,
             )  # fmt: skip
-        if result.returncode != 0:
-            detail = (result.stderr or result.stdout).decode("utf-8", "replace").strip()
-            last = detail.splitlines()[-1] if detail else msg.git_exit_status(result.returncode)
+            stdout, stderr, returncode = result.stdout, result.stderr, result.returncode
+        if returncode != 0:
+            detail = (stderr or stdout).decode("utf-8", "replace").strip()
+            last = detail.splitlines()[-1] if detail else msg.git_exit_status(returncode)
             raise GitError(msg.git_failed(args[0], last), detail)
-        output = result.stdout.decode("utf-8", "surrogateescape")
+        output = stdout.decode("utf-8", "surrogateescape")
         return output.strip() if strip else output
 
     def start_worktree_check(self, pathspec: str) -> None:
