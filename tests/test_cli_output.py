@@ -219,6 +219,22 @@ def test_every_change_of_a_ticket_speaks_json_too(tix: Cli, monkeypatch: pytest.
     assert again["changed"] is False and again["commit"] is None and again["owner"] == "bob@example.com"
 
 
+def test_the_ticket_operations_speak_json_too(tix: Cli, helpdesk: Path) -> None:
+    first, second, third = tix.new("Printer"), tix.new("Printer again"), tix.new("Spam offer")
+    linked = json.loads(tix.ok("link", first, second, "-f", "json").out)
+    assert linked["ticket"]["id"] == first and linked["other"]["id"] == second and linked["changed"] is True
+    assert linked["kind"] == "related" and len(linked["commit"]) == 40
+    unlinked = json.loads(tix.ok("unlink", first, second, "--format", "json").out)
+    assert unlinked["changed"] is True and unlinked["removed"]
+    merged = json.loads(tix.ok("merge", first, second, "-f", "json").out)
+    assert merged["target"]["id"] == first and merged["source"]["status"] == "closed" and merged["changed"] is True
+    spam = json.loads(tix.ok("spam", third, "-f", "json").out)
+    assert spam["id"] == third and "spam" in spam["tags"] and spam["changed"] is True and spam["blocked"] is None
+    deleted = json.loads(tix.ok("delete", third, "-f", "json").out)
+    assert deleted == {"id": third, "subject": "Spam offer", "folder": deleted["folder"], "changed": True, "commit": deleted["commit"]}
+    assert deleted["folder"].endswith(third) and not (helpdesk / deleted["folder"]).exists()
+
+
 def test_json_times_are_iso_8601_and_errors_stay_on_stderr(tix: Cli) -> None:
     ticket_id = tix.new()
     shown = json.loads(tix.ok("show", ticket_id, "-f", "json").out)

@@ -2,7 +2,9 @@
 
 import typer
 
-from tix.cli.common import say, state
+from tix.cli.common import TextOrJson, say, state
+
+FORMAT_HELP = "Output format."
 
 app = typer.Typer()
 
@@ -12,6 +14,7 @@ def merge(
     ctx: typer.Context,
     target: str = typer.Argument(..., metavar="A", help="The ticket that stays (ID, prefix, subject tag, Message-ID or path)."),
     source: str = typer.Argument(..., metavar="B", help="The ticket merged into A: it becomes a closed stub pointing to A."),
+    format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help=FORMAT_HELP),
 ) -> None:
     """Merge ticket B into A (B becomes a closed stub pointing to A).
 
@@ -26,7 +29,7 @@ def merge(
     from tix.render.operations import merged
     from tix.services.operations import merge as run
 
-    say(merged(run(state(ctx).desk(), target, source)))
+    say(merged(run(state(ctx).desk(), target, source), format=format.value))
 
 
 @app.command()
@@ -36,6 +39,7 @@ def link(
     second: str = typer.Argument(..., metavar="B", help="The ticket to link it to."),
     kind: str = typer.Option("related", "--kind", "-k", metavar="related|duplicate|parent",
                              help="related; duplicate: B duplicates A; parent: A is B's parent."),
+    format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help=FORMAT_HELP),
 ) -> None:
     """Link two tickets (related, duplicate, parent).
 
@@ -50,7 +54,7 @@ def link(
     from tix.render.operations import linked
     from tix.services.operations import link as run
 
-    say(linked(run(state(ctx).desk(), first, second, kind), remove=False))
+    say(linked(run(state(ctx).desk(), first, second, kind), remove=False, format=format.value))
 
 
 @app.command()
@@ -58,6 +62,7 @@ def unlink(
     ctx: typer.Context,
     first: str = typer.Argument(..., metavar="A", help="A ticket."),
     second: str = typer.Argument(..., metavar="B", help="A ticket linked to it."),
+    format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help=FORMAT_HELP),
 ) -> None:
     """Remove every link between two tickets.
 
@@ -68,7 +73,7 @@ def unlink(
     from tix.render.operations import linked
     from tix.services.operations import link as run
 
-    say(linked(run(state(ctx).desk(), first, second, remove=True), remove=True))
+    say(linked(run(state(ctx).desk(), first, second, remove=True), remove=True, format=format.value))
 
 
 @app.command()
@@ -76,6 +81,7 @@ def split(
     ctx: typer.Context,
     ticket: str = typer.Argument(..., metavar="ID", help="The ticket holding the message."),
     entries: list[str] = typer.Argument(..., metavar="ENTRY...", help="Entry IDs (or prefixes, or Message-IDs) to move."),
+    format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help=FORMAT_HELP),
 ) -> None:
     """Split entries off into a new ticket of their own.
 
@@ -90,7 +96,7 @@ def split(
     from tix.render.operations import split as shown
     from tix.services.operations import split as run
 
-    say(shown(run(state(ctx).desk(), ticket, entries)))
+    say(shown(run(state(ctx).desk(), ticket, entries), format=format.value))
 
 
 @app.command()
@@ -98,6 +104,7 @@ def spam(
     ctx: typer.Context,
     ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
     block: bool = typer.Option(False, "--block", help="Also add the requester's address to mail.block."),
+    format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help=FORMAT_HELP),
 ) -> None:
     """Mark a ticket as spam: closed, tagged, left out of stats.
 
@@ -111,13 +118,14 @@ def spam(
     from tix.render.operations import spammed
     from tix.services.operations import spam as run
 
-    say(spammed(run(state(ctx).desk(), ticket, block)))
+    say(spammed(run(state(ctx).desk(), ticket, block), format=format.value))
 
 
 @app.command()
 def delete(
     ctx: typer.Context,
     ticket: str = typer.Argument(..., metavar="ID", help="Ticket ID or prefix."),
+    format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help=FORMAT_HELP),
 ) -> None:
     """Delete a ticket made by mistake, in one commit.
 
@@ -130,5 +138,5 @@ def delete(
     from tix.render.operations import deleted
     from tix.services.operations import delete as run
 
-    say(deleted(run(state(ctx).desk(), ticket)))
+    say(deleted(run(state(ctx).desk(), ticket), format=format.value))
 
