@@ -34,7 +34,7 @@ def test_the_weekly_report_is_mailed_once_per_week(tix: Cli, clock: Clock, helpd
     assert message["Subject"] == "Helpdesk: report for 2026-W48" and message["Auto-Submitted"] == "auto-generated"
     plain = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
-    assert "Period 2026-11-23T00:00:00+01:00 → 2026-11-30T00:00:00+01:00" in plain and "Created 2 · Resolved 0" in plain
+    assert "Period 2026-11-23 00:00 UTC+01:00 → 2026-11-30 00:00 UTC+01:00" in plain and "Created 2 · Resolved 0" in plain
     assert '<b id="kpi-created">2</b>' in html and "&lt;b&gt;Printer&lt;/b&gt; on fire" in html
     # cron runs again on Tuesday: the same week, nothing mailed twice
     clock.set(datetime.fromisoformat("2026-12-01T07:00:00+01:00"))

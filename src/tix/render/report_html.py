@@ -11,6 +11,7 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from tix import messages as msg
+from tix.render.text import long_time
 
 if TYPE_CHECKING:
     from tix.services.reports import Report
@@ -187,7 +188,7 @@ def report_html(report: Report, tz: Any) -> str:
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 <title>{_e(report.helpdesk)} — {_e(h['title'])}</title><style>{_STYLE}</style></head><body>
 <h1>{_e(report.helpdesk)} — {_e(h['title'])}</h1>
-<div class="sub" id="period">{_e(msg.stats_period(period['since'], period['until'], period['as_of']))}</div>
+<div class="sub" id="period">{_e(msg.stats_period(*(long_time(period[key], tz) for key in ('since', 'until', 'as_of'))))}</div>
 <div class="tiles">{tiles}</div>
 <h2>{_e(h['board'])}</h2>{board_matrix}<p></p>{board_list}
 <h2>{_e(h['charts'])}</h2><div class="charts"><div><h3>{_e(h['chart_flow'])}</h3>{flow}</div>

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from tix import messages as msg
 from tix.render.printout import Printout
-from tix.render.text import to_json, wrap
+from tix.render.text import long_time, to_json, wrap
 
 if TYPE_CHECKING:
     from tix.services.reports import Stats
@@ -101,7 +101,7 @@ def stats_printout(stats: Stats, fmt: str, width: int | None = None) -> Printout
     elif fmt == "csv":
         printout.out(as_csv(stats))
     else:
-        period = msg.stats_period(stats.period["since"], stats.period["until"], stats.period["as_of"])
+        period = msg.stats_period(*(long_time(stats.period[key]) for key in ("since", "until", "as_of")))
         for line in wrap([period, *_text(stats.figures)], width):
             printout.out(line)
         if stats.groups is not None:
