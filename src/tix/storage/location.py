@@ -6,8 +6,8 @@ thing)."""
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
 
+TYPE_CHECKING = False  # not `from typing import TYPE_CHECKING`: importing typing (and re, enum) would delay git's start
 if TYPE_CHECKING:
     from pathlib import Path
 
