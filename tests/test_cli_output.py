@@ -235,6 +235,18 @@ def test_the_ticket_operations_speak_json_too(tix: Cli, helpdesk: Path) -> None:
     assert deleted["folder"].endswith(third) and not (helpdesk / deleted["folder"]).exists()
 
 
+def test_a_reply_speaks_json_too(tix: Cli, helpdesk: Path) -> None:
+    ticket_id = tix.new("Printer on fire")
+    before = git(helpdesk, "rev-parse", "HEAD")
+    preview = json.loads(tix.ok("reply", ticket_id, "-m", "We are on it.", "--preview", "-f", "json").out)
+    assert preview["id"] == ticket_id and preview["recorded"] is False and preview["commit"] is None
+    assert "We are on it." in preview["mail"] and "Subject: " in preview["mail"] and preview["delivery"] is None
+    assert git(helpdesk, "rev-parse", "HEAD") == before  # a preview changes nothing
+    done = json.loads(tix.ok("reply", ticket_id, "-m", "We are on it.", "-f", "json").out)
+    assert done["recorded"] is True and len(done["commit"]) == 40 and done["message_id"] in done["mail"]
+    assert done["message_id"] in tix.ok("show", ticket_id, "-f", "json").out
+
+
 def test_json_times_are_iso_8601_and_errors_stay_on_stderr(tix: Cli) -> None:
     ticket_id = tix.new()
     shown = json.loads(tix.ok("show", ticket_id, "-f", "json").out)

@@ -3,6 +3,7 @@ team's repository is used only once this clone's user has approved it (issue 10 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -64,5 +65,6 @@ def test_an_approved_value_stays_approved_and_a_local_set_needs_no_approval(tix:
     tix.ok("config", "set", "smtp.url", f"smtp://127.0.0.1:{ours.port}")
     ticket = tix.new()
     tix.ok("reply", ticket, "-m", "One.", "--send")
-    tix.ok("reply", ticket, "-m", "Two.", "--send")
+    sent = json.loads(tix.ok("reply", ticket, "-m", "Two.", "--send", "-f", "json").out)  # the delivery inside the reply's JSON
     assert len(our_mail.messages) == 2
+    assert sent["recorded"] is True and len(sent["delivery"]["sent"]) == 1 and sent["delivery"]["failed"] == {}

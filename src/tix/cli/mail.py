@@ -75,6 +75,7 @@ def reply(
     send: bool = typer.Option(False, "--send", help="Deliver it right away (otherwise: tix send)."),
     kb: Optional[list[str]] = typer.Option(None, "--kb", metavar="ARTICLE", help="Add this knowledge-base article, in the customer's language (repeatable)."),
     no_notify: bool = typer.Option(False, "--no-notify", help="Accepted as on every change: a reply's own status change never sends a second mail (a notice)."),
+    format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format (JSON: the ticket, the reply and the mail)."),
 ) -> None:
     """Answer the customer: render a template, record the reply, queue the mail.
 
@@ -92,6 +93,9 @@ def reply(
     answer = replies.answer(state(ctx).desk(), ticket, template, text, edit, status, preview, send, kb)
     for note in answer.reply.notes:
         typer.echo(msg.cli_note(note), err=True)
+    if format == TextOrJson.json:
+        emit(output.replied(answer.reply, recorded=not preview, report=answer.delivery))
+        return
     if preview:
         sys.stdout.write(output.preview(answer.reply, raw))
         return

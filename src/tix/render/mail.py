@@ -55,6 +55,21 @@ def queued(reply: Reply) -> str:
     return msg.reply_queued(reply.ticket.id, reply.summary, reply.entry.message_id)
 
 
+def replied(reply: Reply, recorded: bool, report: SendReport | None = None) -> Printout:
+    """`tix reply -f json`: the ticket as `tix list` gives it, with what the reply did (`summary`,
+    `message_id`, `commit`; `recorded` false for --preview), the mail itself (`mail`: the RFC 5322
+    text) and, with --send, the delivery as `tix send -f json` gives it (else null)."""
+    import dataclasses
+
+    printout = delivery(report, format="json") if report is not None else Printout()
+    printout.lines = [line for line in printout.lines if line[1]]  # its JSON goes inside this one; warnings and exit code stay
+    printout.out(text.to_json(reply.ticket.summary() | {
+        "summary": reply.summary, "message_id": reply.entry.message_id, "commit": reply.commit, "recorded": recorded,
+        "mail": reply.raw.decode("utf-8", "replace").replace("\r\n", "\n"),
+        "delivery": dataclasses.asdict(report) if report is not None else None}))  # fmt: skip
+    return printout
+
+
 def preview(reply: Reply, raw: bool = False) -> str:
     """The mail as the customer will read it: its addresses and subject decoded (RFC 2047), then
     the text (quoted-printable or base64 undone), then the names of any attachments. `raw`: the
