@@ -207,9 +207,13 @@ def test_spam_closes_tags_and_leaves_the_ticket_out_of_stats(tix: Cli, helpdesk:
 
 def test_spam_block_files_the_senders_next_mail_as_spam(tix: Cli, helpdesk: Path, clock: Clock, tmp_path: Path) -> None:
     tix.ok("config", "set", "autoack.enabled", "true")
+    config = helpdesk / "tix.yaml"
+    config.write_text("# our team's own note, kept by every write of tix\n" + config.read_text(encoding="utf-8"), encoding="utf-8")
+    git(helpdesk, "commit", "-qam", "a comment of the team's")
     junk = imported(tix, tmp_path, "j1", sender="Spammer <Spam@Junk.example>", message_id="<j1@junk.example>", subject="Pills")
     before = commits(helpdesk)
     out = tix.ok("spam", junk, "--block").out
+    assert config.read_text(encoding="utf-8").startswith("# our team's own note")  # written as `config set` writes it
     assert "spam@junk.example added to mail.block" in out
     assert commits(helpdesk) == before + 1  # the ticket and tix.yaml in one commit
     assert set(git(helpdesk, "show", "--name-only", "--format=", "HEAD").split()) == {ticket_relpath(junk), "tix.yaml"}

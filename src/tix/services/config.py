@@ -7,7 +7,7 @@ from typing import Any
 
 from tix import messages as msg
 from tix.domain import commits
-from tix.errors import ConfigError, TixError
+from tix.errors import ConfigError
 from tix.storage.files import write_atomic
 from tix.storage.layout import Helpdesk
 from tix.storage.people import acting_user
@@ -33,7 +33,6 @@ def set_values(hd: Helpdesk, actor_override: str | None, pairs: list[tuple[str, 
     approved here at once (mail/outbox.py)."""
     from tix.mail.transport import TRUSTED_KEYS, approve
     from tix.storage import config as configmod
-    from tix.storage.yamlio import load_yaml
 
     keys = [key for key, _ in pairs]
     twice = next((key for n, key in enumerate(keys) if key in keys[:n]), None)
@@ -47,11 +46,7 @@ def set_values(hd: Helpdesk, actor_override: str | None, pairs: list[tuple[str, 
         commit = None
         if updated.data != current.data:
             path = hd.root / configmod.CONFIG_FILE
-            text = _edited(path.read_text(encoding="utf-8"), [(key.split("."), _lookup(updated.data, key)) for key in keys if key in changed])
-            if text is None or configmod.validate(load_yaml(text)) != updated.data:
-                text = configmod.render(updated.data)  # a file ruamel cannot keep as it is: written anew, as before
-            if configmod.validate(load_yaml(text)) != updated.data:  # never commit a file that reads back differently
-                raise TixError(msg.config_would_not_read_back(configmod.CONFIG_FILE))
+            text = configmod.edited_text(path.read_text(encoding="utf-8"), updated.data, [key for key in keys if key in changed])
             write_atomic(path, text)
             subject = msg.commit_config_set_many([(key, value) for key, value in pairs if key in changed])
             commit = hd.git.commit([configmod.CONFIG_FILE], commits.message(subject, "config"), actor)
@@ -67,13 +62,3 @@ def _lookup(data: dict[str, Any], key: str) -> Any:
     for part in key.split("."):
         value = value.get(part) if isinstance(value, dict) else None
     return value
-
-
-def _edited(text: str, values: list[tuple[list[str], Any]]) -> str | None:
-    """tix.yaml's text with the values set in place; None when the round trip cannot read it."""
-    from tix.storage import yamledit
-
-    try:
-        return yamledit.set_values(text, values)
-    except Exception:  # noqa: BLE001  ruamel's own errors (a file PyYAML reads and ruamel does not)
-        return None

@@ -297,16 +297,14 @@ def spam(desk: Desk, ticket_ref: str, block: bool = False) -> Spammed:
 
 
 def _config_with_block(root: Path, address: str) -> tuple[str, bytes]:
-    """tix.yaml with `address` added to mail.block, validated as `tix config set` validates."""
+    """tix.yaml with `address` added to mail.block, validated and written as `tix config set`
+    writes it (the team's comments and layout kept)."""
     from tix.storage import config as configmod
-    from tix.storage.yamlio import load_yaml
 
     current = configmod.Config.load(root)
     listed = [*current.settings.mail.block, address]
     updated = current.with_value("mail.block", ", ".join(listed))
-    text = configmod.render(updated.data)
-    if configmod.validate(load_yaml(text)) != updated.data:  # never commit a file that reads back differently
-        raise TixError(msg.config_would_not_read_back(configmod.CONFIG_FILE))
+    text = configmod.edited_text((root / configmod.CONFIG_FILE).read_text(encoding="utf-8"), updated.data, ["mail.block"])
     return configmod.CONFIG_FILE, text.encode("utf-8")
 
 

@@ -623,6 +623,38 @@ class Config:
         return self.settings.helpdesk.instance
 
 
+def edited_text(text: str, updated: dict[str, Any], keys: list[str]) -> str:
+    """tix.yaml's `text` with the values of `keys` as `updated` (validated data) holds them, set in
+    place so the file keeps its comments and layout (storage/yamledit.py); a file the round trip
+    cannot keep is written anew (`render`). Raises rather than give a text that would not read
+    back as `updated`: such a file is never committed."""
+    from tix.storage.yamlio import load_yaml
+
+    edited = _set_in_place(text, [(key.split("."), _lookup(updated, key)) for key in keys])
+    if edited is None or validate(load_yaml(edited)) != updated:
+        edited = render(updated)
+    if validate(load_yaml(edited)) != updated:
+        raise TixError(msg.config_would_not_read_back(CONFIG_FILE))
+    return edited
+
+
+def _lookup(data: dict[str, Any], key: str) -> Any:
+    value: Any = data
+    for part in key.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def _set_in_place(text: str, values: list[tuple[list[str], Any]]) -> str | None:
+    """The text with the values set in place; None when the round trip cannot read it."""
+    from tix.storage import yamledit
+
+    try:
+        return yamledit.set_values(text, values)
+    except Exception:  # noqa: BLE001  ruamel's own errors (a file PyYAML reads and ruamel does not)
+        return None
+
+
 def render(data: dict[str, Any]) -> str:
     """The config file text: every section with its documentation as comments."""
     from tix.storage.yamlio import dump_yaml
