@@ -10,6 +10,7 @@ Message-IDs with their messages, so that mail answering them threads where they 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -77,10 +78,8 @@ def merge(desk: Desk, target_ref: str, source_ref: str) -> Merged:
     hd = desk.hd
     _ = desk.actor
     with hd.locked():
-        target_id, source_id = resolve_ref(hd, target_ref), resolve_ref(hd, source_ref)
-        if target_id == source_id:
-            raise InvalidValue(msg.ops_merge_itself(target_id))
-        target, source = _load(desk, target_id), _load(desk, source_id)
+        target, source = _two(desk, target_ref, source_ref, msg.ops_merge_itself)
+        target_id, source_id = target.id, source.id
         into = links.merged_into(source.extra)
         if into and into != target_id:
             raise InvalidValue(msg.ops_merged_elsewhere(source_id, into))
@@ -150,10 +149,8 @@ def link(desk: Desk, first_ref: str, second_ref: str, kind: str = "related", rem
     hd = desk.hd
     _ = desk.actor
     with hd.locked():
-        first_id, second_id = resolve_ref(hd, first_ref), resolve_ref(hd, second_ref)
-        if first_id == second_id:
-            raise InvalidValue(msg.ops_link_itself(first_id))
-        first, second = _load(desk, first_id), _load(desk, second_id)
+        first, second = _two(desk, first_ref, second_ref, msg.ops_link_itself)
+        first_id, second_id = first.id, second.id
         if remove:
             removed = links.remove(first.extra, second_id) + links.remove(second.extra, first_id)
             changed = bool(removed)
@@ -333,6 +330,15 @@ def delete(desk: Desk, ticket_ref: str) -> Deleted:
 
 
 # --- the files of one operation, committed together ------------------------------------
+
+
+def _two(desk: Desk, first_ref: str, second_ref: str, itself: Callable[[str], str]) -> tuple[Ticket, Ticket]:
+    """The two tickets an operation joins, loaded as `_load` does; `itself`: the error when both
+    references name one ticket."""
+    first_id, second_id = resolve_ref(desk.hd, first_ref), resolve_ref(desk.hd, second_ref)
+    if first_id == second_id:
+        raise InvalidValue(itself(first_id))
+    return _load(desk, first_id), _load(desk, second_id)
 
 
 def _load(desk: Desk, ticket_id: str) -> Ticket:
