@@ -4,52 +4,98 @@ status groups, sort keys); the index applies them (storage/index.py)."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Final
 
 from tix import messages as msg
 from tix.domain.query import TextTerm, span_of
+from tix.domain.record import Frozen, Record
 from tix.errors import InvalidValue
 
 SORT_KEYS = ("priority", "created", "updated", "due", "status", "owner", "id", "subject", "category", "queue")
 _DURATION = re.compile(r"^(\d+)\s*([mhdw])$")
 
 
-@dataclass
-class Filters:
-    statuses: list[str] = field(default_factory=list)
-    owners: list[str] = field(default_factory=list)  # addresses
-    unassigned: bool = False
-    priorities: list[str] = field(default_factory=list)
-    categories: list[str] = field(default_factory=list)
-    tags: list[str] = field(default_factory=list)
-    queues: list[str] = field(default_factory=list)
-    customer: str | None = None
-    since: datetime | None = None
-    include_closed: bool = False
-    breached: bool = False  # past an SLA target (at the `now` of the listing)
-    due_by: datetime | None = None  # an SLA target due by then, breached ones included
+class Filters(Record):
+    __slots__ = ("statuses", "owners", "unassigned", "priorities", "categories", "tags", "queues", "customer", "since",
+                 "include_closed", "breached", "due_by", "text", "customers", "created_after", "created_before",
+                 "updated_before", "due_after", "unanswered", "assigned", "has_attachment", "excluded")  # fmt: skip
+    statuses: list[str]
+    owners: list[str]  # addresses
+    unassigned: bool
+    priorities: list[str]
+    categories: list[str]
+    tags: list[str]
+    queues: list[str]
+    customer: str | None
+    since: datetime | None
+    include_closed: bool
+    breached: bool  # past an SLA target (at the `now` of the listing)
+    due_by: datetime | None  # an SLA target due by then, breached ones included
     # from the query language (domain/query.py; docs/SEARCH.md)
-    text: list[TextTerm] = field(default_factory=list)  # words and phrases the ticket's text holds
-    customers: list[str] = field(default_factory=list)  # the requester's address or name contains one of them
-    created_after: datetime | None = None
-    created_before: datetime | None = None
-    updated_before: datetime | None = None
-    due_after: datetime | None = None
-    unanswered: bool = False  # no reply yet
-    assigned: bool = False
-    has_attachment: bool = False
-    excluded: list[Filters] = field(default_factory=list)  # each a negated term: no ticket it matches is listed
+    text: list[TextTerm]  # words and phrases the ticket's text holds
+    customers: list[str]  # the requester's address or name contains one of them
+    created_after: datetime | None
+    created_before: datetime | None
+    updated_before: datetime | None
+    due_after: datetime | None
+    unanswered: bool  # no reply yet
+    assigned: bool
+    has_attachment: bool
+    excluded: list[Filters]  # each a negated term: no ticket it matches is listed
+
+    def __init__(self, statuses: list[str] | None = None, owners: list[str] | None = None, unassigned: bool = False,
+                 priorities: list[str] | None = None, categories: list[str] | None = None, tags: list[str] | None = None,
+                 queues: list[str] | None = None, customer: str | None = None, since: datetime | None = None,
+                 include_closed: bool = False, breached: bool = False, due_by: datetime | None = None,
+                 text: list[TextTerm] | None = None, customers: list[str] | None = None,
+                 created_after: datetime | None = None, created_before: datetime | None = None,
+                 updated_before: datetime | None = None, due_after: datetime | None = None, unanswered: bool = False,
+                 assigned: bool = False, has_attachment: bool = False, excluded: list[Filters] | None = None) -> None:  # fmt: skip
+        self.statuses = [] if statuses is None else statuses
+        self.owners = [] if owners is None else owners
+        self.unassigned = unassigned
+        self.priorities = [] if priorities is None else priorities
+        self.categories = [] if categories is None else categories
+        self.tags = [] if tags is None else tags
+        self.queues = [] if queues is None else queues
+        self.customer = customer
+        self.since = since
+        self.include_closed = include_closed
+        self.breached = breached
+        self.due_by = due_by
+        self.text = [] if text is None else text
+        self.customers = [] if customers is None else customers
+        self.created_after = created_after
+        self.created_before = created_before
+        self.updated_before = updated_before
+        self.due_after = due_after
+        self.unanswered = unanswered
+        self.assigned = assigned
+        self.has_attachment = has_attachment
+        self.excluded = [] if excluded is None else excluded
+
+    def copy(self) -> Filters:
+        """A shallow copy (the lists are shared) whose fields can be set without changing this one."""
+        copy = Filters.__new__(Filters)
+        for name in self.__slots__:
+            setattr(copy, name, getattr(self, name))
+        return copy
 
 
-@dataclass(frozen=True)
-class Order:
+class Order(Frozen):
     """`tix list`'s order: sort keys, each ascending or not (`descending`), priorities and
     statuses ranked as configured (an unknown one after them all). Ties keep the index's order."""
 
-    keys: tuple[tuple[str, bool], ...]  # (name, descending), most significant first
-    priorities: tuple[str, ...] = ()
-    statuses: tuple[str, ...] = ()
+    __slots__ = ("keys", "priorities", "statuses")
+    keys: Final[tuple[tuple[str, bool], ...]]  # (name, descending), most significant first
+    priorities: Final[tuple[str, ...]]
+    statuses: Final[tuple[str, ...]]
+
+    def __init__(self, keys: tuple[tuple[str, bool], ...], priorities: tuple[str, ...] = (), statuses: tuple[str, ...] = ()) -> None:
+        self.keys = keys
+        self.priorities = priorities
+        self.statuses = statuses
 
 
 def parse_sort(spec: str) -> list[tuple[str, bool]]:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
+
+from tix.domain.record import Frozen, Record
 
 ENTRY_KINDS = ("inbound", "reply", "note")
 CHANNELS = ("email", "phone", "chat", "form", "other")
@@ -40,14 +41,14 @@ def normalize_text(text: str) -> str:
 _PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*")
 
 
-@dataclass(frozen=True)
-class Person:
-    name: str
-    email: str
+class Person(Frozen):
+    __slots__ = ("name", "email")
+    name: Final[str]
+    email: Final[str]
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "name", one_line(self.name))
-        object.__setattr__(self, "email", canonical_address(self.email))
+    def __init__(self, name: str, email: str) -> None:
+        self.name = one_line(name)
+        self.email = canonical_address(email)
 
     @classmethod
     def parse(cls, text: str) -> Person | None:
@@ -83,21 +84,27 @@ class Person:
         return {"name": self.name, "email": self.email}
 
 
-@dataclass
-class Entry:
+class Entry(Record):
     """One item of the conversation: an inbound message, a reply, or an internal note."""
 
+    __slots__ = ("id", "kind", "author", "time", "text", "message_id", "extra")
     id: str
     kind: str
     author: str
     time: datetime
     text: str
-    message_id: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    message_id: str | None
+    extra: dict[str, Any]
 
-    def __post_init__(self) -> None:
-        self.author = one_line(self.author)
-        self.text = normalize_text(self.text)
+    def __init__(self, id: str, kind: str, author: str, time: datetime, text: str, message_id: str | None = None,
+                 extra: dict[str, Any] | None = None) -> None:  # fmt: skip
+        self.id = id
+        self.kind = kind
+        self.author = one_line(author)
+        self.time = time
+        self.text = normalize_text(text)
+        self.message_id = message_id
+        self.extra = {} if extra is None else extra
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -112,8 +119,9 @@ class Entry:
         return data
 
 
-@dataclass
-class Ticket:
+class Ticket(Record):
+    __slots__ = ("id", "subject", "requester", "status", "priority", "created", "updated", "owner", "queue", "category",
+                 "tags", "channel", "message_ids", "participants", "csat", "extra", "entries", "preamble")  # fmt: skip
     id: str
     subject: str
     requester: Person
@@ -121,21 +129,41 @@ class Ticket:
     priority: str
     created: datetime
     updated: datetime
-    owner: str | None = None
-    queue: str | None = None
-    category: str | None = None
-    tags: list[str] = field(default_factory=list)
-    channel: str = "email"
-    message_ids: list[str] = field(default_factory=list)
-    participants: list[str] = field(default_factory=list)  # other addresses taking part (Cc, co-writers)
-    csat: dict[str, Any] | None = None  # the customer's latest rating: {score: good|okay|bad, comment, at} (issue 17)
-    extra: dict[str, Any] = field(default_factory=dict)  # front-matter keys tix does not know, in file order
-    entries: list[Entry] = field(default_factory=list)
-    preamble: str = ""  # text a person wrote above the first entry
+    owner: str | None
+    queue: str | None
+    category: str | None
+    tags: list[str]
+    channel: str
+    message_ids: list[str]
+    participants: list[str]  # other addresses taking part (Cc, co-writers)
+    csat: dict[str, Any] | None  # the customer's latest rating: {score: good|okay|bad, comment, at} (issue 17)
+    extra: dict[str, Any]  # front-matter keys tix does not know, in file order
+    entries: list[Entry]
+    preamble: str  # text a person wrote above the first entry
 
-    def __post_init__(self) -> None:
-        self.subject = one_line(self.subject)
-        self.tags = sorted(set(self.tags))
+    def __init__(self, id: str, subject: str, requester: Person, status: str, priority: str, created: datetime,
+                 updated: datetime, owner: str | None = None, queue: str | None = None, category: str | None = None,
+                 tags: list[str] | None = None, channel: str = "email", message_ids: list[str] | None = None,
+                 participants: list[str] | None = None, csat: dict[str, Any] | None = None,
+                 extra: dict[str, Any] | None = None, entries: list[Entry] | None = None, preamble: str = "") -> None:  # fmt: skip
+        self.id = id
+        self.subject = one_line(subject)
+        self.requester = requester
+        self.status = status
+        self.priority = priority
+        self.created = created
+        self.updated = updated
+        self.owner = owner
+        self.queue = queue
+        self.category = category
+        self.tags = sorted(set(tags or ()))
+        self.channel = channel
+        self.message_ids = [] if message_ids is None else message_ids
+        self.participants = [] if participants is None else participants
+        self.csat = csat
+        self.extra = {} if extra is None else extra
+        self.entries = [] if entries is None else entries
+        self.preamble = preamble
 
     def summary(self) -> dict[str, Any]:
         """The stable JSON shape of `list` (and the head of `show`)."""

@@ -16,10 +16,11 @@ the caller (services/listing.py).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Final
 
 from tix import messages as msg
+from tix.domain.record import Frozen
 from tix.errors import InvalidValue
 
 FIELDS = ("status", "owner", "customer", "category", "queue", "tag", "priority", "created", "updated", "due", "is", "has")
@@ -35,29 +36,47 @@ _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 LONGEST_SPAN = timedelta(days=36_525)  # a century: longer is a typing mistake (and datetimes end at year 9999)
 
 
-@dataclass(frozen=True)
-class TextTerm:
+class TextTerm(Frozen):
     """Free text of a query: one word (maybe `prefix*`) or a quoted phrase."""
 
-    text: str
-    phrase: bool = False
-    prefix: bool = False
+    __slots__ = ("text", "phrase", "prefix")
+    text: Final[str]
+    phrase: Final[bool]
+    prefix: Final[bool]
+
+    def __init__(self, text: str, phrase: bool = False, prefix: bool = False) -> None:
+        self.text = text
+        self.phrase = phrase
+        self.prefix = prefix
 
 
-@dataclass(frozen=True)
-class Term:
-    field: str | None  # None: free text
-    values: tuple[str, ...] = ()
-    negated: bool = False
-    position: int = 1
-    text: TextTerm | None = None  # for free text
-    comparison: str = ""  # for times: '>' (after), '<' (before) or '' (that day)
+class Term(Frozen):
+    __slots__ = ("field", "values", "negated", "position", "text", "comparison")
+    field: Final[str | None]  # None: free text
+    values: Final[tuple[str, ...]]
+    negated: Final[bool]
+    position: Final[int]
+    text: Final[TextTerm | None]  # for free text
+    comparison: Final[str]  # for times: '>' (after), '<' (before) or '' (that day)
+
+    def __init__(self, field: str | None, values: tuple[str, ...] = (), negated: bool = False, position: int = 1,
+                 text: TextTerm | None = None, comparison: str = "") -> None:  # fmt: skip
+        self.field = field
+        self.values = values
+        self.negated = negated
+        self.position = position
+        self.text = text
+        self.comparison = comparison
 
 
-@dataclass(frozen=True)
-class Query:
-    terms: tuple[Term, ...]
-    source: str = ""
+class Query(Frozen):
+    __slots__ = ("terms", "source")
+    terms: Final[tuple[Term, ...]]
+    source: Final[str]
+
+    def __init__(self, terms: tuple[Term, ...], source: str = "") -> None:
+        self.terms = terms
+        self.source = source
 
     @property
     def empty(self) -> bool:

@@ -14,11 +14,11 @@ Arithmetic is done in UTC, so a daylight-saving change never adds or loses an ho
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from tix import messages as msg
+from tix.domain.record import Record
 from tix.errors import ConfigError
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -78,12 +78,19 @@ def parse_hours(text: str, where: str) -> list[tuple[time, time]]:
     return sorted(intervals)
 
 
-@dataclass
-class Calendar:
+class Calendar(Record):
+    __slots__ = ("tz", "hours", "holidays", "public_holidays")
     tz: Any
     hours: dict[int, list[tuple[time, time]]]
-    holidays: set[date] = field(default_factory=set)
-    public_holidays: Any = None  # a `holidays` package calendar (supports `day in it`), or None
+    holidays: set[date]
+    public_holidays: Any  # a `holidays` package calendar (supports `day in it`), or None
+
+    def __init__(self, tz: Any, hours: dict[int, list[tuple[time, time]]], holidays: set[date] | None = None,
+                 public_holidays: Any = None) -> None:  # fmt: skip
+        self.tz = tz
+        self.hours = hours
+        self.holidays = set() if holidays is None else holidays
+        self.public_holidays = public_holidays
 
     @classmethod
     def from_config(cls, config: Any) -> Calendar:
@@ -319,10 +326,14 @@ PAUSED_BREACHED = "paused (breached)"
 BREACHED = ("breached", PAUSED_BREACHED)  # what `tix list --breached` shows
 
 
-@dataclass
-class State:
+class State(Record):
+    __slots__ = ("due", "state")
     due: datetime | None  # the next target still running
     state: str | None  # breached | paused (breached) | near | ok | None (no target running)
+
+    def __init__(self, due: datetime | None, state: str | None) -> None:
+        self.due = due
+        self.state = state
 
 
 def state_of(row: dict[str, Any], now: datetime, near: timedelta = timedelta(hours=2)) -> State:

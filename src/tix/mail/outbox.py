@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from tix import messages as msg
 from tix.domain import clock, commits, sla
 from tix.domain.model import Entry, Person, Ticket, one_line
+from tix.domain.record import Record
 from tix.errors import InvalidValue, TixError
 from tix.storage.config import Config
 from tix.storage.files import UnsafePath, read_bytes, read_text, write_atomic
@@ -256,11 +256,11 @@ def retry(desk: Any, refs: list[str]) -> tuple[SendReport, list[Waiting]]:
 # --- the outbox as a list: what waits, in every clone (tix outbox) --------------------
 
 
-@dataclass
-class Waiting:
+class Waiting(Record):
     """One message not delivered yet. `state`: queued (not tried), failed (tried, refused or
     unreachable: it stays queued) or uncertain (a run was interrupted while sending it)."""
 
+    __slots__ = ("name", "state", "ticket", "entry", "queued", "queued_by", "attempts", "last_error", "to", "subject")
     name: str
     state: str
     ticket: str | None
@@ -271,6 +271,23 @@ class Waiting:
     last_error: str | None
     to: str
     subject: str
+
+    def __init__(self, name: str, state: str, ticket: str | None, entry: str | None, queued: str | None,
+                 queued_by: str | None, attempts: int, last_error: str | None, to: str, subject: str) -> None:  # fmt: skip
+        self.name = name
+        self.state = state
+        self.ticket = ticket
+        self.entry = entry
+        self.queued = queued
+        self.queued_by = queued_by
+        self.attempts = attempts
+        self.last_error = last_error
+        self.to = to
+        self.subject = subject
+
+    def as_dict(self) -> dict[str, Any]:
+        """The stable JSON shape (`tix outbox -f json`, `tix remind -f json`): every field, in order."""
+        return {name: getattr(self, name) for name in self.__slots__}
 
 
 def _read_state(path: Path) -> dict[str, Any]:

@@ -118,14 +118,14 @@ def delivery(report: SendReport, quiet: bool = False, printout: Printout | None 
 def outbox(items: list[Waiting], format: str, clone_id: str) -> Printout:
     printout = Printout()
     if format == "json":
-        printout.out(text.to_json([item.__dict__ for item in items]))
+        printout.out(text.to_json([item.as_dict() for item in items]))
         return printout
     if not items:
         printout.err(msg.outbox_empty())
     from tix.render.terminal import width
 
     columns = width()
-    for item in text.printable([item.__dict__ for item in items]):
+    for item in text.printable([item.as_dict() for item in items]):
         by = msg.outbox_this_clone() if item["queued_by"] in (None, clone_id) else msg.outbox_clone(item["queued_by"])
         queued = text.short_time(item["queued"]) if item["queued"] else "?"
         lines = [msg.outbox_line(item["name"], item["state"], queued, by, item["attempts"], item["to"], item["subject"])]
@@ -166,7 +166,7 @@ def reminded(report: RemindReport, format: str, dry_run: bool, quiet: bool) -> P
     printout = Printout()
     if format == "json":
         printout.out(text.to_json({"reminders": [r.__dict__ for r in report.reminders], "escalated": report.escalated,
-                                   "undelivered": [w.__dict__ for w in report.undelivered], "recorded": report.recorded}))  # fmt: skip
+                                   "undelivered": [w.as_dict() for w in report.undelivered], "recorded": report.recorded}))  # fmt: skip
         return printout
     for warning in report.warnings:  # even with --quiet: a ticket left unreminded
         printout.warn(warning)

@@ -3,15 +3,18 @@ notes for people on stderr (docs/CLI.md), so a script reading stdout sees only t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from tix import messages as msg
+from tix.domain.record import Record
 
 
-@dataclass
-class Printout:
-    lines: list[tuple[str, bool, bool]] = field(default_factory=list)  # text, on stderr, newline after it
-    code: int = 0  # the exit status (docs/CLI.md)
+class Printout(Record):
+    __slots__ = ("lines", "code")
+    lines: list[tuple[str, bool, bool]]  # text, on stderr, newline after it
+    code: int  # the exit status (docs/CLI.md)
+
+    def __init__(self, lines: list[tuple[str, bool, bool]] | None = None, code: int = 0) -> None:
+        self.lines = [] if lines is None else lines
+        self.code = code
 
     def out(self, text: str) -> None:
         self.lines.append((text, False, True))

@@ -11,7 +11,6 @@ import os
 import shlex
 import subprocess
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from tix import messages as msg
 from tix.domain import clock, commits
 from tix.domain.model import CHANNELS, Person, Ticket, value_problems
+from tix.domain.record import Record
 from tix.errors import InvalidValue, TixError
 from tix.storage.config import Config
 from tix.storage.files import read_text, write_atomic
@@ -30,13 +30,18 @@ if TYPE_CHECKING:
     from tix.storage.rows import TicketRow
 
 
-@dataclass
-class Change:
+class Change(Record):
     """What a use case did, for the CLI to report."""
 
+    __slots__ = ("ticket", "summary", "commit")
     ticket: Ticket
     summary: str  # e.g. "status new → open" (msg.changed); empty when nothing changed
-    commit: str | None = None
+    commit: str | None
+
+    def __init__(self, ticket: Ticket, summary: str, commit: str | None = None) -> None:
+        self.ticket = ticket
+        self.summary = summary
+        self.commit = commit
 
 
 class Desk:

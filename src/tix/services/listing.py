@@ -8,25 +8,33 @@ limit in SQL and gives the rows with the SLA state worked out for `now`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from tix.domain.filters import Filters, Order, parse_sort
 from tix.domain.query import Query, Term
+from tix.domain.record import Record
 from tix.storage.index import Broken, Index
 from tix.storage.layout import Helpdesk
 from tix.storage.rows import TicketRow
 
 
-@dataclass
-class ListRequest:
+class ListRequest(Record):
     """What to list: the filters, the SLA conditions, the order and how many."""
 
-    filters: Filters = field(default_factory=Filters)
-    breached: bool = False
-    due_within: timedelta | None = None
-    sort: str = "priority,created"
-    limit: int | None = None
+    __slots__ = ("filters", "breached", "due_within", "sort", "limit")
+    filters: Filters
+    breached: bool
+    due_within: timedelta | None
+    sort: str
+    limit: int | None
+
+    def __init__(self, filters: Filters | None = None, breached: bool = False, due_within: timedelta | None = None,
+                 sort: str = "priority,created", limit: int | None = None) -> None:  # fmt: skip
+        self.filters = Filters() if filters is None else filters
+        self.breached = breached
+        self.due_within = due_within
+        self.sort = sort
+        self.limit = limit
 
 
 def make_request(
@@ -56,12 +64,18 @@ def make_request(
     return ListRequest(filters, breached, parse_duration(due_within, "--due-within") if due_within else None, sort, limit)
 
 
-@dataclass
-class Listing:
+class Listing(Record):
+    __slots__ = ("rows", "broken", "unknown")
     rows: list[TicketRow]
     broken: list[Broken]  # ticket files the index could not read (shown as warnings)
     # values the configuration does not know, (field, value, files holding it, the first of them, configured): warnings too
-    unknown: list[tuple[str, str, int, list[str], list[str]]] = field(default_factory=list)
+    unknown: list[tuple[str, str, int, list[str], list[str]]]
+
+    def __init__(self, rows: list[TicketRow], broken: list[Broken],
+                 unknown: list[tuple[str, str, int, list[str], list[str]]] | None = None) -> None:  # fmt: skip
+        self.rows = rows
+        self.broken = broken
+        self.unknown = [] if unknown is None else unknown
 
 
 def list_tickets(hd: Helpdesk, request: ListRequest, now: datetime) -> Listing:
@@ -81,10 +95,15 @@ def list_tickets(hd: Helpdesk, request: ListRequest, now: datetime) -> Listing:
 def _with_sla_conditions(request: ListRequest, now: datetime) -> Filters:
     """The request's filters with its SLA conditions (which the index applies at `now`) added."""
     filters = request.filters
+    if request.due_within is None and not request.breached:
+        return filters
+    filters = filters.copy()
     if request.due_within is not None:
         due_by = now + request.due_within
-        filters = replace(filters, due_by=min(due_by, filters.due_by) if filters.due_by else due_by)
-    return replace(filters, breached=True) if request.breached else filters
+        filters.due_by = min(due_by, filters.due_by) if filters.due_by else due_by
+    if request.breached:
+        filters.breached = True
+    return filters
 
 
 def filters_from_query(hd: Helpdesk, query: Query, now: datetime, as_user: str | None = None, base: Filters | None = None) -> Filters:

@@ -9,12 +9,12 @@ domain/query.py's, turned into filters by the listing (services/listing.py).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from tix import messages as msg
 from tix.domain import clock
+from tix.domain.record import Record
 from tix.errors import InvalidValue
 from tix.storage.layout import TICKETS_DIR, Helpdesk
 
@@ -26,22 +26,33 @@ DEFAULT_LIMIT = 20
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-@dataclass
-class Found:
+class Found(Record):
+    __slots__ = ("row", "snippet", "score", "closed")
     row: TicketRow
     snippet: str
     score: float
     closed: bool
 
+    def __init__(self, row: TicketRow, snippet: str, score: float, closed: bool) -> None:
+        self.row = row
+        self.snippet = snippet
+        self.score = score
+        self.closed = closed
+
     def as_dict(self) -> dict[str, Any]:
         return {**self.row.as_dict(), "closed": self.closed, "score": round(self.score, 6), "snippet": self.snippet}
 
 
-@dataclass
-class SearchResult:
+class SearchResult(Record):
+    __slots__ = ("hits", "total", "broken")
     hits: list[Found]
     total: int  # how many match in all (more than shown when limited)
     broken: list[Broken]
+
+    def __init__(self, hits: list[Found], total: int, broken: list[Broken]) -> None:
+        self.hits = hits
+        self.total = total
+        self.broken = broken
 
 
 def search(hd: Helpdesk, words: Sequence[str], *, limit: int | None = DEFAULT_LIMIT, as_user: str | None = None,
@@ -104,12 +115,18 @@ def views(hd: Helpdesk) -> dict[str, str]:
 # --- a customer's history -------------------------------------------------------------
 
 
-@dataclass
-class HistoryItem:
+class HistoryItem(Record):
+    __slots__ = ("row", "closed", "created", "first_response")
     row: TicketRow
     closed: bool
     created: datetime
     first_response: timedelta | None  # from opening to the first reply (wall clock)
+
+    def __init__(self, row: TicketRow, closed: bool, created: datetime, first_response: timedelta | None) -> None:
+        self.row = row
+        self.closed = closed
+        self.created = created
+        self.first_response = first_response
 
     def as_dict(self) -> dict[str, Any]:
         data = self.row.as_dict()
@@ -119,8 +136,8 @@ class HistoryItem:
         return data
 
 
-@dataclass
-class History:
+class History(Record):
+    __slots__ = ("who", "domain", "items", "addresses", "months", "first_contact", "last_contact", "median_first_response")
     who: str
     domain: bool  # an organisation: every address at the mail domain `who`
     items: list[HistoryItem]  # open first, then closed; each part newest first
@@ -129,6 +146,17 @@ class History:
     first_contact: datetime | None
     last_contact: datetime | None
     median_first_response: timedelta | None
+
+    def __init__(self, who: str, domain: bool, items: list[HistoryItem], addresses: list[str], months: list[tuple[str, int]],
+                 first_contact: datetime | None, last_contact: datetime | None, median_first_response: timedelta | None) -> None:  # fmt: skip
+        self.who = who
+        self.domain = domain
+        self.items = items
+        self.addresses = addresses
+        self.months = months
+        self.first_contact = first_contact
+        self.last_contact = last_contact
+        self.median_first_response = median_first_response
 
     @property
     def open_count(self) -> int:

@@ -3,10 +3,10 @@ the audit trail (`tix log`). Nothing here changes the helpdesk."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tix.domain import clock, links
+from tix.domain.record import Record
 from tix.storage.layout import Helpdesk
 from tix.storage.refs import resolve as resolve_ref
 
@@ -68,10 +68,14 @@ def list_matching(hd: Helpdesk, **options: Any) -> listing.Listing:
     return listing.list_tickets(hd, listing.make_request(hd, now, **options), now)
 
 
-@dataclass
-class Trail:
+class Trail(Record):
+    __slots__ = ("events", "ticket")
     events: list[Event]  # newest first
     ticket: str | None  # None: the whole helpdesk
+
+    def __init__(self, events: list[Event], ticket: str | None) -> None:
+        self.events = events
+        self.ticket = ticket
 
 
 def audit_trail(hd: Helpdesk, ticket_ref: str | None, limit: int | None) -> Trail:

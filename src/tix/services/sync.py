@@ -5,11 +5,11 @@ pushed in between. The remote is any git remote; there is no tix server.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from tix import messages as msg
 from tix.domain import commits
+from tix.domain.record import Record
 from tix.errors import GitError, TixError
 from tix.services.desk import Desk
 from tix.storage.files import write_atomic
@@ -26,13 +26,20 @@ class RemoteUnreachable(TixError):
     exit_code = 75
 
 
-@dataclass
-class SyncResult:
+class SyncResult(Record):
+    __slots__ = ("remote", "branch", "pulled", "pushed", "attempts")
     remote: str
     branch: str
-    pulled: int = 0
-    pushed: int = 0
-    attempts: int = 1
+    pulled: int
+    pushed: int
+    attempts: int
+
+    def __init__(self, remote: str, branch: str, pulled: int = 0, pushed: int = 0, attempts: int = 1) -> None:
+        self.remote = remote
+        self.branch = branch
+        self.pulled = pulled
+        self.pushed = pushed
+        self.attempts = attempts
 
     def summary(self) -> str:
         return msg.synced(self.remote, self.branch, self.pulled, self.pushed)

@@ -8,13 +8,12 @@ with each key's documentation as a comment; docs/CONFIG.md is generated from it 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from tix import messages as msg
 from tix.domain.model import Person
+from tix.domain.record import Frozen
 from tix.errors import ConfigError, TixError
 from tix.storage.location import CONFIG_FILE as CONFIG_FILE  # there: the helpdesk is found before the rest of tix is imported
 
@@ -24,13 +23,20 @@ if TYPE_CHECKING:
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 
 
-@dataclass(frozen=True)
-class Key:
-    path: str  # dotted; '*' stands for any name (a queue, a team member)
-    kind: str  # text | address | addresses | timezone | token | name | names | charsets | bool | number | integer | query
-    default: Any
-    doc: str
-    bounds: tuple[float, float] | None = None  # number and integer keys: the sane range, both ends included
+class Key(Frozen):
+    __slots__ = ("path", "kind", "default", "doc", "bounds")
+    path: Final[str]  # dotted; '*' stands for any name (a queue, a team member)
+    kind: Final[str]  # text | address | addresses | timezone | token | name | names | charsets | bool | number | integer | query
+    default: Final[Any]
+    doc: Final[str]
+    bounds: Final[tuple[float, float] | None]  # number and integer keys: the sane range, both ends included
+
+    def __init__(self, path: str, kind: str, default: Any, doc: str, bounds: tuple[float, float] | None = None) -> None:
+        self.path = path
+        self.kind = kind
+        self.default = default
+        self.doc = doc
+        self.bounds = bounds
 
 
 SECTION_DOCS = {
@@ -526,9 +532,13 @@ def _parse_yaml(text: str, path: Path) -> Any:
         raise ConfigError(msg.config_bad_yaml(str(path), mark.line + 1 if mark is not None else None)) from None
 
 
-@dataclass
 class Config:
-    data: dict[str, Any]
+    __slots__ = ("data", "_settings", "_timezone")
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self._settings: Settings | None = None
+        self._timezone: Any = None
 
     @classmethod
     def load(cls, root: Path) -> Config:
@@ -581,19 +591,23 @@ class Config:
 
     # --- typed accessors -------------------------------------------------
 
-    @cached_property
+    @property
     def settings(self) -> Settings:
         """The validated configuration as typed sections (domain/settings.py, imported here: the
-        commands that never read a setting do not pay for defining its classes)."""
-        from tix.domain.settings import settings_from
+        commands that never read a setting do not pay for defining its classes); worked out once."""
+        if self._settings is None:
+            from tix.domain.settings import settings_from
 
-        return settings_from(self.data)
+            self._settings = settings_from(self.data)
+        return self._settings
 
-    @cached_property
+    @property
     def timezone(self) -> Any:
-        from zoneinfo import ZoneInfo
+        if self._timezone is None:
+            from zoneinfo import ZoneInfo
 
-        return ZoneInfo(self.data["helpdesk"]["timezone"])
+            self._timezone = ZoneInfo(self.data["helpdesk"]["timezone"])
+        return self._timezone
 
     @property
     def statuses(self) -> list[str]:

@@ -13,13 +13,13 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tix import messages as msg
 from tix.domain.model import Person
+from tix.domain.record import Record
 from tix.errors import GitError, LockHeld
 from tix.storage.files import write_atomic
 from tix.storage.gitstart import HEAD_ARGS as _HEAD_ARGS  # reads begun early (cli/fast.py): see gitstart.py
@@ -36,14 +36,23 @@ GIT_LOCK_WAIT = float(os.environ.get("TIX_GIT_LOCK_WAIT", "5"))  # seconds to wa
 STALE_LOCK_SECONDS = 60  # a git lock file older than this was most likely left by a crash
 
 
-@dataclass
-class Commit:
+class Commit(Record):
+    __slots__ = ("oid", "author", "time", "subject", "trailers", "changes")
     oid: str
     author: Person
     time: str  # ISO 8601 author date
     subject: str
     trailers: dict[str, str]
-    changes: list[tuple[str, str, str]] = field(default_factory=list)  # (path, old blob, new blob)
+    changes: list[tuple[str, str, str]]  # (path, old blob, new blob)
+
+    def __init__(self, oid: str, author: Person, time: str, subject: str, trailers: dict[str, str],
+                 changes: list[tuple[str, str, str]] | None = None) -> None:  # fmt: skip
+        self.oid = oid
+        self.author = author
+        self.time = time
+        self.subject = subject
+        self.trailers = trailers
+        self.changes = [] if changes is None else changes
 
 
 class GitRepo:

@@ -29,7 +29,6 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -37,6 +36,7 @@ from tix import messages as msg
 from tix.domain import sla
 from tix.domain.filters import Filters, Order
 from tix.domain.model import Ticket
+from tix.domain.record import Record
 from tix.errors import TixError
 from tix.storage import fulltext
 from tix.storage.files import UnsafePath, read_bytes
@@ -98,19 +98,28 @@ def blob_id(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
-@dataclass
-class Hit:
+class Hit(Record):
     """A ticket `tix search` found: its row, its file, and how well it matched (higher is better)."""
 
+    __slots__ = ("row", "path", "score")
     row: TicketRow
     path: str
     score: float
 
+    def __init__(self, row: TicketRow, path: str, score: float) -> None:
+        self.row = row
+        self.path = path
+        self.score = score
 
-@dataclass
-class Broken:
+
+class Broken(Record):
+    __slots__ = ("path", "error")
     path: str
     error: str
+
+    def __init__(self, path: str, error: str) -> None:
+        self.path = path
+        self.error = error
 
 
 class Index:
@@ -428,10 +437,10 @@ class Index:
         """The tickets matching `filters`, best first (BM25 over the words matched; the newest
         first among equals), at most `limit` of them, and how many match in all. Without any
         words to look for, the newest first."""
-        from dataclasses import replace
-
         expression = fulltext.match_expression(filters.text)
-        where, args = _where(replace(filters, text=[]), closed, now)
+        without_words = filters.copy()
+        without_words.text = []
+        where, args = _where(without_words, closed, now)
         columns = ", ".join(f"tickets.{c}" for c in TicketRow.COLUMNS) + ", tickets.path"
         if expression:
             source = "search JOIN tickets ON tickets.rowid = search.rowid"

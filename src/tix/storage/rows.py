@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
 from tix.domain import sla
+from tix.domain.record import Record
 
 _NO_CLOCK = sla.State(None, None)
 _decode = json.JSONDecoder().raw_decode  # json.loads without its checks for text around the value: half the cost
 
 
-@dataclass(slots=True)
-class TicketRow:
+class TicketRow(Record):
     """One ticket as `tix list` shows it. `as_dict()` is the stable JSON shape."""
 
+    __slots__ = ("id", "subject", "status", "owner", "priority", "category", "tags", "queue", "channel", "requester_name",
+                 "requester_email", "created", "updated", "due", "sla")  # fmt: skip
     id: str
     subject: str
     status: str
@@ -32,6 +33,25 @@ class TicketRow:
     updated: str
     due: datetime | None  # the next target still running
     sla: str | None  # breached | paused (breached) | near | ok | None (no clock runs)
+
+    def __init__(self, id: str, subject: str, status: str, owner: str | None, priority: str, category: str | None,
+                 tags: tuple[str, ...], queue: str | None, channel: str, requester_name: str, requester_email: str,
+                 created: str, updated: str, due: datetime | None, sla: str | None) -> None:  # fmt: skip
+        self.id = id
+        self.subject = subject
+        self.status = status
+        self.owner = owner
+        self.priority = priority
+        self.category = category
+        self.tags = tags
+        self.queue = queue
+        self.channel = channel
+        self.requester_name = requester_name
+        self.requester_email = requester_email
+        self.created = created
+        self.updated = updated
+        self.due = due
+        self.sla = sla
 
     # The index's columns (storage/index.py) that `from_columns` takes, in its order.
     COLUMNS: ClassVar[tuple[str, ...]] = (

@@ -1,0 +1,57 @@
+"""The commands an agent runs all day start without `dataclasses` (issue 12).
+
+Importing `dataclasses` imports `inspect` (and ast, dis, tokenize…): ~9 ms, as long as Python's
+own start-up, and every @dataclass class costs ~0.5 ms more at import. The values on these paths
+are plain classes (domain/record.py); this holds them to it, through the console script's own
+entry point (cli/main.run) in a fresh process, every module it imports listed by -X importtime."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import Cli, git
+
+NEVER = ("dataclasses", "inspect")
+
+
+def imported(argv: list[str], cwd: Path) -> set[str]:
+    """Every module `tix ARGV` imports, run as the `tix` script runs it (cli/main.run); its exit
+    status must be 0. -X importtime lists each import on stderr, also those of a process that ends
+    with os._exit (run does so after show, list and search)."""
+    result = subprocess.run([sys.executable, "-X", "importtime", "-c", "from tix.cli.main import run; run()", *argv],
+                            cwd=cwd, capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    assert result.returncode == 0, (argv, result.stderr)
+    return {line.rpartition("|")[2].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
+
+
+def assert_lean(argv: list[str], cwd: Path) -> None:
+    modules = imported(argv, cwd)
+    assert "tix.cli.fast" in modules, argv  # it did run (and without Typer: tests/test_cli_fast.py)
+    assert [name for name in NEVER if name in modules] == [], argv
+
+
+def test_show_list_search_and_the_state_changes_import_no_dataclasses(tix: Cli, helpdesk: Path) -> None:
+    first = tix.new("Printer on fire")
+    second = tix.new("Scanner jammed")
+    tix.ok("note", first, "toner everywhere")
+    for argv in (["show", first], ["show", first, "--format", "json"], ["list"], ["list", "-n", "20"],
+                 ["list", "--all", "--format", "json"], ["search", "printer"], ["search", "toner", "--format", "json"],
+                 ["assign", first, "anna@example.com"], ["status", second, "pending"], ["close", second],
+                 ["reopen", second], ["priority", first, "high"], ["unassign", first]):  # fmt: skip
+        assert_lean(argv, helpdesk)
+
+
+def test_sync_imports_no_dataclasses(tix: Cli, helpdesk: Path, tmp_path: Path) -> None:
+    remote, clone = tmp_path / "remote.git", tmp_path / "clone"
+    git(tmp_path, "init", "-q", "--bare", str(remote))
+    git(helpdesk, "remote", "add", "origin", str(remote))
+    ticket = tix.new()
+    assert_lean(["sync"], helpdesk)  # the first push
+    git(tmp_path, "clone", "-q", str(remote), str(clone))
+    tix.ok("assign", ticket, "anna@example.com")
+    assert_lean(["sync"], helpdesk)  # one commit out
+    assert_lean(["sync"], clone)  # a fresh clone: the merge driver registered, one commit in
+    assert_lean(["sync", "--quiet"], clone)  # nothing to do
+    assert git(clone, "log", "-1", "--format=%s") == git(helpdesk, "log", "-1", "--format=%s")
