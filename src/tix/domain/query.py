@@ -17,11 +17,14 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from typing import Final
 
 from tix import messages as msg
 from tix.domain.record import Frozen
 from tix.errors import InvalidValue
+
+TYPE_CHECKING = False  # as typing's, without importing typing (3 ms; tests/test_startup_imports.py)
+if TYPE_CHECKING:
+    from typing import Final
 
 FIELDS = ("status", "owner", "customer", "category", "queue", "tag", "priority", "created", "updated", "due", "is", "has")
 ALIASES = {"cat": "category", "prio": "priority", "from": "customer", "org": "customer", "requester": "customer",

@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
 from tix import messages as msg
 from tix.domain.record import Record
 from tix.errors import ConfigError
+
+TYPE_CHECKING = False  # as typing's, without importing typing (3 ms; tests/test_startup_imports.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _TARGET = re.compile(r"^\s*(?:(eod)|(\d+)\s*(m|h|d)(\s+wall)?)\s*$", re.IGNORECASE)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 from tix import messages as msg
 from tix.render import text
 from tix.render.printout import Printout
 
+TYPE_CHECKING = False  # as typing's, without importing typing (3 ms; tests/test_startup_imports.py)
 if TYPE_CHECKING:
     from tix.services.search import History, SearchResult
     from tix.storage.config import Config

@@ -39,6 +39,7 @@ from tix.domain.model import Ticket
 from tix.domain.record import Record
 from tix.errors import TixError
 from tix.storage import fulltext
+from tix.storage.blobs import blob_id
 from tix.storage.files import UnsafePath, read_bytes
 from tix.storage.layout import TICKET_FILE, TICKETS_DIR, Helpdesk
 from tix.storage.rows import TicketRow
@@ -89,13 +90,6 @@ def is_ticket_path(path: str) -> bool:
     parts = path.split("/")
     return (len(parts) == 4 and parts[0] == TICKETS_DIR and parts[3] == TICKET_FILE
             and ids.shard(parts[2]) == parts[1] and ids.is_full_id(parts[2]))  # fmt: skip
-
-
-def blob_id(data: bytes) -> str:
-    """The id git gives this content as a blob."""
-    import hashlib  # here: it loads OpenSSL (2 ms), and a search or a listing with nothing changed never hashes
-
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
 class Hit(Record):

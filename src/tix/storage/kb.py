@@ -26,6 +26,7 @@ from typing import Any
 from tix import messages as msg
 from tix.domain.kb import FIELD_ORDER, KB_DIR, LANG, SLUG, VISIBILITIES, Article
 from tix.errors import ArticleFormatError
+from tix.storage.blobs import blob_id
 
 _FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?)(?:\r?\n)?^---[ \t]*(?:\r?\n|\Z)(.*)\Z", re.S | re.M)
 CACHE_FILE = "kb-words.json"
@@ -215,13 +216,6 @@ def save(root: Path, article: Article) -> str:
 
 
 # --- the words of each article, cached by content ------------------------------------------
-
-
-def blob_id(data: bytes) -> str:
-    """The git blob id of `data` (what `git hash-object` prints), without running git."""
-    import hashlib
-
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
 def article_texts(article: Article) -> list[str]:
