@@ -110,3 +110,16 @@ def test_default_config_round_trips_through_its_rendered_file() -> None:
 
     data = configmod.validate({})
     assert configmod.validate(load_yaml(configmod.render(data))) == data
+
+
+def test_no_wildcard_key_matches_a_key_written_out() -> None:
+    """find_key looks keys without '*' up by path first; that is only the schema's own order if
+    no '*' key (team.*.email) would match such a path."""
+    exact = [key.path.split(".") for key in configmod.SCHEMA if "*" not in key.path]
+    for key in configmod.SCHEMA:
+        pattern = key.path.split(".")
+        if "*" in pattern:
+            clashes = [parts for parts in exact if len(parts) == len(pattern) and all(p in ("*", q) for p, q in zip(pattern, parts, strict=True))]
+            assert clashes == [], key.path
+    assert configmod.find_key("mail.tag")[0].path == "mail.tag"
+    assert configmod.find_key("team.anna.email") == (next(k for k in configmod.SCHEMA if k.path == "team.*.email"), ["anna"])
