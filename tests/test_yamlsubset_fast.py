@@ -8,11 +8,10 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+from test_yamlsubset import TRICKY
 
 from tix.storage import yamlsubset
 from tix.storage.yamlio import dump_yaml
-
-from test_yamlsubset import TRICKY
 
 
 def slow(value: str) -> str | None:

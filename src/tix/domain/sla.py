@@ -34,6 +34,18 @@ _DAYS: dict[tuple[date, Any, tuple[tuple[time, time], ...]], list[tuple[datetime
 
 def parse_target(text: str, where: str) -> tuple[str, int]:
     """'1h' -> ('h', 1); 'eod' -> ('eod', 0); '24h wall' -> ('wall-h', 24)."""
+    known = _PARSED.get(text) if type(text) is str else None
+    if known is None:
+        known = _parse_target(text, where)
+        if type(text) is str and len(_PARSED) < 256:
+            _PARSED[text] = known  # a target's meaning does not depend on where it is written
+    return known
+
+
+_PARSED: dict[str, tuple[str, int]] = {}  # the targets parsed so far (a handful): one parse per text
+
+
+def _parse_target(text: str, where: str) -> tuple[str, int]:
     match = _TARGET.match(str(text))
     if not match:
         raise ConfigError(msg.sla_bad_target(where, text))
