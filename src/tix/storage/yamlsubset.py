@@ -231,6 +231,16 @@ def _scalar(text: str) -> Any:
 # As _ODD, and characters beyond the BMP, which libyaml's emitter escapes (double quotes): PyYAML's.
 _ODD_TO_WRITE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff\ufffe\uffff\U00010000-\U0010ffff]")
 _FIRST_INDICATORS = set("#,[]{}&*!|>'\"%@`?:-")
+# The common case of _plain (block context), decided by one match: a string that starts with a letter
+# or '<' (so no indicator, number, time or `<<`), holds none of _ODD_TO_WRITE, and ends with neither
+# ' ' nor ':' — or letters and digits only, starting with 1-9 and holding a letter (a ticket's ID: no
+# number or time without '.', ':', '-' or a leading 0). With no ': ' or ' #' in it and not one of the
+# words that read as null or a boolean, it is written plain; any other string takes _plain's full way
+# (tests/test_yamlsubset_fast.py holds the two equal).
+_ODD_CLASS = "\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff\ufffe\uffff\U00010000-\U0010ffff"
+_SURELY_PLAIN = re.compile(f"[A-Za-z<](?:[^{_ODD_CLASS}]*[^{_ODD_CLASS} :])?|[1-9][0-9A-Za-z]*[A-Za-z][0-9A-Za-z]*")
+_WORDS = _NULL | _TRUE | _FALSE
+_KEYS_SEEN: set[str] = set()  # keys found plain and key-shaped (a handful: the front-matter's field names)
 
 
 def dump(data: Any, flow_lists: bool = False) -> str | None:
@@ -250,8 +260,14 @@ def dump(data: Any, flow_lists: bool = False) -> str | None:
 def _dump_mapping(data: dict[Any, Any], indent: int, flow_lists: bool, out: list[str]) -> None:
     pad = " " * indent
     for key, value in data.items():
-        if not isinstance(key, str) or _plain(key, flow=False) is None or not _KEY.fullmatch(key + ":"):
-            raise _NotSimple
+        if type(key) is not str or key not in _KEYS_SEEN:
+            if not isinstance(key, str) or _plain(key, flow=False) is None or not _KEY.fullmatch(key + ":"):
+                raise _NotSimple
+            if len(_KEYS_SEEN) < 1000:  # bounded: hand-written keys are not kept without end
+                _KEYS_SEEN.add(key)
+        if type(value) is str:  # the most common value: first, and without the calls below
+            out.append(f"{pad}{key}: {_dump_string(value, flow=False)}\n")
+            continue
         if isinstance(value, dict) and value:
             out.append(f"{pad}{key}:\n")
             _dump_mapping(value, indent + 2, flow_lists, out)
@@ -283,13 +299,19 @@ def _dump_scalar(value: Any, flow: bool) -> str:
             raise _NotSimple  # ':' is not plain in a flow list: PyYAML writes it with a tag, quoted
         return value.isoformat()
     if type(value) is str:
-        plain = _plain(value, flow)
-        if plain is not None:
-            return plain
-        if _ODD_TO_WRITE.search(value):
-            raise _NotSimple  # written double-quoted by yamlio: PyYAML's
-        return "'" + value.replace("'", "''") + "'"
+        return _dump_string(value, flow)
     raise _NotSimple
+
+
+def _dump_string(value: str, flow: bool) -> str:
+    if not flow and _SURELY_PLAIN.fullmatch(value) and ": " not in value and " #" not in value and value not in _WORDS and value != "<<":
+        return value
+    plain = _plain(value, flow)
+    if plain is not None:
+        return plain
+    if _ODD_TO_WRITE.search(value):
+        raise _NotSimple  # written double-quoted by yamlio: PyYAML's
+    return "'" + value.replace("'", "''") + "'"
 
 
 def _plain(text: str, flow: bool) -> str | None:
