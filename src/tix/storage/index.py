@@ -30,19 +30,22 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from tix import messages as msg
 from tix.domain import sla
-from tix.domain.filters import Filters, Order
 from tix.domain.model import Ticket
 from tix.domain.record import Record
 from tix.errors import TixError
-from tix.storage import fulltext
 from tix.storage.blobs import blob_id
 from tix.storage.files import UnsafePath, read_bytes
 from tix.storage.layout import TICKET_FILE, TICKETS_DIR, Helpdesk
 from tix.storage.rows import TicketRow
+
+TYPE_CHECKING = False  # as typing's, without importing typing (3 ms; tests/test_startup_imports.py)
+if TYPE_CHECKING:
+    from typing import Any
+
+    from tix.domain.filters import Filters, Order
 
 SCHEMA_VERSION = "11"
 _SCHEMA = """
@@ -399,6 +402,8 @@ class Index:
         cursor = self.db.execute(f"INSERT INTO tickets ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", list(columns.values()))
         # the ticket's words for `tix search`, under the rowid of its row; the FTS table keeps no copy of
         # them (contentless: a third of the size), so they are kept packed beside it to take them out again
+        from tix.storage import fulltext  # here: `tix show` and a listing without words never load it (nor its stemmers)
+
         words, stems = fulltext.document(search_texts(ticket))
         rows = later or _Later()
         rows.search.append((cursor.lastrowid, words, stems))
@@ -466,6 +471,8 @@ class Index:
         """The tickets matching `filters`, best first (BM25 over the words matched; the newest
         first among equals), at most `limit` of them, and how many match in all. Without any
         words to look for, the newest first."""
+        from tix.storage import fulltext
+
         expression = fulltext.match_expression(filters.text)
         without_words = filters.copy()
         without_words.text = []
@@ -698,7 +705,11 @@ def _where(filters: Filters, closed: Sequence[str], now: datetime) -> tuple[list
         where.append("owner_key != ''")
     if filters.has_attachment:
         where.append("files > 0")
-    expression = fulltext.match_expression(filters.text)
+    expression = None
+    if filters.text:  # a listing without words never loads the word index's module (nor its stemmers)
+        from tix.storage import fulltext
+
+        expression = fulltext.match_expression(filters.text)
     if expression:
         where.append("tickets.rowid IN (SELECT rowid FROM search WHERE search MATCH ?)")
         args.append(expression)
