@@ -1,4 +1,4 @@
-"""The subset writer's fast path for strings (storage/yamlsubset._SURELY_PLAIN): it must decide
+"""The subset writer's fast path for strings (storage/yamlsubset.write_patterns()["plain"]): it must decide
 exactly as the full way (_plain) does, and it must be the way tix's own tickets take."""
 
 from __future__ import annotations
@@ -16,11 +16,12 @@ from tix.storage.yamlio import dump_yaml
 
 def slow(value: str) -> str | None:
     """What the writer wrote for a string before the fast path (None: declined)."""
+    yamlsubset.write_patterns()  # as dump() does first
     try:
         plain = yamlsubset._plain(value, flow=False)
         if plain is not None:
             return plain
-        if yamlsubset._ODD_TO_WRITE.search(value):
+        if yamlsubset.write_patterns()["odd"].search(value):
             return None
         return "'" + value.replace("'", "''") + "'"
     except yamlsubset._NotSimple:
@@ -28,6 +29,7 @@ def slow(value: str) -> str | None:
 
 
 def fast(value: str) -> str | None:
+    yamlsubset.write_patterns()
     try:
         return yamlsubset._dump_string(value, flow=False)
     except yamlsubset._NotSimple:

@@ -231,17 +231,25 @@ def _scalar(text: str) -> Any:
 
 # --- writing -----------------------------------------------------------------------------------
 
-# As _ODD, and characters beyond the BMP, which libyaml's emitter escapes (double quotes): PyYAML's.
-_ODD_TO_WRITE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff\ufffe\uffff\U00010000-\U0010ffff]")
 _FIRST_INDICATORS = set("#,[]{}&*!|>'\"%@`?:-")
 # The common case of _plain (block context), decided by one match: a string that starts with a letter
-# or '<' (so no indicator, number, time or `<<`), holds none of _ODD_TO_WRITE, and ends with neither
+# or '<' (so no indicator, number, time or `<<`), holds none of _ODD_CLASS, and ends with neither
 # ' ' nor ':' — or letters and digits only, starting with 1-9 and holding a letter (a ticket's ID: no
 # number or time without '.', ':', '-' or a leading 0). With no ': ' or ' #' in it and not one of the
 # words that read as null or a boolean, it is written plain; any other string takes _plain's full way
 # (tests/test_yamlsubset_fast.py holds the two equal).
+# As _ODD, the characters beyond the BMP too, which libyaml's emitter escapes (double quotes): PyYAML's.
 _ODD_CLASS = "\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff\ufffe\uffff\U00010000-\U0010ffff"
-_SURELY_PLAIN = re.compile(f"[A-Za-z<](?:[^{_ODD_CLASS}]*[^{_ODD_CLASS} :])?|[1-9][0-9A-Za-z]*[A-Za-z][0-9A-Za-z]*")
+# The writer's patterns ("odd": _ODD_CLASS; "plain": the common case above), compiled by the first
+# dump: a command that only reads (`tix show`) never compiles them (1 ms; issue 12).
+_WRITE: dict[str, re.Pattern[str]] = {}
+
+
+def write_patterns() -> dict[str, re.Pattern[str]]:
+    if not _WRITE:
+        _WRITE["odd"] = re.compile(f"[{_ODD_CLASS}]")
+        _WRITE["plain"] = re.compile(f"[A-Za-z<](?:[^{_ODD_CLASS}]*[^{_ODD_CLASS} :])?|[1-9][0-9A-Za-z]*[A-Za-z][0-9A-Za-z]*")
+    return _WRITE
 _WORDS = _NULL | _TRUE | _FALSE
 _KEYS_SEEN: set[str] = set()  # keys found plain and key-shaped (a handful: the front-matter's field names)
 
@@ -252,6 +260,7 @@ def dump(data: Any, flow_lists: bool = False) -> str | None:
     lists of scalars, strings, None, booleans, integers and datetimes."""
     if not isinstance(data, dict):
         return None
+    write_patterns()
     out: list[str] = []
     try:
         _dump_mapping(data, 0, flow_lists, out)
@@ -307,12 +316,12 @@ def _dump_scalar(value: Any, flow: bool) -> str:
 
 
 def _dump_string(value: str, flow: bool) -> str:
-    if not flow and _SURELY_PLAIN.fullmatch(value) and ": " not in value and " #" not in value and value not in _WORDS and value != "<<":
+    if not flow and _WRITE["plain"].fullmatch(value) and ": " not in value and " #" not in value and value not in _WORDS and value != "<<":
         return value
     plain = _plain(value, flow)
     if plain is not None:
         return plain
-    if _ODD_TO_WRITE.search(value):
+    if _WRITE["odd"].search(value):
         raise _NotSimple  # written double-quoted by yamlio: PyYAML's
     return "'" + value.replace("'", "''") + "'"
 
@@ -320,7 +329,7 @@ def _dump_string(value: str, flow: bool) -> str:
 def _plain(text: str, flow: bool) -> str | None:
     """`text` as a plain scalar when PyYAML's emitter would write it so; None when it would quote it.
     _NotSimple when the choice is one this module does not make (PyYAML's rules for those are subtle)."""
-    if _ODD_TO_WRITE.search(text):
+    if _WRITE["odd"].search(text):
         raise _NotSimple
     if not text or text[0] == " " or text[-1] == " " or text.startswith(("---", "...")):
         return None
