@@ -79,10 +79,8 @@ def begin_worktree_check(root: str, pathspec: str) -> None:
             STARTED[key] = Begun(root, args)
 
 
-def begin_for(argv: list[str]) -> None:
-    """The console script's first step: when `argv` runs a command in REFRESHING, begin its
-    worktree check in the helpdesk it will open (-C DIR, else TIX_DIR, else here). A guess that
-    proves wrong costs only the git processes: GitRepo collects only what matches its own reads."""
+def command_in(argv: list[str]) -> tuple[str | None, str | None]:
+    """(the command `argv` runs, the -C folder it names), past the global options."""
     directory = None
     arguments = iter(argv)
     for argument in arguments:
@@ -93,10 +91,16 @@ def begin_for(argv: list[str]) -> None:
             continue
         if argument in _GLOBAL_FLAGS or argument.startswith("--color="):
             continue
-        if argument not in REFRESHING:
-            return
-        break
-    else:
+        return argument, directory
+    return None, directory
+
+
+def begin_for(argv: list[str]) -> None:
+    """The console script's first step: when `argv` runs a command in REFRESHING, begin its
+    worktree check in the helpdesk it will open (-C DIR, else TIX_DIR, else here). A guess that
+    proves wrong costs only the git processes: GitRepo collects only what matches its own reads."""
+    command, directory = command_in(argv)
+    if command not in REFRESHING:
         return
     root = root_of(directory or os.environ.get("TIX_DIR") or os.curdir)
     if root is not None:
