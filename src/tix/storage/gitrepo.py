@@ -598,6 +598,14 @@ class GitRepo:
         finally:
             lock.unlink(missing_ok=True)
 
+    def take_up_in_user_index(self, paths: list[str]) -> None:
+        """Make git's index hold `paths` as the working tree has them: for the files of a commit
+        that landed when its run was killed before it updated the index (`git status` would show
+        them deleted and untracked). Callers hold the helpdesk lock."""
+        index_info = self._index_info(paths)
+        with self.user_index_locked():
+            self._update_user_index(index_info)
+
     def _update_user_index(self, index_info: bytes) -> None:
         """Keep the user's own index in step with a commit (the caller holds index.lock), so
         `git status` stays clean and the user's next `git commit` keeps our change: the update

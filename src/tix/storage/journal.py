@@ -40,6 +40,8 @@ class ImportJournal:
         tracked = self.hd.git.tracked_paths(paths)
         paths = [p for p in paths if _lexists(self.hd.root / p) or p in tracked]
         commit = self.hd.git.commit(paths, commits.message(msg.commit_import_recovered(), "import"), actor, now) if paths else None
+        if paths and commit is None:  # the batch had landed: its run may have died before updating git's index
+            self.hd.git.take_up_in_user_index(paths)
         self.forget()
         return commit
 
