@@ -6,7 +6,7 @@ import os
 import sys
 
 # Read-only commands, and the help: once their output is out, nothing is left to do but the
-# interpreter's teardown (`tix --help`: Typer's and Click's objects, 2-3 ms of it).
+# interpreter's teardown (`tix --help`: Typer's and Click's objects, ~5 ms of it).
 NO_TEARDOWN = ("show", "list", "search", "help", "--help", "-h", "--version", None)
 
 
