@@ -31,10 +31,24 @@ MAX_DAYS = 800  # a calendar with no open hours at all must not loop forever
 # The largest amount per unit of a target: about a year of open time (business) or of calendar time (wall).
 TARGET_MAX = {"m": 120_000, "h": 2_000, "d": 365, "wall-m": 525_600, "wall-h": 8_760, "wall-d": 365}
 _NO_OPEN_TIME = msg.hours_no_open_time(MAX_DAYS)
+# A day's open intervals in UTC by (day, timezone, that weekday's hours): Calendar._intervals.
+_DAYS: dict[tuple[date, Any, tuple[tuple[time, time], ...]], list[tuple[datetime, datetime]]] = {}
 
 
 def parse_target(text: str, where: str) -> tuple[str, int]:
     """'1h' -> ('h', 1); 'eod' -> ('eod', 0); '24h wall' -> ('wall-h', 24)."""
+    known = _PARSED.get(text) if type(text) is str else None
+    if known is None:
+        known = _parse_target(text, where)
+        if type(text) is str and len(_PARSED) < 256:
+            _PARSED[text] = known  # a target's meaning does not depend on where it is written
+    return known
+
+
+_PARSED: dict[str, tuple[str, int]] = {}  # the targets parsed so far (a handful): one parse per text
+
+
+def _parse_target(text: str, where: str) -> tuple[str, int]:
     match = _TARGET.match(str(text))
     if not match:
         raise ConfigError(msg.sla_bad_target(where, text))
@@ -103,13 +117,20 @@ class Calendar(Record):
         return cls(config.timezone, hours, holidays, public_holidays(clock.holidays_country))
 
     def _intervals(self, day: date) -> list[tuple[datetime, datetime]]:
-        """Open intervals of a day, as UTC datetimes."""
+        """Open intervals of a day, as UTC datetimes (the same few days for every ticket of an
+        import: each day's are worked out once, in _DAYS)."""
         if day in self.holidays or (self.public_holidays is not None and day in self.public_holidays):
             return []
-        return [
-            (datetime.combine(day, a, self.tz).astimezone(UTC), datetime.combine(day, b, self.tz).astimezone(UTC))
-            for a, b in self.hours.get(day.weekday(), [])
-        ]
+        hours = tuple(self.hours.get(day.weekday(), ()))
+        key = (day, self.tz, hours)
+        found = _DAYS.get(key)
+        if found is None:
+            if len(_DAYS) >= 4096:
+                _DAYS.clear()  # bounded: a long-running process forgets and starts again
+            found = _DAYS[key] = [
+                (datetime.combine(day, a, self.tz).astimezone(UTC), datetime.combine(day, b, self.tz).astimezone(UTC)) for a, b in hours
+            ]
+        return list(found)
 
     def add(self, start: datetime, amount: timedelta) -> datetime:
         """The moment `amount` of open time after `start`."""

@@ -629,7 +629,8 @@ class Importer:
         return self.index.tickets_referencing(message_id)
 
     def _exists(self, ticket_id: str) -> bool:
-        return ticket_id in self.batch.tickets or self.hd.exists(ticket_id)
+        # hd.exists without its Path objects: this asks once per new ticket
+        return ticket_id in self.batch.tickets or os.path.isfile(f"{self.hd.root}/{ticket_relpath(ticket_id)}")
 
     def _look(self, ticket_id: str) -> Ticket:
         """A ticket to look at, not to change (kept until this message loads it to change it: one

@@ -119,6 +119,26 @@ class Broken(Record):
         self.error = error
 
 
+class _Later:
+    """The rows beside a ticket's own row that `_store` adds, kept to add a batch's with one
+    statement per table. A ticket's forgetting deletes only rows of its own, so adding these
+    after the batch's every ticket is forgotten and stored leaves what adding each at once would."""
+
+    def __init__(self) -> None:
+        self.search: list[tuple[Any, ...]] = []
+        self.search_tokens: list[tuple[Any, ...]] = []
+        self.tags: list[tuple[str, str]] = []
+        self.messages: list[tuple[str, str]] = []
+        self.thread_refs: list[tuple[str, str]] = []
+
+    def run(self, db: sqlite3.Connection) -> None:
+        db.executemany("INSERT INTO search (rowid, words, stems) VALUES (?, ?, ?)", self.search)
+        db.executemany("INSERT INTO search_tokens (rowid, packed) VALUES (?, ?)", self.search_tokens)
+        db.executemany("INSERT OR IGNORE INTO tags VALUES (?, ?)", self.tags)
+        db.executemany("INSERT OR REPLACE INTO messages VALUES (?, ?)", self.messages)
+        db.executemany("INSERT OR REPLACE INTO thread_refs VALUES (?, ?)", self.thread_refs)
+
+
 class Index:
     def __init__(self, helpdesk: Helpdesk) -> None:
         self.hd = helpdesk
@@ -296,8 +316,18 @@ class Index:
             return
         self.db.execute("BEGIN IMMEDIATE")
         try:
+            paths = list(written)
+            indexed: set[str] = set()  # the paths with rows to forget first (most of an import's are new)
+            for at in range(0, len(paths), 400):  # within SQLite's limit of parameters
+                part = paths[at : at + 400]
+                marks = ", ".join("?" * len(part))
+                indexed.update(row[0] for row in self.db.execute(
+                    f"SELECT path FROM tickets WHERE path IN ({marks}) UNION SELECT path FROM broken WHERE path IN ({marks})",
+                    part + part))  # fmt: skip
+            later = _Later()
             for path, (ticket, text) in written.items():
-                self._store(path, blob_id(text.encode("utf-8")), ticket)
+                self._store(path, blob_id(text.encode("utf-8")), ticket, forget=path in indexed, later=later)
+            later.run(self.db)
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('commit', ?)", (commit,))
             self.db.execute("COMMIT")
         except BaseException:
@@ -337,7 +367,10 @@ class Index:
         self._store(path, blob, ticket)
         return 1
 
-    def _store(self, path: str, blob: str, ticket: Ticket) -> None:
+    def _store(self, path: str, blob: str, ticket: Ticket, forget: bool = True, later: _Later | None = None) -> None:
+        """Index a ticket file's ticket. `forget=False`: the path has no rows (saves the look);
+        with `later`, the rows beside the ticket's own are added by one statement each for the
+        whole batch (`later.run`)."""
         summary = ticket.summary()
         summary["entries"] = len(ticket.entries)
         times = {key: ticket.extra[key] for key in ("first_response_due", "resolution_due", "first_response", "resolved") if ticket.extra.get(key)}
@@ -347,7 +380,8 @@ class Index:
             if "sla_paused_since" in ticket.extra:  # a breach before the pause stays a breach (sla.state_of)
                 since = ticket.extra["sla_paused_since"]
                 summary["sla"]["paused_since"] = since.isoformat() if hasattr(since, "isoformat") else str(since)
-        self._forget(path)
+        if forget:
+            self._forget(path)
         requester = summary["requester"]
         due_us, breach_us = _sla_keys(summary)
         columns = {
@@ -371,15 +405,16 @@ class Index:
         from tix.storage import fulltext  # here: `tix show` and a listing without words never load it (nor its stemmers)
 
         words, stems = fulltext.document(search_texts(ticket))
-        self.db.execute("INSERT INTO search (rowid, words, stems) VALUES (?, ?, ?)", (cursor.lastrowid, words, stems))
-        self.db.execute("INSERT INTO search_tokens (rowid, packed) VALUES (?, ?)", (cursor.lastrowid, _pack(words, stems)))
-        self.db.executemany("INSERT OR IGNORE INTO tags VALUES (?, ?)", [(tag, path) for tag in ticket.tags])
-        self.db.executemany(
-            "INSERT OR REPLACE INTO messages VALUES (?, ?)", [(mid, ticket.id) for mid in ticket.message_ids]
-        )
+        rows = later or _Later()
+        rows.search.append((cursor.lastrowid, words, stems))
+        rows.search_tokens.append((cursor.lastrowid, _pack(words, stems)))
+        rows.tags += [(tag, path) for tag in ticket.tags]
+        rows.messages += [(mid, ticket.id) for mid in ticket.message_ids]
         references = ticket.extra.get("references")
         if isinstance(references, list):
-            self.db.executemany("INSERT OR REPLACE INTO thread_refs VALUES (?, ?)", [(str(r), ticket.id) for r in references])
+            rows.thread_refs += [(str(r), ticket.id) for r in references]
+        if later is None:
+            rows.run(self.db)
 
     def _forget(self, path: str) -> None:
         row = self.db.execute("SELECT id, rowid FROM tickets WHERE path = ?", (path,)).fetchone()
