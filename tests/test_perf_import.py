@@ -222,10 +222,10 @@ def test_a_parser_process_that_dies_costs_its_share_a_stay_in_quarantine_not_the
 
     real = mailin._parse_job
 
-    def dies_on_one(job):  # type: ignore[no-untyped-def]
+    def dies_on_one(job, *prepare):  # type: ignore[no-untyped-def]
         if b"<die@x>" in job[0]:
             os._exit(9)
-        return real(job)
+        return real(job, *prepare)
 
     monkeypatch.setattr(mailin, "_parse_job", dies_on_one)
     folder = tmp_path / "mail"

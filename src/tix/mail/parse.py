@@ -37,6 +37,7 @@ from datetime import datetime
 from email.header import decode_header
 from email.policy import Compat32
 from email.utils import getaddresses, parsedate_to_datetime
+from typing import Any
 
 from tix import messages as msg
 from tix.domain.model import Person, normalize_text, one_line
@@ -168,6 +169,7 @@ class ParsedMail:
     # Received: header is missing or has no readable time with a zone. A message imported
     # from a file may carry only headers the sender wrote: bound it by "now" before use.
     arrived: datetime | None = None
+    prepared: Any = None  # what the parse's caller made of it where it was parsed (mail/workers.Parsers)
 
     def readable_text(self) -> str:
         """The text, followed by each forwarded message's headers and text, clearly marked, so

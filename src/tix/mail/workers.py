@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 from tix import messages as msg
@@ -18,8 +18,12 @@ Result = tuple[str, Any]  # ("ok", ParsedMail) | ("error", reason)
 T = TypeVar("T")
 
 
-def _parse_job(job: tuple[bytes, list[str], int, float]) -> Result:
-    """Parse one message under a time limit (runs in a worker process or inline)."""
+Prepare = Callable[[bytes, Any], Any]  # (raw, ParsedMail) -> ParsedMail.prepared
+
+
+def _parse_job(job: tuple[bytes, list[str], int, float], prepare: Prepare | None = None) -> Result:
+    """Parse one message under a time limit (runs in a worker process or inline), then let
+    `prepare` add what the caller wants made of it on the same core."""
     from tix.mail.parse import parse
 
     raw, fallbacks, max_attachment, timeout = job
@@ -31,7 +35,10 @@ def _parse_job(job: tuple[bytes, list[str], int, float]) -> Result:
     try:
         try:
             signal.setitimer(signal.ITIMER_REAL, timeout)
-            return "ok", parse(raw, fallbacks, max_attachment)
+            mail = parse(raw, fallbacks, max_attachment)
+            if prepare is not None:
+                mail.prepared = prepare(raw, mail)
+            return "ok", mail
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
     except TimeoutError:
@@ -44,10 +51,12 @@ def _parse_job(job: tuple[bytes, list[str], int, float]) -> Result:
 
 class Parsers:
     """Parses lists of messages: a small list inline, a larger one on worker processes (started
-    on first use, at most four) while the caller goes on with other work."""
+    on first use, at most four) while the caller goes on with other work. `prepare`, given,
+    runs on each parsed message where it was parsed (its result: `ParsedMail.prepared`)."""
 
-    def __init__(self, fallbacks: list[str], max_attachment: int, timeout: float) -> None:
+    def __init__(self, fallbacks: list[str], max_attachment: int, timeout: float, prepare: Prepare | None = None) -> None:
         self.fallbacks, self.max_attachment, self.timeout = fallbacks, max_attachment, timeout
+        self.prepare = prepare
         self._pool: _Workers | None = None
 
     def submit(self, raws: list[bytes]) -> _Parsing | _Done:
@@ -57,9 +66,9 @@ class Parsers:
 
         jobs = [(raw, self.fallbacks, self.max_attachment, self.timeout) for raw in raws]
         if len(jobs) < 16 or (os.cpu_count() or 1) < 2:
-            return _Done([_parse_job(job) for job in jobs])
+            return _Done([_parse_job(job, self.prepare) for job in jobs])
         if self._pool is None:
-            self._pool = _Workers(min(os.cpu_count() or 2, 4))
+            self._pool = _Workers(min(os.cpu_count() or 2, 4), self.prepare)
         return self._pool.submit(jobs)
 
     def close(self) -> None:
@@ -67,7 +76,7 @@ class Parsers:
             self._pool.close()
 
 
-def _parser_loop(connection: Any, inherited: list[Any]) -> None:
+def _parser_loop(connection: Any, inherited: list[Any], prepare: Prepare | None) -> None:
     """A parser process: parse each list of jobs it is sent, send back the results. It ends when
     the importer does, even by kill -9 (its pipe closes), and never outlives it holding the
     helpdesk lock it inherited."""
@@ -80,7 +89,7 @@ def _parser_loop(connection: Any, inherited: list[Any]) -> None:
             jobs = connection.recv()
         except (EOFError, OSError):
             return
-        connection.send([_parse_job(job) for job in jobs])
+        connection.send([_parse_job(job, prepare) for job in jobs])
 
 
 class _Workers:
@@ -88,9 +97,10 @@ class _Workers:
     threads, pickling and unpickling beside it, made every SQLite query and file call of the
     filing wait for the GIL: a point query took ~120 µs instead of ~5.)"""
 
-    def __init__(self, count: int) -> None:
+    def __init__(self, count: int, prepare: Prepare | None) -> None:
         import multiprocessing
 
+        self.prepare = prepare  # inherited by each process at its fork, never pickled
         self._context = multiprocessing.get_context("fork")
         self._workers: list[tuple[Any, Any]] = []
         for _ in range(count):
@@ -99,7 +109,7 @@ class _Workers:
     def _start(self) -> tuple[Any, Any]:
         mine, theirs = self._context.Pipe()
         inherited = [connection for _, connection in self._workers]
-        process = self._context.Process(target=_parser_loop, args=(theirs, inherited), daemon=True)
+        process = self._context.Process(target=_parser_loop, args=(theirs, inherited, self.prepare), daemon=True)
         process.start()
         theirs.close()
         return process, mine

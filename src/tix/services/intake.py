@@ -38,6 +38,7 @@ from tix.storage.index import Index
 from tix.storage.journal import ImportJournal
 from tix.storage.layout import TICKETS_DIR, ticket_relpath
 from tix.storage.ledger import Ledger
+from tix.storage.packfile import PackedBlob, pack_blob
 from tix.storage.quarantine import QUARANTINE_DIR, Quarantine
 from tix.storage.rows import TicketRow
 from tix.storage.secret import load_secret, ours
@@ -104,7 +105,8 @@ class Importer:
         self.keep_decisions = keep_decisions or dry_run
         self.progress = progress
         self.instance = config.settings.helpdesk.instance
-        self.parsers = Parsers(list(mail.fallback_charsets), int(mail.max_attachment_mb * 1024 * 1024), mail.timeout)
+        self.parsers = Parsers(list(mail.fallback_charsets), int(mail.max_attachment_mb * 1024 * 1024), mail.timeout,
+                               None if dry_run else _packed_files)  # fmt: skip
         self.max_message = int(mail.max_message_mb * 1024 * 1024)
         self.batch_size = mail.batch
         self.reopen = mail.reopen
@@ -569,15 +571,13 @@ class Importer:
         return Entry(entry_id, "inbound", str(author), when, text, mail.message_id, extra)
 
     def _entry_files(self, folder: str, raw: bytes, mail: ParsedMail) -> list[str]:
-        names = ["message.eml"]
-        files = self.batch.files
-        files[f"{folder}/message.eml"] = raw
-        if mail.html is not None:
-            files[f"{folder}/message.html"] = mail.html.encode("utf-8")
-            names.append("message.html")
-        for attachment in mail.attachments:  # names made safe and unique by mailparse.safe_filename
-            files[f"{folder}/{attachment.name}"] = attachment.data
-            names.append(attachment.name)
+        files, blobs = self.batch.files, mail.prepared or {}
+        names = []
+        for name, data in message_files(raw, mail):
+            files[f"{folder}/{name}"] = data
+            if name in blobs:
+                self.batch.packed[f"{folder}/{name}"] = blobs[name]
+            names.append(name)
         return names
 
     def _message_time(self, mail: ParsedMail, item: Item) -> datetime:
@@ -750,6 +750,22 @@ class Importer:
     def recover(self) -> str | None:
         """Commit what an interrupted run wrote (listed in the journal), so it is not lost."""
         return ImportJournal(self.hd).recover(self.desk.actor, self.desk.now())
+
+
+def message_files(raw: bytes, mail: ParsedMail) -> list[tuple[str, bytes]]:
+    """The files of an entry's folder: the message as received, its HTML, its attachments
+    (names made safe and unique by mail/parse.safe_filename)."""
+    files = [("message.eml", raw)]
+    if mail.html is not None:
+        files.append(("message.html", mail.html.encode("utf-8")))
+    files += [(attachment.name, attachment.data) for attachment in mail.attachments]
+    return files
+
+
+def _packed_files(raw: bytes, mail: ParsedMail) -> dict[str, PackedBlob]:
+    """An entry's files as git blobs, made by the parse worker beside the parse (on every core;
+    storage/packfile.py): the import's commit then compresses none of them."""
+    return {name: pack_blob(data) for name, data in message_files(raw, mail)}
 
 
 def expected_messages(paths: list[str]) -> int:

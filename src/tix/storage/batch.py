@@ -18,6 +18,7 @@ from tix.storage.gitrepo import FileCommit
 from tix.storage.index import Index
 from tix.storage.journal import ImportJournal
 from tix.storage.layout import Helpdesk, ticket_relpath
+from tix.storage.packfile import PackedBlob
 
 T = TypeVar("T")
 
@@ -29,6 +30,7 @@ class Batch:
     tickets: dict[str, Ticket] = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)
     removed: list[str] = field(default_factory=list)
+    packed: dict[str, PackedBlob] = field(default_factory=dict)  # files made blobs where parsed (storage/packfile.py)
     messages: int = 0
     created: int = 0
 
@@ -85,7 +87,7 @@ class BatchWriter(Generic[T]):
         named = sorted(batch.tickets) if len(batch.tickets) <= 20 else []  # a trailer each, for a small batch
         message = commits.message(msg.commit_import(batch.messages, len(batch.tickets), batch.created), "import", named)
         content.update({relpath: None for relpath in batch.removed})
-        started = self.hd.git.commit_files(content, message, actor, now, wait=False, base=self._base)
+        started = self.hd.git.commit_files(content, message, actor, now, wait=False, base=self._base, packed=batch.packed)
         self.in_flight = _InFlight(started, texts, then)
 
     def land(self) -> tuple[str | None, T] | None:

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     import subprocess
     from typing import Any
 
+    from tix.storage.packfile import PackedBlob
+
 ZERO_OID = "0" * 40
 _OID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")  # SHA-1 or SHA-256
 GIT_LOCK_WAIT = float(os.environ.get("TIX_GIT_LOCK_WAIT", "5"))  # seconds to wait out a git command's lock
@@ -65,6 +67,7 @@ class GitRepo:
         self._gitpython: Any = None
         self._identity: dict[str, str] | None = None
         self._started_head: str | None = None
+        self._packs: str | None = None  # objects/pack ("" where tix writes no pack: _pack_dir)
 
     def run(self, *args: str, env: dict[str, str] | None = None, strip: bool = True, stdin: bytes | None = None) -> str:
         started = _STARTED.pop((str(self.root), args), None) if env is None and stdin is None else None
@@ -626,7 +629,7 @@ class GitRepo:
 
     def commit_files(
         self, files: dict[str, bytes | None], message: str, author: Person, when: datetime | None = None, wait: bool = True,
-        base: tuple[str, str] | None = None,
+        base: tuple[str, str] | None = None, packed: dict[str, PackedBlob] | None = None,
     ) -> Any:  # fmt: skip
         """Commit many files given as content (None: delete) in one `git fast-import` pack.
 
@@ -637,7 +640,9 @@ class GitRepo:
         With `wait=False` it returns a FileCommit at once, its pack being written by git
         meanwhile (on the other core); its `land()` moves HEAD and returns what this returns.
         `base` (commit, tree) is where HEAD most likely is (the caller's last commit): the pack
-        is started on it without asking git; a HEAD found elsewhere on landing is built on again."""
+        is started on it without asking git; a HEAD found elsewhere on landing is built on again.
+        `packed`: files among them already made blobs (storage/packfile.py, by the import's parse
+        workers), written here as a pack of their own that fast-import only names."""
         when = when or datetime.now().astimezone()
         stamp = f"{int(when.timestamp())} {when.strftime('%z') or '+0000'}".encode()
         own = self.config_value("user.email")
@@ -651,19 +656,39 @@ class GitRepo:
         info = []
         import hashlib
 
+        packed = packed if packed and self._pack_dir() else {}
+        blobs = []
         for path, data in files.items():
             name = _fast_import_path(path)
+            blob = packed.get(path)
             if data is None:
                 parts.append(b"D " + name + b"\n")
                 info.append(f"0 {ZERO_OID}\t{path}")
+            elif blob is not None and blob.size == len(data):
+                blobs.append(blob)
+                parts.append(b"M 100644 " + blob.oid.encode() + b" " + name + b"\n")
+                info.append(f"100644 {blob.oid}\t{path}")
             else:
                 parts.append(b"M 100644 inline " + name + b"\ndata %d\n" % len(data) + data + b"\n")
-                oid = hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
-                info.append(f"100644 {oid}\t{path}")
+                digest = hashlib.sha1(b"blob %d\0" % len(data))
+                digest.update(data)
+                info.append(f"100644 {digest.hexdigest()}\t{path}")
         parts.append(b"\n")
+        if blobs:  # before fast-import starts: it looks each named blob up
+            from tix.storage.packfile import write_pack
+
+            write_pack(self._pack_dir() or "", blobs)
         index_info = "".join(line + "\0" for line in info).encode("utf-8", "surrogateescape")
         pending = FileCommit(self, b"".join(header), parts, index_info, message.splitlines()[0], base)
         return pending.land() if wait else pending
+
+    def _pack_dir(self) -> str | None:
+        """objects/pack, as git finds it (a worktree's is its main repository's); None in a
+        SHA-256 repository, whose ids storage/packfile.py does not make."""
+        if self._packs is None:
+            found = self.run("rev-parse", "--show-object-format", "--path-format=absolute", "--git-path", "objects/pack").split("\n")
+            self._packs = found[1] if found[0] == "sha1" else ""
+        return self._packs or None
 
     def _fast_import(self, spool: Any) -> subprocess.Popen[bytes]:
         """Start `git fast-import` reading a spooled stream from its start (a file: no thread
