@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import os
 import signal
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, TypeVar
+from itertools import chain, islice
+from typing import Any, Generic, TypeVar
 
 from tix import messages as msg
 
 Result = tuple[str, Any]  # ("ok", ParsedMail) | ("error", reason)
+PART = 20  # messages a worker is given at a time: small, so the two finish about together
+AHEAD = 6  # parts parsed or being parsed ahead of the caller (memory: AHEAD * PART messages)
 T = TypeVar("T")
 
 
@@ -59,17 +63,30 @@ class Parsers:
         self.prepare = prepare
         self._pool: _Workers | None = None
 
-    def submit(self, raws: list[bytes]) -> _Parsing | _Done:
-        """Start parsing; the result's `get()` gives a result per message, in order."""
-        if raws:
+    def parse_all(self, jobs: Iterable[tuple[T, bytes]]) -> Iterator[tuple[T, Result]]:
+        """Each (tag, raw message) given back with its result, in order. Fewer than 16 messages
+        are parsed inline; more on the worker processes, ahead of the caller."""
+        source = iter(jobs)
+        first = list(islice(source, 16))
+        if first:
             import tix.mail.parse  # noqa: F401  once, here, before the workers fork
-
-        jobs = [(raw, self.fallbacks, self.max_attachment, self.timeout) for raw in raws]
-        if len(jobs) < 16 or (os.cpu_count() or 1) < 2:
-            return _Done([_parse_job(job, self.prepare) for job in jobs])
+        if len(first) < 16 or (os.cpu_count() or 1) < 2:
+            for tag, raw in chain(first, source):
+                yield tag, _parse_job(self._job(raw), self.prepare)
+            return
         if self._pool is None:
             self._pool = _Workers(min(os.cpu_count() or 2, 4), self.prepare)
-        return self._pool.submit(jobs)
+        finished = False
+        try:
+            yield from self._pool.stream((tag, self._job(raw)) for tag, raw in chain(first, source))
+            finished = True
+        finally:
+            if not finished:  # left midway: parts still in flight would answer the next call
+                self.close()
+                self._pool = None
+
+    def _job(self, raw: bytes) -> tuple[bytes, list[str], int, float]:
+        return raw, self.fallbacks, self.max_attachment, self.timeout
 
     def close(self) -> None:
         if self._pool is not None:
@@ -114,25 +131,68 @@ class _Workers:
         theirs.close()
         return process, mine
 
-    def submit(self, jobs: list[Any]) -> _Parsing:
-        size = -(-len(jobs) // len(self._workers))
-        parts = [jobs[i : i + size] for i in range(0, len(jobs), size)]
-        for (_, connection), part in zip(self._workers, parts, strict=False):  # fewer parts than workers for a small chunk
-            connection.send(part)
-        return _Parsing(self, [len(part) for part in parts])
+    def stream(self, jobs: Iterator[tuple[T, Any]]) -> Iterator[tuple[T, Result]]:
+        """The jobs' results in order. Parts of PART jobs go to whichever worker is free, at most
+        AHEAD parts ahead of the caller; between two of the caller's messages the workers that
+        have answered are read and given their next part, so none waits for the slowest one
+        or for the caller. A worker is sent a part only when it holds none: it is then reading,
+        so no pipe fills both ways."""
+        import select
 
-    def collect(self, sizes: list[int]) -> list[Result]:
-        results: list[Result] = []
-        for number, size in enumerate(sizes):
-            process, connection = self._workers[number]
-            try:
-                results += connection.recv()
-            except (EOFError, OSError):  # the process died (killed, out of memory): its messages wait in quarantine
-                results += [("error", msg.parser_died())] * size
-                connection.close()
-                process.join(1)
-                self._workers[number] = self._start()
-        return results
+        ahead: deque[_Part[T]] = deque()
+        held: dict[int, _Part[T]] = {}  # worker number -> the part it is parsing
+        idle = list(range(len(self._workers)))
+        poller = select.poll()
+        numbers: dict[int, int] = {}  # pipe fd -> worker number
+
+        def watch(number: int) -> None:
+            fd = self._workers[number][1].fileno()
+            numbers[fd] = number
+            poller.register(fd, select.POLLIN)
+
+        def give() -> None:
+            while idle and len(ahead) < AHEAD:
+                part = list(islice(jobs, PART))
+                if not part:
+                    return
+                number = idle.pop()
+                self._workers[number][1].send([job for _, job in part])
+                held[number] = _Part([tag for tag, _ in part])
+                ahead.append(held[number])
+
+        def take(timeout: int) -> None:
+            for fd, _ in poller.poll(timeout):
+                number = numbers.pop(fd)
+                poller.unregister(fd)
+                part = held.pop(number, None)
+                try:
+                    results = self._workers[number][1].recv()
+                except (EOFError, OSError):  # the process died (killed, out of memory): its messages wait in quarantine
+                    results = [("error", msg.parser_died())] * (len(part.tags) if part else 0)
+                    self._restart(number)
+                if part is not None:
+                    part.results = results
+                watch(number)
+                idle.append(number)
+
+        for number in range(len(self._workers)):
+            watch(number)
+        give()
+        while ahead:
+            while ahead[0].results is None:
+                take(-1)
+                give()
+            part = ahead.popleft()
+            for tag, result in zip(part.tags, part.results or [], strict=True):
+                take(0)
+                give()
+                yield tag, result
+
+    def _restart(self, number: int) -> None:
+        process, connection = self._workers[number]
+        connection.close()
+        process.join(1)
+        self._workers[number] = self._start()
 
     def close(self) -> None:
         for process, connection in self._workers:
@@ -152,24 +212,12 @@ def _die_with_parent() -> None:
         pass  # elsewhere the closed pipe ends it
 
 
-class _Parsing:
-    """A list being parsed; `get()` waits for its results, in the order of its jobs."""
+class _Part(Generic[T]):
+    """Messages a worker was given: their tags, and its results once it sent them."""
 
-    def __init__(self, workers: _Workers, sizes: list[int]) -> None:
-        self.workers, self.sizes = workers, sizes
-
-    def get(self) -> list[Result]:
-        return self.workers.collect(self.sizes)
-
-
-class _Done:
-    """A list parsed inline, with the interface of _Parsing."""
-
-    def __init__(self, results: list[Result]) -> None:
-        self.results = results
-
-    def get(self) -> list[Result]:
-        return self.results
+    def __init__(self, tags: list[T]) -> None:
+        self.tags = tags
+        self.results: list[Result] | None = None
 
 
 def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:

@@ -161,19 +161,12 @@ class Importer:
             self._index_fresh = False  # refreshed when the first message needs it: a run with nothing new never does
             try:
                 sources = make_sources()
-                # Parsing the next chunk (on worker processes) overlaps with filing, writing and
-                # committing the current one (here). A chunk's results are collected before the
-                # next chunk is sent: the workers are then idle, so no pipe can fill both ways.
-                waiting: tuple[list[tuple[Item, bytes, str]], Any] | None = None
-                for chunk in chunks(chain.from_iterable(sources), 200):
-                    jobs = self._prepare(chunk)
-                    results = waiting[1].get() if waiting else []
-                    submitted = (jobs, self.parsers.submit([raw for _, raw, _ in jobs]))
-                    if waiting:
-                        self._consume(waiting[0], results)
-                    waiting = submitted
-                if waiting:
-                    self._consume(waiting[0], waiting[1].get())
+                # The parse workers run ahead of the filing, writing and committing here
+                # (mail/workers.py); messages are read a few at a time, as the workers need them.
+                jobs = (((item, raw, digest), raw) for chunk in chunks(chain.from_iterable(sources), 20)
+                        for item, raw, digest in self._prepare(chunk))  # fmt: skip
+                for (item, raw, digest), result in self.parsers.parse_all(jobs):
+                    self._consume(item, raw, digest, result)
                 self._flush()
                 self._land()
                 if self.progress:
@@ -237,14 +230,14 @@ class Importer:
             jobs.append((item, raw, digest))
         return jobs
 
-    def _consume(self, jobs: list[tuple[Item, bytes, str]], results: list[Result]) -> None:
-        for (item, raw, digest), (status, result) in zip(jobs, results, strict=True):  # a result per job, in order
-            if status == "ok":
-                self._handle_safely(item, raw, digest, result)
-            else:
-                self._quarantine(item, raw, digest, result)
-            if self.batch.messages >= self.batch_size:
-                self._flush()
+    def _consume(self, item: Item, raw: bytes, digest: str, parsed: Result) -> None:
+        status, result = parsed
+        if status == "ok":
+            self._handle_safely(item, raw, digest, result)
+        else:
+            self._quarantine(item, raw, digest, result)
+        if self.batch.messages >= self.batch_size:
+            self._flush()
 
     # --- one message -----------------------------------------------------------------
 
