@@ -41,7 +41,12 @@ from typing import Any
 
 from tix import messages as msg
 from tix.domain.model import Person, normalize_text, one_line
+from tix.mail import boundary
 from tix.mail.htmltext import html_to_text
+
+# The stdlib feedparser compiles a new regex for every multipart's boundary (about a fifth of
+# the parse time); boundary.install() gives it an exact, precompiled matcher instead (issue 12).
+boundary.install()
 
 # The WHATWG Encoding Standard's labels (https://encoding.spec.whatwg.org/#names-and-labels),
 # as data: Python codec -> every label that means it. Mail clients send these labels, and
