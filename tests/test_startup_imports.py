@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import Cli, git
 
-NEVER = ("dataclasses", "inspect", "email.utils", "typing")
+NEVER = ("dataclasses", "inspect", "email.utils", "typing", "tempfile")  # tempfile: and random, hashlib (~3 ms; files.write_atomic)
 # what `tix show` does without besides: it hashes a few files (storage/blobs.py), copies none, and
 # neither searches nor filters (the index's word module and the query language stay unloaded)
 NEVER_FOR_SHOW = ("hashlib", "shutil", "tix.storage.fulltext", "tix.domain.query")  # email.utils: and socket, for a name beside an address (Person.parse)
