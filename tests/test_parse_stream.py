@@ -59,3 +59,24 @@ def test_a_run_left_midway_leaves_nothing_to_confuse_the_next() -> None:
         assert [mail.subject for _, (_, mail) in again] == [f"Question {n}" for n in range(60)]
     finally:
         parsers.close()
+
+
+def test_a_worker_that_dies_holding_nothing_is_replaced_and_no_message_is_lost_or_reordered() -> None:
+    import os
+    import signal
+    import time
+
+    parsers = Parsers(["cp1250"], 10 << 20, 30.0)
+    try:
+        got = []
+        for tag, result in parsers.parse_all(_mail(200)):
+            got.append((tag, result[0], result[1].subject if result[0] == "ok" else result[1]))
+            if tag < 30:
+                time.sleep(0.02)  # the workers run ahead and wait, holding nothing
+            if tag == 30:
+                assert parsers._pool is not None
+                os.kill(parsers._pool._workers[0][0].pid, signal.SIGKILL)
+                time.sleep(0.3)
+        assert got == [(n, "ok", f"Question {n}") for n in range(200)]  # each its own message's result
+    finally:
+        parsers.close()

@@ -170,10 +170,10 @@ class _Workers:
                 except (EOFError, OSError):  # the process died (killed, out of memory): its messages wait in quarantine
                     results = [("error", msg.parser_died())] * (len(part.tags) if part else 0)
                     self._restart(number)
-                if part is not None:
-                    part.results = results
                 watch(number)
-                idle.append(number)
+                if part is not None:  # a worker that held nothing (it died idle: its pipe closed) is in `idle` already
+                    part.results = results
+                    idle.append(number)
 
         for number in range(len(self._workers)):
             watch(number)
