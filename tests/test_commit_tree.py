@@ -46,3 +46,30 @@ def test_what_the_user_staged_stays_staged_and_out_of_tix_commits(tix: Cli, help
 
     assert "notes.txt" not in git(helpdesk, "show", "--name-only", "--format=", "HEAD")
     assert git(helpdesk, "status", "--porcelain").splitlines() == ["A  notes.txt"]
+
+
+def test_a_path_given_is_committed_as_exactly_that_file(helpdesk: Path) -> None:
+    from tix.domain.model import Person
+    from tix.storage.gitrepo import GitRepo
+
+    repo, me = GitRepo(helpdesk), Person("Anna Nowak", "anna@example.com")
+    (helpdesk / "d").mkdir()
+    for name in ("a.txt", "b.txt", "*.txt"):  # '*': a name, never a pattern
+        (helpdesk / "d" / name).write_text(name, encoding="utf-8")
+    (helpdesk / "top").write_text("a file\n", encoding="utf-8")
+    assert repo.commit(["d/a.txt", "d/b.txt", "d/*.txt", "top"], "files", me)
+
+    (helpdesk / "d" / "a.txt").write_text("changed\n", encoding="utf-8")
+    assert repo.commit(["d"], "a folder named", me) is None  # a folder is no file: nothing of it goes
+    assert git(helpdesk, "ls-tree", "-r", "--name-only", "HEAD", "d").split() == ["d/*.txt", "d/a.txt", "d/b.txt"]
+
+    (helpdesk / "d" / "*.txt").unlink()
+    assert repo.commit(["d/*.txt"], "one file removed", me)
+    assert git(helpdesk, "ls-tree", "-r", "--name-only", "HEAD", "d").split() == ["d/a.txt", "d/b.txt"]
+
+    (helpdesk / "top").unlink()
+    (helpdesk / "top").mkdir()
+    (helpdesk / "top" / "x").write_text("in a folder now\n", encoding="utf-8")
+    assert repo.commit(["top", "top/x"], "a file became a folder", me)
+    assert git(helpdesk, "show", "HEAD:top/x") == "in a folder now\n"
+    assert "top" not in git(helpdesk, "status", "--porcelain")

@@ -64,7 +64,7 @@ def test_a_commit_made_while_the_pack_is_written_is_kept(helpdesk: Path) -> None
     assert git(helpdesk, "log", "--format=%s", "-2").splitlines() == ["tix: import 1 message", "teammate"]
     assert {"notes.txt", *files} <= set(git(helpdesk, "ls-files").split())
     assert git(helpdesk, "status", "--porcelain") == ""
-    assert "refs/tix/commit-in-progress" not in git(helpdesk, "for-each-ref")
+    assert "refs/worktree/tix/commit-in-progress" not in git(helpdesk, "for-each-ref")
 
 
 def test_a_failing_run_leaves_its_batch_to_the_journal(helpdesk: Path, tmp_path: Path) -> None:
@@ -262,4 +262,4 @@ def test_a_pack_started_on_a_stale_base_lands_on_the_real_head(helpdesk: Path) -
     assert git(helpdesk, "log", "--format=%s", "-2").splitlines() == ["tix: import 1 message", "teammate"]
     assert landed == git(helpdesk, "rev-parse", "HEAD").strip() and started.parent != stale[0]
     assert git(helpdesk, "status", "--porcelain") == ""
-    assert "refs/tix/commit-in-progress" not in git(helpdesk, "for-each-ref")
+    assert "refs/worktree/tix/commit-in-progress" not in git(helpdesk, "for-each-ref")

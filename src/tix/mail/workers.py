@@ -156,7 +156,14 @@ class _Workers:
                 if not part:
                     return
                 number = idle.pop()
-                self._workers[number][1].send([job for _, job in part])
+                try:
+                    self._workers[number][1].send([job for _, job in part])
+                except OSError:  # it died after its last answer was read: a fresh one parses the part
+                    poller.unregister(self._workers[number][1].fileno())
+                    numbers.pop(self._workers[number][1].fileno(), None)
+                    self._restart(number)
+                    watch(number)
+                    self._workers[number][1].send([job for _, job in part])
                 held[number] = _Part([tag for tag, _ in part])
                 ahead.append(held[number])
 

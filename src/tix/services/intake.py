@@ -264,6 +264,7 @@ class Importer:
     def _forget_files_after(self, count: int) -> None:
         for relpath in list(self.batch.files)[count:]:
             del self.batch.files[relpath]
+            self.batch.packed.pop(relpath, None)
 
     def _handle(self, item: Item, raw: bytes, digest: str, mail: ParsedMail) -> None:
         mid = mail.message_id

@@ -406,17 +406,23 @@ class GitRepo:
         commit, or None when the paths hold no change.
         """
         index_info = self._index_info(paths)
-        changes = []
+        removed, changed = [], []
         for line in index_info.split(b"\0")[:-1]:
             head_part, _, path = line.partition(b"\t")
             mode, oid = head_part.split(b" ")
-            name = _fast_import_path(path.decode("utf-8", "surrogateescape"))
-            changes.append(b"D " + name + b"\n" if mode == b"0" else b"M 100644 " + oid + b" " + name + b"\n")
+            if mode == b"0":
+                removed.append(path.decode("utf-8", "surrogateescape"))
+            else:
+                changed.append(b"M 100644 " + oid + b" " + _fast_import_path(path.decode("utf-8", "surrogateescape")) + b"\n")
         stream_head = self._stream_head(message, author, when)
 
         def build(head: str | None, head_tree: str | None) -> str | None:
             base = f"from {head}\n".encode() if head else b""
-            self.run("fast-import", "--quiet", "--force", "--depth=0", stdin=stream_head + base + b"".join(changes) + b"\n")
+            # a removal first (a file that became a folder), and only of a file HEAD holds: fast-import's
+            # D takes a whole folder, where the index's removal takes one file entry
+            gone = [b"D " + _fast_import_path(path) + b"\n" for path in self._files_in(head, removed)]
+            stream = stream_head + base + b"".join(gone + changed) + b"\n"
+            self.run("fast-import", "--quiet", "--force", "--depth=0", stdin=stream)
             new, tree = self.run("rev-parse", _TEMP_REF, f"{_TEMP_REF}^{{tree}}").split()
             return None if head is not None and tree == head_tree else new
 
@@ -433,6 +439,18 @@ class GitRepo:
         for stale in ("commit-index", "commit-index.base"):  # the private index tix committed through until 2026-12-03
             (git_dir(self.root) / "tix" / stale).unlink(missing_ok=True)
         return new
+
+    def _files_in(self, head: str | None, paths: list[str]) -> list[str]:
+        """Those of `paths` that `head` holds as files (one `ls-tree`, only when there are any)."""
+        if head is None or not paths:
+            return []
+        listed = self.run("ls-tree", "-z", "--full-tree", head, "--", *paths, strip=False, env={"GIT_LITERAL_PATHSPECS": "1"})
+        found = set()
+        for entry in listed.split("\0"):
+            info, _, path = entry.partition("\t")
+            if info.split(" ")[1:2] == ["blob"]:
+                found.add(path)
+        return [path for path in paths if path in found]
 
     def _stream_head(self, message: str, author: Person, when: datetime | None) -> bytes:
         """The start of a fast-import stream committing to the helper ref: author the acting
@@ -689,10 +707,11 @@ class GitRepo:
 
     def _pack_dir(self) -> str | None:
         """objects/pack, as git finds it (a worktree's is its main repository's); None in a
-        SHA-256 repository, whose ids storage/packfile.py does not make."""
+        SHA-256 repository, whose ids storage/packfile.py does not make, and in a shared one."""
         if self._packs is None:
             found = self.run("rev-parse", "--show-object-format", "--path-format=absolute", "--git-path", "objects/pack").split("\n")
-            self._packs = found[1] if found[0] == "sha1" else ""
+            shared = self.config_value("core.sharedRepository")  # git gives a shared repository's packs its group's modes
+            self._packs = found[1] if found[0] == "sha1" and shared in (None, "false", "umask", "0") else ""
         return self._packs or None
 
     def _fast_import(self, spool: Any) -> subprocess.Popen[bytes]:
@@ -735,7 +754,9 @@ class GitRepo:
         return "".join(line + "\0" for line in lines).encode("utf-8", "surrogateescape")
 
 
-_TEMP_REF = "refs/tix/commit-in-progress"
+# Per worktree (git's refs/worktree/): a linked worktree has a helpdesk lock of its own, so two
+# worktrees can commit at once and must not build on each other's helper ref.
+_TEMP_REF = "refs/worktree/tix/commit-in-progress"
 
 
 class FileCommit:

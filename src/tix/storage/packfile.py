@@ -17,7 +17,7 @@ import hashlib
 import os
 import struct
 import zlib
-from typing import NamedTuple
+from typing import BinaryIO, NamedTuple
 
 _BLOB = 3  # the pack's object type for a blob
 _SAMPLE = 4096  # bytes compressed to judge whether a file compresses at all
@@ -61,16 +61,15 @@ def _entry_header(size: int) -> bytes:
 
 def write_pack(pack_dir: str, blobs: list[PackedBlob]) -> None:
     """Write the blobs (each id once) as one pack and its index in `pack_dir` (objects/pack).
-    git sees a pack once its index is there: both are written under temporary names and
+    git sees a pack once its index is there: both are written under temporary names, synced and
     renamed, the index last, so a run killed meanwhile leaves only a `tmp_` file git ignores."""
     unique = list({blob.oid: blob for blob in blobs}.values())
     if not unique:
         return
-    tmp_pack = os.path.join(pack_dir, f"tmp_pack_tix_{os.getpid()}")
-    tmp_index = os.path.join(pack_dir, f"tmp_idx_tix_{os.getpid()}")
+    tmp_pack, tmp_index = (os.path.join(pack_dir, f"tmp_{kind}_tix_{os.urandom(6).hex()}") for kind in ("pack", "idx"))
     offsets: dict[str, int] = {}
     checksum = hashlib.sha1()
-    with open(tmp_pack, "wb") as out:
+    with _new_file(tmp_pack) as out:
         head = b"PACK" + struct.pack(">II", 2, len(unique))
         out.write(head)
         checksum.update(head)
@@ -82,11 +81,25 @@ def write_pack(pack_dir: str, blobs: list[PackedBlob]) -> None:
             at += len(blob.entry)
         trailer = checksum.digest()
         out.write(trailer)
+        out.flush()
+        os.fsync(out.fileno())  # as git's own packs: a commit must never name a blob a power cut took
     name = os.path.join(pack_dir, f"pack-{trailer.hex()}")
-    with open(tmp_index, "wb") as out:
+    with _new_file(tmp_index) as out:
         out.write(_index(sorted(unique, key=lambda blob: blob.oid), offsets, trailer))
+        out.flush()
+        os.fsync(out.fileno())
     os.replace(tmp_pack, name + ".pack")
     os.replace(tmp_index, name + ".idx")
+    folder = os.open(pack_dir, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
+
+
+def _new_file(path: str) -> BinaryIO:
+    """A file of our own, read-only once closed as git's packs are (0444 less the umask)."""
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o444), "wb")
 
 
 def _index(ordered: list[PackedBlob], offsets: dict[str, int], pack_checksum: bytes) -> bytes:
