@@ -73,3 +73,36 @@ def test_a_path_given_is_committed_as_exactly_that_file(helpdesk: Path) -> None:
     assert repo.commit(["top", "top/x"], "a file became a folder", me)
     assert git(helpdesk, "show", "HEAD:top/x") == "in a folder now\n"
     assert "top" not in git(helpdesk, "status", "--porcelain")
+
+
+def test_a_head_read_before_a_commit_by_someone_else_never_loses_a_change(helpdesk: Path) -> None:
+    """The check before a change reads HEAD (GitRepo._read_head) and the commit starts from it. A
+    commit made in between (a teammate's `git commit`) fails the compare-and-swap, and a file that
+    looks unchanged against the HEAD read earlier is a change against the HEAD that is there now."""
+    from tix.domain.model import Person
+    from tix.storage.gitrepo import GitRepo
+
+    me = Person("Anna Nowak", "anna@example.com")
+    note = helpdesk / "note.txt"
+    note.write_text("ours\n", encoding="utf-8")
+    first = GitRepo(helpdesk)
+    assert first.commit(["note.txt"], "ours", me)
+    for text, expected in (("ours\n", "ours\n"), ("again ours\n", "again ours\n")):
+        repo = GitRepo(helpdesk)
+        assert repo._unlike_head(["note.txt"]) == []  # HEAD read: the file is its blob
+        note.write_text("theirs\n", encoding="utf-8")
+        git(helpdesk, "commit", "-qam", "theirs")  # HEAD moves under the read
+        (helpdesk / "other.txt").write_text("also theirs\n", encoding="utf-8")
+        git(helpdesk, "add", "other.txt")
+        git(helpdesk, "commit", "-qm", "theirs too")
+        theirs = git(helpdesk, "rev-parse", "HEAD").strip()
+        note.write_text(text, encoding="utf-8")  # "ours" again: HEAD's blob as read, not as it is
+        new = repo.commit(["note.txt"], "ours again", me)
+        assert new is not None
+        assert git(helpdesk, "rev-parse", "HEAD").strip() == new
+        assert git(helpdesk, "rev-parse", "HEAD^").strip() == theirs
+        assert git(helpdesk, "show", "HEAD:note.txt") == expected
+        assert git(helpdesk, "show", "HEAD:other.txt") == "also theirs\n"
+        assert git(helpdesk, "status", "--porcelain") == ""
+        git(helpdesk, "rm", "-q", "other.txt")
+        git(helpdesk, "commit", "-qm", "tidy")

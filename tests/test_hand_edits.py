@@ -177,23 +177,30 @@ def test_an_import_holds_a_follow_up_to_a_hand_edited_ticket_in_quarantine(tix: 
 
 def test_the_check_asks_git_about_the_one_file_only(tix: Cli, helpdesk: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """O(1) in the number of tickets: git is asked about the one file the command changes, and
-    only with `git ls-tree` (a few trees) while the file is HEAD's blob; `git status` (which reads
-    git's whole index) only once it is not."""
+    only with `git cat-file` (HEAD, its tree and the few trees on the file's way) while the file
+    is HEAD's blob; `git status` (which reads git's whole index) only once it is not. The whole
+    state change is five git runs: the identity, that read, fast-import (the new blob, trees and
+    commit, from the HEAD that read gave), the compare-and-swap of HEAD, and git's own index."""
     from tix.storage.gitrepo import GitRepo
 
     ticket_id = tix.new()
     for n in range(3):
         tix.new(f"other {n}")
     seen: list[tuple[str, ...]] = []
+    asked: list[bytes] = []
     original = GitRepo.run
 
     def recording(self: GitRepo, *args: str, **kwargs: object) -> str:
         seen.append(args)
+        if args[0] == "cat-file":
+            asked.append(kwargs["stdin"])  # type: ignore[arg-type]
         return original(self, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(GitRepo, "run", recording)
     tix.ok("assign", ticket_id, "bob@example.com")
-    assert [args for args in seen if args[0] in ("status", "ls-tree")] == [("ls-tree", "-z", "HEAD", "--", ticket_relpath(ticket_id))]
+    assert not [args for args in seen if args[0] in ("status", "ls-tree", "hash-object", "log", "rev-parse")]
+    assert asked == [f"HEAD^{{commit}}\nHEAD^{{tree}}\nHEAD:{ticket_relpath(ticket_id)}\n".encode()]
+    assert [args[0] for args in seen] == ["config", "cat-file", "fast-import", "update-ref", "update-index"]
     seen.clear()
     path = helpdesk / ticket_relpath(ticket_id)
     path.write_text(path.read_text(encoding="utf-8").replace("\n", "\r\n"), encoding="utf-8")  # line ends only

@@ -19,6 +19,7 @@ from tix import messages as msg
 from tix.domain.model import Person
 from tix.domain.record import Record
 from tix.errors import GitError, LockHeld
+from tix.storage.blobs import blob_id
 from tix.storage.files import write_atomic
 from tix.storage.gitstart import HEAD_ARGS as _HEAD_ARGS  # reads begun early (cli/fast.py): see gitstart.py
 from tix.storage.gitstart import STARTED as _STARTED
@@ -68,6 +69,7 @@ class GitRepo:
         self._identity: dict[str, str] | None = None
         self._started_head: str | None = None
         self._packs: str | None = None  # objects/pack ("" where tix writes no pack: _pack_dir)
+        self._seen_head: tuple[str, str, dict[str, tuple[str, str]]] | None = None  # _read_head's HEAD, tree, paths
 
     def run(self, *args: str, env: dict[str, str] | None = None, strip: bool = True, stdin: bytes | None = None) -> str:
         started = _STARTED.pop((str(self.root), args), None) if env is None and stdin is None else None
@@ -229,21 +231,13 @@ class GitRepo:
     def _unlike_head(self, paths: list[str]) -> list[str]:
         """Of `paths`, those whose working copy is not byte for byte HEAD's blob: the only ones
         `git status` is asked about. `git status` reads the whole of git's index (~19 ms at 50,000
-        tickets, more than the rest of a `tix assign`); `git ls-tree` reads the few trees on the
+        tickets, more than the rest of a `tix assign`); `git cat-file` reads the few trees on the
         paths (~2 ms), and hashing the file as git would tells the rest. A file that is HEAD's
         blob has nothing a commit could sweep in (tix builds its commits from HEAD's tree; a change
         staged and then undone in the working copy is the one case this does not see)."""
-        from tix.storage.blobs import blob_id
-
-        try:
-            output = self.run("ls-tree", "-z", "HEAD", "--", *paths, strip=False)
-        except GitError:  # no commit yet: git status judges
+        at_head = self._read_head(paths)
+        if at_head is None:  # no commit yet: git status judges
             return list(paths)
-        at_head = {}
-        for record in output.split("\0"):
-            info, _, path = record.partition("\t")
-            if path:
-                at_head[path] = info.split()[2]
         suspects = []
         for path in paths:
             try:
@@ -255,9 +249,25 @@ class GitRepo:
             except OSError:
                 suspects.append(path)
                 continue
-            if at_head.get(path) != blob_id(data):
+            if at_head.get(path, ("", ""))[0] != blob_id(data):
                 suspects.append(path)
         return suspects
+
+    def _read_head(self, paths: list[str]) -> dict[str, tuple[str, str]] | None:
+        """HEAD, its tree and what it holds at each path (id and type), in one `git cat-file`;
+        None on an unborn branch. Kept as `_seen_head` for the commit that follows: its first
+        build starts from it (a HEAD moved since fails the compare-and-swap and is read again)."""
+        self._seen_head = None
+        if any("\n" in path for path in paths):  # cat-file reads one name a line
+            return None
+        stdin = "".join(["HEAD^{commit}\n", "HEAD^{tree}\n", *(f"HEAD:{path}\n" for path in paths)])
+        lines = self.run("cat-file", "--batch-check=%(objectname) %(objecttype)", stdin=stdin.encode("utf-8", "surrogateescape")).split("\n")
+        answers = [(oid, kind) for oid, _, kind in (line.rpartition(" ") for line in lines)]  # or "<name> missing"
+        if len(answers) != len(paths) + 2 or not all(_OID.fullmatch(oid) for oid, _ in answers[:2]):
+            return None
+        at_head = {path: answer for path, answer in zip(paths, answers[2:], strict=True) if answer[1] != "missing"}
+        self._seen_head = (answers[0][0], answers[1][0], {path: at_head.get(path, ("", "missing")) for path in paths})
+        return at_head
 
     def file_at_head(self, path: str) -> str | None:
         """The text of `path` as HEAD holds it; None when HEAD has no such file."""
@@ -397,23 +407,26 @@ class GitRepo:
     def commit(self, paths: list[str], message: str, author: Person, when: datetime | None = None) -> str | None:
         """Commit exactly `paths` (new, changed or deleted) as they are in the working tree.
 
-        Anything else staged or dirty is left alone: the files are hashed as `git add` hashes
-        them (one `hash-object -w` for all), and `git fast-import` builds the new tree from
-        HEAD's, reading only the trees on the paths' way, so the cost does not depend on how
-        many files the repository holds. (A private index mirroring HEAD cost two git runs
-        that read and wrote all of it: ~20 ms at 10,000 tickets.) HEAD moves with a compare-and-swap (`update-ref NEW OLD`), so a commit made meanwhile by
-        someone else is never overwritten. Callers hold the helpdesk lock. Returns the new
-        commit, or None when the paths hold no change.
+        Anything else staged or dirty is left alone. One `git fast-import` takes the files'
+        bytes inline (their ids computed here, as commit_files does: git hashes nothing twice),
+        builds the new tree from HEAD's, reading only the trees on the paths' way, so the cost
+        does not depend on how many files the repository holds, and tells the new tree and
+        commit (`ls`, `get-mark`). (A private index mirroring HEAD cost two git runs that read
+        and wrote all of it: ~20 ms at 10,000 tickets; a `hash-object` and a `rev-parse` around
+        fast-import, two runs more.) HEAD moves with a compare-and-swap (`update-ref NEW OLD`),
+        so a commit made meanwhile by someone else is never overwritten. Callers hold the
+        helpdesk lock. Returns the new commit, or None when the paths hold no change.
         """
-        index_info = self._index_info(paths)
-        removed, changed = [], []
-        for line in index_info.split(b"\0")[:-1]:
-            head_part, _, path = line.partition(b"\t")
-            mode, oid = head_part.split(b" ")
-            if mode == b"0":
-                removed.append(path.decode("utf-8", "surrogateescape"))
-            else:
-                changed.append(b"M 100644 " + oid + b" " + _fast_import_path(path.decode("utf-8", "surrogateescape")) + b"\n")
+        contents = self._working_files(paths)
+        info, changed = [], []
+        removed = [path for path in paths if contents.get(path) is None]
+        for path, data in contents.items():
+            if data is None:
+                info.append(f"0 {ZERO_OID}\t{path}")
+                continue
+            info.append(f"100644 {blob_id(data)}\t{path}")
+            changed.append(b"M 100644 inline " + _fast_import_path(path) + b"\ndata %d\n" % len(data) + data + b"\n")
+        index_info = "".join(line + "\0" for line in info).encode("utf-8", "surrogateescape")
         stream_head = self._stream_head(message, author, when)
 
         def build(head: str | None, head_tree: str | None) -> str | None:
@@ -421,9 +434,10 @@ class GitRepo:
             # a removal first (a file that became a folder), and only of a file HEAD holds: fast-import's
             # D takes a whole folder, where the index's removal takes one file entry
             gone = [b"D " + _fast_import_path(path) + b"\n" for path in self._files_in(head, removed)]
-            stream = stream_head + base + b"".join(gone + changed) + b"\n"
-            self.run("fast-import", "--quiet", "--force", "--depth=0", stdin=stream)
-            new, tree = self.run("rev-parse", _TEMP_REF, f"{_TEMP_REF}^{{tree}}").split()
+            stream = stream_head + base + b"".join(gone + changed) + b'ls ""\n\nget-mark :1\n'
+            told = self.run("fast-import", "--quiet", "--force", "--depth=0", "--cat-blob-fd=1", stdin=stream).split()
+            tree, new = (told[2], told[-1]) if len(told) == 4 and told[:2] == ["040000", "tree"] else self.run(
+                "rev-parse", f"{_TEMP_REF}^{{tree}}", _TEMP_REF).split()  # an empty tree: `ls` says "missing"
             return None if head is not None and tree == head_tree else new
 
         with self.user_index_locked():
@@ -440,10 +454,29 @@ class GitRepo:
             (git_dir(self.root) / "tix" / stale).unlink(missing_ok=True)
         return new
 
+    def _working_files(self, paths: list[str]) -> dict[str, bytes | None]:
+        """Each path's bytes in the working tree; None for one that is gone (or is a folder now).
+        A symlink or other special file is refused (files.read_bytes): nothing outside is read."""
+        import stat
+
+        from tix.storage.files import read_bytes
+
+        contents: dict[str, bytes | None] = {}
+        for path in paths:
+            try:
+                mode = os.lstat(self.root / path).st_mode
+            except (FileNotFoundError, NotADirectoryError):
+                mode = None
+            contents[path] = None if mode is None or stat.S_ISDIR(mode) else read_bytes(self.root / path)
+        return contents
+
     def _files_in(self, head: str | None, paths: list[str]) -> list[str]:
         """Those of `paths` that `head` holds as files (one `ls-tree`, only when there are any)."""
         if head is None or not paths:
             return []
+        seen = self._seen_head
+        if seen is not None and seen[0] == head and all(path in seen[2] for path in paths):
+            return [path for path in paths if seen[2][path][1] == "blob"]
         listed = self.run("ls-tree", "-z", "--full-tree", head, "--", *paths, strip=False, env={"GIT_LITERAL_PATHSPECS": "1"})
         found = set()
         for entry in listed.split("\0"):
@@ -460,7 +493,7 @@ class GitRepo:
         own = self.config_value("user.email")
         who = Person(self.config_value("user.name") or "", own) if own else author
         body = message.rstrip("\n").encode("utf-8") + b"\n"
-        return b"".join([f"reset {_TEMP_REF}\ncommit {_TEMP_REF}\n".encode(), b"author " + _ident(author) + b" " + stamp + b"\n",
+        return b"".join([f"reset {_TEMP_REF}\ncommit {_TEMP_REF}\nmark :1\n".encode(), b"author " + _ident(author) + b" " + stamp + b"\n",
                          b"committer " + _ident(who) + b" " + stamp + b"\n", b"data %d\n" % len(body) + body])  # fmt: skip
 
     # --- with a remote, and merging (tix sync) -----------------------------
@@ -543,11 +576,16 @@ class GitRepo:
         (issue 9 #16, issue 10 #10). Returns the commit that landed, or None for no change."""
         deadline = time.monotonic() + GIT_LOCK_WAIT
         delay = 0.01
+        seen, self._seen_head = self._seen_head, None
         while True:
-            head, head_tree = self.head_and_tree()
+            head, head_tree = (seen[0], seen[1]) if seen else self.head_and_tree()
             new = build(head, head_tree)
             if new is None:
+                if seen and self.head_and_tree() != (seen[0], seen[1]):  # "no change" on a HEAD read earlier: again
+                    seen = None
+                    continue
                 return None
+            seen = None
             try:
                 if delete is None:
                     self.run("update-ref", "-m", reason, "HEAD", new, head or ZERO_OID)
@@ -643,16 +681,21 @@ class GitRepo:
     def _update_user_index(self, index_info: bytes) -> None:
         """Keep the user's own index in step with a commit (the caller holds index.lock), so
         `git status` stays clean and the user's next `git commit` keeps our change: the update
-        is made on a copy and renamed into place, as git itself does."""
-        import shutil  # here: 1.7 ms that `tix show` and `tix list` do without
-
+        is made on a copy and renamed into place, as git itself does. The copy is a second name
+        of the index file (git writes `user-index.lock` and renames it over that name, never
+        writing the file it reads), so no megabytes are copied; a copy where links fail."""
         index = git_dir(self.root) / "index"
         copy = git_dir(self.root) / "tix" / "user-index"
         copy.parent.mkdir(parents=True, exist_ok=True)
         copy.unlink(missing_ok=True)
         try:
             if index.exists():
-                shutil.copyfile(index, copy)
+                try:
+                    os.link(index, copy)
+                except OSError:
+                    import shutil  # here: 1.7 ms that the other commands do without
+
+                    shutil.copyfile(index, copy)
             self.run("update-index", "-z", "--index-info", env={"GIT_INDEX_FILE": str(copy)}, stdin=index_info)
             os.replace(copy, index)
         except (GitError, OSError):
