@@ -106,3 +106,36 @@ def test_a_head_read_before_a_commit_by_someone_else_never_loses_a_change(helpde
         assert git(helpdesk, "status", "--porcelain") == ""
         git(helpdesk, "rm", "-q", "other.txt")
         git(helpdesk, "commit", "-qm", "tidy")
+
+
+def test_a_state_change_begins_its_first_two_git_reads_before_python_imports_tix(tix: Cli, helpdesk: Path, tmp_path: Path) -> None:
+    """`tix assign 4KX2 anna` begins the identity read and HEAD's entry for the ticket file first
+    thing (storage/gitstart.py, begin_change_reads); the command takes those answers and asks
+    git nothing twice. Counted by a `git` first on PATH that logs each run and hands it on."""
+    import os
+    import shutil
+
+    from tix.cli.fast import CHANGES
+    from tix.storage.gitstart import CHANGING
+
+    assert set(CHANGING) == set(CHANGES)
+    log, shim = tmp_path / "git.log", tmp_path / "bin" / "git"
+    shim.parent.mkdir()
+    shim.write_text(f'#!/bin/sh\necho "$*" >> {log}\nexec {shutil.which("git")} "$@"\n', encoding="utf-8")
+    shim.chmod(0o755)
+    env = {"PATH": f"{shim.parent}{os.pathsep}{os.environ['PATH']}"}
+    ticket = tix.new("Printer on fire")
+    for n in range(20):
+        tix.new(f"Question {n}")
+    for args, begun in (((ticket, "ala@example.com"), ["cat-file", "config"]),
+                        (("--format", "json", f"#{ticket[:4].lower()}", "bob@example.com"), ["cat-file", "config"]),
+                        ((f"[TIX#{ticket}]", "ala@example.com"), ["config"])):  # a tag: the identity only  # fmt: skip
+        log.unlink(missing_ok=True)
+        result = run_console_script("assign", *args, cwd=helpdesk / "tickets", env=env)
+        assert result.returncode == 0, (args, result.stderr)
+        runs = [line.split() for line in log.read_text(encoding="utf-8").splitlines()]
+        assert sorted(run[2] for run in runs if run[0] == "-C") == begun, (args, runs)
+        assert [run[0] if run[0] != "-C" else run[2] for run in runs if run[0] != "-C" or run[2] not in begun] == [
+            *(["cat-file"] if "cat-file" not in begun else []), "fast-import", "update-ref", "update-index"], (args, runs)
+    assert git(helpdesk, "status", "--porcelain") == ""
+    assert "owner: ala@example.com" in git(helpdesk, "show", f"HEAD:tickets/{ticket[:2]}/{ticket}/ticket.md")

@@ -22,8 +22,10 @@ from tix.errors import GitError, LockHeld
 from tix.storage.blobs import blob_id
 from tix.storage.files import write_atomic
 from tix.storage.gitstart import HEAD_ARGS as _HEAD_ARGS  # reads begun early (cli/fast.py): see gitstart.py
+from tix.storage.gitstart import HEAD_ENTRIES_ARGS as _HEAD_ENTRIES_ARGS
+from tix.storage.gitstart import IDENTITY_ARGS as _IDENTITY_ARGS
 from tix.storage.gitstart import STARTED as _STARTED
-from tix.storage.gitstart import begin_worktree_check
+from tix.storage.gitstart import begin_worktree_check, head_entries_input
 from tix.storage.gitstart import modified_args as _modified_args
 
 TYPE_CHECKING = False  # as typing's, without importing typing (3 ms; tests/test_startup_imports.py)
@@ -72,7 +74,7 @@ class GitRepo:
         self._seen_head: tuple[str, str, dict[str, tuple[str, str]]] | None = None  # _read_head's HEAD, tree, paths
 
     def run(self, *args: str, env: dict[str, str] | None = None, strip: bool = True, stdin: bytes | None = None) -> str:
-        started = _STARTED.pop((str(self.root), args), None) if env is None and stdin is None else None
+        started = _STARTED.pop((str(self.root), args, stdin or b""), None) if env is None else None
         if started is not None:  # begun earlier (begin_worktree_check): its answer, without a second run
             stdout, stderr = started.communicate()
             returncode = started.returncode
@@ -106,7 +108,7 @@ class GitRepo:
     # --- reading ----------------------------------------------------------
 
     def head(self) -> str | None:
-        started = (str(self.root), _HEAD_ARGS) in _STARTED
+        started = (str(self.root), _HEAD_ARGS, b"") in _STARTED
         head = self.resolve_commit("HEAD")
         if started:
             self._started_head = head  # what the started worktree check's HEAD was
@@ -164,7 +166,7 @@ class GitRepo:
         if key.startswith("user."):
             if self._identity is None:
                 try:
-                    output = self.run("config", "--get-regexp", r"^user\.(name|email)$")
+                    output = self.run(*_IDENTITY_ARGS)
                 except GitError:
                     output = ""
                 self._identity = dict(line.split(" ", 1) for line in output.splitlines() if " " in line)
@@ -197,7 +199,7 @@ class GitRepo:
         if head is None:
             return set()
         args = _modified_args(head, pathspec)
-        if head == self._started_head and (str(self.root), _modified_args("HEAD", pathspec)) in _STARTED:
+        if head == self._started_head and (str(self.root), _modified_args("HEAD", pathspec), b"") in _STARTED:
             args = _modified_args("HEAD", pathspec)  # begun with the head() that gave `head`
         output = self.run(*args, strip=False)
         return {path for path in output.split("\0") if path}
@@ -260,8 +262,7 @@ class GitRepo:
         self._seen_head = None
         if any("\n" in path for path in paths):  # cat-file reads one name a line
             return None
-        stdin = "".join(["HEAD^{commit}\n", "HEAD^{tree}\n", *(f"HEAD:{path}\n" for path in paths)])
-        lines = self.run("cat-file", "--batch-check=%(objectname) %(objecttype)", stdin=stdin.encode("utf-8", "surrogateescape")).split("\n")
+        lines = self.run(*_HEAD_ENTRIES_ARGS, stdin=head_entries_input(paths)).split("\n")
         answers = [(oid, kind) for oid, _, kind in (line.rpartition(" ") for line in lines)]  # or "<name> missing"
         if len(answers) != len(paths) + 2 or not all(_OID.fullmatch(oid) for oid, _ in answers[:2]):
             return None

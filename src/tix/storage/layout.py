@@ -24,10 +24,10 @@ from tix.errors import AmbiguousId, LockHeld, NotAHelpdesk, TicketNotFound
 from tix.storage.config import CONFIG_FILE, Config
 from tix.storage.files import read_text, register_root, write_atomic
 from tix.storage.gitrepo import GitRepo, ensure_merge_driver, git_dir
+from tix.storage.location import TICKET_FILE as TICKET_FILE
 from tix.storage.location import TICKETS_DIR as TICKETS_DIR
 from tix.storage.location import helpdesk_root
 
-TICKET_FILE = "ticket.md"
 LOCK_WAIT_SECONDS = float(os.environ.get("TIX_LOCK_WAIT", "10"))
 
 

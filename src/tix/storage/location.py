@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
 CONFIG_FILE = "tix.yaml"
 TICKETS_DIR = "tickets"
+TICKET_FILE = "ticket.md"
 
 
 def root_of(start: str) -> str | None:
