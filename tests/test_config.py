@@ -123,3 +123,44 @@ def test_no_wildcard_key_matches_a_key_written_out() -> None:
             assert clashes == [], key.path
     assert configmod.find_key("mail.tag")[0].path == "mail.tag"
     assert configmod.find_key("team.anna.email") == (next(k for k in configmod.SCHEMA if k.path == "team.*.email"), ["anna"])
+
+
+def test_validated_values_are_kept_keyed_by_the_text_and_the_code_and_a_hand_edit_is_seen(
+        tix: Cli, helpdesk: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """Config.load keeps the validated values in .git/tix with the text they came from and the
+    stamp of the validating code: the next command takes them without parsing or validating, and
+    a hand edit, a broken file, another tix or a damaged kept file are each seen at once."""
+    from tix.storage.layout import Helpdesk
+
+    validated: list[str] = []
+    real_validate = configmod.validate
+
+    def counting(raw: object, source: str = configmod.CONFIG_FILE) -> dict[str, object]:
+        validated.append(source)
+        return real_validate(raw, source)
+
+    monkeypatch.setattr(configmod, "validate", counting)
+    kept = helpdesk / ".git" / "tix" / "config.marshal"
+    kept.unlink(missing_ok=True)
+    first = Helpdesk(helpdesk).config.data
+    assert len(validated) == 1 and kept.is_file()
+    assert Helpdesk(helpdesk).config.data == first and len(validated) == 1  # taken as kept
+
+    path = helpdesk / "tix.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("categories: [", "categories: [hardware, "), encoding="utf-8")
+    assert "hardware" in Helpdesk(helpdesk).config.categories and len(validated) == 2
+    ticket = tix.new()
+    tix.ok("category", ticket, "hardware")
+
+    path.write_text(path.read_text(encoding="utf-8").replace("timeout: 30", "timeout: lots"), encoding="utf-8")
+    for _ in range(2):  # never kept: refused every time
+        result = tix("list")
+        assert result.code != 0 and "mail.timeout" in result.err
+    path.write_text(path.read_text(encoding="utf-8").replace("timeout: lots", "timeout: 30"), encoding="utf-8")
+
+    Helpdesk(helpdesk).config  # noqa: B018  kept again
+    count = len(validated)
+    monkeypatch.setattr(configmod, "_validator_stamp", lambda: ("another tix",))
+    assert Helpdesk(helpdesk).config.data["categories"][0] == "hardware" and len(validated) == count + 1
+    kept.write_bytes(b"\x00not marshal")
+    assert Helpdesk(helpdesk).config.data["categories"][0] == "hardware" and len(validated) == count + 2

@@ -61,3 +61,19 @@ def test_sync_imports_no_dataclasses(tix: Cli, helpdesk: Path, tmp_path: Path, m
     assert_lean(["sync"], clone)  # a fresh clone: the merge driver registered, one commit in
     assert_lean(["sync", "--quiet"], clone)  # nothing to do
     assert git(clone, "log", "-1", "--format=%s") == git(helpdesk, "log", "-1", "--format=%s")
+
+
+def test_a_utc_helpdesk_loads_no_time_zone_database_and_show_no_outbox_without_replies(tix: Cli, helpdesk: Path) -> None:
+    """helpdesk.timezone UTC (tix init's default) is datetime's own UTC: zoneinfo (and sysconfig)
+    stay unloaded, validating the configuration included; `tix show` of a ticket without replies
+    leaves the outbox alone. Another zone is zoneinfo's."""
+    ticket = tix.new("Printer on fire")
+    tix.ok("config", "set", "helpdesk.timezone", "UTC")  # the tests' helpdesk is in Europe/Warsaw
+    (helpdesk / ".git" / "tix" / "config.marshal").unlink(missing_ok=True)  # validated afresh, then kept
+    for argv in (["show", ticket], ["show", ticket], ["list"], ["assign", ticket, "anna@example.com"]):
+        modules = imported(argv, helpdesk)
+        assert "zoneinfo" not in modules and "sysconfig" not in modules, argv
+    assert "tix.mail.outbox" not in imported(["show", ticket], helpdesk)
+    assert '"updated": "' in (shown := tix.ok("show", ticket, "--format", "json").out) and "+00:00" in shown
+    tix.ok("config", "set", "helpdesk.timezone", "Europe/Warsaw")
+    assert "zoneinfo" in imported(["show", ticket], helpdesk)

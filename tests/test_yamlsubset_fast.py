@@ -78,3 +78,55 @@ def test_a_tickets_front_matter_takes_the_fast_path(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(yamlsubset, "_plain", counting)
     assert yamlsubset.dump(meta) == expected
     assert calls == 0
+
+
+def _characters_matched(parsed: Any) -> set[str]:
+    """Every character a parsed regular expression (re._parser's tree) can consume."""
+    from re import _constants as c  # type: ignore[attr-defined]
+
+    found: set[str] = set()
+    for op, arg in parsed:
+        if op is c.LITERAL:
+            found.add(chr(arg))
+        elif op is c.IN:
+            for kind, value in arg:
+                if kind is c.LITERAL:
+                    found.add(chr(value))
+                elif kind is c.RANGE:
+                    found.update(chr(code) for code in range(value[0], value[1] + 1))
+                else:
+                    raise AssertionError(f"not read here: {kind}")
+        elif op is c.BRANCH:
+            for branch in arg[1]:
+                found |= _characters_matched(branch)
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT):
+            found |= _characters_matched(arg[2])
+        elif op is c.SUBPATTERN:
+            found |= _characters_matched(arg[3])
+        elif op is not c.AT:
+            raise AssertionError(f"not read here: {op}")
+    return found
+
+
+def test_the_characters_a_typed_scalar_can_hold_are_the_typed_patterns_own() -> None:
+    """_TYPED_CHARACTERS, which spares a scalar the typed pattern (and the pattern its compiling),
+    is exactly what that pattern can match, read out of the pattern itself."""
+    from re import _parser  # type: ignore[attr-defined]
+
+    pattern = yamlsubset._PYYAML_TYPED
+    assert _characters_matched(_parser.parse(pattern.pattern, pattern.flags)) == set(yamlsubset._TYPED_CHARACTERS)
+    for text in ("1_000", "0x1F", "+.inf", ".NaN", "2026-1-2 3:04:05.5 +01", "<<", "190:20:30", "0b1010"):
+        assert yamlsubset._PYYAML_TYPED.fullmatch(text) and yamlsubset._TYPED_CHARACTERS.issuperset(text)
+    assert yamlsubset.load("a: 1h\nb: 2026-1-2\nc: 0x1F\nd: zażółć\n") is yamlsubset.NOT_SIMPLE  # 2026-1-2: PyYAML's date
+    # each of its forms begins with one of _TYPED_FIRST: no string of its characters that begins otherwise matches
+    rng, alphabet = random.Random(12), sorted(yamlsubset._TYPED_CHARACTERS)
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 10)))
+        if text[0] not in yamlsubset._TYPED_FIRST:
+            assert not yamlsubset._PYYAML_TYPED.fullmatch(text), text
+
+
+def test_a_printable_text_skips_the_odd_character_search_and_an_odd_one_is_still_found() -> None:
+    for odd in ("\t", "\x85", "\u2028", "\ufeff", "\x7f", "\r"):
+        assert yamlsubset.load(f"a: b{odd}c\n") is yamlsubset.NOT_SIMPLE, repr(odd)
+    assert yamlsubset.load("a: zażółć gęślą jaźń\nb: Привет\n") == {"a": "zażółć gęślą jaźń", "b": "Привет"}

@@ -13,11 +13,11 @@ values; tests/test_cli_fast.py checks the options and defaults here are the Type
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 
 from tix.cli.state import State
+from tix.domain.patterns import lazy
 from tix.render.terminal import COLOUR_CHOICES, pager_command
 
 TYPE_CHECKING = False  # as typing's, without importing typing (3 ms; tests/test_startup_imports.py)
@@ -91,8 +91,8 @@ COMMANDS = {"show": SHOW, "list": LIST, "search": SEARCH, "sync": SYNC} | {
 NOTIFYING = ("status", "close", "reopen")  # the changes a customer's notice may follow (notify.STATUS; issue 17)
 
 
-_NEGATED_TERM = re.compile(r"^-[A-Za-z]+:.")
-_SHORT_LIMIT = re.compile(r"^-n(\d*)$")
+_NEGATED_TERM = lazy(r"^-[A-Za-z]+:.")
+_SHORT_LIMIT = lazy(r"^-n(\d*)$")
 
 
 def spelled_out(argv: list[str]) -> list[str]:

@@ -3,10 +3,10 @@ status groups, sort keys); the index applies them (storage/index.py)."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 
 from tix import messages as msg
+from tix.domain.patterns import lazy
 from tix.domain.query import TextTerm, span_of
 from tix.domain.record import Frozen, Record
 from tix.errors import InvalidValue
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from typing import Final
 
 SORT_KEYS = ("priority", "created", "updated", "due", "status", "owner", "id", "subject", "category", "queue")
-_DURATION = re.compile(r"^(\d+)\s*([mhdw])$")
+_DURATION = lazy(r"^(\d+)\s*([mhdw])$")
 
 
 class Filters(Record):

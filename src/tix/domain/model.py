@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from tix.domain.patterns import lazy
 from tix.domain.record import Frozen, Record
 
 TYPE_CHECKING = False  # as typing's, without importing typing (3 ms; tests/test_startup_imports.py)
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
 ENTRY_KINDS = ("inbound", "reply", "note")
 CHANNELS = ("email", "phone", "chat", "form", "other")
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+_CONTROL = lazy(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 
 def one_line(text: str) -> str:
@@ -41,10 +42,10 @@ def normalize_text(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
 
 
-_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*")
+_PLAIN_ADDRESS = lazy(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*")
 # 'Anna Nowak <anna@x.pl>': a name of words (letters, digits, ' - _) and a plain address, which
 # parseaddr gives back as they are, the name's spaces made single (tests/test_model.py compares)
-_NAMED_ADDRESS = re.compile(r"((?:[\w'-]+ +)*[\w'-]+)? *<([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)>")
+_NAMED_ADDRESS = lazy(r"((?:[\w'-]+ +)*[\w'-]+)? *<([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)>")
 
 
 class Person(Frozen):

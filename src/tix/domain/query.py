@@ -15,10 +15,10 @@ the caller (services/listing.py).
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 
 from tix import messages as msg
+from tix.domain.patterns import lazy
 from tix.domain.record import Frozen
 from tix.errors import InvalidValue
 
@@ -33,8 +33,8 @@ IS_VALUES = ("open", "waiting", "closed", "breached", "unanswered", "unassigned"
 HAS_VALUES = ("attachment",)
 TIME_FIELDS = ("created", "updated", "due")
 _LISTS = ("status", "owner", "customer", "category", "queue", "tag", "priority")  # comma lists: any value will do
-_NAME = re.compile(r"[A-Za-z]+")
-_DURATION = re.compile(r"^(\d+)([mhdw])$")
+_NAME = lazy(r"[A-Za-z]+")
+_DURATION = lazy(r"^(\d+)([mhdw])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 LONGEST_SPAN = timedelta(days=36_525)  # a century: longer is a typing mistake (and datetimes end at year 9999)
 

@@ -17,6 +17,7 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 
 from tix import messages as msg
+from tix.domain.patterns import lazy
 from tix.domain.record import Record
 from tix.errors import ConfigError
 
@@ -25,8 +26,8 @@ if TYPE_CHECKING:
     from typing import Any
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_TARGET = re.compile(r"^\s*(?:(eod)|(\d+)\s*(m|h|d)(\s+wall)?)\s*$", re.IGNORECASE)
-_HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+_TARGET = lazy(r"^\s*(?:(eod)|(\d+)\s*(m|h|d)(\s+wall)?)\s*$", re.IGNORECASE)
+_HOURS = lazy(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 MAX_DAYS = 800  # a calendar with no open hours at all must not loop forever
 # The largest amount per unit of a target: about a year of open time (business) or of calendar time (wall).
 TARGET_MAX = {"m": 120_000, "h": 2_000, "d": 365, "wall-m": 525_600, "wall-h": 8_760, "wall-d": 365}

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 from tix import messages as msg
+from tix.domain.patterns import lazy
 from tix.render import text
 from tix.render.printout import Printout
 
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from tix.storage.config import Config
     from tix.storage.rows import TicketRow
 
-_HIGHLIGHT = re.compile(r"\*\*(.+?)\*\*")
+_HIGHLIGHT = lazy(r"\*\*(.+?)\*\*")
 
 
 def search_result(result: SearchResult, format: str, config: Config, limited: bool) -> Printout:

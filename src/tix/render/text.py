@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime, tzinfo
 
 from tix import messages as msg
+from tix.domain.patterns import lazy
 
 TYPE_CHECKING = False  # as typing's, without importing typing (3 ms; tests/test_startup_imports.py)
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ def _json_value(value: Any) -> str:
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+_JSON_UNSAFE = lazy("[\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 
 
 def _json_escape(text: str) -> str:

@@ -19,8 +19,6 @@ if TYPE_CHECKING:  # the index (SQLite) and git history are for list and log, no
 
 def show_ticket(hd: Helpdesk, ticket_ref: str) -> dict[str, Any]:
     """A ticket's stable JSON shape (Ticket.details), each reply with where its mail stands."""
-    from tix.mail.outbox import delivery_states
-
     ticket = hd.load(resolve_ref(hd, ticket_ref))
     details = ticket.details()
     fields = details.pop("fields")  # links go before them: tix knows them (domain/links.py), they are not custom
@@ -28,7 +26,11 @@ def show_ticket(hd: Helpdesk, ticket_ref: str) -> dict[str, Any]:
         fields.pop(key, None)
     entries = details.pop("entries")
     details.update(links=links.links_of(ticket.extra), merged_into=links.merged_into(ticket.extra), fields=fields, entries=entries)
-    delivery = delivery_states(hd, ticket)
+    delivery = {}
+    if any(entry.kind == "reply" for entry in ticket.entries):  # else the outbox (and json, SLA) is not even loaded
+        from tix.mail.outbox import delivery_states
+
+        delivery = delivery_states(hd, ticket)
     for entry in details["entries"]:
         if entry["id"] in delivery:
             entry["delivery"] = delivery[entry["id"]]

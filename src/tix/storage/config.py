@@ -12,6 +12,7 @@ from pathlib import Path
 
 from tix import messages as msg
 from tix.domain.model import Person
+from tix.domain.patterns import lazy
 from tix.domain.record import Frozen
 from tix.errors import ConfigError, TixError
 from tix.storage.location import CONFIG_FILE as CONFIG_FILE  # there: the helpdesk is found before the rest of tix is imported
@@ -185,8 +186,8 @@ DEFAULT_SLA = {
     "low": {"first_response": "3d", "resolution": "10d"},
 }
 NAMED_SECTIONS = ("queues", "team", "sla", "imap")
-_IMAP_URL = re.compile(r"^imaps?://([^@/\s]+@)?[^@/:\s]+(:\d{1,5})?(/[^\s]*)?$")
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_IMAP_URL = lazy(r"^imaps?://([^@/\s]+@)?[^@/:\s]+(:\d{1,5})?(/[^\s]*)?$")
+_ENV_NAME = lazy(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 # The keys without a '*' by their path: validating a tix.yaml looks up every key in it, which every
@@ -343,7 +344,7 @@ def _check_value(key: Key, path: str, value: Any) -> Any:
         raise ConfigError(msg.config_bad_token(path, text))
     if key.kind == "address" and text and Person.parse(text) is None:
         raise ConfigError(msg.config_not_an_address(path, text))
-    if key.kind == "timezone":
+    if key.kind == "timezone" and text != "UTC":  # UTC needs no time zone database (see Config.timezone)
         from zoneinfo import ZoneInfo
 
         try:
@@ -526,6 +527,52 @@ def _check_imap(name: str, fields: dict[str, Any]) -> None:
 
 
 
+# The modules whose code decides what a validated configuration holds (config.py's `validate`, with
+# what it calls): a change to any of them (a new tix) sets the values kept aside.
+_VALIDATORS = ("storage/config.py", "domain/sla.py", "domain/rules.py", "domain/query.py", "domain/model.py", "domain/settings.py")
+
+
+def _validator_stamp() -> tuple[str | int, ...]:
+    import os
+    import sys
+
+    package = os.path.dirname(os.path.dirname(__file__))
+    stamp: list[str | int] = [sys.version]
+    for name in _VALIDATORS:
+        try:
+            found = os.stat(os.path.join(package, name))
+        except OSError:
+            return ()
+        stamp += [name, found.st_mtime_ns, found.st_size]
+    return tuple(stamp)
+
+
+def _kept_values(kept: Path, text: str) -> dict[str, Any] | None:
+    """The values validated from `text` as Config.load kept them; None when there are none (or
+    they were kept by other code, from other text, or cannot be read)."""
+    import marshal
+
+    try:
+        stamp, kept_text, data = marshal.loads(kept.read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+    if kept_text != text or stamp != _validator_stamp() or not stamp or not isinstance(data, dict):
+        return None
+    return data
+
+
+def _keep_values(kept: Path, text: str, data: dict[str, Any]) -> None:
+    """Best effort: a read-only repository, or values marshal cannot hold, keep nothing."""
+    import marshal
+
+    from tix.storage.files import write_atomic
+
+    try:
+        write_atomic(kept, marshal.dumps((_validator_stamp(), text, data)), durable=False)
+    except (OSError, ValueError):
+        pass
+
+
 def _parse_yaml(text: str, path: Path) -> Any:
     """tix.yaml's content: its plain form without PyYAML (storage/yamlsubset.py), the rest with it."""
     from tix.storage import yamlsubset
@@ -551,7 +598,12 @@ class Config:
         self._timezone: Any = None
 
     @classmethod
-    def load(cls, root: Path) -> Config:
+    def load(cls, root: Path, kept: Path | None = None) -> Config:
+        """tix.yaml of the helpdesk at `root`, validated. With `kept` (a file in .git/tix), the
+        validated values are kept there with the very text they came from and the stamp of the
+        code that validated them (_validator_stamp), and taken from there while both are the
+        same: parsing and validating cost ~3 ms of every command, regexes and modules (SLA
+        targets, time zones) loaded for it alone. A hand edit or a pull changes the text."""
         import errno
         import os
         import stat
@@ -570,7 +622,14 @@ class Config:
             raise
         except UnicodeDecodeError:
             raise ConfigError(msg.config_bad_yaml(str(path), None)) from None
-        return cls(validate(_parse_yaml(text, path), str(path)))
+        if kept is not None:
+            data = _kept_values(kept, text)
+            if data is not None:
+                return cls(data)
+        data = validate(_parse_yaml(text, path), str(path))
+        if kept is not None:
+            _keep_values(kept, text, data)
+        return cls(data)
 
 
     def get(self, path: str) -> Any:
@@ -613,10 +672,19 @@ class Config:
 
     @property
     def timezone(self) -> Any:
+        """helpdesk.timezone as a tzinfo. UTC (tix init's default) is datetime's own: the same
+        offsets and name as zoneinfo's UTC, without loading zoneinfo and sysconfig (~2 ms of
+        every command) or needing the system's time zone database."""
         if self._timezone is None:
-            from zoneinfo import ZoneInfo
+            name = self.data["helpdesk"]["timezone"]
+            if name == "UTC":
+                from datetime import UTC
 
-            self._timezone = ZoneInfo(self.data["helpdesk"]["timezone"])
+                self._timezone = UTC
+            else:
+                from zoneinfo import ZoneInfo
+
+                self._timezone = ZoneInfo(name)
         return self._timezone
 
     @property

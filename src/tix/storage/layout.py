@@ -60,7 +60,7 @@ class Helpdesk:
 
     @cached_property
     def config(self) -> Config:
-        return Config.load(self.root)
+        return Config.load(self.root, self.state_dir / "config.marshal")
 
     @cached_property
     def state_dir(self) -> Path:

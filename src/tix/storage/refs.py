@@ -17,14 +17,15 @@ from pathlib import Path
 
 from tix import messages as msg
 from tix.domain import ids
+from tix.domain.patterns import lazy
 from tix.errors import TicketNotFound
 from tix.storage.layout import TICKETS_DIR, Helpdesk
 
 _ID = f"[{ids.ALPHABET}{ids.ALPHABET.lower()}]"
 # a tag as the default mail.tag writes it, or a prefix of one: [T9GPS#RF8P], T9GPS#RF8P, #rf8p
-_TAG = re.compile(rf"^\[?\s*(?:[A-Za-z0-9][A-Za-z0-9_.-]*\s*)?#\s*({_ID}{{1,{ids.ID_LENGTH}}})\s*\]?$")
-_TAG_IN_TEXT = re.compile(rf"\[[A-Za-z0-9_.-]*\s*#\s*({_ID}{{1,{ids.ID_LENGTH}}})\]")
-_PATH = re.compile(rf"(?:^|/){TICKETS_DIR}/[^/]+/({_ID}{{{ids.ID_LENGTH}}})(?:/|$)")
+_TAG = lazy(rf"^\[?\s*(?:[A-Za-z0-9][A-Za-z0-9_.-]*\s*)?#\s*({_ID}{{1,{ids.ID_LENGTH}}})\s*\]?$")
+_TAG_IN_TEXT = lazy(rf"\[[A-Za-z0-9_.-]*\s*#\s*({_ID}{{1,{ids.ID_LENGTH}}})\]")
+_PATH = lazy(rf"(?:^|/){TICKETS_DIR}/[^/]+/({_ID}{{{ids.ID_LENGTH}}})(?:/|$)")
 
 
 def resolve(hd: Helpdesk, text: str) -> str:

@@ -27,6 +27,7 @@ from datetime import datetime
 
 from tix import messages as msg
 from tix.domain.model import Entry, Person, Ticket, one_line
+from tix.domain.patterns import lazy
 from tix.errors import TicketFormatError
 from tix.storage import yamlsubset
 
@@ -45,7 +46,7 @@ ENTRY_HEADER_END = " -->"
 # Lines of text that would read as ours, escaped with one more backslash in the file (and one
 # less on reading): an entry header, and a Markdown heading ('### …' looks like an entry's
 # heading in a Markdown viewer; issue 9 #24).
-_ESCAPED_HEADER = re.compile(r"^\\*(?:" + re.escape(ENTRY_HEADER) + r"|#{1,6}(?:[ \t]|$))")
+_ESCAPED_HEADER = lazy(r"^\\*(?:" + re.escape(ENTRY_HEADER) + r"|#{1,6}(?:[ \t]|$))")
 _ENTRY_KEYS = ("id", "kind", "time", "author", "message_id")
 HEADINGS = {"inbound": "Message from", "reply": "Reply by", "note": "Internal note by"}
 
@@ -143,7 +144,7 @@ def loads(text: str, path: str = "<ticket>") -> Ticket:
 
 # python-frontmatter's YAML boundary (frontmatter.default_handlers.YAMLHandler.FM_BOUNDARY): tix's own
 # files are split here without importing it (it imports PyYAML); tests/test_ticketfile.py holds the two equal.
-_FM_BOUNDARY = re.compile(r"^-{3,}\s*$", re.MULTILINE)
+_FM_BOUNDARY = lazy(r"^-{3,}\s*$", re.MULTILINE)
 
 
 def _split(text: str, path: str) -> tuple[dict[str, Any], str, int]:
@@ -216,7 +217,7 @@ def _time_field(meta: dict[str, Any], key: str) -> datetime:
     return value
 
 
-_FOLDER = re.compile(r"(?:^|/)tickets/[^/]+/([^/]+)/ticket\.md\b")
+_FOLDER = lazy(r"(?:^|/)tickets/[^/]+/([^/]+)/ticket\.md\b")
 
 
 def _ticket_from_meta(meta: dict[str, Any], path: str) -> Ticket:

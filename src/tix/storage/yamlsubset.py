@@ -25,6 +25,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from tix.domain.patterns import lazy
+
 TYPE_CHECKING = False  # as typing's, without importing typing (3 ms; tests/test_startup_imports.py)
 if TYPE_CHECKING:
     from typing import Any
@@ -41,7 +43,7 @@ _FLOAT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\.[0-9]+")
 _DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?(?:[+-][0-9]{2}:[0-9]{2}|Z)")
 # PyYAML's resolver patterns (yaml/resolver.py) for the types read above in their simple forms only:
 # a scalar that matches one in any other form goes to PyYAML.
-_PYYAML_TYPED = re.compile(
+_PYYAML_TYPED = lazy(
     r"""[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
     |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)
     |[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+
@@ -51,14 +53,18 @@ _PYYAML_TYPED = re.compile(
     |<<|=|!|&|\*""",
     re.VERBOSE,
 )
+# Every character _PYYAML_TYPED can match (tests/test_yamlsubset_fast.py reads them out of it): a
+# scalar holding any other is no number, time or `<<`, and the pattern need not even be compiled.
+_TYPED_CHARACTERS = frozenset("0123456789_+-.:eEinfINFaAbxcdBCD" + "Tt \tZ<=!&*")
+_TYPED_FIRST = frozenset("0123456789+-.<=!&*")  # and each of its forms begins with one of these
 _ESCAPES = {"0": "\0", "a": "\a", "b": "\b", "t": "\t", "\t": "\t", "n": "\n", "v": "\v", "f": "\f", "r": "\r",
             "e": "\x1b", " ": " ", '"': '"', "/": "/", "\\": "\\", "N": "\x85", "_": "\xa0", "L": "\u2028", "P": "\u2029"}  # fmt: skip
 _HEX_ESCAPES = {"x": 2, "u": 4, "U": 8}
-_DOUBLE_QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
-_SINGLE_QUOTED = re.compile(r"'((?:[^']|'')*)'")
+_DOUBLE_QUOTED = lazy(r'"((?:[^"\\]|\\.)*)"')
+_SINGLE_QUOTED = lazy(r"'((?:[^']|'')*)'")
 _AFTER_VALUE = re.compile(r"(?: +#.*)?")
 # Tabs, control characters, YAML's other line breaks, a BOM, surrogates and non-characters: PyYAML's.
-_ODD = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff\ufffe\uffff]")
+_ODD = lazy("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff\ufffe\uffff]")
 
 
 class _NotSimple(Exception):
@@ -82,8 +88,9 @@ def load(text: str) -> Any:
 def _lines(text: str) -> list[tuple[int, str]]:
     """(indentation, content) of each line that holds something; NOT_SIMPLE on tabs, odd characters."""
     result = []
+    printable = text.replace("\n", " ").isprintable()  # then no character of _ODD's is there (all are unprintable)
     for line in text.split("\n"):
-        if _ODD.search(line):
+        if not printable and _ODD.search(line):
             raise _NotSimple  # YAML's rules for these are subtle: leave them to PyYAML
         stripped = line.lstrip(" ")
         if not stripped or stripped.startswith("#"):
@@ -224,7 +231,7 @@ def _scalar(text: str) -> Any:
         return float(text)
     if _DATETIME.fullmatch(text):
         return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if _PYYAML_TYPED.fullmatch(text):
+    if text[0] in _TYPED_FIRST and _TYPED_CHARACTERS.issuperset(text) and _PYYAML_TYPED.fullmatch(text):
         raise _NotSimple
     return text
 
