@@ -38,6 +38,27 @@ def test_a_state_change_runs_no_git_command_that_reads_the_whole_tree(tix: Cli, 
     assert git(helpdesk, "show", "-s", "--format=%an <%ae>", "HEAD").strip() == "Anna Nowak <anna@example.com>"
 
 
+def test_after_a_state_change_git_sees_no_file_changed_and_the_index_parses_it_once(tix: Cli, helpdesk: Path) -> None:
+    """git's index takes the committed file up with its stat data (`update-index --add`, not
+    `--index-info`, which records none): else every `git diff-index` after it, the hand-edit check
+    of each `tix list` and `tix search`, reports the file changed and the index parses it again."""
+    from tix.storage.index import Index
+    from tix.storage.layout import Helpdesk
+
+    tickets = [tix.new(f"Question {n}") for n in range(3)]
+    tix.ok("list")
+    for ticket in tickets:
+        tix.ok("assign", ticket, "Ala <ala@example.com>")
+        assert git(helpdesk, "diff-index", "--name-only", "HEAD", "--", "tickets") == ""  # run before any `git status`
+    index = Index(Helpdesk(helpdesk))
+    try:
+        assert index.refresh() == 3  # the three committed since the list: once
+        assert index.refresh() == 0  # and never again (not "changed by hand" on every refresh)
+    finally:
+        index.close()
+    assert git(helpdesk, "status", "--porcelain") == ""
+
+
 def test_what_the_user_staged_stays_staged_and_out_of_tix_commits(tix: Cli, helpdesk: Path) -> None:
     ticket = tix.new()
     (helpdesk / "notes.txt").write_text("draft\n", encoding="utf-8")

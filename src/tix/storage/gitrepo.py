@@ -450,7 +450,7 @@ class GitRepo:
                     self.run("update-ref", "-d", _TEMP_REF)
             if new is None:
                 return None
-            self._update_user_index(index_info)
+            self._update_user_index(index_info, files=None if removed else paths)
         for stale in ("commit-index", "commit-index.base"):  # the private index tix committed through until 2026-12-03
             (git_dir(self.root) / "tix" / stale).unlink(missing_ok=True)
         return new
@@ -679,12 +679,15 @@ class GitRepo:
         with self.user_index_locked():
             self._update_user_index(index_info)
 
-    def _update_user_index(self, index_info: bytes) -> None:
+    def _update_user_index(self, index_info: bytes, files: list[str] | None = None) -> None:
         """Keep the user's own index in step with a commit (the caller holds index.lock), so
         `git status` stays clean and the user's next `git commit` keeps our change: the update
         is made on a copy and renamed into place, as git itself does. The copy is a second name
         of the index file (git writes `user-index.lock` and renames it over that name, never
-        writing the file it reads), so no megabytes are copied; a copy where links fail."""
+        writing the file it reads), so no megabytes are copied; a copy where links fail.
+        `files` (all present): git takes them up from the working tree as `git add` does, with
+        their stat data, where `--index-info` records none and every later `git diff-index`
+        (each `tix list`'s check for hand edits) would report them changed until a `git status`."""
         index = git_dir(self.root) / "index"
         copy = git_dir(self.root) / "tix" / "user-index"
         copy.parent.mkdir(parents=True, exist_ok=True)
@@ -697,7 +700,11 @@ class GitRepo:
                     import shutil  # here: 1.7 ms that the other commands do without
 
                     shutil.copyfile(index, copy)
-            self.run("update-index", "-z", "--index-info", env={"GIT_INDEX_FILE": str(copy)}, stdin=index_info)
+            if files:
+                stdin = b"".join(path.encode("utf-8", "surrogateescape") + b"\0" for path in files)
+                self.run("update-index", "-z", "--add", "--stdin", env={"GIT_INDEX_FILE": str(copy)}, stdin=stdin)
+            else:
+                self.run("update-index", "-z", "--index-info", env={"GIT_INDEX_FILE": str(copy)}, stdin=index_info)
             os.replace(copy, index)
         except (GitError, OSError):
             copy.unlink(missing_ok=True)  # e.g. a split index: `git status` shows the difference until `git reset`
