@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from conftest import Cli, git, run_console_script
 
 
@@ -16,7 +17,10 @@ def _git_commands(trace: Path) -> list[str]:
     for line in trace.read_text(encoding="utf-8").splitlines():
         event = json.loads(line)
         if event.get("event") == "start":
-            words = [word for word in event["argv"][1:] if not word.startswith("-")]
+            argv = event["argv"][1:]
+            if argv[:1] == ["-C"]:  # git -C ROOT COMMAND (storage/gitstart.py's Begun runs every one)
+                argv = argv[2:]
+            words = [word for word in argv if not word.startswith("-")]
             commands.append(words[0] if words else "")
     return commands
 
@@ -129,34 +133,47 @@ def test_a_head_read_before_a_commit_by_someone_else_never_loses_a_change(helpde
         git(helpdesk, "commit", "-qm", "tidy")
 
 
-def test_a_state_change_begins_its_first_two_git_reads_before_python_imports_tix(tix: Cli, helpdesk: Path, tmp_path: Path) -> None:
+def test_a_state_change_begins_its_first_two_git_reads_before_python_imports_tix(tix: Cli, helpdesk: Path, tmp_path: Path,
+                                                                                  monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     """`tix assign 4KX2 anna` begins the identity read and HEAD's entry for the ticket file first
-    thing (storage/gitstart.py, begin_change_reads); the command takes those answers and asks
-    git nothing twice. Counted by a `git` first on PATH that logs each run and hands it on."""
+    thing (storage/gitstart.py, begin_for); the command takes those answers and asks git nothing
+    twice. What is begun is read from gitstart's table; what runs, from a `git` first on PATH
+    that logs each run and hands it on, through the console script."""
     import os
     import shutil
 
     from tix.cli.fast import CHANGES
-    from tix.storage.gitstart import CHANGING
+    from tix.storage import gitstart
 
-    assert set(CHANGING) == set(CHANGES)
+    assert set(gitstart.CHANGING) == set(CHANGES)
+    ticket = tix.new("Printer on fire")
+    for n in range(20):
+        tix.new(f"Question {n}")
+    path = f"tickets/{ticket[:2]}/{ticket}/ticket.md"
+    monkeypatch.chdir(helpdesk / "tickets")
+    for args, begun in (((ticket, "ala@example.com"), [gitstart.IDENTITY_ARGS, gitstart.HEAD_ENTRIES_ARGS]),
+                        (("--format", "json", f"#{ticket[:4].lower()}", "bob@example.com"), [gitstart.IDENTITY_ARGS, gitstart.HEAD_ENTRIES_ARGS]),
+                        ((f"[TIX#{ticket}]", "ala@example.com"), [gitstart.IDENTITY_ARGS])):  # a tag: the identity only  # fmt: skip
+        gitstart.begin_for(["assign", *args])
+        started = dict(gitstart.STARTED)
+        gitstart.STARTED.clear()
+        for process in started.values():
+            process.communicate()
+        assert [key[1] for key in started] == begun, args
+        assert all(key[0] == str(helpdesk) for key in started)
+        if gitstart.HEAD_ENTRIES_ARGS in begun:
+            assert started[str(helpdesk), gitstart.HEAD_ENTRIES_ARGS, gitstart.head_entries_input([path])]
+
     log, shim = tmp_path / "git.log", tmp_path / "bin" / "git"
     shim.parent.mkdir()
     shim.write_text(f'#!/bin/sh\necho "$*" >> {log}\nexec {shutil.which("git")} "$@"\n', encoding="utf-8")
     shim.chmod(0o755)
     env = {"PATH": f"{shim.parent}{os.pathsep}{os.environ['PATH']}"}
-    ticket = tix.new("Printer on fire")
-    for n in range(20):
-        tix.new(f"Question {n}")
-    for args, begun in (((ticket, "ala@example.com"), ["cat-file", "config"]),
-                        (("--format", "json", f"#{ticket[:4].lower()}", "bob@example.com"), ["cat-file", "config"]),
-                        ((f"[TIX#{ticket}]", "ala@example.com"), ["config"])):  # a tag: the identity only  # fmt: skip
+    for who in ("ala@example.com", "bob@example.com"):
         log.unlink(missing_ok=True)
-        result = run_console_script("assign", *args, cwd=helpdesk / "tickets", env=env)
-        assert result.returncode == 0, (args, result.stderr)
-        runs = [line.split() for line in log.read_text(encoding="utf-8").splitlines()]
-        assert sorted(run[2] for run in runs if run[0] == "-C") == begun, (args, runs)
-        assert [run[0] if run[0] != "-C" else run[2] for run in runs if run[0] != "-C" or run[2] not in begun] == [
-            *(["cat-file"] if "cat-file" not in begun else []), "fast-import", "update-ref", "update-index"], (args, runs)
+        result = run_console_script("assign", ticket[:5], who, cwd=helpdesk / "tickets", env=env)
+        assert result.returncode == 0, result.stderr
+        runs = [line.split()[2] for line in log.read_text(encoding="utf-8").splitlines()]  # git -C ROOT COMMAND ...
+        assert runs == ["config", "cat-file", "fast-import", "update-ref", "update-index"], runs  # nothing asked twice
     assert git(helpdesk, "status", "--porcelain") == ""
-    assert "owner: ala@example.com" in git(helpdesk, "show", f"HEAD:tickets/{ticket[:2]}/{ticket}/ticket.md")
+    assert "owner: bob@example.com" in git(helpdesk, "show", f"HEAD:tickets/{ticket[:2]}/{ticket}/ticket.md")

@@ -68,3 +68,4 @@ def test_a_customer_line_like_a_heading_is_escaped_and_round_trips(tix: Cli, hel
     ticket = ticketfile.loads(raw, str(path.relative_to(helpdesk)))
     assert ticket.entries[-1].text == text
     assert ticketfile.dumps(ticket) == raw
+

@@ -8,8 +8,6 @@ each other.
 from __future__ import annotations
 
 import os
-import shlex
-import subprocess
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -237,6 +235,9 @@ def edit_a_copy(hd: Helpdesk, path: Path, draft_name: str, editor: str | None, s
 
 def run_editor(editor: str | None, path: Path) -> None:
     """Run the user's editor the way git does: `$EDITOR "$file"` through the shell."""
+    import shlex
+    import subprocess
+
     command = editor or os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
     result = subprocess.run(["/bin/sh", "-c", f'{command} "$1"', command, str(path)], check=False)
     if result.returncode != 0:

@@ -25,7 +25,7 @@ from tix.storage.gitstart import HEAD_ARGS as _HEAD_ARGS  # reads begun early (c
 from tix.storage.gitstart import HEAD_ENTRIES_ARGS as _HEAD_ENTRIES_ARGS
 from tix.storage.gitstart import IDENTITY_ARGS as _IDENTITY_ARGS
 from tix.storage.gitstart import STARTED as _STARTED
-from tix.storage.gitstart import begin_worktree_check, head_entries_input
+from tix.storage.gitstart import Begun, begin_worktree_check, head_entries_input
 from tix.storage.gitstart import modified_args as _modified_args
 
 TYPE_CHECKING = False  # as typing's, without importing typing (3 ms; tests/test_startup_imports.py)
@@ -75,17 +75,10 @@ class GitRepo:
 
     def run(self, *args: str, env: dict[str, str] | None = None, strip: bool = True, stdin: bytes | None = None) -> str:
         started = _STARTED.pop((str(self.root), args, stdin or b""), None) if env is None else None
-        if started is not None:  # begun earlier (begin_worktree_check): its answer, without a second run
-            stdout, stderr = started.communicate()
-            returncode = started.returncode
-        else:
-            import subprocess  # here, not at the top: `tix show` reads files only, `tix search` collects Begun runs
-
-            result = subprocess.run(
-                ["git", *args], cwd=self.root, capture_output=True, env={**os.environ, **(env or {})},
-                input=stdin, check=False,
-            )  # fmt: skip
-            stdout, stderr, returncode = result.stdout, result.stderr, result.returncode
+        if started is None:  # else begun earlier (storage/gitstart.py): its answer, without a second run
+            started = Begun(str(self.root), args, stdin or b"", {**os.environ, **env} if env else None)
+        stdout, stderr = started.communicate()
+        returncode = started.returncode
         if returncode != 0:
             detail = (stderr or stdout).decode("utf-8", "replace").strip()
             last = detail.splitlines()[-1] if detail else msg.git_exit_status(returncode)

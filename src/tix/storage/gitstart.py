@@ -27,28 +27,45 @@ _GLOBAL_FLAGS = ("--no-pager", "--include-edits")  # and --color=WHEN
 
 
 class Begun:
-    """A git command running in the background (os.posix_spawnp, so no subprocess import), its
-    output and error collected by `communicate` as with subprocess.Popen. `stdin`, if any, is
-    a few lines: written at once (a pipe holds far more) and closed."""
+    """A git command running in the background (os.posix_spawnp: no subprocess import, ~3 ms of
+    every command that runs git), its output and error collected by `communicate` as with
+    subprocess.Popen. GitRepo.run runs every one-shot git command so. `stdin` is written at once
+    as far as the pipe takes it (a few lines: all of it), the rest while the output is read;
+    `env` replaces the environment. tix's own files are never inherited (Python opens them
+    close-on-exec), and git puts back SIGPIPE's default that Python's ignoring would pass on."""
 
-    def __init__(self, root: str, args: tuple[str, ...], stdin: bytes = b"") -> None:
+    def __init__(self, root: str, args: tuple[str, ...], stdin: bytes = b"", env: dict[str, str] | None = None) -> None:
         self._out, out_write = os.pipe()
         self._err, err_write = os.pipe()
-        in_read, in_write = os.pipe() if stdin else (os.open(os.devnull, os.O_RDONLY), -1)
+        in_read, self._in = os.pipe() if stdin else (os.open(os.devnull, os.O_RDONLY), -1)
         actions = [(os.POSIX_SPAWN_DUP2, in_read, 0), (os.POSIX_SPAWN_DUP2, out_write, 1), (os.POSIX_SPAWN_DUP2, err_write, 2)]
         try:
-            self.pid = os.posix_spawnp("git", ["git", "-C", root, *args], os.environ, file_actions=actions)
+            self.pid = os.posix_spawnp("git", ["git", "-C", root, *args], os.environ if env is None else env, file_actions=actions)
+        except BaseException:
+            for fd in (self._out, self._err, self._in):
+                if fd >= 0:
+                    os.close(fd)
+            raise
         finally:
             for fd in (in_read, out_write, err_write):
                 os.close(fd)
-        if stdin:
-            try:
-                os.write(in_write, stdin)
-            except BrokenPipeError:  # git ended first (e.g. no repository): its error says why
-                pass
-            finally:
-                os.close(in_write)
+        self._pending = memoryview(stdin)
+        if self._in >= 0:
+            os.set_blocking(self._in, False)
+            self._feed()
         self.returncode = -1  # until communicate() has waited for it
+
+    def _feed(self) -> None:
+        """Write what of stdin the pipe takes now; close it once all is written or git is gone."""
+        try:
+            while self._pending:
+                self._pending = self._pending[os.write(self._in, self._pending[: 1 << 16]) :]
+        except BlockingIOError:
+            return
+        except BrokenPipeError:  # git ended first (e.g. no repository): its error says why
+            pass
+        os.close(self._in)
+        self._in = -1
 
     def communicate(self) -> tuple[bytes, bytes]:
         import select
@@ -57,9 +74,16 @@ class Begun:
         poll = select.poll()
         for fd in chunks:
             poll.register(fd, select.POLLIN)
+        if self._in >= 0:
+            poll.register(self._in, select.POLLOUT)
         reading = len(chunks)
         while reading:
             for fd, _ in poll.poll():
+                if fd == self._in:
+                    self._feed()
+                    if self._in < 0:
+                        poll.unregister(fd)
+                    continue
                 data = os.read(fd, 1 << 16)
                 if data:
                     chunks[fd].append(data)
@@ -67,6 +91,9 @@ class Begun:
                     poll.unregister(fd)
                     os.close(fd)
                     reading -= 1
+        if self._in >= 0:  # git closed its output without reading all of its input
+            os.close(self._in)
+            self._in = -1
         self.returncode = os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
         return b"".join(chunks[self._out]), b"".join(chunks[self._err])
 
