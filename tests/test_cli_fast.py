@@ -4,6 +4,7 @@ as the Typer commands, the same output and exit status, and Typer for everything
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import click
 import pytest
 import typer
-from conftest import Cli, git, tix_command
+from conftest import Cli, git, make_eml, make_maildir, tix_command
 
 from tix.cli import fast
 from tix.cli.app import app
@@ -183,3 +184,36 @@ def test_read_only_commands_end_without_teardown_and_lose_no_output(tix: Cli, de
     command = " ".join(f"'{part}'" for part in tix_command())
     cut = subprocess.run(["bash", "-c", f"{command} list --all | head -c 10"], cwd=helpdesk, capture_output=True, text=True)
     assert len(cut.stdout) == 10 and cut.stderr == ""  # a reader that goes away early: no noise
+
+
+def test_import_prints_exits_and_files_as_through_typer(tix: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`tix import` (cron's command) runs without Typer: the same tickets, words and exit codes."""
+    mails = {f"{n}.eml": make_eml(message_id=f"<m{n}@example.pl>", subject=f"Drukarka {n}") for n in range(3)}
+    maildir = make_maildir(tmp_path / "Maildir", mails)
+    loose = tmp_path / "loose.eml"
+    loose.write_bytes(make_eml(message_id="<loose@example.pl>", subject="Скан"))
+    forms = [["import", "--quiet", "--maildir", str(maildir)], ["import", "--maildir", str(maildir)], ["import", str(loose), "--dry-run"],
+             ["import", "-f", "json", str(loose)], ["import", "--maildir", str(tmp_path)], ["import"], ["import", "--retry-quarantine", "-q"],
+             ["import", str(tmp_path / "missing.eml")]]  # fmt: skip
+    seen = {}
+    for way in ("fast", "typer"):
+        root = tmp_path / way / "desk"
+        assert tix("init", str(root)).code == 0
+        with monkeypatch.context() as patch:
+            if way == "typer":
+                patch.setattr(fast, "run", lambda arguments: None)
+            results = []
+            for argv in forms:
+                assert fast.parse(argv) is not None, argv
+                result = tix(*argv, cwd=root)
+                out = re.sub(r"\b[0-9a-f]{40}\b", "<commit>", result.out.replace(str(tmp_path / way), "…"))  # two helpdesks' commits
+                results.append((result.code, out, result.err.replace(str(tmp_path / way), "…")))
+        results.append(sorted(path.name for path in (root / "tickets").glob("*/*")))
+        seen[way] = results
+    assert seen["fast"] == seen["typer"]
+    assert len(seen["fast"][-1]) == 4 and any(code != 0 for code, _, _ in seen["fast"][:-1])
+    assert fast.parse(["import", "-"]) is None  # stdin: Typer's
+    code = (f"import sys\nfrom tix.cli.main import main\nassert main(['import', '--quiet', '--maildir', {str(maildir)!r}]) == 0\n"
+            "print(sorted(m for m in ('typer', 'click') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path / "fast" / "desk")
+    assert result.stdout.strip().splitlines()[-1] == "[]"

@@ -1,5 +1,5 @@
-"""`tix show`, `tix list`, `tix search`, the one-line state changes (`tix assign 4KX2 anna`) and
-`tix sync` without Typer: the commands an agent (and cron) runs all day.
+"""`tix show`, `tix list`, `tix search`, the one-line state changes (`tix assign 4KX2 anna`),
+`tix sync` and `tix import` without Typer: the commands an agent (and cron) runs all day.
 
 Importing Typer and Click takes ~55 ms, four times Python's own start-up, before tix does
 anything (issue 12: `tix show` <= 4x `python -c pass`). So `tix.cli.main` first offers the
@@ -81,8 +81,17 @@ SYNC = Spec(values={"--format": "format", "-f": "format"}, many=set(), flags={"-
             choices={"format": ("text", "json")}, defaults={"remote": None, "force": False, "quiet": False, "format": "text"},
             positionals=("remote",))  # fmt: skip
 
+# `tix import` (cron's, every five minutes): '-' (stdin) is Typer's, as every value beginning with '-'.
+IMPORT = Spec(values={"--maildir": "maildirs", "--format": "format", "-f": "format"}, many={"sources", "maildirs"},
+              flags={"--mark-seen": "mark_seen", "--dry-run": "dry_run", "--retry-quarantine": "retry_quarantine",
+                     "--quiet": "quiet", "-q": "quiet"},
+              choices={"format": ("text", "json")},
+              defaults={"sources": None, "maildirs": None, "mark_seen": False, "dry_run": False, "retry_quarantine": False,
+                        "quiet": False, "format": "text"},
+              positionals=("sources",))  # fmt: skip
+
 _FORMAT = {"--format": "format", "-f": "format"}
-COMMANDS = {"show": SHOW, "list": LIST, "search": SEARCH, "sync": SYNC} | {
+COMMANDS = {"show": SHOW, "list": LIST, "search": SEARCH, "sync": SYNC, "import": IMPORT} | {
     name: Spec(values=(_CLOSE_OPTIONS | _FORMAT) if name == "close" else _FORMAT, many=set(), flags={"--no-notify": "no_notify"},
                choices={"format": ("text", "json")}, positionals=positionals,
                defaults={"message": None, "no_notify": False, "format": "text"} if name == "close" else {"no_notify": False, "format": "text"})
@@ -157,6 +166,8 @@ def run(argv: list[str]) -> int | None:
         return write(sync(state, **options))
     if name == "search":  # git's check of the working tree is running (storage/gitstart.py, begin_for)
         return write(search(state, **options))
+    if name == "import":
+        return write(import_mail(state, **options))
     return write(change(state, name, **options))
 
 
@@ -325,6 +336,34 @@ def sync(state: State, remote: str | None, force: bool, quiet: bool, format: str
     elif not quiet:
         printout.out(result.summary())
     return printout
+
+
+def import_mail(state: State, *, sources: list[str] | None, maildirs: list[str] | None, mark_seen: bool, dry_run: bool,
+                retry_quarantine: bool, quiet: bool, format: str) -> Printout:  # fmt: skip
+    """`tix import`: the PATHs, then the --maildir folders (which must be Maildirs)."""
+    from tix import messages as msg
+    from tix.cli.progress import progress as progress_bar
+    from tix.errors import InvalidValue
+    from tix.mail.sources.maildir import is_maildir
+    from tix.render import mail as output
+    from tix.services.intake import Importer, expected_messages
+
+    for maildir in maildirs or []:
+        if not is_maildir(Path(maildir)):
+            raise InvalidValue(msg.cli_not_a_maildir(maildir))
+    paths = [*(sources or []), *(str(maildir) for maildir in maildirs or [])]
+    if not paths and not retry_quarantine:
+        raise InvalidValue(msg.cli_nothing_to_import())
+    as_json = format == "json"
+    silent = quiet or as_json or paths == ["-"]
+    progress = progress_bar(msg.import_progress_label(), None if retry_quarantine else lambda: expected_messages(paths), silent)
+    try:
+        importer = Importer(state.desk(), dry_run=dry_run, mark_seen=mark_seen, keep_decisions=as_json, progress=progress)
+        report = importer.run(paths, retry_quarantine)
+    finally:
+        if progress is not None:
+            progress.close()
+    return output.imported(report, format, dry_run, quiet, stdin=paths == ["-"])
 
 
 def write(printout: Printout, paged: bool = False) -> int:

@@ -8,7 +8,6 @@ import typer
 
 from tix import messages as msg
 from tix.cli.common import TextOrJson, emit, read_text, say, state
-from tix.errors import InvalidValue
 
 app = typer.Typer()
 
@@ -33,33 +32,10 @@ def import_(
       tix import --dry-run inbox.mbox             # what would happen, and why
       tix import - < message.eml                  # one message, e.g. from the MTA
     """
-    from tix.cli.progress import progress as progress_bar
-    from tix.render import mail as output
-    from tix.services.intake import Importer, expected_messages
+    from tix.cli.fast import import_mail
 
-    paths = _paths(sources or [], maildirs or [], retry_quarantine)
-    as_json = format == TextOrJson.json
-    silent = quiet or as_json or paths == ["-"]
-    progress = progress_bar(msg.import_progress_label(), None if retry_quarantine else lambda: expected_messages(paths), silent)
-    try:
-        report = Importer(state(ctx).desk(), dry_run=dry_run, mark_seen=mark_seen, keep_decisions=as_json, progress=progress).run(paths, retry_quarantine)
-    finally:
-        if progress is not None:
-            progress.close()
-    emit(output.imported(report, format.value, dry_run, quiet, stdin=paths == ["-"]))
-
-
-def _paths(sources: list[str], maildirs: list[Path], retry_quarantine: bool) -> list[str]:
-    """What to import: the PATHs, then the --maildir folders (which must be Maildirs)."""
-    from tix.mail.sources.maildir import is_maildir
-
-    for maildir in maildirs:
-        if not is_maildir(maildir):
-            raise InvalidValue(msg.cli_not_a_maildir(maildir))
-    paths = sources + [str(maildir) for maildir in maildirs]
-    if not paths and not retry_quarantine:
-        raise InvalidValue(msg.cli_nothing_to_import())
-    return paths
+    emit(import_mail(state(ctx), sources=sources, maildirs=[str(maildir) for maildir in maildirs or []] or None, mark_seen=mark_seen,
+                     dry_run=dry_run, retry_quarantine=retry_quarantine, quiet=quiet, format=format.value))  # fmt: skip
 
 
 @app.command()
