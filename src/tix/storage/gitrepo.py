@@ -402,8 +402,7 @@ class GitRepo:
         """Commit exactly `paths` (new, changed or deleted) as they are in the working tree.
 
         Anything else staged or dirty is left alone. One `git fast-import` takes the files'
-        bytes inline (their ids computed here, as commit_files does: git hashes nothing twice),
-        builds the new tree from HEAD's, reading only the trees on the paths' way, so the cost
+        bytes inline (their ids computed here, as commit_files does), builds the new tree from HEAD's, reading only the trees on the paths' way, so the cost
         does not depend on how many files the repository holds, and tells the new tree and
         commit (`ls`, `get-mark`). (A private index mirroring HEAD cost two git runs that read
         and wrote all of it: ~20 ms at 10,000 tickets; a `hash-object` and a `rev-parse` around
