@@ -7,6 +7,7 @@ import json
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -144,14 +145,19 @@ def test_the_fast_commands_do_not_load_typer(tix: Cli, desk_with_tickets: list[s
         assert result.stdout.strip().splitlines()[-1] == "[]", argv
 
 
-def test_sync_prints_and_exits_as_through_typer(tix: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    forms = [["sync"], ["sync"], ["sync", "-q"], ["sync", "origin"], ["sync", "nosuch"], ["sync", "--force", "--quiet"]]
+def _both_ways(tix: Cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, forms: list[list[str]],
+               prepare: Callable[[Path], None]) -> dict[str, list[tuple[int, str, str]]]:  # fmt: skip
+    """Each form run in a helpdesk of its own for each way, cli/fast.py's and Typer's (its
+    run refused): exit code, output and errors, with the folder and commit ids left out."""
     seen = {}
     for way in ("fast", "typer"):
-        root, remote = tmp_path / way / "desk", tmp_path / way / "remote.git"
+        root = tmp_path / way / "desk"
         assert tix("init", str(root)).code == 0
-        git(root.parent, "init", "-q", "--bare", str(remote))
-        git(root, "remote", "add", "origin", str(remote))
+        prepare(root)
+
+        def shown(text: str, way: str = way) -> str:
+            return re.sub(r"\b[0-9a-f]{40}\b", "<commit>", text.replace(str(tmp_path / way), "…"))  # two helpdesks' commits
+
         with monkeypatch.context() as patch:
             if way == "typer":
                 patch.setattr(fast, "run", lambda arguments: None)
@@ -159,8 +165,18 @@ def test_sync_prints_and_exits_as_through_typer(tix: Cli, tmp_path: Path, monkey
             for argv in forms:
                 assert fast.parse(argv) is not None, argv
                 result = tix(*argv, cwd=root)
-                results.append((result.code, result.out.replace(str(tmp_path / way), "…"), result.err.replace(str(tmp_path / way), "…")))
+                results.append((result.code, shown(result.out), shown(result.err)))
         seen[way] = results
+    return seen
+
+
+def test_sync_prints_and_exits_as_through_typer(tix: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    forms = [["sync"], ["sync"], ["sync", "-q"], ["sync", "origin"], ["sync", "nosuch"], ["sync", "--force", "--quiet"]]
+    def with_remote(root: Path) -> None:
+        git(root.parent, "init", "-q", "--bare", str(root.parent / "remote.git"))
+        git(root, "remote", "add", "origin", str(root.parent / "remote.git"))
+
+    seen = _both_ways(tix, monkeypatch, tmp_path, forms, with_remote)
     assert seen["fast"] == seen["typer"]
     assert any(code != 0 for code, _, _ in seen["fast"])  # the unknown remote fails, the same way
 
@@ -195,23 +211,10 @@ def test_import_prints_exits_and_files_as_through_typer(tix: Cli, tmp_path: Path
     forms = [["import", "--quiet", "--maildir", str(maildir)], ["import", "--maildir", str(maildir)], ["import", str(loose), "--dry-run"],
              ["import", "-f", "json", str(loose)], ["import", "--maildir", str(tmp_path)], ["import"], ["import", "--retry-quarantine", "-q"],
              ["import", str(tmp_path / "missing.eml")]]  # fmt: skip
-    seen = {}
-    for way in ("fast", "typer"):
-        root = tmp_path / way / "desk"
-        assert tix("init", str(root)).code == 0
-        with monkeypatch.context() as patch:
-            if way == "typer":
-                patch.setattr(fast, "run", lambda arguments: None)
-            results = []
-            for argv in forms:
-                assert fast.parse(argv) is not None, argv
-                result = tix(*argv, cwd=root)
-                out = re.sub(r"\b[0-9a-f]{40}\b", "<commit>", result.out.replace(str(tmp_path / way), "…"))  # two helpdesks' commits
-                results.append((result.code, out, result.err.replace(str(tmp_path / way), "…")))
-        results.append(sorted(path.name for path in (root / "tickets").glob("*/*")))
-        seen[way] = results
-    assert seen["fast"] == seen["typer"]
-    assert len(seen["fast"][-1]) == 4 and any(code != 0 for code, _, _ in seen["fast"][:-1])
+    seen = _both_ways(tix, monkeypatch, tmp_path, forms, lambda root: None)
+    tickets = {way: sorted(path.name for path in (tmp_path / way / "desk" / "tickets").glob("*/*")) for way in seen}
+    assert seen["fast"] == seen["typer"] and tickets["fast"] == tickets["typer"]
+    assert len(tickets["fast"]) == 4 and any(code != 0 for code, _, _ in seen["fast"])
     assert fast.parse(["import", "-"]) is None  # stdin: Typer's
     code = (f"import sys\nfrom tix.cli.main import main\nassert main(['import', '--quiet', '--maildir', {str(maildir)!r}]) == 0\n"
             "print(sorted(m for m in ('typer', 'click') if m in sys.modules))")
