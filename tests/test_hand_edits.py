@@ -188,19 +188,19 @@ def test_the_check_asks_git_about_the_one_file_only(tix: Cli, helpdesk: Path, mo
         tix.new(f"other {n}")
     seen: list[tuple[str, ...]] = []
     asked: list[bytes] = []
-    original = GitRepo.run
+    original = GitRepo.start  # every git command tix runs (GitRepo.run too) starts here
 
-    def recording(self: GitRepo, *args: str, **kwargs: object) -> str:
+    def recording(self: GitRepo, *args: str, **kwargs: object) -> object:
         seen.append(args)
         if args[0] == "cat-file":
             asked.append(kwargs["stdin"])  # type: ignore[arg-type]
         return original(self, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(GitRepo, "run", recording)
+    monkeypatch.setattr(GitRepo, "start", recording)
     tix.ok("assign", ticket_id, "bob@example.com")
     assert not [args for args in seen if args[0] in ("status", "ls-tree", "hash-object", "log", "rev-parse")]
     assert asked == [f"HEAD^{{commit}}\nHEAD^{{tree}}\nHEAD:{ticket_relpath(ticket_id)}\n".encode()]
-    assert [args[0] for args in seen] == ["config", "cat-file", "fast-import", "update-ref", "update-index"]
+    assert [args[0] for args in seen] == ["config", "cat-file", "update-index", "fast-import", "update-ref"]  # the index's beside fast-import
     seen.clear()
     path = helpdesk / ticket_relpath(ticket_id)
     path.write_text(path.read_text(encoding="utf-8").replace("\n", "\r\n"), encoding="utf-8")  # line ends only

@@ -73,10 +73,15 @@ class GitRepo:
         self._packs: str | None = None  # objects/pack ("" where tix writes no pack: _pack_dir)
         self._seen_head: tuple[str, str, dict[str, tuple[str, str]]] | None = None  # _read_head's HEAD, tree, paths
 
-    def run(self, *args: str, env: dict[str, str] | None = None, strip: bool = True, stdin: bytes | None = None) -> str:
+    def start(self, *args: str, env: dict[str, str] | None = None, stdin: bytes | None = None) -> Begun:
+        """A git command running, its answer collected by `communicate` (run waits for it)."""
         started = _STARTED.pop((str(self.root), args, stdin or b""), None) if env is None else None
         if started is None:  # else begun earlier (storage/gitstart.py): its answer, without a second run
             started = Begun(str(self.root), args, stdin or b"", {**os.environ, **env} if env else None)
+        return started
+
+    def run(self, *args: str, env: dict[str, str] | None = None, strip: bool = True, stdin: bytes | None = None) -> str:
+        started = self.start(*args, env=env, stdin=stdin)
         stdout, stderr = started.communicate()
         returncode = started.returncode
         if returncode != 0:
@@ -434,15 +439,18 @@ class GitRepo:
             return None if head is not None and tree == head_tree else new
 
         with self.user_index_locked():
+            # git's index is updated on its copy while fast-import and update-ref run (on the other
+            # core), and the copy takes the index's place only once HEAD has moved
+            index_update = self._begin_user_index_update(index_info, files=None if removed else paths)
             new = None
             try:
                 new = self._advance_head(build, message.splitlines()[0], delete=_TEMP_REF)
             finally:
                 if new is None:  # on success the helper ref went with HEAD's move
                     self.run("update-ref", "-d", _TEMP_REF)
+                self._finish_user_index_update(index_update, keep=new is not None)
             if new is None:
                 return None
-            self._update_user_index(index_info, files=None if removed else paths)
         for stale in ("commit-index", "commit-index.base"):  # the private index tix committed through until 2026-12-03
             (git_dir(self.root) / "tix" / stale).unlink(missing_ok=True)
         return new
@@ -671,20 +679,25 @@ class GitRepo:
         with self.user_index_locked():
             self._update_user_index(index_info)
 
-    def _update_user_index(self, index_info: bytes, files: list[str] | None = None) -> None:
+    def _update_user_index(self, index_info: bytes) -> None:
         """Keep the user's own index in step with a commit (the caller holds index.lock), so
-        `git status` stays clean and the user's next `git commit` keeps our change: the update
-        is made on a copy and renamed into place, as git itself does. The copy is a second name
-        of the index file (git writes `user-index.lock` and renames it over that name, never
+        `git status` stays clean and the user's next `git commit` keeps our change."""
+        self._finish_user_index_update(self._begin_user_index_update(index_info), keep=True)
+
+    def _begin_user_index_update(self, index_info: bytes, files: list[str] | None = None) -> tuple[Begun, Path] | None:
+        """Start updating git's index (the caller holds index.lock), on a copy that
+        _finish_user_index_update renames into place, as git itself does. The copy is a second
+        name of the index file (git writes `user-index.lock` and renames it over that name, never
         writing the file it reads), so no megabytes are copied; a copy where links fail.
         `files` (all present): git takes them up from the working tree as `git add` does, with
         their stat data, where `--index-info` records none and every later `git diff-index`
-        (each `tix list`'s check for hand edits) would report them changed until a `git status`."""
+        (each `tix list`'s check for hand edits) would report them changed until a `git status`.
+        None when no copy could be made: `git status` shows the difference until `git reset`."""
         index = git_dir(self.root) / "index"
         copy = git_dir(self.root) / "tix" / "user-index"
-        copy.parent.mkdir(parents=True, exist_ok=True)
-        copy.unlink(missing_ok=True)
         try:
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            copy.unlink(missing_ok=True)
             if index.exists():
                 try:
                     os.link(index, copy)
@@ -692,13 +705,27 @@ class GitRepo:
                     import shutil  # here: 1.7 ms that the other commands do without
 
                     shutil.copyfile(index, copy)
-            if files:
-                stdin = b"".join(path.encode("utf-8", "surrogateescape") + b"\0" for path in files)
-                self.run("update-index", "-z", "--add", "--stdin", env={"GIT_INDEX_FILE": str(copy)}, stdin=stdin)
-            else:
-                self.run("update-index", "-z", "--index-info", env={"GIT_INDEX_FILE": str(copy)}, stdin=index_info)
-            os.replace(copy, index)
-        except (GitError, OSError):
+        except OSError:
+            copy.unlink(missing_ok=True)
+            return None
+        env = {"GIT_INDEX_FILE": str(copy)}
+        if files:
+            stdin = b"".join(path.encode("utf-8", "surrogateescape") + b"\0" for path in files)
+            return self.start("update-index", "-z", "--add", "--stdin", env=env, stdin=stdin), copy
+        return self.start("update-index", "-z", "--index-info", env=env, stdin=index_info), copy
+
+    def _finish_user_index_update(self, started: tuple[Begun, Path] | None, keep: bool) -> None:
+        """The copy takes the index's place when git updated it and `keep` (the commit landed)."""
+        if started is None:
+            return
+        update, copy = started
+        update.communicate()
+        try:
+            if update.returncode == 0 and keep:
+                os.replace(copy, git_dir(self.root) / "index")
+        except OSError:
+            pass
+        finally:
             copy.unlink(missing_ok=True)  # e.g. a split index: `git status` shows the difference until `git reset`
 
     def commit_files(
