@@ -142,10 +142,11 @@ def test_a_state_change_begins_its_first_two_git_reads_before_python_imports_tix
     import os
     import shutil
 
-    from tix.cli.fast import CHANGES
+    from tix.cli.fast import CHANGES, COMMANDS
     from tix.storage import gitstart
 
     assert set(gitstart.CHANGING) == set(CHANGES)
+    assert set(gitstart._CHANGE_OPTIONS_WITH_VALUE) == {option for name in CHANGES for option in COMMANDS[name].values}
     ticket = tix.new("Printer on fire")
     for n in range(20):
         tix.new(f"Question {n}")

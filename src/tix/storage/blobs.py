@@ -17,4 +17,6 @@ def blob_id(data: bytes) -> str:
             from _sha1 import sha1  # type: ignore[import-not-found,no-redef]
         except ImportError:  # a Python built without it
             from hashlib import sha1
-    return str(sha1(b"blob %d\0" % len(data) + data).hexdigest())
+    digest = sha1(b"blob %d\0" % len(data))
+    digest.update(data)  # not the header + data: no copy of a large attachment
+    return str(digest.hexdigest())

@@ -344,11 +344,9 @@ def _check_value(key: Key, path: str, value: Any) -> Any:
         raise ConfigError(msg.config_bad_token(path, text))
     if key.kind == "address" and text and Person.parse(text) is None:
         raise ConfigError(msg.config_not_an_address(path, text))
-    if key.kind == "timezone" and text != "UTC":  # UTC needs no time zone database (see Config.timezone)
-        from zoneinfo import ZoneInfo
-
+    if key.kind == "timezone":
         try:
-            ZoneInfo(text)
+            timezone_named(text)
         except (ValueError, LookupError):
             raise ConfigError(msg.config_unknown_timezone(path, text)) from None
     return text
@@ -527,6 +525,19 @@ def _check_imap(name: str, fields: dict[str, Any]) -> None:
 
 
 
+def timezone_named(name: str) -> Any:
+    """The tzinfo of an IANA name; ValueError or LookupError for an unknown one. UTC (tix init's
+    default) is datetime's own: the same offsets and name as zoneinfo's, without loading zoneinfo
+    and sysconfig (~2 ms of every command) or needing the system's time zone database."""
+    if name == "UTC":
+        from datetime import UTC
+
+        return UTC
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(name)
+
+
 # The modules whose code decides what a validated configuration holds (config.py's `validate`, with
 # what it calls): a change to any of them (a new tix) sets the values kept aside.
 _VALIDATORS = ("storage/config.py", "domain/sla.py", "domain/rules.py", "domain/query.py", "domain/model.py", "domain/settings.py")
@@ -547,28 +558,28 @@ def _validator_stamp() -> tuple[str | int, ...]:
     return tuple(stamp)
 
 
-def _kept_values(kept: Path, text: str) -> dict[str, Any] | None:
+def _kept_values(kept: Path, text: str, stamp: tuple[str | int, ...]) -> dict[str, Any] | None:
     """The values validated from `text` as Config.load kept them; None when there are none (or
     they were kept by other code, from other text, or cannot be read)."""
     import marshal
 
     try:
-        stamp, kept_text, data = marshal.loads(kept.read_bytes())
+        kept_stamp, kept_text, data = marshal.loads(kept.read_bytes())
     except (OSError, ValueError, EOFError, TypeError):
         return None
-    if kept_text != text or stamp != _validator_stamp() or not stamp or not isinstance(data, dict):
+    if kept_text != text or kept_stamp != stamp or not stamp or not isinstance(data, dict):
         return None
     return data
 
 
-def _keep_values(kept: Path, text: str, data: dict[str, Any]) -> None:
+def _keep_values(kept: Path, text: str, stamp: tuple[str | int, ...], data: dict[str, Any]) -> None:
     """Best effort: a read-only repository, or values marshal cannot hold, keep nothing."""
     import marshal
 
     from tix.storage.files import write_atomic
 
     try:
-        write_atomic(kept, marshal.dumps((_validator_stamp(), text, data)), durable=False)
+        write_atomic(kept, marshal.dumps((stamp, text, data)), durable=False)
     except (OSError, ValueError):
         pass
 
@@ -622,13 +633,14 @@ class Config:
             raise
         except UnicodeDecodeError:
             raise ConfigError(msg.config_bad_yaml(str(path), None)) from None
+        stamp = _validator_stamp() if kept is not None else ()
         if kept is not None:
-            data = _kept_values(kept, text)
+            data = _kept_values(kept, text, stamp)
             if data is not None:
                 return cls(data)
         data = validate(_parse_yaml(text, path), str(path))
-        if kept is not None:
-            _keep_values(kept, text, data)
+        if kept is not None and stamp:
+            _keep_values(kept, text, stamp, data)
         return cls(data)
 
 
@@ -672,19 +684,9 @@ class Config:
 
     @property
     def timezone(self) -> Any:
-        """helpdesk.timezone as a tzinfo. UTC (tix init's default) is datetime's own: the same
-        offsets and name as zoneinfo's UTC, without loading zoneinfo and sysconfig (~2 ms of
-        every command) or needing the system's time zone database."""
+        """helpdesk.timezone as a tzinfo (timezone_named)."""
         if self._timezone is None:
-            name = self.data["helpdesk"]["timezone"]
-            if name == "UTC":
-                from datetime import UTC
-
-                self._timezone = UTC
-            else:
-                from zoneinfo import ZoneInfo
-
-                self._timezone = ZoneInfo(name)
+            self._timezone = timezone_named(self.data["helpdesk"]["timezone"])
         return self._timezone
 
     @property
