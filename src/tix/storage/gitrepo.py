@@ -202,6 +202,21 @@ class GitRepo:
         output = self.run(*args, strip=False)
         return {path for path in output.split("\0") if path}
 
+    def refresh_stat_data(self) -> bool:
+        """Have git record anew in its index the stat data of the tracked files whose content is
+        what the index holds (`git update-index --refresh`, as `git status` does when it can take
+        the lock): after a copy or restore of the helpdesk every file's stat data differs from the
+        recorded one, and each `git diff-index` reports them all until then. False when not done:
+        another git holds the index's lock, the repository is read-only, or the user asked git to
+        take no optional lock (GIT_OPTIONAL_LOCKS=0)."""
+        if os.environ.get("GIT_OPTIONAL_LOCKS") == "0":
+            return False
+        try:
+            self.run("update-index", "-q", "--refresh")  # -q: files that do differ are left as they are
+        except GitError:
+            return False
+        return True
+
     def dirty_paths(self, pathspec: str) -> set[str]:
         """Paths under `pathspec` whose working copy or index differs from HEAD, untracked
         files included, and both names of a rename."""

@@ -7,7 +7,10 @@ only the ticket files that can have changed:
 - those `git diff` lists between the commit the index was built for and HEAD (a commit, a
   pull, a reset);
 - those `git diff-index HEAD` reports as changed in the working tree, now or at the last
-  refresh (hand edits, staged or not);
+  refresh (hand edits, staged or not). When git reports many at once that it did not report
+  before (a copy or restore of the helpdesk, a `chown -R`: every file's stat data differs from
+  what git's index recorded, though not its content), git is first asked to record the files'
+  stat data anew, as `git status` does; else every command would re-read every ticket;
 - those in shard folders whose modification time moved (a ticket folder added or removed
   without git): cheaper than asking git for untracked files, which costs more than all
   the rest of `tix list` on a large helpdesk.
@@ -75,6 +78,7 @@ CREATE INDEX IF NOT EXISTS messages_ticket ON messages (ticket);
 CREATE TABLE IF NOT EXISTS thread_refs (message_id TEXT NOT NULL, ticket TEXT NOT NULL, PRIMARY KEY (message_id, ticket));
 CREATE INDEX IF NOT EXISTS thread_refs_ticket ON thread_refs (ticket);
 """
+STALE_STAT_PATHS = 32  # more newly reported hand edits than this: have git refresh its index's stat data first
 _TABLES = ("tickets", "tags", "broken", "shards", "messages", "thread_refs", "search", "search_tokens")  # all derived: dropped on a schema change
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _END_OF_TIME = datetime.max.replace(tzinfo=UTC)
@@ -236,6 +240,10 @@ class Index:
             if changed is not None:
                 candidates = changed | set(json.loads(meta.get("dirty") or "[]"))
         dirty = {path for path in git.modified_paths(head, TICKETS_DIR) if is_ticket_path(path)}
+        settled = meta.get("settled") or ""
+        if len(dirty) > STALE_STAT_PATHS and _digest(dirty) != settled and git.refresh_stat_data():
+            dirty = {path for path in git.modified_paths(head, TICKETS_DIR) if is_ticket_path(path)}
+            settled = _digest(dirty)  # what git reports once its stat data is current: not refreshed for again
         shard_times = self._shard_times()
         known_shards = dict(self.db.execute("SELECT name, mtime FROM shards").fetchall())
         unmoved = (head or "") == meta.get("commit") and shard_times == known_shards
@@ -252,7 +260,8 @@ class Index:
                 paths = {p for p in candidates | dirty if is_ticket_path(p)}
                 paths |= self._paths_in_moved_shards(shard_times)
             parsed = sum(self._refresh_path(path) for path in paths)
-            new_meta = {"schema": SCHEMA_VERSION, "built": "yes", "commit": head or "", "dirty": json.dumps(sorted(dirty))}
+            new_meta = {"schema": SCHEMA_VERSION, "built": "yes", "commit": head or "", "dirty": json.dumps(sorted(dirty)),
+                        "settled": settled}  # fmt: skip
             if new_meta.items() - meta.items():  # written only when it changes: a commit costs a sync
                 self.db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", new_meta.items())
             if shard_times != known_shards or candidates is None:
@@ -788,3 +797,8 @@ def _order_terms(keys: Sequence[tuple[str, bool]], order: Order) -> tuple[list[s
         else:
             terms.append(_SORT_COLUMNS[name] + direction)
     return terms, args
+
+
+def _digest(paths: set[str]) -> str:
+    """A short name for a set of paths, to tell whether git reports the same ones again."""
+    return f"{len(paths)}:{blob_id(chr(0).join(sorted(paths)).encode('utf-8', 'surrogateescape'))}"
