@@ -127,7 +127,7 @@ def begin_worktree_check(root: str, pathspec: str) -> None:
     git, both at once in the background; they collect the answers. (HEAD moving between the two
     is a commit made during the command: the next refresh sees it in `git diff`, as when it comes
     just after.) `root`: as root_of gives it."""
-    for args in (HEAD_ARGS, modified_args("HEAD", pathspec)):
+    for args in (modified_args("HEAD", pathspec), HEAD_ARGS):  # the longer first: it bounds `tix list`
         _begin(root, args)
 
 
