@@ -202,6 +202,25 @@ def test_read_only_commands_end_without_teardown_and_lose_no_output(tix: Cli, de
     assert len(cut.stdout) == 10 and cut.stderr == ""  # a reader that goes away early: no noise
 
 
+def test_state_changes_end_without_teardown_once_their_commit_has_landed(tix: Cli, desk_with_tickets: list[str], helpdesk: Path) -> None:
+    # cli/main.run ends the changes of storage/gitstart.CHANGING with os._exit too
+    from conftest import git, run_console_script
+
+    ticket = desk_with_tickets[0]
+    before = git(helpdesk, "rev-parse", "HEAD").strip()
+    assigned = run_console_script("assign", ticket, "bob@example.com", "--format", "json", cwd=helpdesk)
+    assert assigned.returncode == 0 and assigned.stderr == "", assigned.stderr
+    assert json.loads(assigned.stdout)["owner"] == "bob@example.com"
+    closed = run_console_script("close", ticket, "-m", "done", cwd=helpdesk)
+    assert closed.returncode == 0 and ticket in closed.stdout
+    assert git(helpdesk, "rev-list", "--count", f"{before}..HEAD").strip() == "2"
+    assert git(helpdesk, "status", "--porcelain") == ""  # git's index took both commits' files up
+    assert not list((helpdesk / ".git").glob("**/*.lock")) and not (helpdesk / ".git" / "tix" / "user-index").exists()
+    assert json.loads(tix.ok("show", ticket, "--format", "json").out)["status"] == "closed"
+    missing = run_console_script("assign", "ZZZZZZZZ", "bob@example.com", cwd=helpdesk)
+    assert missing.returncode == 1 and missing.stdout == "" and missing.stderr.startswith("tix: error: ")
+
+
 def test_import_prints_exits_and_files_as_through_typer(tix: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`tix import` (cron's command) runs without Typer: the same tickets, words and exit codes."""
     mails = {f"{n}.eml": make_eml(message_id=f"<m{n}@example.pl>", subject=f"Drukarka {n}") for n in range(3)}
