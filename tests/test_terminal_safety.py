@@ -30,3 +30,32 @@ def test_show_list_and_log_print_no_escape_sequences_from_customer_text(tix: Cli
     # the ticket file keeps the customer's text as it came
     [path] = (tix.cwd / "tickets").rglob("ticket.md")
     assert "\x1b[31mALERT" in path.read_text(encoding="utf-8")
+
+
+def test_every_character_the_terminal_would_obey_is_one_isprintable_refuses() -> None:
+    """render/text.printable returns text str.isprintable() accepts without searching it: that
+    is safe only while every character it escapes is one isprintable() refuses."""
+    import re
+
+    from tix.render import text
+
+    unsafe = re.compile(text._UNSAFE.pattern)
+    escaped = [chr(code) for code in range(0x110000) if unsafe.match(chr(code))]
+    assert len(escaped) == 30 + 1 + 32 + 5 + 4 + 3  # C0 but tab and LF, DEL, C1, bidi overrides, isolates, marks
+    assert not [char for char in escaped if char.isprintable()]
+    assert text.printable("Zażółć gęślą jaźń, Съешь же ещё") == "Zażółć gęślą jaźń, Съешь же ещё"
+    assert text.printable("a\x1bb\u202ec") == "a^[b<U+202E>c"
+    assert text.printable("line one\n\tline two\n") == "line one\n\tline two\n"
+    assert text.printable("line one\n\x1b[2J\n") == "line one\n^[[2J\n"
+
+
+def test_one_line_gives_what_the_search_gives_whether_or_not_the_text_is_printable() -> None:
+    """domain/model.one_line skips its search for text str.isprintable() accepts: the same result."""
+    import re
+
+    from tix.domain import model
+
+    control = re.compile(model._CONTROL.pattern)
+    assert not [chr(code) for code in range(0x110000) if control.match(chr(code)) and chr(code).isprintable()]
+    for value in ("  Jan   Kowalski ", "Zażółć\u00a0gęślą", "a\nb\tc\u2028d\x85e", "x\x1b[31my", "", "\u3000wide\u3000"):
+        assert model.one_line(value) == " ".join(control.sub(" ", value).split()), value

@@ -20,6 +20,8 @@ _CONTROL = lazy(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 def one_line(text: str) -> str:
     """Collapse control characters and line breaks so a value stays on one line."""
+    if text.isprintable():  # none of _CONTROL's characters is (most values): no search to compile
+        return " ".join(text.split())
     return " ".join(_CONTROL.sub(" ", text).split())
 
 

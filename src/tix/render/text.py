@@ -30,7 +30,10 @@ _PRIORITY_COLOUR = {0: "red", 1: "yellow"}
 
 # What a terminal would obey instead of show: C0 controls but tab and line feed, DEL, C1
 # controls (\x9b is CSI on 8-bit terminals), and bidi overrides/isolates that reorder text.
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+# Every one of them is a character str.isprintable() refuses, so text it accepts once line feeds
+# and tabs are set aside (most of it) is returned as it is, without the search (and without
+# compiling it: 0.5 ms of `tix show`).
+_UNSAFE = lazy("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 
 
 def _visible(match: re.Match[str]) -> str:
@@ -43,6 +46,8 @@ def printable(value: Any) -> Any:
     OSC 52 clipboard writes) and bidi controls are shown as visible marks, never obeyed.
     Strings inside dicts and lists too; the files keep the bytes as they came."""
     if isinstance(value, str):
+        if value.isprintable() or value.replace("\n", " ").replace("\t", " ").isprintable():  # a body: lines
+            return value
         return _UNSAFE.sub(_visible, value)
     if isinstance(value, dict):
         return {key: printable(item) for key, item in value.items()}
