@@ -174,7 +174,7 @@ class Importer:
                 for source in sources:
                     source.finish()  # after every message is settled: what each Maildir folder holds now
                 if self.report.commits:
-                    self.hd.git.refresh_index_stat()  # a re-run and `git status` then read none of it again
+                    self.hd.git.refresh_stat_data()  # a re-run and `git status` then read none of it again
             finally:
                 self.writer.cancel()  # a batch still in flight: the run failed; the journal completes it next time
                 self.index.close()

@@ -205,10 +205,12 @@ class GitRepo:
     def refresh_stat_data(self) -> bool:
         """Have git record anew in its index the stat data of the tracked files whose content is
         what the index holds (`git update-index --refresh`, as `git status` does when it can take
-        the lock): after a copy or restore of the helpdesk every file's stat data differs from the
-        recorded one, and each `git diff-index` reports them all until then. False when not done:
-        another git holds the index's lock, the repository is read-only, or the user asked git to
-        take no optional lock (GIT_OPTIONAL_LOCKS=0)."""
+        the lock). Until then every `git status` and `git diff-index` (the ticket index's check for
+        hand edits, on every run) reads such files again: after a copy or restore of the helpdesk,
+        whose files all have new stat data, and after an import, whose files git's index took up
+        from their content (`--index-info`: no stat data). Best effort, False when not done:
+        another git holds the index's lock (the next run does it), the repository is read-only,
+        or the user asked git to take no optional lock (GIT_OPTIONAL_LOCKS=0)."""
         if os.environ.get("GIT_OPTIONAL_LOCKS") == "0":
             return False
         try:
@@ -810,16 +812,6 @@ class GitRepo:
         process = subprocess.Popen(command, cwd=self.root, stdin=spool, stdout=subprocess.DEVNULL, stderr=errors)
         process.errors = errors  # type: ignore[attr-defined]
         return process
-
-    def refresh_index_stat(self) -> None:
-        """Let git record the stat data of files committed from content: `update-index
-        --index-info` writes none, so until the index is refreshed every `git status` and
-        `git diff-index` reads such files again (the ticket index asks for the latter on
-        every run). Best effort: with git busy (index.lock held), the next one does it."""
-        try:
-            self.run("update-index", "-q", "--refresh")
-        except GitError:
-            pass  # files changed by hand are reported with exit 1; that is not our business here
 
     def _index_info(self, paths: list[str]) -> bytes:
         """`update-index --index-info` input for the paths: each file hashed into the object
