@@ -179,3 +179,30 @@ def test_a_state_change_begins_its_first_two_git_reads_before_python_imports_tix
         assert sorted(runs[2:]) == ["fast-import", "update-index", "update-ref"], runs  # and nothing is asked twice
     assert git(helpdesk, "status", "--porcelain") == ""
     assert "owner: bob@example.com" in git(helpdesk, "show", f"HEAD:tickets/{ticket[:2]}/{ticket}/ticket.md")
+
+
+def test_the_committer_is_whom_git_commit_would_name_and_the_time_keeps_its_offset(helpdesk: Path,
+                                                                                  monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """fast-import writes the commit's names and times itself: the committer is git's identity
+    unless GIT_COMMITTER_NAME/_EMAIL say otherwise, as for `git commit`; the author is the acting
+    teammate; a naive time is local time; a lone surrogate in a message is no traceback."""
+    from datetime import datetime, timedelta, timezone
+
+    from tix.domain.model import Person
+    from tix.storage.gitrepo import GitRepo
+
+    repo, me = GitRepo(helpdesk), Person("Anna Nowak", "anna@example.com")
+    own = git(helpdesk, "config", "user.email").strip()
+    (helpdesk / "a.txt").write_text("1\n", encoding="utf-8")
+    warsaw = datetime(2026, 12, 4, 21, 30, tzinfo=timezone(timedelta(hours=1)))
+    assert repo.commit(["a.txt"], "first", me, warsaw)
+    assert git(helpdesk, "log", "-1", "--format=%an <%ae>|%ce|%ad", "--date=iso-strict").strip() == \
+        f"Anna Nowak <anna@example.com>|{own}|2026-12-04T21:30:00+01:00"  # fmt: skip
+    monkeypatch.setenv("GIT_COMMITTER_NAME", "Cron on helpdesk-1")
+    monkeypatch.setenv("GIT_COMMITTER_EMAIL", "cron@helpdesk.example")
+    monkeypatch.setenv("TZ", "America/New_York")
+    (helpdesk / "a.txt").write_text("2\n", encoding="utf-8")
+    naive = datetime(2026, 7, 1, 12, 0)
+    assert repo.commit(["a.txt"], "second \udcff", me, naive)
+    shown = git(helpdesk, "log", "-1", "--format=%cn <%ce>|%at|%s").strip()
+    assert shown == f"Cron on helpdesk-1 <cron@helpdesk.example>|{int(naive.astimezone().timestamp())}|second ?"

@@ -412,9 +412,10 @@ class GitRepo:
 
     def identity_env(self, author: Person, when: datetime | None = None) -> dict[str, str]:
         """Environment for a commit: the author is the acting teammate; the committer is git's
-        own identity, or the author where git has none (cron, a fresh machine)."""
+        own identity (GIT_COMMITTER_EMAIL, else user.email), or the author where git has none
+        (cron, a fresh machine)."""
         env = {"GIT_AUTHOR_NAME": author.name or author.email, "GIT_AUTHOR_EMAIL": author.email}
-        if not self.config_value("user.email"):
+        if not (os.environ.get("GIT_COMMITTER_EMAIL") or self.config_value("user.email")):
             env.update(GIT_COMMITTER_NAME=author.name or author.email, GIT_COMMITTER_EMAIL=author.email)
         if when is not None:  # the same clock as the ticket file (TIX_NOW in tests)
             env.update(GIT_AUTHOR_DATE=when.isoformat(), GIT_COMMITTER_DATE=when.isoformat())
@@ -503,12 +504,16 @@ class GitRepo:
 
     def _stream_head(self, message: str, author: Person, when: datetime | None) -> bytes:
         """The start of a fast-import stream committing to the helper ref: author the acting
-        teammate, committer git's own identity or the author where git has none (as identity_env)."""
-        when = when or datetime.now().astimezone()
-        stamp = f"{int(when.timestamp())} {when.strftime('%z') or '+0000'}".encode()
-        own = self.config_value("user.email")
-        who = Person(self.config_value("user.name") or "", own) if own else author
-        body = message.rstrip("\n").encode("utf-8") + b"\n"
+        teammate; committer whom `git commit` would name (GIT_COMMITTER_NAME and _EMAIL, else
+        git's own identity), or the author where git has none (as identity_env)."""
+        when = when or datetime.now()
+        if when.tzinfo is None:
+            when = when.astimezone()  # a naive time is local time, as git takes it
+        stamp = f"{int(when.timestamp())} {when.strftime('%z')}".encode()
+        own = os.environ.get("GIT_COMMITTER_EMAIL") or self.config_value("user.email")
+        name = os.environ.get("GIT_COMMITTER_NAME") or self.config_value("user.name") or ""
+        who = Person(name, own) if own else author
+        body = message.rstrip("\n").encode("utf-8", "replace") + b"\n"  # a lone surrogate: '?', not a traceback
         return b"".join([f"reset {_TEMP_REF}\ncommit {_TEMP_REF}\nmark :1\n".encode(), b"author " + _ident(author) + b" " + stamp + b"\n",
                          b"committer " + _ident(who) + b" " + stamp + b"\n", b"data %d\n" % len(body) + body])  # fmt: skip
 
@@ -960,7 +965,7 @@ def _shown(path: Path, root: Path) -> str:
 def _ident(person: Person) -> bytes:
     name = re.sub(r"[<>\n]", "", person.name or person.email)
     email = re.sub(r"[<>\n\s]", "", person.email)
-    return f"{name} <{email}>".encode()
+    return f"{name} <{email}>".encode("utf-8", "replace")
 
 
 def _inline(path: str, data: bytes) -> bytes:
