@@ -380,3 +380,25 @@ def test_without_the_lock_the_refresh_reads_every_file_and_tries_again_next_time
         assert read == []
     finally:
         index.close()
+
+
+def test_with_a_git_older_than_path_format_the_import_files_every_mail_without_its_own_pack(helpdesk: Path, tmp_path: Path) -> None:
+    """`git rev-parse --path-format` came with git 2.31: an older git refuses it, and the import
+    then leaves the blobs the parse workers made to fast-import, as in a shared repository."""
+    import shutil
+
+    from conftest import make_eml, make_maildir, run_console_script
+
+    real = shutil.which("git")
+    bin_dir = tmp_path / "old-git"
+    bin_dir.mkdir()
+    (bin_dir / "git").write_text("#!/bin/sh\n"
+                                 'for a in "$@"; do case "$a" in --path-format*) echo "error: unknown option \'${a#--}\'" >&2; exit 129;; esac; done\n'
+                                 f'exec {real} "$@"\n', encoding="utf-8")  # fmt: skip
+    (bin_dir / "git").chmod(0o755)
+    maildir = make_maildir(tmp_path / "Maildir", {f"{n}.host": make_eml(message_id=f"<old{n}@x>") for n in range(30)})
+    env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    result = run_console_script("import", str(maildir), cwd=helpdesk, env=env)
+    assert result.returncode == 0, result.stderr
+    assert len(message_ids(helpdesk)) == 30
+    assert git(helpdesk, "status", "--porcelain") == "" and git(helpdesk, "fsck", "--no-progress") == ""

@@ -795,9 +795,13 @@ class GitRepo:
 
     def _pack_dir(self) -> str | None:
         """objects/pack, as git finds it (a worktree's is its main repository's); None in a
-        SHA-256 repository, whose ids storage/packfile.py does not make, and in a shared one."""
+        SHA-256 repository, whose ids storage/packfile.py does not make, in a shared one, and
+        with a git older than 2.31 (no --path-format): fast-import then writes those blobs too."""
         if self._packs is None:
-            found = self.run("rev-parse", "--show-object-format", "--path-format=absolute", "--git-path", "objects/pack").split("\n")
+            try:
+                found = self.run("rev-parse", "--show-object-format", "--path-format=absolute", "--git-path", "objects/pack").split("\n")
+            except GitError:
+                found = ["", ""]
             shared = self.config_value("core.sharedRepository")  # git gives a shared repository's packs its group's modes
             self._packs = found[1] if found[0] == "sha1" and shared in (None, "false", "umask", "0") else ""
         return self._packs or None
