@@ -206,3 +206,29 @@ def test_the_committer_is_whom_git_commit_would_name_and_the_time_keeps_its_offs
     assert repo.commit(["a.txt"], "second \udcff", me, naive)
     shown = git(helpdesk, "log", "-1", "--format=%cn <%ce>|%at|%s").strip()
     assert shown == f"Cron on helpdesk-1 <cron@helpdesk.example>|{int(naive.astimezone().timestamp())}|second ?"
+
+
+def test_a_linked_worktree_is_a_helpdesk_of_its_own_whose_commits_never_land_on_the_other_branch(tix: Cli, helpdesk: Path,
+                                                                                                tmp_path: Path) -> None:  # fmt: skip
+    """`git worktree add`: each checkout commits on its own branch, through a helper ref of its
+    own (refs/worktree/), and an import there writes its pack into the shared object store."""
+    from conftest import make_eml, make_maildir
+
+    first, second = tix.new("Printer on fire"), tix.new("Scanner jammed")
+    main_branch = git(helpdesk, "branch", "--show-current").strip()
+    worktree = tmp_path / "second-desk"
+    git(helpdesk, "worktree", "add", "-q", "-b", "elsewhere", str(worktree))
+    for where, ticket, owner in ((worktree, first, "bob@example.com"), (helpdesk, second, "anna@example.com"), (worktree, second, "bob@example.com")):
+        result = run_console_script("assign", ticket, owner, cwd=where)
+        assert result.returncode == 0, result.stderr
+    maildir = make_maildir(tmp_path / "Maildir", {f"{n}.host": make_eml(message_id=f"<wt{n}@x>") for n in range(20)})
+    imported = run_console_script("import", str(maildir), cwd=worktree)
+    assert imported.returncode == 0, imported.stderr
+    log = {branch: git(helpdesk, "log", "--format=%s", branch).splitlines() for branch in (main_branch, "elsewhere")}
+    assert log[main_branch][0].startswith(f"tix: {second} owner") and log[main_branch][0].endswith("→ anna@example.com")
+    assert not any("bob@example.com" in subject or "import" in subject for subject in log[main_branch])
+    assert sum("bob@example.com" in subject for subject in log["elsewhere"]) == 2 and "import" in log["elsewhere"][0]
+    for where in (helpdesk, worktree):
+        assert git(where, "status", "--porcelain") == ""
+    assert git(helpdesk, "for-each-ref", "refs/worktree") == "" and git(worktree, "for-each-ref", "refs/worktree") == ""
+    assert git(helpdesk, "fsck", "--no-progress") == ""
