@@ -204,7 +204,7 @@ def test_read_only_commands_end_without_teardown_and_lose_no_output(tix: Cli, de
 
 def test_state_changes_end_without_teardown_once_their_commit_has_landed(tix: Cli, desk_with_tickets: list[str], helpdesk: Path) -> None:
     # cli/main.run ends the changes of storage/gitstart.CHANGING with os._exit too
-    from conftest import git, run_console_script
+    from conftest import git, make_eml, run_console_script
 
     ticket = desk_with_tickets[0]
     before = git(helpdesk, "rev-parse", "HEAD").strip()
@@ -214,6 +214,17 @@ def test_state_changes_end_without_teardown_once_their_commit_has_landed(tix: Cl
     closed = run_console_script("close", ticket, "-m", "done", cwd=helpdesk)
     assert closed.returncode == 0 and ticket in closed.stdout
     assert git(helpdesk, "rev-list", "--count", f"{before}..HEAD").strip() == "2"
+    tix.ok("config", "set", "notify.closed", "closed-notice")  # a close that queues the customer's notice
+    mail = helpdesk.parent / "in.eml"
+    mail.write_bytes(make_eml(message_id="<os-exit@example.pl>"))
+    mailed = json.loads(tix.ok("import", str(mail), "--format", "json").out)["messages"][0]["ticket"]
+    noticed = run_console_script("close", mailed, cwd=helpdesk)
+    assert noticed.returncode == 0 and noticed.stderr == "", noticed.stderr
+    queued = git(helpdesk, "ls-tree", "-r", "--name-only", "HEAD", "outbox/queue").split()
+    assert [path for path in queued if path.endswith(".eml")], queued  # the notice, committed with the close
+    for path in queued:
+        assert (helpdesk / path).read_text(encoding="utf-8") == git(helpdesk, "show", f"HEAD:{path}")
+    assert git(helpdesk, "status", "--porcelain") == ""
     assert git(helpdesk, "status", "--porcelain") == ""  # git's index took both commits' files up
     assert not list((helpdesk / ".git").glob("**/*.lock")) and not (helpdesk / ".git" / "tix" / "user-index").exists()
     assert json.loads(tix.ok("show", ticket, "--format", "json").out)["status"] == "closed"

@@ -183,29 +183,38 @@ def test_a_state_change_begins_its_first_two_git_reads_before_python_imports_tix
 
 def test_the_committer_is_whom_git_commit_would_name_and_the_time_keeps_its_offset(helpdesk: Path,
                                                                                   monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
-    """fast-import writes the commit's names and times itself: the committer is git's identity
-    unless GIT_COMMITTER_NAME/_EMAIL say otherwise, as for `git commit`; the author is the acting
-    teammate; a naive time is local time; a lone surrogate in a message is no traceback."""
+    """fast-import writes the commit's names and times itself: the committer is whom `git commit`
+    would name (GIT_COMMITTER_NAME/_EMAIL, committer.*, user.*), the author the acting teammate;
+    a naive time is local time, offset included; a lone surrogate in a message is no traceback."""
+    import time
     from datetime import datetime, timedelta, timezone
 
     from tix.domain.model import Person
     from tix.storage.gitrepo import GitRepo
 
-    repo, me = GitRepo(helpdesk), Person("Anna Nowak", "anna@example.com")
+    me = Person("Anna Nowak", "anna@example.com")
     own = git(helpdesk, "config", "user.email").strip()
-    (helpdesk / "a.txt").write_text("1\n", encoding="utf-8")
+    name = git(helpdesk, "config", "user.name").strip()
     warsaw = datetime(2026, 12, 4, 21, 30, tzinfo=timezone(timedelta(hours=1)))
-    assert repo.commit(["a.txt"], "first", me, warsaw)
-    assert git(helpdesk, "log", "-1", "--format=%an <%ae>|%ce|%ad", "--date=iso-strict").strip() == \
-        f"Anna Nowak <anna@example.com>|{own}|2026-12-04T21:30:00+01:00"  # fmt: skip
+
+    def commit(message: str, when: datetime) -> str:
+        (helpdesk / "a.txt").write_text(message, encoding="utf-8", errors="replace")
+        assert GitRepo(helpdesk).commit(["a.txt"], message, me, when)  # a new GitRepo: the identity is read once each
+        return git(helpdesk, "log", "-1", "--format=%an <%ae>|%cn <%ce>|%ad|%s", "--date=iso-strict").strip()
+
+    assert commit("first", warsaw) == f"Anna Nowak <anna@example.com>|{name} <{own}>|2026-12-04T21:30:00+01:00|first"
+    git(helpdesk, "config", "committer.name", "Desk Server")
+    assert commit("second", warsaw).split("|")[1] == f"Desk Server <{own}>"
     monkeypatch.setenv("GIT_COMMITTER_NAME", "Cron on helpdesk-1")
     monkeypatch.setenv("GIT_COMMITTER_EMAIL", "cron@helpdesk.example")
     monkeypatch.setenv("TZ", "America/New_York")
-    (helpdesk / "a.txt").write_text("2\n", encoding="utf-8")
-    naive = datetime(2026, 7, 1, 12, 0)
-    assert repo.commit(["a.txt"], "second \udcff", me, naive)
-    shown = git(helpdesk, "log", "-1", "--format=%cn <%ce>|%at|%s").strip()
-    assert shown == f"Cron on helpdesk-1 <cron@helpdesk.example>|{int(naive.astimezone().timestamp())}|second ?"
+    time.tzset()
+    try:
+        shown = commit("third \udcff", datetime(2026, 7, 1, 12, 0))  # naive: New York's summer time
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert shown.split("|")[1:] == ["Cron on helpdesk-1 <cron@helpdesk.example>", "2026-07-01T12:00:00-04:00", "third ?"]
 
 
 def test_a_linked_worktree_is_a_helpdesk_of_its_own_whose_commits_never_land_on_the_other_branch(tix: Cli, helpdesk: Path,

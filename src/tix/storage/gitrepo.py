@@ -159,9 +159,9 @@ class GitRepo:
         return head, tree
 
     def config_value(self, key: str) -> str | None:
-        """A git config value. The user.* identity is read once per process (one `git config`
-        call for name and email: every state change needs both)."""
-        if key.startswith("user."):
+        """A git config value. The user.* and committer.* identity is read once per process (one
+        `git config` call for names and emails: every state change needs them)."""
+        if key.startswith(("user.", "committer.")):
             if self._identity is None:
                 try:
                     output = self.run(*_IDENTITY_ARGS)
@@ -202,19 +202,23 @@ class GitRepo:
         output = self.run(*args, strip=False)
         return {path for path in output.split("\0") if path}
 
-    def refresh_stat_data(self) -> bool:
-        """Have git record anew in its index the stat data of the tracked files whose content is
-        what the index holds (`git update-index --refresh`, as `git status` does when it can take
-        the lock). Until then every `git status` and `git diff-index` (the ticket index's check for
-        hand edits, on every run) reads such files again: after a copy or restore of the helpdesk,
-        whose files all have new stat data, and after an import, whose files git's index took up
-        from their content (`--index-info`: no stat data). Best effort, False when not done:
-        another git holds the index's lock (the next run does it), the repository is read-only,
-        or the user asked git to take no optional lock (GIT_OPTIONAL_LOCKS=0)."""
-        if os.environ.get("GIT_OPTIONAL_LOCKS") == "0":
+    def refresh_stat_data(self, pathspec: str = ".") -> bool:
+        """Have git record anew in its index the stat data of the tracked files under `pathspec`
+        whose content is what the index holds (`git add --refresh`, as `git status` does when it
+        can take the lock). Until then every `git status` and `git diff-index` (the ticket index's
+        check for hand edits, on every run) reads such files again: after a copy or restore of the
+        helpdesk, whose files all have new stat data, and after an import, whose files git's index
+        took up from their content (`--index-info`: no stat data). Best effort, False when not
+        done: another git holds the index's lock (git gives up at once, before reading a file),
+        the repository is not writable here, or the user asked git to take no optional lock
+        (GIT_OPTIONAL_LOCKS false)."""
+        if os.environ.get("GIT_OPTIONAL_LOCKS", "1").strip().lower() in ("", "0", "false", "no", "off"):
+            return False
+        index_dir = git_dir(self.root)
+        if (index_dir / "index.lock").exists() or not os.access(index_dir, os.W_OK):
             return False
         try:
-            self.run("update-index", "-q", "--refresh")  # -q: files that do differ are left as they are
+            self.run("add", "--refresh", "--", pathspec, env={"GIT_LITERAL_PATHSPECS": "1"})  # files that do differ stay as they are
         except GitError:
             return False
         return True
@@ -415,7 +419,7 @@ class GitRepo:
         own identity (GIT_COMMITTER_EMAIL, else user.email), or the author where git has none
         (cron, a fresh machine)."""
         env = {"GIT_AUTHOR_NAME": author.name or author.email, "GIT_AUTHOR_EMAIL": author.email}
-        if not (os.environ.get("GIT_COMMITTER_EMAIL") or self.config_value("user.email")):
+        if self._committer() is None:
             env.update(GIT_COMMITTER_NAME=author.name or author.email, GIT_COMMITTER_EMAIL=author.email)
         if when is not None:  # the same clock as the ticket file (TIX_NOW in tests)
             env.update(GIT_AUTHOR_DATE=when.isoformat(), GIT_COMMITTER_DATE=when.isoformat())
@@ -507,15 +511,26 @@ class GitRepo:
         teammate; committer whom `git commit` would name (GIT_COMMITTER_NAME and _EMAIL, else
         git's own identity), or the author where git has none (as identity_env)."""
         when = when or datetime.now()
-        if when.tzinfo is None:
+        if when.utcoffset() is None:
             when = when.astimezone()  # a naive time is local time, as git takes it
         stamp = f"{int(when.timestamp())} {when.strftime('%z')}".encode()
-        own = os.environ.get("GIT_COMMITTER_EMAIL") or self.config_value("user.email")
-        name = os.environ.get("GIT_COMMITTER_NAME") or self.config_value("user.name") or ""
-        who = Person(name, own) if own else author
+        who = self._committer() or author
         body = message.rstrip("\n").encode("utf-8", "replace") + b"\n"  # a lone surrogate: '?', not a traceback
         return b"".join([f"reset {_TEMP_REF}\ncommit {_TEMP_REF}\nmark :1\n".encode(), b"author " + _ident(author) + b" " + stamp + b"\n",
                          b"committer " + _ident(who) + b" " + stamp + b"\n", b"data %d\n" % len(body) + body])  # fmt: skip
+
+    def _committer(self) -> Person | None:
+        """Whom `git commit` names as committer: GIT_COMMITTER_NAME and _EMAIL, else committer.name
+        and .email, else user.name and .email (the email also from EMAIL); None where git knows
+        no email (cron, a fresh machine)."""
+        env = os.environ
+        email = env.get("GIT_COMMITTER_EMAIL")
+        if email is None:
+            email = self.config_value("committer.email") or self.config_value("user.email") or env.get("EMAIL")
+        if email is None:
+            return None
+        name = env.get("GIT_COMMITTER_NAME") or self.config_value("committer.name") or self.config_value("user.name") or ""
+        return Person(name, email)
 
     # --- with a remote, and merging (tix sync) -----------------------------
 

@@ -8,9 +8,10 @@ only the ticket files that can have changed:
   pull, a reset);
 - those `git diff-index HEAD` reports as changed in the working tree, now or at the last
   refresh (hand edits, staged or not). When git reports many at once that it did not report
-  before (a copy or restore of the helpdesk, a `chown -R`: every file's stat data differs from
-  what git's index recorded, though not its content), git is first asked to record the files'
-  stat data anew, as `git status` does; else every command would re-read every ticket;
+  right after its last refresh (a copy or restore of the helpdesk, a `chown -R`: every file's stat
+  data differs from what git's index recorded, though not its content), git is first asked to
+  record the files' stat data anew, as `git status` does; else every command would re-read every
+  ticket. Not while a writer holds the helpdesk (an import), nor with git's index locked;
 - those in shard folders whose modification time moved (a ticket folder added or removed
   without git): cheaper than asking git for untracked files, which costs more than all
   the rest of `tix list` on a large helpdesk.
@@ -38,7 +39,7 @@ from tix import messages as msg
 from tix.domain import sla
 from tix.domain.model import Ticket
 from tix.domain.record import Record
-from tix.errors import TixError
+from tix.errors import LockHeld, TixError
 from tix.storage.blobs import blob_id
 from tix.storage.files import UnsafePath, read_bytes
 from tix.storage.layout import TICKET_FILE, TICKETS_DIR, Helpdesk
@@ -241,10 +242,10 @@ class Index:
             if changed is not None:
                 candidates = changed | set(json.loads(meta.get("dirty") or "[]"))
         dirty = {path for path in git.modified_paths(head, TICKETS_DIR) if is_ticket_path(path)}
-        settled = meta.get("settled") or ""
-        if len(dirty) > STALE_STAT_PATHS and _digest(dirty) != settled and git.refresh_stat_data():
+        settled = meta.get("settled") or "[]"  # what git named right after its last refresh here
+        if len(dirty) > STALE_STAT_PATHS and len(dirty - set(json.loads(settled))) > STALE_STAT_PATHS and self._refresh_stat_data():
             dirty = {path for path in git.modified_paths(head, TICKETS_DIR) if is_ticket_path(path)}
-            settled = _digest(dirty)  # what git reports once its stat data is current: not refreshed for again
+            settled = json.dumps(sorted(dirty))  # real hand edits, if any: not refreshed for again
         known_shards = dict(self.db.execute("SELECT name, mtime FROM shards").fetchall())
         unmoved = (head or "") == meta.get("commit") and shard_times == known_shards
         if candidates is not None and not candidates and not dirty and unmoved:
@@ -273,6 +274,16 @@ class Index:
                 self.db.execute("ROLLBACK")
             raise
         return parsed
+
+    def _refresh_stat_data(self) -> bool:
+        """GitRepo.refresh_stat_data for the tickets, unless a writer holds the helpdesk (an import,
+        whose batches git's index takes up without stat data until its own refresh at the end):
+        a refresh holds git's index lock, which that writer would then wait for."""
+        try:
+            with self.hd.locked(wait=0):
+                return self.hd.git.refresh_stat_data(TICKETS_DIR)
+        except LockHeld:
+            return False
 
     def hand_edited(self) -> set[str]:
         """The ticket files whose working copy differs from HEAD (hand edits, staged or not), among
@@ -797,8 +808,3 @@ def _order_terms(keys: Sequence[tuple[str, bool]], order: Order) -> tuple[list[s
         else:
             terms.append(_SORT_COLUMNS[name] + direction)
     return terms, args
-
-
-def _digest(paths: set[str]) -> str:
-    """A short name for a set of paths, to tell whether git reports the same ones again."""
-    return f"{len(paths)}:{blob_id(chr(0).join(sorted(paths)).encode('utf-8', 'surrogateescape'))}"
