@@ -241,3 +241,19 @@ def test_a_linked_worktree_is_a_helpdesk_of_its_own_whose_commits_never_land_on_
         assert git(where, "status", "--porcelain") == ""
     assert git(helpdesk, "for-each-ref", "refs/worktree") == "" and git(worktree, "for-each-ref", "refs/worktree") == ""
     assert git(helpdesk, "fsck", "--no-progress") == ""
+
+
+def test_a_linked_worktree_alone_declares_and_registers_the_merge_driver_where_git_reads_them(helpdesk: Path, tmp_path: Path) -> None:
+    """git reads info/attributes and the config from the git directory the checkouts share, not
+    from a worktree's own: tix run only in a linked worktree declares its merge driver there (a
+    driver left unregistered would have git merge ticket files line by line, with conflicts)."""
+    worktree = tmp_path / "second-desk"
+    git(helpdesk, "worktree", "add", "-q", "-b", "elsewhere", str(worktree))
+    (helpdesk / ".git" / "info" / "attributes").unlink()
+    git(helpdesk, "config", "--remove-section", "merge.tix")
+    listed = run_console_script("list", cwd=worktree)
+    assert listed.returncode == 0, listed.stderr
+    read_by_git = Path(git(worktree, "rev-parse", "--path-format=absolute", "--git-path", "info/attributes").strip())
+    assert "tickets/**/ticket.md merge=tix" in read_by_git.read_text(encoding="utf-8").splitlines()
+    assert "tix.storage.mergedriver" in git(worktree, "config", "merge.tix.driver")
+    assert not (helpdesk / ".git" / "worktrees" / "second-desk" / "info" / "attributes").exists()

@@ -1016,6 +1016,16 @@ def git_dir(root: Path) -> Path:
     return dot_git
 
 
+def common_dir(root: Path) -> Path:
+    """The git directory the checkouts of a repository share (its config, info/attributes): a
+    linked worktree's own git directory names it in `commondir`; elsewhere it is git_dir's."""
+    own = git_dir(root)
+    try:
+        return (own / (own / "commondir").read_text(encoding="utf-8").strip()).resolve()
+    except OSError:
+        return own
+
+
 def iter_ancestors(start: Path) -> Iterator[Path]:
     yield start
     yield from start.parents
@@ -1041,7 +1051,7 @@ def ensure_merge_driver(git: GitRepo) -> bool:
     small reads. A driver registered by an older tix (another module path) or by a Python that
     is gone is registered again. True if the driver had to be registered."""
     _ensure_info_attributes(git.root)
-    config = git_dir(git.root) / "config"
+    config = common_dir(git.root) / "config"
     try:
         text = config.read_text(encoding="utf-8", errors="replace")
     except FileNotFoundError:
@@ -1063,7 +1073,7 @@ def ensure_merge_driver(git: GitRepo) -> bool:
 
 
 def _ensure_info_attributes(root: Path) -> None:
-    path = git_dir(root) / "info" / "attributes"
+    path = common_dir(root) / "info" / "attributes"  # git reads the shared one, also in a linked worktree
     try:
         current = path.read_text(encoding="utf-8", errors="replace")
     except FileNotFoundError:
