@@ -257,3 +257,34 @@ def test_a_linked_worktree_alone_declares_and_registers_the_merge_driver_where_g
     assert "tickets/**/ticket.md merge=tix" in read_by_git.read_text(encoding="utf-8").splitlines()
     assert "tix.storage.mergedriver" in git(worktree, "config", "merge.tix.driver")
     assert not (helpdesk / ".git" / "worktrees" / "second-desk" / "info" / "attributes").exists()
+
+
+def test_where_git_signs_commits_tix_s_commits_are_signed_too(tix: Cli, helpdesk: Path, tmp_path: Path) -> None:
+    """commit.gpgSign: fast-import writes no signature, so tix signs each commit it makes with
+    `git commit-tree -S` (here an SSH key), keeping its tree, parents, names, times and message."""
+    import subprocess
+
+    from conftest import make_eml, make_maildir
+
+    key = tmp_path / "signing-key"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "desk", "-f", str(key)], check=True)
+    allowed = tmp_path / "allowed-signers"
+    email = git(helpdesk, "config", "user.email").strip()
+    allowed.write_text(f'{email} namespaces="git" {key.with_suffix(".pub").read_text(encoding="utf-8")}', encoding="utf-8")
+    for name, value in (("gpg.format", "ssh"), ("user.signingkey", str(key)), ("commit.gpgSign", "true"),
+                        ("gpg.ssh.allowedSignersFile", str(allowed))):  # fmt: skip
+        git(helpdesk, "config", name, value)
+    ticket = tix.new("Printer on fire")
+    before = git(helpdesk, "rev-parse", "HEAD").strip()
+    assigned = run_console_script("assign", ticket, "bob@example.com", cwd=helpdesk)
+    assert assigned.returncode == 0, assigned.stderr
+    maildir = make_maildir(tmp_path / "Maildir", {f"{n}.host": make_eml(message_id=f"<signed{n}@x>") for n in range(3)})
+    imported = run_console_script("import", str(maildir), cwd=helpdesk)
+    assert imported.returncode == 0, imported.stderr
+    for commit in git(helpdesk, "rev-list", f"{before}..HEAD").split():
+        assert "gpgsig -----BEGIN SSH SIGNATURE-----" in git(helpdesk, "cat-file", "commit", commit)
+        subprocess.run(["git", "verify-commit", commit], cwd=helpdesk, check=True, capture_output=True)
+    subjects = git(helpdesk, "log", "--format=%an|%s", f"{before}..HEAD").splitlines()
+    assert len(subjects) == 2 and subjects[1].endswith(f"tix: {ticket} owner (none) → bob@example.com")
+    assert "Tix-Action: assign" in git(helpdesk, "log", "-1", "--format=%B", f"{before}..HEAD", "--skip=1")
+    assert git(helpdesk, "status", "--porcelain") == "" and git(helpdesk, "for-each-ref", "refs/worktree") == ""

@@ -159,9 +159,10 @@ class GitRepo:
         return head, tree
 
     def config_value(self, key: str) -> str | None:
-        """A git config value. The user.* and committer.* identity is read once per process (one
-        `git config` call for names and emails: every state change needs them)."""
-        if key.startswith(("user.", "committer.")):
+        """A git config value. The user.* and committer.* identity and commit.gpgSign are read
+        once per process (one `git config` call: every state change needs them)."""
+        key = key.lower() if key.lower() == "commit.gpgsign" else key
+        if key.startswith(("user.", "committer.")) or key == "commit.gpgsign":
             if self._identity is None:
                 try:
                     output = self.run(*_IDENTITY_ARGS)
@@ -456,7 +457,7 @@ class GitRepo:
             told = self.run("fast-import", "--quiet", "--force", "--depth=0", "--cat-blob-fd=1", stdin=stream).split()
             tree, new = (told[2], told[-1]) if len(told) == 4 and told[:2] == ["040000", "tree"] else self.run(
                 "rev-parse", f"{_TEMP_REF}^{{tree}}", _TEMP_REF).split()  # an empty tree: `ls` says "missing"
-            return None if head is not None and tree == head_tree else new
+            return None if head is not None and tree == head_tree else self._signed(new)
 
         with self.user_index_locked():
             # git's index is updated on its copy while fast-import and update-ref run (on the other
@@ -518,6 +519,27 @@ class GitRepo:
         body = message.rstrip("\n").encode("utf-8", "replace") + b"\n"  # a lone surrogate: '?', not a traceback
         return b"".join([f"reset {_TEMP_REF}\ncommit {_TEMP_REF}\nmark :1\n".encode(), b"author " + _ident(author) + b" " + stamp + b"\n",
                          b"committer " + _ident(who) + b" " + stamp + b"\n", b"data %d\n" % len(body) + body])  # fmt: skip
+
+    def _signed(self, commit: str) -> str:
+        """`commit` itself, or, where git signs every commit (commit.gpgSign), the same commit
+        signed by `git commit-tree -S` with the same tree, parents, names, times and message:
+        fast-import writes no signature. The unsigned one is left for `git gc`."""
+        if (self.config_value("commit.gpgsign") or "").lower() not in ("true", "yes", "on", "1"):
+            return commit
+        head, _, message = self.run("cat-file", "commit", commit, strip=False).partition("\n\n")
+        tree, parents, env = "", [], {}
+        for line in head.splitlines():
+            key, _, value = line.partition(" ")
+            if key == "tree":
+                tree = value
+            elif key == "parent":
+                parents += ["-p", value]
+            elif key in ("author", "committer"):
+                name, _, rest = value.partition(" <")
+                email, _, date = rest.rpartition("> ")
+                role = key.upper()
+                env.update({f"GIT_{role}_NAME": name, f"GIT_{role}_EMAIL": email, f"GIT_{role}_DATE": date})
+        return self.run("commit-tree", "-S", tree, *parents, env=env, stdin=message.encode("utf-8", "surrogateescape"))
 
     def _committer(self) -> Person | None:
         """Whom `git commit` names as committer: GIT_COMMITTER_NAME and _EMAIL, else committer.name
@@ -929,7 +951,7 @@ class FileCommit:
             new, self.tree = repo.run("rev-parse", _TEMP_REF, f"{_TEMP_REF}^{{tree}}").split()
             if head is not None and self.tree == head_tree:
                 return None
-            return new
+            return repo._signed(new)
 
         try:
             # The pack is finished before git's index.lock is taken: the lock is held only for

@@ -14,7 +14,7 @@ import os
 from tix.storage.location import TICKET_FILE, TICKETS_DIR, root_of
 
 HEAD_ARGS = ("rev-parse", "--verify", "-q", "HEAD^{commit}")  # GitRepo.head()
-IDENTITY_ARGS = ("config", "--get-regexp", r"^(user|committer)\.(name|email)$")  # GitRepo.config_value("user.…", "committer.…")
+IDENTITY_ARGS = ("config", "--get-regexp", r"^((user|committer)\.(name|email)|commit\.gpgsign)$")  # GitRepo.config_value
 HEAD_ENTRIES_ARGS = ("cat-file", "--batch-check=%(objectname) %(objecttype)")  # GitRepo._read_head
 # The commands whose first step is the ticket index's refresh (a HEAD and a working-tree check).
 REFRESHING = ("list", "search")
