@@ -282,7 +282,7 @@ class Index:
         try:
             with self.hd.locked(wait=0):
                 return self.hd.git.refresh_stat_data(TICKETS_DIR)
-        except LockHeld:
+        except (LockHeld, OSError):  # held; or a lock file this user may not open (a read-only helpdesk)
             return False
 
     def hand_edited(self) -> set[str]:
