@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from tix.storage.packfile import PackedBlob
 
 ZERO_OID = "0" * 40
+# what one `git config` run (gitstart.IDENTITY_ARGS) reads for config_value, as git names them
+_IDENTITY_KEYS = ("user.name", "user.email", "committer.name", "committer.email", "commit.gpgsign")
 _OID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")  # SHA-1 or SHA-256
 GIT_LOCK_WAIT = float(os.environ.get("TIX_GIT_LOCK_WAIT", "5"))  # seconds to wait out a git command's lock
 STALE_LOCK_SECONDS = 60  # a git lock file older than this was most likely left by a crash
@@ -161,8 +163,7 @@ class GitRepo:
     def config_value(self, key: str) -> str | None:
         """A git config value. The user.* and committer.* identity and commit.gpgSign are read
         once per process (one `git config` call: every state change needs them)."""
-        key = key.lower() if key.lower() == "commit.gpgsign" else key
-        if key.startswith(("user.", "committer.")) or key == "commit.gpgsign":
+        if key in _IDENTITY_KEYS:
             if self._identity is None:
                 try:
                     output = self.run(*_IDENTITY_ARGS)
@@ -213,7 +214,7 @@ class GitRepo:
         done: another git holds the index's lock (git gives up at once, before reading a file),
         the repository is not writable here, or the user asked git to take no optional lock
         (GIT_OPTIONAL_LOCKS false)."""
-        if os.environ.get("GIT_OPTIONAL_LOCKS", "1").strip().lower() in ("", "0", "false", "no", "off"):
+        if not _git_bool(os.environ.get("GIT_OPTIONAL_LOCKS"), default=True):
             return False
         index_dir = git_dir(self.root)
         if (index_dir / "index.lock").exists() or not os.access(index_dir, os.W_OK):
@@ -416,9 +417,8 @@ class GitRepo:
         self.run("init", "-q")
 
     def identity_env(self, author: Person, when: datetime | None = None) -> dict[str, str]:
-        """Environment for a commit: the author is the acting teammate; the committer is git's
-        own identity (GIT_COMMITTER_EMAIL, else user.email), or the author where git has none
-        (cron, a fresh machine)."""
+        """Environment for a commit: the author is the acting teammate; the committer is whom git
+        names (_committer), or the author where git knows no one (cron, a fresh machine)."""
         env = {"GIT_AUTHOR_NAME": author.name or author.email, "GIT_AUTHOR_EMAIL": author.email}
         if self._committer() is None:
             env.update(GIT_COMMITTER_NAME=author.name or author.email, GIT_COMMITTER_EMAIL=author.email)
@@ -524,7 +524,7 @@ class GitRepo:
         """`commit` itself, or, where git signs every commit (commit.gpgSign), the same commit
         signed by `git commit-tree -S` with the same tree, parents, names, times and message:
         fast-import writes no signature. The unsigned one is left for `git gc`."""
-        if (self.config_value("commit.gpgsign") or "").lower() not in ("true", "yes", "on", "1"):
+        if not _git_bool(self.config_value("commit.gpgsign"), default=False):
             return commit
         head, _, message = self.run("cat-file", "commit", commit, strip=False).partition("\n\n")
         tree, parents, env = "", [], {}
@@ -1001,6 +1001,22 @@ def _shown(path: Path, root: Path) -> str:
         return str(path.resolve().relative_to(root.resolve()))
     except ValueError:
         return str(path)
+
+
+def _git_bool(value: str | None, default: bool) -> bool:
+    """A boolean as git reads one from its config or environment (true/yes/on, false/no/off,
+    empty for false, a number); `default` when unset or unreadable."""
+    if value is None:
+        return default
+    word = value.strip().lower()
+    if word in ("true", "yes", "on"):
+        return True
+    if word in ("false", "no", "off", ""):
+        return False
+    try:
+        return int(word) != 0
+    except ValueError:
+        return default
 
 
 def _ident(person: Person) -> bytes:

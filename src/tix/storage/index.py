@@ -241,10 +241,10 @@ class Index:
             changed = git.changed_paths(meta.get("commit") or None, head, TICKETS_DIR)
             if changed is not None:
                 candidates = changed | set(json.loads(meta.get("dirty") or "[]"))
-        dirty = {path for path in git.modified_paths(head, TICKETS_DIR) if is_ticket_path(path)}
+        dirty = self._hand_edits(head)
         settled = meta.get("settled") or "[]"  # what git named right after its last refresh here
         if len(dirty) > STALE_STAT_PATHS and len(dirty - set(json.loads(settled))) > STALE_STAT_PATHS and self._refresh_stat_data():
-            dirty = {path for path in git.modified_paths(head, TICKETS_DIR) if is_ticket_path(path)}
+            dirty = self._hand_edits(head)
             settled = json.dumps(sorted(dirty))  # real hand edits, if any: not refreshed for again
         known_shards = dict(self.db.execute("SELECT name, mtime FROM shards").fetchall())
         unmoved = (head or "") == meta.get("commit") and shard_times == known_shards
@@ -274,6 +274,10 @@ class Index:
                 self.db.execute("ROLLBACK")
             raise
         return parsed
+
+    def _hand_edits(self, head: str | None) -> set[str]:
+        """The ticket files git's index and the working tree say may differ from `head`."""
+        return {path for path in self.hd.git.modified_paths(head, TICKETS_DIR) if is_ticket_path(path)}
 
     def _refresh_stat_data(self) -> bool:
         """GitRepo.refresh_stat_data for the tickets, unless a writer holds the helpdesk (an import,
