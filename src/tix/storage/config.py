@@ -538,9 +538,10 @@ def timezone_named(name: str) -> Any:
     return ZoneInfo(name)
 
 
-# The modules whose code decides what a validated configuration holds (config.py's `validate`, with
+# The modules whose code decides what a validated configuration holds (the parse, `validate` and
 # what it calls): a change to any of them (a new tix) sets the values kept aside.
-_VALIDATORS = ("storage/config.py", "domain/sla.py", "domain/rules.py", "domain/query.py", "domain/model.py", "domain/settings.py")
+_VALIDATORS = ("storage/config.py", "storage/yamlsubset.py", "storage/yamlio.py", "domain/sla.py", "domain/rules.py",
+               "domain/query.py", "domain/model.py", "domain/settings.py")  # fmt: skip
 
 
 def _validator_stamp() -> tuple[str | int, ...]:
